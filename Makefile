@@ -1,0 +1,69 @@
+# hx: build the guest kernel, embed it in hxrun, run the tests.
+BUILD ?= build
+CC ?= cc
+
+WARN := -Wall -Wextra -Werror
+CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -Iinclude -Iloader -Isyscalls
+LDLIBS := -lelf
+
+# The guest kernel: freestanding, upper half, no SSE (it must never touch
+# the program's vector registers), no red zone (exceptions share stacks).
+KCFLAGS := -std=c11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
+	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-fno-builtin -Iinclude -Ikernel -Isyscalls
+
+KERNEL_SRC := $(wildcard kernel/*.c) $(wildcard syscalls/*.c)
+KERNEL_OBJ := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_SRC)) $(BUILD)/k/kernel/entry.o
+KERNEL := $(BUILD)/hxkernel.elf
+
+HOST_SRC := $(wildcard hypervisor/*.c) $(wildcard loader/*.c)
+HOST_OBJ := $(patsubst %.c,$(BUILD)/h/%.o,$(HOST_SRC)) $(BUILD)/h/hypervisor/kernel_blob.o
+HXRUN := $(BUILD)/hxrun
+
+.PHONY: all kernel demo test unit-test guest-test compat-test bench format clean deps
+all: $(HXRUN)
+kernel: $(KERNEL)
+
+$(BUILD)/k/%.o: %.c $(wildcard include/hx/*.h kernel/*.h syscalls/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+$(BUILD)/k/kernel/entry.o: kernel/entry.S include/hx/abi.h
+	@mkdir -p $(dir $@)
+	$(CC) -Iinclude -D__ASSEMBLER__ -c $< -o $@
+$(KERNEL): $(KERNEL_OBJ) kernel/kernel.ld
+	ld -nostdlib -z max-page-size=4096 -z noexecstack -T kernel/kernel.ld -o $@ $(KERNEL_OBJ)
+
+$(BUILD)/h/%.o: %.c $(wildcard include/hx/*.h hypervisor/*.h loader/*.h) syscalls/table.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+$(BUILD)/h/hypervisor/kernel_blob.o: hypervisor/kernel_blob.S $(KERNEL)
+	@mkdir -p $(dir $@)
+	$(CC) -DHX_KERNEL_ELF='"$(KERNEL)"' -c $< -o $@
+$(HXRUN): $(HOST_OBJ)
+	$(CC) -o $@ $(HOST_OBJ) $(LDLIBS)
+
+# The README's first command: build and run a demo program under hxrun.
+demo: $(HXRUN)
+	@mkdir -p $(BUILD)/demo
+	musl-gcc -static -O2 -o $(BUILD)/demo/hello tests/demo/hello.c
+	$(HXRUN) --stats $(BUILD)/demo/hello
+
+include tests/unit/unit.mk
+
+test: unit-test guest-test compat-test
+guest-test: $(HXRUN)
+	tests/guest/run.sh $(HXRUN) $(BUILD)
+compat-test: $(HXRUN)
+	tests/compat/busybox.sh $(HXRUN)
+
+bench: $(HXRUN)
+	scripts/bench/run.sh $(HXRUN) $(BUILD)
+
+deps:
+	scripts/deps.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,132 @@
+/* Guest address translation and bounds checking (see guest_mem.h). */
+#include "guest_mem.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define PTE_P 0x1ull
+#define PTE_W 0x2ull
+#define PTE_U 0x4ull
+#define PTE_PS 0x80ull
+#define PTE_ADDR 0x000ffffffffff000ull
+
+void *hx_gpa_ptr(const struct hx_guest *g, uint64_t gpa, uint64_t len)
+{
+    if (gpa > g->ram_size || len > g->ram_size - gpa)
+        return NULL;
+    return g->ram + gpa;
+}
+
+/* Walks the page tables for one address. On success stores the guest
+ * physical address and how many bytes from there stay in the same page. */
+static int walk(const struct hx_guest *g, uint64_t gva, int write, uint64_t *gpa, uint64_t *room)
+{
+    /* Canonical 48-bit addresses only. */
+    if ((uint64_t)((int64_t)(gva << 16) >> 16) != gva)
+        return -EFAULT;
+    uint64_t table = g->cr3 & PTE_ADDR;
+    for (int level = 3; level >= 0; level--) {
+        unsigned shift = 12 + 9 * (unsigned)level;
+        const uint64_t *t = hx_gpa_ptr(g, table, 4096);
+        if (!t)
+            return -EFAULT;
+        uint64_t e = t[(gva >> shift) & 511];
+        if (!(e & PTE_P) || !(e & PTE_U) || (write && !(e & PTE_W)))
+            return -EFAULT;
+        if (level == 0 || ((e & PTE_PS) && level <= 2)) {
+            if ((e & PTE_PS) && level == 2)
+                return -EFAULT; /* 1 GiB pages are never used by hx */
+            uint64_t size = 1ull << shift;
+            uint64_t base = e & PTE_ADDR & ~(size - 1);
+            *gpa = base + (gva & (size - 1));
+            *room = size - (gva & (size - 1));
+            return 0;
+        }
+        table = e & PTE_ADDR;
+    }
+    return -EFAULT;
+}
+
+int hx_gva_iov(const struct hx_guest *g, uint64_t gva, uint64_t len, int write, struct iovec *iov,
+               int maxiov)
+{
+    int n = 0;
+    if (gva + len < gva)
+        return -EFAULT;
+    while (len) {
+        uint64_t gpa, room;
+        if (walk(g, gva, write, &gpa, &room))
+            return -EFAULT;
+        uint64_t chunk = room < len ? room : len;
+        uint8_t *p = hx_gpa_ptr(g, gpa, chunk);
+        if (!p)
+            return -EFAULT;
+        if (n && (uint8_t *)iov[n - 1].iov_base + iov[n - 1].iov_len == p) {
+            iov[n - 1].iov_len += chunk;
+        } else {
+            if (n == maxiov)
+                return -E2BIG;
+            iov[n++] = (struct iovec){p, chunk};
+        }
+        gva += chunk;
+        len -= chunk;
+    }
+    return n;
+}
+
+static int copy(const struct hx_guest *g, uint64_t gva, void *buf, uint64_t len, int to_guest)
+{
+    uint8_t *b = buf;
+    while (len) {
+        /* A 64 KiB chunk spans at most 17 pages. */
+        struct iovec v[17];
+        uint64_t chunk = len < (64u << 10) ? len : (64u << 10);
+        int n = hx_gva_iov(g, gva, chunk, to_guest, v, 17);
+        if (n < 0)
+            return -EFAULT;
+        for (int i = 0; i < n; i++) {
+            if (to_guest)
+                memcpy(v[i].iov_base, b, v[i].iov_len);
+            else
+                memcpy(b, v[i].iov_base, v[i].iov_len);
+            b += v[i].iov_len;
+        }
+        gva += chunk;
+        len -= chunk;
+    }
+    return 0;
+}
+
+int hx_copy_from_guest(const struct hx_guest *g, void *dst, uint64_t gva, uint64_t len)
+{
+    return copy(g, gva, dst, len, 0);
+}
+
+int hx_copy_to_guest(const struct hx_guest *g, uint64_t gva, const void *src, uint64_t len)
+{
+    return copy(g, gva, (void *)src, len, 1);
+}
+
+long hx_copy_str_from_guest(const struct hx_guest *g, char *dst, uint64_t gva, size_t max)
+{
+    size_t n = 0;
+    if (gva + max < gva)
+        max = (size_t)(0 - gva);
+    while (n < max) {
+        uint64_t gpa, room;
+        if (walk(g, gva + n, 0, &gpa, &room))
+            return -EFAULT;
+        if (room > max - n)
+            room = max - n;
+        const char *p = hx_gpa_ptr(g, gpa, room);
+        if (!p)
+            return -EFAULT;
+        const char *z = memchr(p, 0, room);
+        size_t take = z ? (size_t)(z - p) + 1 : room;
+        memcpy(dst + n, p, take);
+        n += take;
+        if (z)
+            return (long)n - 1;
+    }
+    return -ENAMETOOLONG;
+}

@@ -1,0 +1,39 @@
+/* Checked access to guest memory. Every guest address the monitor touches
+ * goes through here: a guest physical range must lie inside guest RAM, and a
+ * guest virtual range is translated through the guest's own page tables,
+ * each level checked, requiring user access (and write access when the
+ * monitor will write). The guest is untrusted. */
+#ifndef HX_GUEST_MEM_H
+#define HX_GUEST_MEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+struct hx_guest {
+    uint8_t *ram;
+    uint64_t ram_size;
+    uint64_t cr3; /* guest physical address of the PML4 */
+};
+
+/* Host pointer for guest physical [gpa, gpa+len), or NULL when any byte of
+ * it lies outside guest RAM. */
+void *hx_gpa_ptr(const struct hx_guest *g, uint64_t gpa, uint64_t len);
+
+/* Translates the guest virtual range [gva, gva+len) into at most maxiov
+ * host iovecs (physically contiguous pieces are merged). Returns the number
+ * of iovecs, or -EFAULT (unmapped, not user, not writable when write is set,
+ * non-canonical, or the page tables point outside RAM) or -E2BIG (needs
+ * more than maxiov pieces). len 0 gives 0 iovecs. */
+int hx_gva_iov(const struct hx_guest *g, uint64_t gva, uint64_t len, int write, struct iovec *iov,
+               int maxiov);
+
+/* Whole-range copies; 0 or -EFAULT. */
+int hx_copy_from_guest(const struct hx_guest *g, void *dst, uint64_t gva, uint64_t len);
+int hx_copy_to_guest(const struct hx_guest *g, uint64_t gva, const void *src, uint64_t len);
+
+/* Copies a NUL-terminated string of at most max-1 bytes. Returns its
+ * length, -EFAULT, or -ENAMETOOLONG. */
+long hx_copy_str_from_guest(const struct hx_guest *g, char *dst, uint64_t gva, size_t max);
+
+#endif

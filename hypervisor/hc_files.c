@@ -1,0 +1,296 @@
+/* hostfs: guest paths resolved on the host beneath a mount. The kernel sends
+ * absolute, lexically normalised guest paths; the longest mount prefix
+ * picks a host directory, and openat2(RESOLVE_IN_ROOT) keeps `..` and
+ * symlinks inside it. Default mounts (DESIGN.md section 5): the host root
+ * read-only and the current directory read-write. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "hcall.h"
+
+struct mount {
+    char guest[4096];
+    size_t len;
+    int dirfd;
+    int ro;
+};
+
+static struct mount mounts[2];
+static int nmounts;
+
+static int add_mount(const char *guest, const char *host, int ro)
+{
+    int fd = open(host, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct mount *m = &mounts[nmounts++];
+    snprintf(m->guest, sizeof(m->guest), "%s", guest);
+    m->len = strcmp(guest, "/") ? strlen(guest) : 0;
+    m->dirfd = fd;
+    m->ro = ro;
+    return 0;
+}
+
+int hx_hostfs_init(struct hx_vm *vm)
+{
+    if (add_mount("/", "/", 1) || add_mount(vm->boot->cwd, vm->boot->cwd, 0)) {
+        fprintf(stderr, "hxrun: cannot open the default mounts: %s\n", strerror(errno));
+        return 125;
+    }
+    return 0;
+}
+
+/* Finds the mount for an absolute guest path; *rest is the path inside it. */
+static const struct mount *lookup(const char *path, const char **rest)
+{
+    const struct mount *best = NULL;
+    for (int i = 0; i < nmounts; i++) {
+        const struct mount *m = &mounts[i];
+        if (strncmp(path, m->guest, m->len) == 0 && (path[m->len] == '/' || !path[m->len]) &&
+            (!best || m->len > best->len))
+            best = m;
+    }
+    if (!best)
+        return NULL;
+    const char *r = path + best->len;
+    while (*r == '/')
+        r++;
+    *rest = *r ? r : ".";
+    return best;
+}
+
+static long host_open(const struct mount *m, const char *rest, uint64_t flags, uint64_t mode)
+{
+    struct open_how how = {.flags = flags | O_CLOEXEC | O_NOCTTY,
+                           .mode = (flags & (O_CREAT | __O_TMPFILE)) ? mode & 07777 : 0,
+                           .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+    long fd = syscall(SYS_openat2, m->dirfd, rest, &how, sizeof(how));
+    return fd < 0 ? -errno : fd;
+}
+
+static long guest_path(struct hx_vm *vm, uint64_t gva, char *buf, const struct mount **m,
+                       const char **rest)
+{
+    long n = hx_copy_str_from_guest(&vm->g, buf, gva, 4096);
+    if (n < 0)
+        return n;
+    if (buf[0] != '/')
+        return -EINVAL; /* the kernel always sends absolute paths */
+    *m = lookup(buf, rest);
+    return *m ? 0 : -ENOENT;
+}
+
+static int own(struct hx_vm *vm, long fd)
+{
+    if (fd < 0)
+        return (int)fd;
+    if (fd >= HX_MAX_HOSTFDS) {
+        close((int)fd);
+        return -EMFILE;
+    }
+    vm->hostfd_owned[fd] = 1;
+    return (int)fd;
+}
+
+int64_t hx_hc_open(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    char path[4096];
+    const struct mount *m;
+    const char *rest;
+    long r = guest_path(vm, a[0], path, &m, &rest);
+    if (r)
+        return r;
+    uint64_t flags = a[1] & ~(uint64_t)(O_CLOEXEC | O_NOCTTY | O_ASYNC);
+    if (m->ro) {
+        if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_TRUNC | __O_TMPFILE)) == O_TRUNC ||
+            (flags & __O_TMPFILE) == __O_TMPFILE)
+            return -EROFS;
+        if (flags & O_CREAT) {
+            /* Linux refuses only the creation itself on a read-only mount. */
+            r = host_open(m, rest, flags & ~(uint64_t)(O_CREAT | O_EXCL), 0);
+            if (r == -ENOENT)
+                return -EROFS;
+            if (r >= 0 && (flags & O_EXCL)) {
+                close((int)r);
+                return -EEXIST;
+            }
+            return own(vm, r);
+        }
+    }
+    return own(vm, host_open(m, rest, flags, a[2]));
+}
+
+int64_t hx_hc_close(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    if (!hx_hostfd_ok(vm, a[0]))
+        return -EBADF;
+    if (a[0] <= 2)
+        return 0; /* the console stays open for hxrun's own messages */
+    vm->hostfd_owned[a[0]] = 0;
+    return close((int)a[0]) < 0 ? -errno : 0;
+}
+
+int64_t hx_hc_lseek(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    if (!hx_hostfd_ok(vm, a[0]))
+        return -EBADF;
+    off_t r = lseek((int)a[0], (off_t)a[1], (int)a[2]);
+    return r < 0 ? -errno : r;
+}
+
+int64_t hx_hc_fstat(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    struct stat st;
+    if (!hx_hostfd_ok(vm, a[0]))
+        return -EBADF;
+    if (fstat((int)a[0], &st) < 0)
+        return -errno;
+    return hx_copy_to_guest(&vm->g, a[1], &st, sizeof(st));
+}
+
+/* Opens a path for inspection only (O_PATH), following the last symlink
+ * unless AT_SYMLINK_NOFOLLOW. */
+static long path_fd(struct hx_vm *vm, uint64_t gva, uint64_t at_flags)
+{
+    char path[4096];
+    const struct mount *m;
+    const char *rest;
+    long r = guest_path(vm, gva, path, &m, &rest);
+    if (r)
+        return r;
+    return host_open(m, rest, O_PATH | ((at_flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0), 0);
+}
+
+int64_t hx_hc_stat(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    long fd = path_fd(vm, a[0], a[2]);
+    if (fd < 0)
+        return fd;
+    struct stat st;
+    int r = fstatat((int)fd, "", &st, AT_EMPTY_PATH);
+    int err = errno;
+    close((int)fd);
+    if (r < 0)
+        return -err;
+    return hx_copy_to_guest(&vm->g, a[1], &st, sizeof(st));
+}
+
+int64_t hx_hc_statx(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    long fd;
+    int mine = 0;
+    if (a[1]) {
+        fd = path_fd(vm, a[1], a[2]);
+        if (fd < 0)
+            return fd;
+        mine = 1;
+    } else {
+        if (!hx_hostfd_ok(vm, a[0]))
+            return -EBADF;
+        fd = (long)a[0];
+    }
+    struct statx sx;
+    int flags = AT_EMPTY_PATH | (int)(a[2] & AT_STATX_SYNC_TYPE);
+    int r = statx((int)fd, "", flags, (unsigned)a[3], &sx);
+    int err = errno;
+    if (mine)
+        close((int)fd);
+    if (r < 0)
+        return -err;
+    return hx_copy_to_guest(&vm->g, a[4], &sx, sizeof(sx));
+}
+
+int64_t hx_hc_ftruncate(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    if (!hx_hostfd_ok(vm, a[0]))
+        return -EBADF;
+    return ftruncate((int)a[0], (off_t)a[1]) < 0 ? -errno : 0;
+}
+
+/* Splits "dir/name" into an O_PATH fd of dir (inside the mount) and name. */
+static long parent_fd(const struct mount *m, char *rest, const char **name)
+{
+    char *slash = strrchr(rest, '/');
+    if (!slash) {
+        *name = rest;
+        return host_open(m, ".", O_PATH | O_DIRECTORY, 0);
+    }
+    *slash = 0;
+    *name = slash + 1;
+    return host_open(m, rest, O_PATH | O_DIRECTORY, 0);
+}
+
+int64_t hx_hc_unlink(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    char path[4096];
+    const struct mount *m;
+    const char *rest;
+    long r = guest_path(vm, a[0], path, &m, &rest);
+    if (r)
+        return r;
+    if (!strcmp(rest, "."))
+        return -EBUSY;
+    if (m->ro)
+        return -EROFS;
+    char buf[4096];
+    snprintf(buf, sizeof(buf), "%s", rest);
+    const char *name;
+    long dfd = parent_fd(m, buf, &name);
+    if (dfd < 0)
+        return dfd;
+    r = unlinkat((int)dfd, name, (int)(a[1] & AT_REMOVEDIR)) < 0 ? -errno : 0;
+    close((int)dfd);
+    return r;
+}
+
+int64_t hx_hc_access(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    char path[4096];
+    const struct mount *m;
+    const char *rest;
+    long r = guest_path(vm, a[0], path, &m, &rest);
+    if (r)
+        return r;
+    long fd = host_open(m, rest, O_PATH | ((a[2] & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0), 0);
+    if (fd < 0)
+        return fd;
+    r = faccessat((int)fd, "", (int)a[1], AT_EMPTY_PATH | (int)(a[2] & AT_EACCESS)) < 0 ? -errno
+                                                                                        : 0;
+    close((int)fd);
+    if (r == 0 && (a[1] & W_OK) && m->ro)
+        return -EROFS;
+    return r;
+}
+
+int64_t hx_hc_readlink(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    long fd = path_fd(vm, a[0], AT_SYMLINK_NOFOLLOW);
+    if (fd < 0)
+        return fd;
+    char buf[4096];
+    ssize_t n = readlinkat((int)fd, "", buf, sizeof(buf));
+    int err = errno;
+    close((int)fd);
+    if (n < 0)
+        return -err;
+    uint64_t len = (uint64_t)n < a[2] ? (uint64_t)n : a[2];
+    if (hx_copy_to_guest(&vm->g, a[1], buf, len))
+        return -EFAULT;
+    return (int64_t)len;
+}

@@ -1,0 +1,175 @@
+/* Host I/O on host fds the guest owns: the console (fds 0-2) and files it
+ * opened. Buffers are guest virtual ranges, translated into host iovecs so
+ * that a whole request costs one host system call and one VM exit. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "hcall.h"
+
+#define MAX_IOV 1024
+#define MAX_IO (1u << 30)
+
+/* Translates the guest buffer of a request; returns an iovec count or
+ * -errno. */
+static int buf_iov(struct hx_vm *vm, uint64_t gva, uint64_t len, int write, struct iovec *iov)
+{
+    if (len > MAX_IO)
+        len = MAX_IO;
+    return hx_gva_iov(&vm->g, gva, len, write, iov, MAX_IOV);
+}
+
+static int64_t rw(struct hx_vm *vm, const uint64_t *a, int to_guest, int positioned)
+{
+    if (!hx_hostfd_ok(vm, a[0]))
+        return -EBADF;
+    struct iovec *iov = malloc(MAX_IOV * sizeof(*iov));
+    if (!iov)
+        return -ENOMEM;
+    int n = buf_iov(vm, a[1], a[2], to_guest, iov);
+    ssize_t r;
+    if (n < 0)
+        r = n;
+    else if (positioned)
+        r = to_guest ? preadv((int)a[0], iov, n, (off_t)a[3])
+                     : pwritev((int)a[0], iov, n, (off_t)a[3]);
+    else
+        r = to_guest ? readv((int)a[0], iov, n) : writev((int)a[0], iov, n);
+    if (r < 0 && n >= 0)
+        r = -errno;
+    free(iov);
+    return r;
+}
+
+int64_t hx_hc_read(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    return rw(vm, a, 1, 0);
+}
+
+int64_t hx_hc_write(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    return rw(vm, a, 0, 0);
+}
+
+int64_t hx_hc_pread(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    return rw(vm, a, 1, 1);
+}
+
+int64_t hx_hc_pwrite(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    return rw(vm, a, 0, 1);
+}
+
+/* readv/writev: the guest's iovec array, each element translated. */
+static int64_t rwv(struct hx_vm *vm, const uint64_t *a, int to_guest)
+{
+    if (!hx_hostfd_ok(vm, a[0]))
+        return -EBADF;
+    uint64_t cnt = a[2];
+    if (cnt > 1024)
+        return -EINVAL;
+    struct {
+        uint64_t base, len;
+    } giov[1024];
+    if (hx_copy_from_guest(&vm->g, giov, a[1], cnt * sizeof(giov[0])))
+        return -EFAULT;
+    struct iovec *iov = malloc(MAX_IOV * sizeof(*iov));
+    if (!iov)
+        return -ENOMEM;
+    int n = 0;
+    int64_t r = 0;
+    for (uint64_t i = 0; i < cnt; i++) {
+        int k = hx_gva_iov(&vm->g, giov[i].base, giov[i].len, to_guest, iov + n, MAX_IOV - n);
+        if (k < 0) {
+            r = k == -E2BIG ? -EINVAL : k;
+            break;
+        }
+        n += k;
+    }
+    if (r == 0) {
+        ssize_t done = to_guest ? readv((int)a[0], iov, n) : writev((int)a[0], iov, n);
+        r = done < 0 ? -errno : done;
+    }
+    free(iov);
+    return r;
+}
+
+int64_t hx_hc_readv(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    return rwv(vm, a, 1);
+}
+
+int64_t hx_hc_writev(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    return rwv(vm, a, 0);
+}
+
+int64_t hx_hc_poll(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    uint64_t n = a[1];
+    struct pollfd p[64];
+    if (n > 64)
+        return -EINVAL;
+    if (hx_copy_from_guest(&vm->g, p, a[0], n * sizeof(p[0])))
+        return -EFAULT;
+    for (uint64_t i = 0; i < n; i++)
+        if (p[i].fd >= 0 && !hx_hostfd_ok(vm, (uint64_t)p[i].fd))
+            return -EBADF;
+    int r;
+    while ((r = poll(p, n, (int)a[2])) < 0 && errno == EINTR)
+        ;
+    if (r < 0)
+        return -errno;
+    if (hx_copy_to_guest(&vm->g, a[0], p, n * sizeof(p[0])))
+        return -EFAULT;
+    return r;
+}
+
+/* Only the terminal queries programs make to learn about their console. */
+int64_t hx_hc_ioctl(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    if (!hx_hostfd_ok(vm, a[0]))
+        return -EBADF;
+    if (a[1] == TCGETS) {
+        struct termios t;
+        if (ioctl((int)a[0], TCGETS, &t) < 0)
+            return -errno;
+        return hx_copy_to_guest(&vm->g, a[2], &t, sizeof(t));
+    }
+    if (a[1] == TIOCGWINSZ) {
+        struct winsize w;
+        if (ioctl((int)a[0], TIOCGWINSZ, &w) < 0)
+            return -errno;
+        return hx_copy_to_guest(&vm->g, a[2], &w, sizeof(w));
+    }
+    return -ENOTTY;
+}
+
+int64_t hx_hc_fcntl(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    if (!hx_hostfd_ok(vm, a[0]))
+        return -EBADF;
+    if (a[1] == F_GETFL) {
+        int r = fcntl((int)a[0], F_GETFL);
+        return r < 0 ? -errno : r;
+    }
+    if (a[1] == F_SETFL) {
+        int r = fcntl((int)a[0], F_SETFL, (int)(a[2] & (O_APPEND | O_NONBLOCK)));
+        return r < 0 ? -errno : 0;
+    }
+    return -EINVAL;
+}

@@ -1,0 +1,101 @@
+/* Host services about the run itself: ending it, reporting a fatal fault,
+ * warning about unsupported system calls, tracing, random bytes, sleeping. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "hcall.h"
+#include "strace.h"
+#include "syscall_names.h"
+
+static void take_stats(struct hx_vm *vm, uint64_t gva)
+{
+    if (gva && hx_copy_from_guest(&vm->g, &vm->guest_stats, gva, sizeof(vm->guest_stats)) == 0)
+        vm->have_guest_stats = 1;
+}
+
+int64_t hx_hc_exit(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    *status = (int)(a[0] & 0xff);
+    take_stats(vm, a[1]);
+    return HX_HC_DONE;
+}
+
+/* A fault the program has no handler for: print what Linux's kernel log and
+ * a shell would, end like a process killed by that signal. */
+int64_t hx_hc_fatal(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    int sig = (int)a[0] & 127;
+    if (sig == 0)
+        sig = SIGSEGV;
+    const char *what = sig == SIGSEGV ? "Segmentation fault" : strsignal(sig);
+    if (sig == SIGSEGV || sig == SIGBUS)
+        fprintf(stderr, "hxrun: %s: %s at 0x%llx, rip 0x%llx (vector %llu, error %llu)\n",
+                vm->prog, what, (unsigned long long)a[3], (unsigned long long)a[4],
+                (unsigned long long)a[1], (unsigned long long)a[2]);
+    else
+        fprintf(stderr, "hxrun: %s: %s at rip 0x%llx (vector %llu)\n", vm->prog, what,
+                (unsigned long long)a[4], (unsigned long long)a[1]);
+    take_stats(vm, a[5]);
+    *status = 128 + sig;
+    return HX_HC_DONE;
+}
+
+int64_t hx_hc_unsupported(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)vm;
+    (void)status;
+    const struct hx_syscall_info *info = hx_syscall_info(a[0]);
+    if (info)
+        fprintf(stderr, "hxrun: unsupported syscall %s (%llu)\n", info->name,
+                (unsigned long long)a[0]);
+    else
+        fprintf(stderr, "hxrun: unsupported syscall unknown (%llu)\n", (unsigned long long)a[0]);
+    return 0;
+}
+
+int64_t hx_hc_strace(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    uint64_t args[6];
+    if (hx_copy_from_guest(&vm->g, args, a[1], sizeof(args)))
+        return -EFAULT;
+    hx_strace_print(vm, a[0], args, (int64_t)a[2]);
+    return 0;
+}
+
+int64_t hx_hc_getrandom(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    struct iovec v[64];
+    uint64_t len = a[1] > (32u << 20) ? (32u << 20) : a[1];
+    int n = hx_gva_iov(&vm->g, a[0], len, 1, v, 64);
+    if (n < 0)
+        return n;
+    int64_t done = 0;
+    for (int i = 0; i < n; i++) {
+        ssize_t r = getrandom(v[i].iov_base, v[i].iov_len, (unsigned)a[2] & GRND_NONBLOCK);
+        if (r < 0)
+            return done ? done : -errno;
+        done += r;
+        if ((size_t)r < v[i].iov_len)
+            break;
+    }
+    return done;
+}
+
+/* Sleeps until a CLOCK_MONOTONIC deadline: the idle wait of a guest whose
+ * only thread sleeps. */
+int64_t hx_hc_sleep(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)vm;
+    (void)status;
+    struct timespec t = {(time_t)(a[0] / 1000000000ull), (long)(a[0] % 1000000000ull)};
+    int r;
+    while ((r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL)) == EINTR)
+        ;
+    return -r;
+}

@@ -1,0 +1,52 @@
+/* Hypercall dispatch: one handler per HX_HC_* number. */
+#ifndef HX_HCALL_H
+#define HX_HCALL_H
+
+#include "vm.h"
+
+/* Returned by a handler when the guest has ended; the status is stored. */
+#define HX_HC_DONE INT64_MIN
+
+typedef int64_t (*hx_hcall_fn)(struct hx_vm *vm, const uint64_t *arg, int *exit_status);
+
+/* Handles the request at guest physical address gpa. Returns 1 when the
+ * guest has ended (exit status in *status), else 0. */
+int hx_hcall_dispatch(struct hx_vm *vm, uint64_t gpa, int *status);
+
+/* Host services, one file each. */
+int64_t hx_hc_exit(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_fatal(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_unsupported(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_strace(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_getrandom(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_sleep(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_read(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_write(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_pread(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_pwrite(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_readv(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_writev(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_poll(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_ioctl(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_fcntl(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_open(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_close(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_lseek(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_fstat(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_stat(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_statx(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_ftruncate(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_unlink(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_access(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_readlink(struct hx_vm *vm, const uint64_t *a, int *status);
+
+/* Host file-system mounts (hc_files.c). */
+int hx_hostfs_init(struct hx_vm *vm);
+
+/* Prints the --stats report to stderr. */
+void hx_print_stats(const struct hx_vm *vm);
+
+/* Host fd ownership: the guest may only name fds it was given. */
+int hx_hostfd_ok(const struct hx_vm *vm, uint64_t fd);
+
+#endif

@@ -1,0 +1,151 @@
+/* hxrun: run an unmodified Linux x86-64 program in its own KVM unikernel.
+ * Command-line handling; the work is in vm.c and the host services. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hcall.h"
+#include "vm.h"
+
+extern char **environ;
+
+static void usage(FILE *f)
+{
+    fputs("usage: hxrun [options] [--] PROGRAM [ARGS...]\n"
+          "Runs a static x86-64 Linux program in a fresh KVM virtual machine.\n"
+          "  -m SIZE        guest memory (e.g. 512M, 4G; default 4G, demand-paged)\n"
+          "  -e KEY=VALUE   set an environment variable for the program\n"
+          "  --clean-env    start the program with an empty environment\n"
+          "  --strace       print each system call to stderr\n"
+          "  --stats        print VM exits, hypercalls and CPL0 entries at exit\n"
+          "  --kernel PATH  run on another hx kernel image\n"
+          "  -h, --help     show this help\n",
+          f);
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s)
+        return -1;
+    switch (*end) {
+    case 'k': case 'K': v <<= 10; end++; break;
+    case 'm': case 'M': v <<= 20; end++; break;
+    case 'g': case 'G': v <<= 30; end++; break;
+    case 0: v <<= 20; break; /* plain numbers are MiB, like QEMU */
+    default: return -1;
+    }
+    if (*end && strcmp(end, "iB") && strcmp(end, "B"))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Sets KEY=VALUE in a NULL-terminated array we own, replacing KEY. */
+static char **env_set(char **env, size_t *n, char *kv)
+{
+    size_t klen = strcspn(kv, "=");
+    for (size_t i = 0; i < *n; i++)
+        if (!strncmp(env[i], kv, klen) && env[i][klen] == '=') {
+            env[i] = kv;
+            return env;
+        }
+    env = realloc(env, (*n + 2) * sizeof(*env));
+    env[(*n)++] = kv;
+    env[*n] = NULL;
+    return env;
+}
+
+/* Like a shell: a name without '/' is looked up in PATH. */
+static const char *find_program(const char *name, char *buf, size_t size)
+{
+    if (strchr(name, '/'))
+        return name;
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    for (const char *p = path; *p;) {
+        size_t len = strcspn(p, ":");
+        snprintf(buf, size, "%.*s/%s", (int)len, len ? p : ".", name);
+        struct stat st;
+        if (stat(buf, &st) == 0 && S_ISREG(st.st_mode))
+            return buf;
+        p += len + (p[len] == ':');
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"clean-env", no_argument, NULL, 'C'}, {"strace", no_argument, NULL, 'S'},
+        {"stats", no_argument, NULL, 's'},     {"kernel", required_argument, NULL, 'k'},
+        {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0}};
+    struct hx_options opt = {.mem_size = 4ull << 30};
+    char **sets = calloc((size_t)argc, sizeof(char *));
+    size_t nsets = 0;
+    int clean = 0, c;
+    while ((c = getopt_long(argc, argv, "+m:e:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'm':
+            if (parse_size(optarg, &opt.mem_size) || opt.mem_size < (64ull << 20) ||
+                opt.mem_size > HX_MAX_RAM) {
+                fprintf(stderr, "hxrun: bad memory size '%s' (64M to 32G)\n", optarg);
+                return 2;
+            }
+            break;
+        case 'e':
+            if (!strchr(optarg, '=')) {
+                fprintf(stderr, "hxrun: -e needs KEY=VALUE, got '%s'\n", optarg);
+                return 2;
+            }
+            sets[nsets++] = optarg;
+            break;
+        case 'C': clean = 1; break;
+        case 'S': opt.strace = 1; break;
+        case 's': opt.stats = 1; break;
+        case 'k': opt.kernel_path = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    size_t nenv = 0;
+    char **env = calloc(1, sizeof(*env));
+    for (char **e = environ; !clean && *e; e++)
+        env = env_set(env, &nenv, *e);
+    for (size_t i = 0; i < nsets; i++)
+        env = env_set(env, &nenv, sets[i]);
+    opt.envp = env;
+
+    char found[4096];
+    const char *prog = find_program(argv[optind], found, sizeof(found));
+    if (!prog) {
+        fprintf(stderr, "hxrun: %s: command not found\n", argv[optind]);
+        return 127;
+    }
+    opt.mem_size &= ~((2ull << 20) - 1);
+    static struct hx_vm vm;
+    int rc = hx_vm_create(&vm, &opt);
+    if (!rc)
+        rc = hx_vm_load_program(&vm, prog, argv + optind);
+    if (!rc)
+        rc = hx_hostfs_init(&vm);
+    if (rc)
+        return rc;
+    /* The program's output must reach the console before our own lines. */
+    fflush(stdout);
+    int status = hx_vm_run(&vm);
+    if (opt.stats)
+        hx_print_stats(&vm);
+    return status;
+}

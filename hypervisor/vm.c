@@ -1,0 +1,538 @@
+/* KVM setup and the exit loop. The monitor builds the whole machine before
+ * the first instruction: page tables for the kernel and the direct map,
+ * GDT/IDT/TSS, MSRs, XCR0 and CPUID; the vCPU starts at CPL3 in the guest
+ * kernel's entry point, which maps the program and jumps to it. */
+#include "vm.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "elf_load.h"
+#include "hcall.h"
+#include "stack.h"
+
+#define PTE_P 0x1ull
+#define PTE_W 0x2ull
+#define PTE_U 0x4ull
+#define PTE_PS 0x80ull
+#define TABLE (PTE_P | PTE_W | PTE_U)
+
+#define MSR_TSC 0x10
+#define MSR_PAT 0x277
+#define MSR_MTRR_DEF_TYPE 0x2ff
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_FMASK 0xc0000084
+
+static int kvm_error(const char *what)
+{
+    fprintf(stderr, "hxrun: %s: %s\n", what, strerror(errno));
+    return 125;
+}
+
+/* Bump allocation of zeroed guest physical memory, aligned so that
+ * pa % align == congruent % align (lets the kernel use 2 MiB pages). */
+static uint64_t phys_alloc(struct hx_vm *vm, uint64_t len, uint64_t align, uint64_t congruent)
+{
+    uint64_t pa = vm->phys_next;
+    uint64_t want = congruent & (align - 1);
+    pa += (want - (pa & (align - 1))) & (align - 1);
+    len = (len + HX_PAGE_SIZE - 1) & ~(HX_PAGE_SIZE - 1);
+    if (pa + len > vm->g.ram_size)
+        return 0;
+    vm->phys_next = pa + len;
+    return pa;
+}
+
+static uint64_t *table_at(struct hx_vm *vm, uint64_t pa)
+{
+    return (uint64_t *)(vm->g.ram + pa);
+}
+
+/* Returns the next-level table behind entry e of table t, creating it. */
+static uint64_t next_table(struct hx_vm *vm, uint64_t *t, unsigned idx)
+{
+    if (!(t[idx] & PTE_P)) {
+        uint64_t pa = phys_alloc(vm, HX_PAGE_SIZE, HX_PAGE_SIZE, 0);
+        if (!pa)
+            return 0;
+        t[idx] = pa | TABLE;
+    }
+    return t[idx] & 0x000ffffffffff000ull;
+}
+
+/* Maps [va, va+len) to [pa, pa+len) with 2 MiB pages (all three aligned). */
+static int map_huge(struct hx_vm *vm, uint64_t va, uint64_t pa, uint64_t len, uint64_t flags)
+{
+    for (uint64_t off = 0; off < len; off += HX_HUGE_SIZE) {
+        uint64_t v = va + off;
+        uint64_t pdpt = next_table(vm, table_at(vm, vm->g.cr3), (v >> 39) & 511);
+        uint64_t pd = pdpt ? next_table(vm, table_at(vm, pdpt), (v >> 30) & 511) : 0;
+        if (!pd)
+            return -1;
+        table_at(vm, pd)[(v >> 21) & 511] = (pa + off) | flags | PTE_PS;
+    }
+    return 0;
+}
+
+static void build_descriptors(struct hx_vm *vm)
+{
+    uint64_t *gdt = (uint64_t *)(vm->g.ram + HX_GPA_GDT);
+    uint64_t tss = HX_KTEXT_BASE + HX_GPA_TSS;
+    gdt[1] = 0x00af9a000000ffffull; /* 0x08 kernel code64 */
+    gdt[2] = 0x00cf92000000ffffull; /* 0x10 kernel data */
+    gdt[3] = 0x00cff2000000ffffull; /* 0x18 user data */
+    gdt[4] = 0x00affa000000ffffull; /* 0x20 user code64 */
+    gdt[5] = 0x67 | ((tss & 0xffffff) << 16) | (0x89ull << 40) | ((tss >> 24 & 0xff) << 56);
+    gdt[6] = tss >> 32;
+    /* The kernel fills the IDT and the TSS stacks itself (they are kernel
+     * symbols); the monitor only places them. */
+}
+
+static int setup_cpu(struct hx_vm *vm, uint64_t entry, uint64_t syscall_entry)
+{
+    int n = 256;
+    struct kvm_cpuid2 *cpuid = calloc(1, sizeof(*cpuid) + n * sizeof(struct kvm_cpuid_entry2));
+    cpuid->nent = (uint32_t)n;
+    if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0)
+        return kvm_error("KVM_GET_SUPPORTED_CPUID");
+    uint64_t xcr0_supported = 0;
+    for (uint32_t i = 0; i < cpuid->nent; i++) {
+        struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
+        if (e->function == 0xd && e->index == 0)
+            xcr0_supported = e->eax | ((uint64_t)e->edx << 32);
+        if (e->function == 7 && e->index == 0)
+            e->ecx &= ~(1u << 3 | 1u << 4); /* no PKU/OSPKE: CR4.PKE stays off */
+    }
+    if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)
+        return kvm_error("KVM_SET_CPUID2");
+    free(cpuid);
+
+    struct kvm_sregs s;
+    if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0)
+        return kvm_error("KVM_GET_SREGS");
+    struct kvm_segment cs = {.base = 0, .limit = 0xffffffff, .selector = HX_SEL_UCODE,
+                             .type = 11, .present = 1, .dpl = 3, .s = 1, .l = 1, .g = 1};
+    struct kvm_segment ds = cs;
+    ds.selector = HX_SEL_UDATA;
+    ds.type = 3;
+    ds.l = 0;
+    ds.db = 1;
+    s.cs = cs;
+    s.ds = s.es = s.fs = s.gs = s.ss = ds;
+    s.tr = (struct kvm_segment){.base = HX_KTEXT_BASE + HX_GPA_TSS, .limit = 0x67,
+                                .selector = HX_SEL_TSS, .type = 11, .present = 1};
+    s.gdt.base = HX_KTEXT_BASE + HX_GPA_GDT;
+    s.gdt.limit = 7 * 8 - 1;
+    s.idt.base = HX_KTEXT_BASE + HX_GPA_IDT;
+    s.idt.limit = 256 * 16 - 1;
+    s.cr3 = vm->g.cr3;
+    s.cr4 = 0x20 | 0x200 | 0x400 | 0x10000 | 0x40000; /* PAE OSFXSR OSXMMEXCPT FSGSBASE OSXSAVE */
+    s.cr0 = 0x80010033;                                /* PG WP NE ET MP PE */
+    s.efer = 0xd01;                                    /* NXE LMA LME SCE */
+    if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &s) < 0)
+        return kvm_error("KVM_SET_SREGS");
+
+    /* x87, SSE, AVX and the three AVX-512 components: what glibc needs for
+     * its AVX2/AVX-512 string functions. No MPX, PKRU or AMX. */
+    struct kvm_xcrs x = {.nr_xcrs = 1, .xcrs = {{.xcr = 0, .value = xcr0_supported & 0xe7}}};
+    if (ioctl(vm->vcpu_fd, KVM_SET_XCRS, &x) < 0)
+        return kvm_error("KVM_SET_XCRS");
+
+    struct {
+        struct kvm_msrs h;
+        struct kvm_msr_entry e[5];
+    } msrs = {{.nmsrs = 5},
+              {{.index = MSR_STAR,
+                .data = ((uint64_t)HX_SEL_KCODE << 32) | ((uint64_t)(HX_SEL_KDATA | 3) << 48)},
+               {.index = MSR_LSTAR, .data = syscall_entry},
+               {.index = MSR_FMASK, .data = 0x40700}, /* clear AC, DF, TF on entry */
+               {.index = MSR_MTRR_DEF_TYPE, .data = 0x806},
+               {.index = MSR_PAT, .data = 0x0007040600070406ull}}};
+    if (ioctl(vm->vcpu_fd, KVM_SET_MSRS, &msrs) != 5)
+        return kvm_error("KVM_SET_MSRS");
+
+    struct kvm_regs r = {.rip = entry, .rflags = 2, .rdi = HX_KTEXT_BASE + HX_GPA_BOOTINFO};
+    if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &r) < 0)
+        return kvm_error("KVM_SET_REGS");
+    return 0;
+}
+
+/* The kernel ELF embedded at build time (kernel_blob.S). */
+extern const unsigned char hx_kernel_blob[], hx_kernel_blob_end[];
+
+static int load_kernel(struct hx_vm *vm, const unsigned char *img, size_t size,
+                       struct hx_kernel_header *hdr)
+{
+    const Elf64_Ehdr *eh = (const void *)img;
+    if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
+        eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_phentsize != sizeof(Elf64_Phdr) ||
+        eh->e_phoff > size || (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > size - eh->e_phoff) {
+        fprintf(stderr, "hxrun: kernel image is not a valid ELF64 file\n");
+        return 125;
+    }
+    const Elf64_Phdr *ph = (const void *)(img + eh->e_phoff);
+    uint64_t end = HX_GPA_KERNEL;
+    for (unsigned i = 0; i < eh->e_phnum; i++) {
+        if (ph[i].p_type != PT_LOAD)
+            continue;
+        uint64_t pa = ph[i].p_vaddr - HX_KTEXT_BASE;
+        if (ph[i].p_vaddr < HX_KERNEL_VA || ph[i].p_filesz > ph[i].p_memsz ||
+            ph[i].p_offset > size || ph[i].p_filesz > size - ph[i].p_offset ||
+            ph[i].p_memsz > (64ull << 20) || pa + ph[i].p_memsz > (64ull << 20) ||
+            pa + ph[i].p_memsz > vm->g.ram_size) {
+            fprintf(stderr, "hxrun: kernel image has a bad segment\n");
+            return 125;
+        }
+        memcpy(vm->g.ram + pa, img + ph[i].p_offset, ph[i].p_filesz);
+        if (pa + ph[i].p_memsz > end)
+            end = pa + ph[i].p_memsz;
+    }
+    memcpy(hdr, vm->g.ram + HX_GPA_KERNEL, sizeof(*hdr));
+    if (hdr->magic != HX_KERNEL_MAGIC || hdr->version != HX_ABI_VERSION) {
+        fprintf(stderr, "hxrun: kernel image is not an hx kernel of ABI version %d\n",
+                HX_ABI_VERSION);
+        return 125;
+    }
+    vm->phys_next = (end + HX_PAGE_SIZE - 1) & ~(HX_PAGE_SIZE - 1);
+    return 0;
+}
+
+static int read_file(const char *path, unsigned char **data, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    *data = n > 0 ? malloc((size_t)n) : NULL;
+    int ok = *data && fread(*data, 1, (size_t)n, f) == (size_t)n;
+    fclose(f);
+    *size = (size_t)n;
+    return ok ? 0 : -1;
+}
+
+static void fill_host_facts(struct hx_boot_info *b)
+{
+    struct utsname u;
+    uname(&u);
+    memcpy(b->uts[0], u.sysname, 65);
+    memcpy(b->uts[1], u.nodename, 65);
+    memcpy(b->uts[2], u.release, 65);
+    memcpy(b->uts[3], u.version, 65);
+    memcpy(b->uts[4], u.machine, 65);
+    memcpy(b->uts[5], u.domainname, 65);
+    b->pid = getpid();
+    b->ppid = getppid();
+    b->uid = getuid();
+    b->euid = geteuid();
+    b->gid = getgid();
+    b->egid = getegid();
+    for (int i = 0; i < HX_NRLIMITS; i++) {
+        struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
+        getrlimit(i, &rl);
+        b->rlimits[i].cur = rl.rlim_cur;
+        b->rlimits[i].max = rl.rlim_max;
+    }
+    for (int i = 0; i < 3; i++)
+        b->console_flags[i] = fcntl(i, F_GETFL);
+    mode_t m = umask(0);
+    umask(m);
+    b->umask = (int32_t)m;
+    if (!getcwd(b->cwd, sizeof(b->cwd)))
+        strcpy(b->cwd, "/");
+    b->hwcap = getauxval(AT_HWCAP);
+    b->hwcap2 = getauxval(AT_HWCAP2);
+}
+
+int hx_vm_create(struct hx_vm *vm, const struct hx_options *opt)
+{
+    memset(vm, 0, sizeof(*vm));
+    vm->opt = opt;
+    vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (vm->kvm_fd < 0) {
+        if (errno == ENOENT)
+            fprintf(stderr, "hxrun: KVM is not available: /dev/kvm does not exist\n");
+        else if (errno == EACCES || errno == EPERM)
+            fprintf(stderr, "hxrun: KVM is not available: no permission to open /dev/kvm "
+                            "(add yourself to the kvm group)\n");
+        else
+            fprintf(stderr, "hxrun: KVM is not available: /dev/kvm: %s\n", strerror(errno));
+        return 125;
+    }
+    if (ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+        fprintf(stderr, "hxrun: KVM is not available: unexpected KVM API version\n");
+        return 125;
+    }
+    vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+    if (vm->vm_fd < 0)
+        return kvm_error("KVM_CREATE_VM");
+    vm->g.ram_size = opt->mem_size;
+    /* Untouched guest memory costs the host nothing. */
+    vm->g.ram = mmap(NULL, vm->g.ram_size, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (vm->g.ram == MAP_FAILED) {
+        fprintf(stderr, "hxrun: cannot reserve %llu MiB of guest memory: %s\n",
+                (unsigned long long)(vm->g.ram_size >> 20), strerror(errno));
+        return 125;
+    }
+    struct kvm_userspace_memory_region r = {.slot = 0, .guest_phys_addr = 0,
+                                            .memory_size = vm->g.ram_size,
+                                            .userspace_addr = (uint64_t)vm->g.ram};
+    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+        return kvm_error("KVM_SET_USER_MEMORY_REGION");
+    vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+    if (vm->vcpu_fd < 0)
+        return kvm_error("KVM_CREATE_VCPU");
+    int mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    vm->run = mmap(NULL, (size_t)mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
+    if (vm->run == MAP_FAILED)
+        return kvm_error("mmap kvm_run");
+
+    /* The kernel. */
+    unsigned char *kimg = (unsigned char *)hx_kernel_blob;
+    size_t ksize = (size_t)(hx_kernel_blob_end - hx_kernel_blob);
+    if (opt->kernel_path && read_file(opt->kernel_path, &kimg, &ksize)) {
+        fprintf(stderr, "hxrun: cannot read kernel %s: %s\n", opt->kernel_path, strerror(errno));
+        return 125;
+    }
+    struct hx_kernel_header hdr;
+    int rc = load_kernel(vm, kimg, ksize, &hdr);
+    if (opt->kernel_path)
+        free(kimg);
+    if (rc)
+        return rc;
+
+    /* Page tables: the first GiB at HX_KTEXT_BASE (kernel image), all RAM
+     * in the direct map, the hypercall page. All user-accessible: the
+     * kernel's system-call code runs at CPL3 (DESIGN.md section 3). */
+    vm->g.cr3 = phys_alloc(vm, HX_PAGE_SIZE, HX_PAGE_SIZE, 0);
+    uint64_t leaf = PTE_P | PTE_W | PTE_U;
+    uint64_t ram2m = vm->g.ram_size & ~(HX_HUGE_SIZE - 1);
+    uint64_t ktext = ram2m < (1ull << 30) ? ram2m : (1ull << 30);
+    if (map_huge(vm, HX_KTEXT_BASE, 0, ktext, leaf) ||
+        map_huge(vm, HX_DIRECT_MAP, 0, ram2m, leaf) ||
+        map_huge(vm, HX_HYPERCALL_VA, HX_GPA_HYPERCALL, HX_HUGE_SIZE, leaf | 0x18 /* PCD PWT */)) {
+        fprintf(stderr, "hxrun: guest memory too small\n");
+        return 125;
+    }
+    build_descriptors(vm);
+
+    vm->boot = (struct hx_boot_info *)(vm->g.ram + HX_GPA_BOOTINFO);
+    vm->boot->magic = HX_BOOT_MAGIC;
+    vm->boot->version = HX_ABI_VERSION;
+    vm->boot->ram_size = vm->g.ram_size;
+    vm->boot->cr3 = vm->g.cr3;
+    vm->boot->flags = (opt->strace ? HX_BOOT_STRACE : 0) | (opt->stats ? HX_BOOT_STATS : 0);
+    fill_host_facts(vm->boot);
+    for (int i = 0; i < 3; i++)
+        vm->hostfd_owned[i] = vm->boot->console_flags[i] >= 0;
+    return setup_cpu(vm, hdr.boot_entry, hdr.syscall_entry);
+}
+
+static int add_region(struct hx_boot_info *b, uint64_t va, uint64_t len, uint64_t pa,
+                      uint32_t prot, uint32_t kind)
+{
+    if (b->nregions == HX_MAX_REGIONS)
+        return -1;
+    b->regions[b->nregions++] = (struct hx_region){va, len, pa, prot, kind};
+    return 0;
+}
+
+/* Copies the PT_LOAD segments into one physically contiguous block and
+ * describes it as regions of equal protection. A page shared by two
+ * segments gets both protections, as the bytes of both live in it. */
+static int load_image(struct hx_vm *vm, const struct hx_elf *e, uint64_t bias)
+{
+    uint64_t span = e->hi - e->lo, npages = span / HX_PAGE_SIZE;
+    uint64_t pa = phys_alloc(vm, span, HX_HUGE_SIZE, e->lo + bias);
+    uint8_t *prot = calloc(npages, 1); /* bit 7: covered by a segment */
+    if (!pa || !prot) {
+        free(prot);
+        return -1;
+    }
+    for (size_t i = 0; i < e->nload; i++) {
+        const struct hx_elf_seg *s = &e->load[i];
+        memcpy(vm->g.ram + pa + (s->vaddr - e->lo), e->data + s->offset, s->filesz);
+        uint64_t first = (s->vaddr - e->lo) / HX_PAGE_SIZE;
+        uint64_t last = (s->vaddr + s->memsz - 1 - e->lo) / HX_PAGE_SIZE;
+        for (uint64_t p = first; p <= last; p++)
+            prot[p] |= (uint8_t)(0x80 | s->prot);
+    }
+    int rc = 0;
+    for (uint64_t p = 0; p < npages && !rc;) {
+        uint64_t q = p + 1;
+        while (q < npages && prot[q] == prot[p])
+            q++;
+        if (prot[p] & 0x80)
+            rc = add_region(vm->boot, e->lo + bias + p * HX_PAGE_SIZE, (q - p) * HX_PAGE_SIZE,
+                            pa + p * HX_PAGE_SIZE, prot[p] & 7, HX_REGION_IMAGE);
+        p = q;
+    }
+    free(prot);
+    return rc;
+}
+
+int hx_vm_load_program(struct hx_vm *vm, const char *prog, char **argv)
+{
+    struct hx_elf e;
+    char err[256];
+    int rc = hx_elf_open(prog, &e, err, sizeof(err));
+    if (rc) {
+        fprintf(stderr, "hxrun: %s: %s\n", prog, err);
+        return rc;
+    }
+    if (e.interp[0]) {
+        fprintf(stderr, "hxrun: %s: dynamically linked programs are not supported yet "
+                        "(interpreter %s)\n", prog, e.interp);
+        hx_elf_close(&e);
+        return 126;
+    }
+    vm->prog = prog;
+    struct hx_boot_info *b = vm->boot;
+    if (!realpath(prog, b->exe))
+        snprintf(b->exe, sizeof(b->exe), "%s", prog);
+
+    /* A static PIE has no interpreter, so Linux maps it where mmap would
+     * put it: just below the mmap base. */
+    uint64_t bias = e.is_pie ? ((HX_MMAP_BASE - (e.hi - e.lo)) & ~(HX_PAGE_SIZE - 1)) - e.lo : 0;
+    if (load_image(vm, &e, bias)) {
+        fprintf(stderr, "hxrun: %s: program does not fit in guest memory (-m)\n", prog);
+        hx_elf_close(&e);
+        return 125;
+    }
+    b->entry = e.entry + bias;
+    b->brk_start = e.hi + bias;
+
+    uint64_t stack_va = HX_USER_TOP - HX_STACK_SIZE;
+    uint64_t stack_pa = phys_alloc(vm, HX_STACK_SIZE, HX_HUGE_SIZE, stack_va);
+    uint8_t random16[16];
+    if (!stack_pa || getrandom(random16, sizeof(random16), 0) != sizeof(random16)) {
+        fprintf(stderr, "hxrun: cannot set up the program stack\n");
+        hx_elf_close(&e);
+        return 125;
+    }
+    struct hx_auxv aux[] = {
+        {AT_MINSIGSTKSZ, getauxval(AT_MINSIGSTKSZ)},
+        {AT_HWCAP, b->hwcap},
+        {AT_PAGESZ, HX_PAGE_SIZE},
+        {AT_CLKTCK, (uint64_t)sysconf(_SC_CLK_TCK)},
+        {AT_PHDR, e.phdr_vaddr + bias},
+        {AT_PHENT, e.phentsize},
+        {AT_PHNUM, e.phnum},
+        {AT_BASE, 0},
+        {AT_FLAGS, 0},
+        {AT_ENTRY, b->entry},
+        {AT_UID, b->uid},
+        {AT_EUID, b->euid},
+        {AT_GID, b->gid},
+        {AT_EGID, b->egid},
+        {AT_SECURE, 0},
+        {AT_HWCAP2, b->hwcap2},
+    };
+    struct hx_stack_spec spec = {argv, vm->opt->envp, prog, "x86_64", random16, aux,
+                                 sizeof(aux) / sizeof(aux[0]) - (b->hwcap2 ? 0 : 1)};
+    if (hx_build_stack(&spec, vm->g.ram + stack_pa, HX_STACK_SIZE, HX_USER_TOP,
+                       &b->stack_pointer)) {
+        fprintf(stderr, "hxrun: %s: argument list too long\n", prog);
+        hx_elf_close(&e);
+        return 126;
+    }
+    add_region(b, stack_va, HX_STACK_SIZE, stack_pa,
+               HX_PROT_R | HX_PROT_W | (e.exec_stack ? HX_PROT_X : 0), HX_REGION_STACK);
+    hx_elf_close(&e);
+    b->phys_next = vm->phys_next;
+    return 0;
+}
+
+static void start_clock(struct hx_vm *vm)
+{
+    struct hx_boot_info *b = vm->boot;
+    long khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
+    struct {
+        struct kvm_msrs h;
+        struct kvm_msr_entry e;
+    } tsc = {{.nmsrs = 1}, {.index = MSR_TSC}};
+    struct timespec rt, mono;
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    clock_gettime(CLOCK_REALTIME, &rt);
+    ioctl(vm->vcpu_fd, KVM_GET_MSRS, &tsc);
+    b->tsc_hz = khz > 0 ? (uint64_t)khz * 1000 : 1000000000ull;
+    b->tsc_base = tsc.e.data;
+    b->realtime_base_ns = rt.tv_sec * 1000000000ll + rt.tv_nsec;
+    b->monotonic_base_ns = mono.tv_sec * 1000000000ll + mono.tv_nsec;
+    struct timespec res;
+    clock_getres(CLOCK_REALTIME_COARSE, &res);
+    b->coarse_res_ns = res.tv_sec * 1000000000ll + res.tv_nsec;
+}
+
+static void dump_regs(struct hx_vm *vm)
+{
+    struct kvm_regs r;
+    struct kvm_sregs s;
+    if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) == 0 && ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) == 0)
+        fprintf(stderr, "hxrun: guest rip 0x%llx rsp 0x%llx cs 0x%x cr2 0x%llx\n", r.rip, r.rsp,
+                s.cs.selector, s.cr2);
+}
+
+int hx_vm_run(struct hx_vm *vm)
+{
+    start_clock(vm);
+    for (;;) {
+        if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
+            if (errno == EINTR || errno == EAGAIN)
+                continue;
+            return kvm_error("KVM_RUN");
+        }
+        struct kvm_run *run = vm->run;
+        vm->exits_total++;
+        vm->exits_by_reason[run->exit_reason < 64 ? run->exit_reason : 63]++;
+        switch (run->exit_reason) {
+        case KVM_EXIT_MMIO:
+            if (run->mmio.phys_addr == HX_GPA_HYPERCALL && run->mmio.is_write &&
+                run->mmio.len == 8) {
+                uint64_t gpa;
+                int status;
+                memcpy(&gpa, run->mmio.data, 8);
+                if (hx_hcall_dispatch(vm, gpa, &status))
+                    return status;
+                continue;
+            }
+            fprintf(stderr, "hxrun: guest kernel error: stray %s of %u bytes at physical 0x%llx\n",
+                    run->mmio.is_write ? "store" : "load", run->mmio.len,
+                    (unsigned long long)run->mmio.phys_addr);
+            dump_regs(vm);
+            return 125;
+        case KVM_EXIT_SHUTDOWN:
+            fprintf(stderr, "hxrun: guest kernel crashed (triple fault; see dmesg)\n");
+            dump_regs(vm);
+            return 125;
+        case KVM_EXIT_FAIL_ENTRY:
+            fprintf(stderr, "hxrun: KVM could not enter the guest (reason 0x%llx)\n",
+                    (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+            return 125;
+        case KVM_EXIT_INTERNAL_ERROR:
+            fprintf(stderr, "hxrun: KVM internal error (suberror %u)\n", run->internal.suberror);
+            dump_regs(vm);
+            return 125;
+        default:
+            fprintf(stderr, "hxrun: unexpected VM exit (reason %u)\n", run->exit_reason);
+            dump_regs(vm);
+            return 125;
+        }
+    }
+}

@@ -1,0 +1,48 @@
+/* The hx virtual machine: one KVM VM with one vCPU, guest RAM, and the
+ * state every host service needs. */
+#ifndef HX_VM_H
+#define HX_VM_H
+
+#include <linux/kvm.h>
+#include <stdint.h>
+
+#include "guest_mem.h"
+#include "hx/abi.h"
+
+#define HX_MAX_HOSTFDS 4096
+
+struct hx_options {
+    uint64_t mem_size;
+    int strace, stats;
+    const char *kernel_path; /* NULL: the embedded kernel */
+    char **envp;
+};
+
+struct hx_vm {
+    int kvm_fd, vm_fd, vcpu_fd;
+    struct kvm_run *run;
+    struct hx_guest g;
+    struct hx_boot_info *boot;
+    const struct hx_options *opt;
+    const char *prog; /* as the user named it */
+    uint64_t phys_next; /* monitor's bump allocator, before boot */
+    /* Host fds the guest may name: 0-2 and the files it opened. */
+    uint8_t hostfd_owned[HX_MAX_HOSTFDS];
+    /* Statistics. */
+    uint64_t exits_by_reason[64], hcalls[HX_HC_NR], exits_total;
+    struct hx_stats guest_stats;
+    int have_guest_stats;
+};
+
+/* Creates the VM and builds the machine; returns 0, or prints one error
+ * line and returns the exit status hxrun should end with. */
+int hx_vm_create(struct hx_vm *vm, const struct hx_options *opt);
+
+/* Builds the process image of prog in the VM: returns 0 or prints one error
+ * line and returns an exit status (126/127 for bad programs). */
+int hx_vm_load_program(struct hx_vm *vm, const char *prog, char **argv);
+
+/* Runs the guest to its end; returns hxrun's exit status. */
+int hx_vm_run(struct hx_vm *vm);
+
+#endif

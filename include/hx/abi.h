@@ -1,0 +1,162 @@
+/* The ABI between the hx monitor (hxrun) and the hx guest kernel.
+ *
+ * One header, included by both sides. The monitor builds the whole machine
+ * (page tables, descriptor tables, MSRs, the program image and its stack)
+ * before the first guest instruction and describes it in struct hx_boot_info;
+ * the kernel talks back through hypercalls: an 8-byte store of the guest
+ * physical address of a struct hx_hcall to the hypercall MMIO page. MMIO is
+ * used rather than `out` because on PVM an iretq to CPL3 clears IOPL.
+ */
+#ifndef HX_ABI_H
+#define HX_ABI_H
+
+
+#define HX_ABI_VERSION 1
+#define HX_BOOT_MAGIC 0x48584254u /* "HXBT" */
+
+/* ---- Guest physical layout ------------------------------------------- */
+#define HX_PAGE_SIZE 4096ull
+#define HX_HUGE_SIZE (2ull << 20)
+#define HX_GPA_GDT 0x1000ull
+#define HX_GPA_IDT 0x2000ull
+#define HX_GPA_TSS 0x3000ull
+#define HX_GPA_BOOTINFO 0x10000ull /* up to 64 KiB */
+#define HX_GPA_KERNEL 0x200000ull  /* kernel image, linked at VA HX_KERNEL_VA */
+#define HX_GPA_HYPERCALL (1ull << 39) /* no memslot: stores here exit as MMIO */
+
+/* ---- Guest virtual layout -------------------------------------------- */
+/* First GiB of guest RAM, where the kernel image lives (-mcmodel=kernel). */
+#define HX_KTEXT_BASE 0xffffffff80000000ull
+#define HX_KERNEL_VA (HX_KTEXT_BASE + HX_GPA_KERNEL)
+/* All of guest RAM, as Linux's direct map. */
+#define HX_DIRECT_MAP 0xffff888000000000ull
+/* The hypercall MMIO page. */
+#define HX_HYPERCALL_VA 0xffffffffc0000000ull
+/* Linux x86-64 user layout without address randomisation. */
+#define HX_USER_TOP 0x7ffffffff000ull        /* TASK_SIZE: top of the stack */
+#define HX_MMAP_BASE 0x7ffff7fff000ull       /* top-down mmap base */
+#define HX_PIE_BASE 0x555555554000ull        /* ELF_ET_DYN_BASE */
+#define HX_STACK_SIZE (8ull << 20)           /* RLIMIT_STACK default */
+#define HX_MAX_RAM (32ull << 30)
+
+/* Segment selectors (the layout STAR requires for syscall/sysret). */
+#define HX_SEL_KCODE 0x08
+#define HX_SEL_KDATA 0x10
+#define HX_SEL_UDATA 0x1b
+#define HX_SEL_UCODE 0x23
+#define HX_SEL_TSS 0x28
+
+
+/* The kernel image starts with this header (at HX_KERNEL_VA), so the monitor
+ * needs no symbol table to find the entry points. */
+#define HX_KERNEL_MAGIC 0x4e524b58 /* "XKRN" */
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+struct hx_kernel_header {
+    uint32_t magic, version;
+    uint64_t boot_entry;    /* CPL3, rdi = boot info */
+    uint64_t syscall_entry; /* LSTAR */
+};
+
+/* ---- Boot information ------------------------------------------------- */
+#define HX_PROT_R 1u
+#define HX_PROT_W 2u
+#define HX_PROT_X 4u
+
+enum hx_region_kind { HX_REGION_IMAGE = 1, HX_REGION_STACK = 2 };
+
+/* A user mapping the monitor filled: virtual [va, va+len) backed by the
+ * physically contiguous [pa, pa+len). The kernel maps it at boot. */
+struct hx_region {
+    uint64_t va, len, pa;
+    uint32_t prot, kind;
+};
+
+#define HX_MAX_REGIONS 32
+#define HX_NRLIMITS 16
+
+#define HX_BOOT_STRACE 1u
+#define HX_BOOT_STATS 2u
+
+struct hx_boot_info {
+    uint32_t magic, version;
+    uint32_t flags, nregions;
+    uint64_t ram_size;
+    uint64_t phys_next; /* first free guest physical byte, page aligned */
+    uint64_t cr3;
+    /* Clock: guest ns = base_ns + (tsc - tsc_base) * 1e9 / tsc_hz. */
+    uint64_t tsc_hz, tsc_base;
+    int64_t realtime_base_ns, monotonic_base_ns;
+    int64_t coarse_res_ns; /* resolution of the *_COARSE clocks */
+    /* Process image. */
+    uint64_t entry, stack_pointer;
+    uint64_t brk_start;
+    uint64_t hwcap, hwcap2;
+    struct hx_region regions[HX_MAX_REGIONS];
+    /* Identity and limits, copied from the host process. */
+    int32_t pid, ppid;
+    uint32_t uid, euid, gid, egid;
+    struct {
+        uint64_t cur, max;
+    } rlimits[HX_NRLIMITS];
+    /* struct utsname: six fields of 65 bytes. */
+    char uts[6][65];
+    char _pad[2];
+    /* File status flags of the host's fds 0-2, or -1 when closed. */
+    int32_t console_flags[3];
+    int32_t umask;
+    char cwd[4096];
+    char exe[4096];
+};
+
+/* ---- Hypercalls ------------------------------------------------------- */
+/* Request block, in guest RAM. Pointer arguments are guest virtual
+ * addresses, translated and checked by the monitor through the guest page
+ * tables. The monitor writes `ret` (a value or -errno). */
+struct hx_hcall {
+    uint32_t nr;
+    uint32_t _pad;
+    int64_t ret;
+    uint64_t arg[6];
+};
+
+enum hx_hcall_nr {
+    HX_HC_EXIT = 1,      /* status, stats gva */
+    HX_HC_FATAL,         /* signo, vector, error code, fault address, rip, stats */
+    HX_HC_WRITE,         /* hostfd, buf, len */
+    HX_HC_READ,          /* hostfd, buf, len */
+    HX_HC_PREAD,         /* hostfd, buf, len, offset */
+    HX_HC_PWRITE,        /* hostfd, buf, len, offset */
+    HX_HC_WRITEV,        /* hostfd, iov, iovcnt */
+    HX_HC_READV,         /* hostfd, iov, iovcnt */
+    HX_HC_OPEN,          /* path, flags, mode: path absolute in the guest */
+    HX_HC_CLOSE,         /* hostfd */
+    HX_HC_LSEEK,         /* hostfd, offset, whence */
+    HX_HC_FSTAT,         /* hostfd, struct stat */
+    HX_HC_STAT,          /* path, struct stat, AT_* flags */
+    HX_HC_STATX,         /* hostfd or -1, path or 0, flags, mask, struct statx */
+    HX_HC_IOCTL,         /* hostfd, cmd, arg: TCGETS, TIOCGWINSZ */
+    HX_HC_FCNTL,         /* hostfd, cmd, arg: F_GETFL, F_SETFL */
+    HX_HC_GETRANDOM,     /* buf, len, flags */
+    HX_HC_SLEEP,         /* monotonic deadline in ns */
+    HX_HC_POLL,          /* struct pollfd[] of host fds, n, timeout ms */
+    HX_HC_UNSUPPORTED,   /* syscall nr */
+    HX_HC_STRACE,        /* nr, args gva (6 x u64), result */
+    HX_HC_FTRUNCATE,     /* hostfd, length */
+    HX_HC_UNLINK,        /* path, AT_REMOVEDIR or 0 */
+    HX_HC_ACCESS,        /* path, mode, AT_* flags */
+    HX_HC_READLINK,      /* path, buf, size */
+    HX_HC_NR
+};
+
+/* Statistics the kernel reports at exit: CPL0 entries by cause. */
+enum hx_cpl0_cause { HX_CPL0_TLB, HX_CPL0_FAULT, HX_CPL0_NCAUSES };
+struct hx_stats {
+    uint64_t cpl0[HX_CPL0_NCAUSES];
+    uint64_t syscalls;
+};
+
+#endif /* __ASSEMBLER__ */
+#endif

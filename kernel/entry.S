@@ -1,0 +1,212 @@
+/* Kernel entry points: boot (from the monitor, at CPL3), the syscall
+ * instruction (LSTAR), exceptions (IDT, CPL0), and the CPL0 TLB-flush gate.
+ * Everything but the exception and TLB paths runs at CPL3 (DESIGN.md s. 3). */
+#include "hx/abi.h"
+
+	.section .hxhdr, "a"
+	.long HX_KERNEL_MAGIC, HX_ABI_VERSION
+	.quad hx_boot_entry
+	.quad hx_syscall_entry
+
+	.text
+/* rdi = boot info. */
+	.globl hx_boot_entry
+hx_boot_entry:
+	lea hx_kstack_top(%rip), %rsp
+	call hx_kmain
+	ud2
+
+/* hx_enter_user(entry, sp): the Linux process entry state, all registers
+ * zero but rsp, default x87 and SSE control words. */
+	.globl hx_enter_user
+hx_enter_user:
+	mov %rdi, %rcx
+	mov %rsi, %rsp
+	fninit
+	push $0x1f80
+	ldmxcsr (%rsp)
+	pop %rax
+	push $0x202
+	popfq
+	xor %eax, %eax
+	xor %ebx, %ebx
+	xor %edx, %edx
+	xor %esi, %esi
+	xor %edi, %edi
+	xor %ebp, %ebp
+	xor %r8d, %r8d
+	xor %r9d, %r9d
+	xor %r10d, %r10d
+	xor %r11d, %r11d
+	xor %r12d, %r12d
+	xor %r13d, %r13d
+	xor %r14d, %r14d
+	xor %r15d, %r15d
+	jmp *%rcx
+
+/* The syscall instruction lands here, at CPL3 on PVM and at CPL0 on
+ * hardware KVM: the code is the same, only the way back differs. The
+ * program's stack is never written (the red zone is the program's). */
+	.globl hx_syscall_entry
+hx_syscall_entry:
+	mov %rsp, hx_user_rsp(%rip)
+	lea hx_kstack_top(%rip), %rsp
+	pushq hx_user_rsp(%rip)	/* frame: see struct hx_regs */
+	push %r11		/* user rflags */
+	push %rcx		/* user rip */
+	push %rax		/* syscall number */
+	push %rdi
+	push %rsi
+	push %rdx
+	push %r10
+	push %r8
+	push %r9
+	push %rbx
+	push %rbp
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %rsp, %rdi
+	call hx_syscall
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbp
+	pop %rbx
+	pop %r9
+	pop %r8
+	pop %r10
+	pop %rdx
+	pop %rsi
+	pop %rdi
+	add $8, %rsp		/* number */
+	mov %cs, %ecx
+	test $3, %cl
+	pop %rcx		/* rip */
+	pop %r11		/* rflags */
+	jz 1f
+	push %r11
+	popfq
+	mov hx_user_rsp(%rip), %rsp
+	jmp *%rcx
+1:	mov hx_user_rsp(%rip), %rsp
+	sysretq
+
+/* Exceptions: a common frame (struct hx_trap_frame), then C at CPL0. */
+	.macro trap_noerr vec
+	.globl hx_trap\vec
+hx_trap\vec:
+	pushq $0
+	pushq $\vec
+	jmp trap_common
+	.endm
+	.macro trap_err vec
+	.globl hx_trap\vec
+hx_trap\vec:
+	pushq $\vec
+	jmp trap_common
+	.endm
+	trap_noerr 0
+	trap_noerr 1
+	trap_noerr 2
+	trap_noerr 3
+	trap_noerr 4
+	trap_noerr 5
+/* #UD: the kernel's deliberate ud2 in tlb_flush is how CPL3 code asks for
+ * a TLB flush (PVM answers `int n` with #UD, so a software-interrupt gate
+ * cannot be used). rdi = first page, rsi = page count (0: all). Kept to a
+ * few instructions: each costs ~0.7 us at CPL0 under PVM. */
+	.globl hx_trap6
+hx_trap6:
+	cmpq $hx_tlb_ud2, (%rsp)
+	jne 3f
+	addq $2, (%rsp)
+	test %rsi, %rsi
+	jz 2f
+1:	invlpg (%rdi)
+	add $4096, %rdi
+	dec %rsi
+	jnz 1b
+	iretq
+2:	mov %cr3, %rax
+	mov %rax, %cr3
+	iretq
+3:	pushq $0
+	pushq $6
+	jmp trap_common
+	trap_noerr 7
+	trap_err 8
+	trap_noerr 9
+	trap_err 10
+	trap_err 11
+	trap_err 12
+	trap_err 13
+	trap_err 14
+	trap_noerr 15
+	trap_noerr 16
+	trap_err 17
+	trap_noerr 18
+	trap_noerr 19
+	trap_noerr 20
+	trap_err 21
+trap_common:
+	push %rax
+	push %rbx
+	push %rcx
+	push %rdx
+	push %rsi
+	push %rdi
+	push %rbp
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %cr2, %rax
+	push %rax
+	mov %rsp, %rdi
+	call hx_trap
+	add $8, %rsp
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %r11
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rbp
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %rcx
+	pop %rbx
+	pop %rax
+	add $16, %rsp
+	iretq
+
+/* tlb_flush(va, pages): see hx_trap6. */
+	.globl tlb_flush_cpl0
+tlb_flush_cpl0:
+	.globl hx_tlb_ud2
+hx_tlb_ud2:
+	ud2
+	ret
+
+	.bss
+	.balign 4096
+/* The kernel stack for boot and system calls (one thread for now). */
+	.skip 65536
+	.globl hx_kstack_top
+hx_kstack_top:
+/* The program's rsp while a system call runs. */
+	.globl hx_user_rsp
+hx_user_rsp:
+	.skip 8
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,33 @@
+/* Linux errno values (include/uapi/asm-generic/errno-base.h, errno.h). */
+#ifndef HX_KERNEL_ERRNO_H
+#define HX_KERNEL_ERRNO_H
+#define EPERM 1
+#define ENOENT 2
+#define ESRCH 3
+#define EINTR 4
+#define EIO 5
+#define E2BIG 7
+#define EBADF 9
+#define EAGAIN 11
+#define ENOMEM 12
+#define EACCES 13
+#define EFAULT 14
+#define EBUSY 16
+#define EEXIST 17
+#define ENOTDIR 20
+#define EISDIR 21
+#define EINVAL 22
+#define ENFILE 23
+#define EMFILE 24
+#define ENOTTY 25
+#define ESPIPE 29
+#define EROFS 30
+#define EPIPE 32
+#define ERANGE 34
+#define ENAMETOOLONG 36
+#define ENOSYS 38
+#define ELOOP 40
+#define ENODEV 19
+#define EOPNOTSUPP 95
+#define ENOTSUP EOPNOTSUPP
+#endif

@@ -1,0 +1,35 @@
+/* The hypercall client: fill one request block, store its physical address
+ * to the hypercall MMIO page (one VM exit), read the answer. */
+#include "kernel.h"
+
+static struct hx_hcall req __attribute__((aligned(64)));
+
+int64_t hcall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+              uint64_t a5)
+{
+    req.nr = nr;
+    req.arg[0] = a0;
+    req.arg[1] = a1;
+    req.arg[2] = a2;
+    req.arg[3] = a3;
+    req.arg[4] = a4;
+    req.arg[5] = a5;
+    req.ret = 0;
+    __asm__ volatile("" ::: "memory");
+    *(volatile uint64_t *)HX_HYPERCALL_VA = kva_to_phys(&req);
+    __asm__ volatile("" ::: "memory");
+    return req.ret;
+}
+
+void kexit(int status)
+{
+    hcall2(HX_HC_EXIT, status, (boot->flags & HX_BOOT_STATS) ? &kstats : NULL);
+    for (;;)
+        ;
+}
+
+void kpanic(const char *msg)
+{
+    kwarn("kernel panic: %s", msg);
+    kexit(125);
+}

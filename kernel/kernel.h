@@ -1,0 +1,69 @@
+/* The hx guest kernel: shared declarations. Freestanding; no host headers
+ * beyond the compiler's own (stdint, stddef, stdarg). */
+#ifndef HX_KERNEL_H
+#define HX_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hx/abi.h"
+
+#define PAGE_SIZE 4096ul
+#define PAGE_ALIGN(x) (((x) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+
+/* Direct map and kernel-image address conversions. */
+static inline void *phys_to_virt(uint64_t pa) { return (void *)(HX_DIRECT_MAP + pa); }
+static inline uint64_t kva_to_phys(const void *p)
+{
+    uint64_t v = (uint64_t)p;
+    return v >= HX_KTEXT_BASE ? v - HX_KTEXT_BASE : v - HX_DIRECT_MAP;
+}
+
+extern struct hx_boot_info *boot;
+extern struct hx_stats kstats;
+
+/* lib.c */
+void *memcpy(void *d, const void *s, size_t n);
+void *memmove(void *d, const void *s, size_t n);
+void *memset(void *d, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strcpy(char *d, const char *s);
+/* Formats into buf like a small snprintf: %s %d %u %x %lu %ld %lx %llx %p. */
+int ksnprintf(char *buf, size_t size, const char *fmt, ...);
+
+/* hcall.c: one VM exit each. */
+int64_t hcall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+              uint64_t a5);
+#define hcall0(nr) hcall(nr, 0, 0, 0, 0, 0, 0)
+#define hcall1(nr, a) hcall(nr, (uint64_t)(a), 0, 0, 0, 0, 0)
+#define hcall2(nr, a, b) hcall(nr, (uint64_t)(a), (uint64_t)(b), 0, 0, 0, 0)
+#define hcall3(nr, a, b, c) hcall(nr, (uint64_t)(a), (uint64_t)(b), (uint64_t)(c), 0, 0, 0)
+#define hcall4(nr, a, b, c, d)                                                                   \
+    hcall(nr, (uint64_t)(a), (uint64_t)(b), (uint64_t)(c), (uint64_t)(d), 0, 0)
+#define hcall5(nr, a, b, c, d, e)                                                                \
+    hcall(nr, (uint64_t)(a), (uint64_t)(b), (uint64_t)(c), (uint64_t)(d), (uint64_t)(e), 0)
+/* Prints "hxrun: MESSAGE" on the host's stderr. */
+void kwarn(const char *fmt, ...);
+/* Ends the VM with a status (exit_group). */
+__attribute__((noreturn)) void kexit(int status);
+/* Ends the VM as a kernel bug. */
+__attribute__((noreturn)) void kpanic(const char *msg);
+
+/* trap.c */
+void trap_init(void);
+/* Flushes TLB entries for [va, va + pages*4K), or all when pages == 0. */
+void tlb_flush(uint64_t va, uint64_t pages);
+
+/* time.c */
+int64_t clock_monotonic_ns(void);
+int64_t clock_realtime_ns(void);
+
+void hx_enter_user(uint64_t entry, uint64_t sp) __attribute__((noreturn));
+
+#endif

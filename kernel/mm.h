@@ -1,0 +1,50 @@
+/* Guest memory: physical page allocator, the program's page tables and its
+ * list of mappings (VMAs). Everything here runs at CPL3; only TLB
+ * invalidation enters CPL0, and only when a dropped or weakened translation
+ * may be cached (the page's Accessed bit is set). */
+#ifndef HX_MM_H
+#define HX_MM_H
+
+#include "kernel.h"
+
+#define VMA_ANON 1u   /* anonymous memory */
+#define VMA_HEAP 2u   /* the brk area */
+#define VMA_STACK 4u  /* the main stack */
+#define VMA_IMAGE 8u  /* the program image */
+
+struct vma {
+    uint64_t start, end;
+    uint32_t prot; /* HX_PROT_* */
+    uint32_t flags;
+};
+
+void mm_init(void);
+
+/* Maps [va, va+len) with prot; pa == 0 allocates zeroed memory, else maps
+ * the physically contiguous range at pa. Records a VMA. 0 or -ENOMEM. */
+int mm_map(uint64_t va, uint64_t len, uint64_t pa, uint32_t prot, uint32_t flags);
+/* Removes every mapping in [va, va+len). */
+void mm_unmap(uint64_t va, uint64_t len);
+/* 0, or -ENOMEM when part of the range is not mapped. */
+int mm_protect(uint64_t va, uint64_t len, uint32_t prot);
+/* Zeroes the pages of a mapped range (MADV_DONTNEED). 0 or -ENOMEM. */
+int mm_zero(uint64_t va, uint64_t len);
+/* Finds a free range of len bytes, top-down below the mmap base; 0 if none. */
+uint64_t mm_find_free(uint64_t len, uint64_t align);
+/* Whether [va, va+len) overlaps any mapping. */
+int mm_overlaps(uint64_t va, uint64_t len);
+/* The VMA containing va, or NULL. */
+const struct vma *mm_find(uint64_t va);
+
+/* Whether the program may access [p, p+len) (write: for writing), checked
+ * against the page tables exactly as the CPU would. */
+int user_ok(const void *p, uint64_t len, int write);
+/* Length of the user string at p (< max), or -EFAULT / -ENAMETOOLONG. */
+long user_strlen(const char *p, size_t max);
+
+uint64_t mm_free_bytes(void);
+
+/* brk state (syscalls/mm.c). */
+extern uint64_t brk_start, brk_cur;
+
+#endif

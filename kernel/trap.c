@@ -1,0 +1,87 @@
+/* Exceptions (CPL0) and the CPL0 TLB-flush gate. The monitor placed the GDT,
+ * IDT and TSS; the kernel fills in its own handler addresses and stacks at
+ * boot, at CPL3, since they are plain memory. A fault the program has no
+ * handler for ends the VM like the matching signal ends a Linux process. */
+#include "kernel.h"
+
+struct hx_trap_frame {
+    uint64_t cr2;
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error;
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+
+#define NTRAPS 22
+extern char hx_trap0[], hx_trap1[], hx_trap2[], hx_trap3[], hx_trap4[], hx_trap5[], hx_trap6[],
+    hx_trap7[], hx_trap8[], hx_trap9[], hx_trap10[], hx_trap11[], hx_trap12[], hx_trap13[],
+    hx_trap14[], hx_trap15[], hx_trap16[], hx_trap17[], hx_trap18[], hx_trap19[], hx_trap20[],
+    hx_trap21[];
+static char *const traps[NTRAPS] = {
+    hx_trap0,  hx_trap1,  hx_trap2,  hx_trap3,  hx_trap4,  hx_trap5,  hx_trap6,  hx_trap7,
+    hx_trap8,  hx_trap9,  hx_trap10, hx_trap11, hx_trap12, hx_trap13, hx_trap14, hx_trap15,
+    hx_trap16, hx_trap17, hx_trap18, hx_trap19, hx_trap20, hx_trap21};
+
+static uint8_t ist_stack[16384] __attribute__((aligned(16)));
+
+static void set_gate(int vec, void *handler, int dpl)
+{
+    uint64_t *idt = (uint64_t *)(HX_KTEXT_BASE + HX_GPA_IDT);
+    uint64_t h = (uint64_t)handler;
+    idt[vec * 2] = (h & 0xffff) | ((uint64_t)HX_SEL_KCODE << 16) | (1ull << 32) /* IST1 */ |
+                   ((0x8eull | (uint64_t)dpl << 5) << 40) | ((h >> 16 & 0xffff) << 48);
+    idt[vec * 2 + 1] = h >> 32;
+}
+
+void trap_init(void)
+{
+    /* TSS: RSP0 and IST1 both point at the exception stack. */
+    uint8_t *tss = (uint8_t *)(HX_KTEXT_BASE + HX_GPA_TSS);
+    uint64_t top = (uint64_t)(ist_stack + sizeof(ist_stack));
+    memcpy(tss + 4, &top, 8);  /* RSP0 */
+    memcpy(tss + 36, &top, 8); /* IST1 */
+    uint16_t iomap = 104;      /* no I/O permission bitmap */
+    memcpy(tss + 102, &iomap, 2);
+    for (int v = 0; v < NTRAPS; v++)
+        set_gate(v, traps[v], v == 3 || v == 4 ? 3 : 0); /* int3 and into from CPL3 */
+}
+
+void tlb_flush(uint64_t va, uint64_t pages)
+{
+    kstats.cpl0[HX_CPL0_TLB]++;
+    if (pages > 32)
+        pages = 0;
+    __asm__ volatile("call tlb_flush_cpl0" : "+D"(va), "+S"(pages) : : "rax", "memory");
+}
+
+/* Linux's signal for each exception vector. */
+static int signal_of(uint64_t vector)
+{
+    switch (vector) {
+    case 0:  /* #DE */
+    case 16: /* #MF */
+    case 19: /* #XM */
+        return 8;  /* SIGFPE */
+    case 1:
+    case 3:
+        return 5; /* SIGTRAP */
+    case 6:
+        return 4; /* SIGILL */
+    case 17:
+        return 7; /* SIGBUS (#AC) */
+    default:
+        return 11; /* SIGSEGV: #PF, #GP, #SS, #NP, ... */
+    }
+}
+
+/* Runs at CPL0: kept short, every instruction is emulated under PVM. */
+void hx_trap(struct hx_trap_frame *f)
+{
+    kstats.cpl0[HX_CPL0_FAULT]++;
+    int sig = signal_of(f->vector);
+    /* Linux reports si_addr 0 for a general-protection fault. */
+    uint64_t addr = f->vector == 14 ? f->cr2 : 0;
+    hcall(HX_HC_FATAL, (uint64_t)sig, f->vector, f->error, addr, f->rip,
+          (boot->flags & HX_BOOT_STATS) ? (uint64_t)&kstats : 0);
+    for (;;)
+        ;
+}

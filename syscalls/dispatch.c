@@ -1,0 +1,67 @@
+/* The system-call dispatcher, reached from the syscall instruction (and,
+ * later, fastcalls) at CPL3. The dispatch array is generated from table.h. */
+#include "syscalls.h"
+
+struct hx_regs {
+    uint64_t r15, r14, r13, r12, rbp, rbx, r9, r8, r10, rdx, rsi, rdi;
+    uint64_t nr, rip, rflags, rsp;
+};
+
+#define SC(nr, name, sub, fmt) SC_ENTRY_##sub(nr, name)
+#define SC_ENTRY_none(nr, name)
+#define SC_ENTRY_quiet(nr, name) [nr] = sys_quiet_enosys,
+#define SC_ENTRY_fs(nr, name) [nr] = sys_##name,
+#define SC_ENTRY_mm(nr, name) [nr] = sys_##name,
+#define SC_ENTRY_proc(nr, name) [nr] = sys_##name,
+#define SC_ENTRY_time(nr, name) [nr] = sys_##name,
+#define SC_ENTRY_signal(nr, name) [nr] = sys_##name,
+
+/* -ENOSYS on purpose; see the table's comment. */
+static SYSCALL(quiet_enosys)
+{
+    return -ENOSYS;
+}
+
+static const syscall_fn table[] = {
+#include "table.h"
+};
+#undef SC
+
+#define NR_EXIT 60
+#define NR_EXIT_GROUP 231
+
+static uint8_t warned[1024 / 8];
+
+static long unsupported(uint64_t nr)
+{
+    uint64_t bit = nr < 1024 ? nr : 1023;
+    if (!(warned[bit / 8] & (1u << (bit % 8)))) {
+        warned[bit / 8] |= (uint8_t)(1u << (bit % 8));
+        hcall1(HX_HC_UNSUPPORTED, nr);
+    }
+    return -ENOSYS;
+}
+
+static void trace(uint64_t nr, const uint64_t *args, long ret)
+{
+    hcall3(HX_HC_STRACE, nr, args, ret);
+}
+
+long hx_syscall(struct hx_regs *r)
+{
+    uint64_t nr = r->nr;
+    uint64_t args[6] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9};
+    kstats.syscalls++;
+    int tracing = boot->flags & HX_BOOT_STRACE;
+    /* exit never returns: trace it first, as strace prints "= ?". */
+    if (tracing && (nr == NR_EXIT || nr == NR_EXIT_GROUP))
+        trace(nr, args, 0);
+    long ret;
+    if (nr < ARRAY_SIZE(table) && table[nr])
+        ret = table[nr](args[0], args[1], args[2], args[3], args[4], args[5]);
+    else
+        ret = unsupported(nr);
+    if (tracing)
+        trace(nr, args, ret);
+    return ret;
+}

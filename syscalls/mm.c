@@ -1,0 +1,194 @@
+/* Memory system calls: brk, mmap, munmap, mprotect, mremap, madvise. All at
+ * CPL3 on the kernel's own page tables (kernel/mm.c). */
+#include "syscalls.h"
+
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define PROT_EXEC 4
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_SHARED_VALIDATE 0x03
+#define MAP_TYPE 0x0f
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED 2
+#define MADV_NORMAL 0
+#define MADV_DONTNEED 4
+#define MADV_FREE 8
+#define HUGE (2ul << 20)
+
+uint64_t brk_start, brk_cur;
+
+static uint32_t prot_of(uint64_t prot)
+{
+    return ((prot & PROT_READ) ? HX_PROT_R : 0) | ((prot & PROT_WRITE) ? HX_PROT_W : 0) |
+           ((prot & PROT_EXEC) ? HX_PROT_X : 0);
+}
+
+SYSCALL(brk)
+{
+    uint64_t want = a0;
+    if (want < brk_start)
+        return (long)brk_cur;
+    uint64_t old_end = PAGE_ALIGN(brk_cur), new_end = PAGE_ALIGN(want);
+    if (new_end > old_end) {
+        if (new_end > HX_USER_TOP || mm_overlaps(old_end, new_end - old_end) ||
+            mm_map(old_end, new_end - old_end, 0, HX_PROT_R | HX_PROT_W, VMA_HEAP))
+            return (long)brk_cur;
+    } else if (new_end < old_end) {
+        mm_unmap(new_end, old_end - new_end);
+    }
+    brk_cur = want;
+    return (long)brk_cur;
+}
+
+/* Fills a fresh private mapping from a file, through the host. */
+long fs_read_at(int fd, void *buf, uint64_t len, uint64_t off);
+
+SYSCALL(mmap)
+{
+    uint64_t addr = a0, len = a1, flags = a3, off = a5;
+    int fd = (int)a4;
+    uint32_t prot = prot_of(a2);
+    if (!len || (off & (PAGE_SIZE - 1)) || (a2 & ~7ull))
+        return -EINVAL;
+    uint64_t type = flags & MAP_TYPE;
+    if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
+        return -EINVAL;
+    len = PAGE_ALIGN(len);
+    if (!len || len > HX_USER_TOP)
+        return -ENOMEM;
+    int anon = (flags & MAP_ANONYMOUS) != 0;
+    if (!anon && type != MAP_PRIVATE && (a2 & PROT_WRITE)) {
+        static int warned;
+        if (!warned++)
+            kwarn("shared writable file mappings are not supported yet");
+        return -ENODEV;
+    }
+    int fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
+    if (fixed) {
+        if ((addr & (PAGE_SIZE - 1)) || addr + len > HX_USER_TOP || addr + len < addr)
+            return -EINVAL;
+        if (flags & MAP_FIXED_NOREPLACE) {
+            if (mm_overlaps(addr, len))
+                return -EEXIST;
+        } else {
+            mm_unmap(addr, len);
+        }
+    } else {
+        addr &= ~(PAGE_SIZE - 1);
+        if (!addr || addr + len > HX_MMAP_BASE || mm_overlaps(addr, len))
+            addr = mm_find_free(len, len >= HUGE ? HUGE : PAGE_SIZE);
+        if (!addr)
+            return -ENOMEM;
+    }
+    /* File contents are written by the host into the new pages, so map them
+     * writable first; the final protection follows. */
+    uint32_t first = anon || !prot ? prot : HX_PROT_R | HX_PROT_W;
+    if (mm_map(addr, len, 0, first, anon ? VMA_ANON : 0))
+        return -ENOMEM;
+    if (!anon) {
+        long r = fs_read_at(fd, (void *)addr, len, off);
+        if (r < 0) {
+            mm_unmap(addr, len);
+            return r;
+        }
+        if (first != prot)
+            mm_protect(addr, len, prot);
+    }
+    return (long)addr;
+}
+
+SYSCALL(munmap)
+{
+    if ((a0 & (PAGE_SIZE - 1)) || !a1 || a0 + a1 < a0 || a0 + a1 > HX_USER_TOP)
+        return -EINVAL;
+    mm_unmap(a0, PAGE_ALIGN(a1));
+    return 0;
+}
+
+SYSCALL(mprotect)
+{
+    if ((a0 & (PAGE_SIZE - 1)) || (a2 & ~7ull))
+        return -EINVAL;
+    uint64_t len = PAGE_ALIGN(a1);
+    if (a0 + len < a0 || a0 + len > HX_USER_TOP)
+        return -ENOMEM;
+    if (!len)
+        return 0;
+    return mm_protect(a0, len, prot_of(a2));
+}
+
+SYSCALL(mremap)
+{
+    uint64_t old = a0, old_len = PAGE_ALIGN(a1), new_len = PAGE_ALIGN(a2), flags = a3;
+    if ((old & (PAGE_SIZE - 1)) || (flags & ~3ull) || !new_len)
+        return -EINVAL;
+    if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+        return -EINVAL;
+    const struct vma *v = mm_find(old);
+    if (!v || old + old_len > v->end)
+        return -EFAULT;
+    uint32_t prot = v->prot, vflags = v->flags;
+    if (!(flags & MREMAP_FIXED)) {
+        if (new_len <= old_len) {
+            if (new_len < old_len)
+                mm_unmap(old + new_len, old_len - new_len);
+            return (long)old;
+        }
+        /* Grow in place when the space after is free. */
+        if (old + new_len <= HX_USER_TOP && !mm_overlaps(old + old_len, new_len - old_len))
+            return mm_map(old + old_len, new_len - old_len, 0, prot, vflags) ? -ENOMEM
+                                                                              : (long)old;
+        if (!(flags & MREMAP_MAYMOVE))
+            return -ENOMEM;
+    }
+    uint64_t dst = a4;
+    if (flags & MREMAP_FIXED) {
+        if ((dst & (PAGE_SIZE - 1)) || dst + new_len > HX_USER_TOP ||
+            (dst < old + old_len && old < dst + new_len))
+            return -EINVAL;
+        mm_unmap(dst, new_len);
+    } else {
+        dst = mm_find_free(new_len, new_len >= HUGE ? HUGE : PAGE_SIZE);
+        if (!dst)
+            return -ENOMEM;
+    }
+    if (mm_map(dst, new_len, 0, prot | HX_PROT_R | HX_PROT_W, vflags))
+        return -ENOMEM;
+    /* Copy rather than move page-table entries: simple, and the source is
+     * readable unless the program mapped it PROT_NONE. */
+    if (prot & HX_PROT_R)
+        memcpy((void *)dst, (void *)old, MIN(old_len, new_len));
+    if ((prot & (HX_PROT_R | HX_PROT_W)) != (HX_PROT_R | HX_PROT_W))
+        mm_protect(dst, new_len, prot);
+    mm_unmap(old, old_len);
+    return (long)dst;
+}
+
+SYSCALL(madvise)
+{
+    if (a0 & (PAGE_SIZE - 1))
+        return -EINVAL;
+    uint64_t len = PAGE_ALIGN(a1);
+    if (a0 + len < a0)
+        return -EINVAL;
+    switch (a2) {
+    case MADV_DONTNEED:
+    case MADV_FREE:
+        /* Private anonymous pages read back as zero, as on Linux. */
+        return len ? mm_zero(a0, len) : 0;
+    case MADV_NORMAL:
+    case 1: /* MADV_RANDOM */
+    case 2: /* MADV_SEQUENTIAL */
+    case 3: /* MADV_WILLNEED */
+    case 14: /* MADV_HUGEPAGE */
+    case 15: /* MADV_NOHUGEPAGE */
+    case 16: /* MADV_DONTDUMP */
+    case 17: /* MADV_DODUMP */
+        return 0; /* hints: nothing to do when memory is mapped eagerly */
+    }
+    return -EINVAL;
+}

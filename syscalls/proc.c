@@ -1,0 +1,159 @@
+/* Identity, limits, the CPU and the end of the process: answered from the
+ * boot information and kernel state, never from the host. */
+#include "syscalls.h"
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+#define RLIMIT_NLIMITS 16
+
+static uint64_t clear_child_tid, robust_list;
+
+SYSCALL(getpid) { return boot->pid; }
+SYSCALL(gettid) { return boot->pid; }
+SYSCALL(getppid) { return boot->ppid; }
+SYSCALL(getuid) { return boot->uid; }
+SYSCALL(geteuid) { return boot->euid; }
+SYSCALL(getgid) { return boot->gid; }
+SYSCALL(getegid) { return boot->egid; }
+
+/* One thread: exit ends the process, as the last thread's exit does. */
+SYSCALL(exit) { kexit((int)a0); }
+SYSCALL(exit_group) { kexit((int)a0); }
+
+SYSCALL(uname)
+{
+    if (!user_ok((void *)a0, sizeof(boot->uts), 1))
+        return -EFAULT;
+    memcpy((void *)a0, boot->uts, 6 * 65);
+    return 0;
+}
+
+SYSCALL(set_tid_address)
+{
+    clear_child_tid = a0;
+    return boot->pid;
+}
+
+SYSCALL(set_robust_list)
+{
+    if (a1 != 24) /* sizeof(struct robust_list_head) */
+        return -EINVAL;
+    robust_list = a0;
+    return 0;
+}
+
+SYSCALL(sched_yield) { return 0; /* one thread: nothing else to run */ }
+
+/* One vCPU: the mask has CPU 0 only. */
+SYSCALL(sched_getaffinity)
+{
+    if (a0 && (int)a0 != boot->pid)
+        return -ESRCH;
+    if (a1 < 8 || (a1 & 7))
+        return -EINVAL;
+    if (!user_ok((void *)a2, 8, 1))
+        return -EFAULT;
+    *(uint64_t *)a2 = 1;
+    return 8;
+}
+
+SYSCALL(arch_prctl)
+{
+    switch (a0) {
+    case ARCH_SET_FS:
+    case ARCH_SET_GS:
+        if (a1 >= HX_USER_TOP)
+            return -EPERM;
+        if (a0 == ARCH_SET_FS)
+            __asm__ volatile("wrfsbase %0" ::"r"(a1));
+        else
+            __asm__ volatile("wrgsbase %0" ::"r"(a1));
+        return 0;
+    case ARCH_GET_FS:
+    case ARCH_GET_GS: {
+        uint64_t v;
+        if (a0 == ARCH_GET_FS)
+            __asm__ volatile("rdfsbase %0" : "=r"(v));
+        else
+            __asm__ volatile("rdgsbase %0" : "=r"(v));
+        if (!user_ok((void *)a1, 8, 1))
+            return -EFAULT;
+        *(uint64_t *)a1 = v;
+        return 0;
+    }
+    }
+    return -EINVAL;
+}
+
+struct rlimit64 {
+    uint64_t cur, max;
+};
+
+SYSCALL(prlimit64)
+{
+    int pid = (int)a0;
+    if (pid && pid != boot->pid)
+        return -ESRCH;
+    if (a1 >= RLIMIT_NLIMITS)
+        return -EINVAL;
+    struct rlimit64 old = {boot->rlimits[a1].cur, boot->rlimits[a1].max}, nw;
+    if (a2) {
+        if (!user_ok((void *)a2, sizeof(nw), 0))
+            return -EFAULT;
+        memcpy(&nw, (void *)a2, sizeof(nw));
+        if (nw.cur > nw.max)
+            return -EINVAL;
+        if (nw.max > old.max && boot->euid != 0)
+            return -EPERM;
+    }
+    if (a3) {
+        if (!user_ok((void *)a3, sizeof(old), 1))
+            return -EFAULT;
+        memcpy((void *)a3, &old, sizeof(old));
+    }
+    if (a2) {
+        boot->rlimits[a1].cur = nw.cur;
+        boot->rlimits[a1].max = nw.max;
+    }
+    return 0;
+}
+
+SYSCALL(getrlimit)
+{
+    return sys_prlimit64(0, a0, 0, a1, 0, 0);
+}
+
+struct sysinfo {
+    int64_t uptime;
+    uint64_t loads[3];
+    uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+    uint16_t procs, pad;
+    uint64_t totalhigh, freehigh;
+    uint32_t mem_unit;
+    char _f[4];
+};
+
+SYSCALL(sysinfo)
+{
+    struct sysinfo *si = (struct sysinfo *)a0;
+    if (!user_ok(si, sizeof(*si), 1))
+        return -EFAULT;
+    memset(si, 0, sizeof(*si));
+    si->uptime = (clock_monotonic_ns() - boot->monotonic_base_ns) / 1000000000ll;
+    si->totalram = boot->ram_size;
+    si->freeram = mm_free_bytes();
+    si->procs = 1;
+    si->mem_unit = 1;
+    return 0;
+}
+
+SYSCALL(getrandom)
+{
+    if (a2 & ~7ull) /* GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE */
+        return -EINVAL;
+    if ((a2 & 6) == 6)
+        return -EINVAL;
+    return hcall3(HX_HC_GETRANDOM, a0, a1 > 0x1ffffff ? 0x1ffffff : a1, a2);
+}

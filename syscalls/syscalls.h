@@ -1,0 +1,58 @@
+/* Shared by the system-call implementations (one file per subsystem). */
+#ifndef HX_SYSCALLS_H
+#define HX_SYSCALLS_H
+
+#include "errno.h"
+#include "kernel.h"
+#include "mm.h"
+
+/* Every handler takes the six raw argument registers. */
+#define SYSCALL(name)                                                                            \
+    long sys_##name(__attribute__((unused)) uint64_t a0, __attribute__((unused)) uint64_t a1,    \
+                    __attribute__((unused)) uint64_t a2, __attribute__((unused)) uint64_t a3,    \
+                    __attribute__((unused)) uint64_t a4, __attribute__((unused)) uint64_t a5)
+
+typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+
+#define SC(nr, name, sub, fmt) SC_DECL_##sub(name)
+#define SC_DECL_none(name)
+#define SC_DECL_quiet(name)
+#define SC_DECL_fs(name) SYSCALL(name);
+#define SC_DECL_mm(name) SYSCALL(name);
+#define SC_DECL_proc(name) SYSCALL(name);
+#define SC_DECL_time(name) SYSCALL(name);
+#define SC_DECL_signal(name) SYSCALL(name);
+#include "table.h"
+#undef SC
+
+/* Linux constants the handlers share. */
+#define AT_FDCWD (-100)
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_REMOVEDIR 0x200
+#define AT_EACCESS 0x200
+#define AT_EMPTY_PATH 0x1000
+#define O_ACCMODE 03
+#define O_RDONLY 0
+#define O_WRONLY 1
+#define O_RDWR 2
+#define O_CREAT 0100
+#define O_EXCL 0200
+#define O_TRUNC 01000
+#define O_APPEND 02000
+#define O_NONBLOCK 04000
+#define O_DIRECTORY 0200000
+#define O_CLOEXEC 02000000
+#define SIGPIPE 13
+#define PATH_MAX 4096
+
+/* fs.c */
+void fs_init(void);
+/* Absolute, lexically normalised path of `path` relative to dirfd. */
+long path_resolve(int dirfd, const char *upath, char *out);
+
+/* signal.c: the disposition of a signal: 0 default, 1 ignore, 2 handler. */
+int signal_disposition(int sig);
+/* Ends the program as if killed by sig (no handler was run). */
+__attribute__((noreturn)) void kill_self(int sig);
+
+#endif

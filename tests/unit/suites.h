@@ -1,0 +1,10 @@
+/* Check suites of the hx unit tests, run together by tests/unit/main.c. */
+#ifndef HX_TESTS_UNIT_SUITES_H
+#define HX_TESTS_UNIT_SUITES_H
+
+#include <check.h>
+
+Suite *loader_suite(void);    /* loader/elf_load.c and loader/stack.c */
+Suite *guest_mem_suite(void); /* hypervisor/guest_mem.c */
+
+#endif

@@ -1,0 +1,18 @@
+# Unit tests (Check). Included by the top Makefile, which defines BUILD (before
+# the include line) and runs make from the repository root:
+#   make unit-test             builds $(BUILD)/unit/hx-unit and runs it
+UNIT_SRCS := $(wildcard tests/unit/*.c) loader/elf_load.c loader/stack.c hypervisor/guest_mem.c
+UNIT_DEPS := $(UNIT_SRCS) $(wildcard tests/unit/*.h) loader/elf_load.h loader/stack.h \
+             hypervisor/guest_mem.h include/hx/abi.h tests/unit/unit.mk
+UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g \
+               -Iinclude -Iloader -Ihypervisor $(shell pkg-config --cflags check)
+UNIT_LDLIBS := $(shell pkg-config --libs check) -lelf
+UNIT_BIN := $(BUILD)/unit/hx-unit
+
+$(BUILD)/unit/hx-unit: $(UNIT_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ $(UNIT_SRCS) $(UNIT_LDLIBS)
+
+.PHONY: unit-test
+unit-test: $(BUILD)/unit/hx-unit
+	$(UNIT_BIN)
