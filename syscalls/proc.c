@@ -157,3 +157,77 @@ SYSCALL(getrandom)
         return -EINVAL;
     return hcall3(HX_HC_GETRANDOM, a0, a1 > 0x1ffffff ? 0x1ffffff : a1, a2);
 }
+
+#define PR_SET_PDEATHSIG 1
+#define PR_GET_PDEATHSIG 2
+#define PR_GET_DUMPABLE 3
+#define PR_SET_DUMPABLE 4
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+#define PR_SET_NO_NEW_PRIVS 38
+#define PR_GET_NO_NEW_PRIVS 39
+
+/* The thread name Linux derives from the executed file's base name. */
+static char comm[16];
+static int pdeathsig, dumpable = 1, no_new_privs;
+
+static void comm_init(void)
+{
+    const char *name = boot->exe, *p = boot->exe;
+    for (; *p; p++)
+        if (*p == '/')
+            name = p + 1;
+    size_t n = MIN(strlen(name), sizeof(comm) - 1);
+    memcpy(comm, name, n);
+    comm[n] = 0;
+}
+
+SYSCALL(prctl)
+{
+    if (!comm[0])
+        comm_init();
+    switch (a0) {
+    case PR_SET_NAME: {
+        long n = user_strlen((const char *)a1, 4096);
+        if (n < 0)
+            return n == -ENAMETOOLONG ? -EINVAL : n;
+        n = MIN((size_t)n, sizeof(comm) - 1);
+        memcpy(comm, (const void *)a1, (size_t)n);
+        comm[n] = 0;
+        return 0;
+    }
+    case PR_GET_NAME:
+        if (!user_ok((void *)a1, sizeof(comm), 1))
+            return -EFAULT;
+        memcpy((void *)a1, comm, sizeof(comm));
+        return 0;
+    case PR_SET_PDEATHSIG:
+        if (a1 > 64)
+            return -EINVAL;
+        pdeathsig = (int)a1;
+        return 0;
+    case PR_GET_PDEATHSIG:
+        if (!user_ok((void *)a1, 4, 1))
+            return -EFAULT;
+        *(int *)a1 = pdeathsig;
+        return 0;
+    case PR_GET_DUMPABLE:
+        return dumpable;
+    case PR_SET_DUMPABLE:
+        if (a1 > 1)
+            return -EINVAL;
+        dumpable = (int)a1;
+        return 0;
+    case PR_SET_NO_NEW_PRIVS:
+        if (a1 != 1 || a2 || a3 || a4)
+            return -EINVAL;
+        no_new_privs = 1;
+        return 0;
+    case PR_GET_NO_NEW_PRIVS:
+        return no_new_privs;
+    }
+    static uint8_t warned[64];
+    if (a0 < 64 && !warned[a0]++)
+        kwarn("prctl option %lu is not supported yet", a0);
+    return -EINVAL;
+}
