@@ -17,7 +17,7 @@ static void usage(FILE *f)
 {
     fputs("usage: hxrun [options] [--] PROGRAM [ARGS...]\n"
           "Runs a static x86-64 Linux program in a fresh KVM virtual machine.\n"
-          "  -m SIZE        guest memory (e.g. 512M, 4G; default 4G, demand-paged)\n"
+          "  -m SIZE        guest memory (e.g. 512M, 4G; default 1G, demand-paged)\n"
           "  -e KEY=VALUE   set an environment variable for the program\n"
           "  --clean-env    start the program with an empty environment\n"
           "  --strace       print each system call to stderr\n"
@@ -87,7 +87,7 @@ int main(int argc, char **argv)
         {"clean-env", no_argument, NULL, 'C'}, {"strace", no_argument, NULL, 'S'},
         {"stats", no_argument, NULL, 's'},     {"kernel", required_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0}};
-    struct hx_options opt = {.mem_size = 4ull << 30};
+    struct hx_options opt = {.mem_size = 1ull << 30};
     char **sets = calloc((size_t)argc, sizeof(char *));
     size_t nsets = 0;
     int clean = 0, c;

@@ -77,6 +77,12 @@ static int signal_of(uint64_t vector)
 void hx_trap(struct hx_trap_frame *f)
 {
     kstats.cpl0[HX_CPL0_FAULT]++;
+    if (f->rip >= HX_USER_TOP) {
+        /* The kernel itself faulted: a bug in hx, not in the program. */
+        hcall(HX_HC_FATAL, 0, f->vector, f->error, f->cr2, f->rip, 1);
+        for (;;)
+            ;
+    }
     int sig = signal_of(f->vector);
     /* Linux reports si_addr 0 for a general-protection fault. */
     uint64_t addr = f->vector == 14 ? f->cr2 : 0;

@@ -1,8 +1,8 @@
 /*
  * malloc: the heap.  Small blocks come from brk (glibc) or brk/mmap (musl),
- * large ones from mmap in both libcs, and realloc of a large block uses
- * mremap in glibc -- so this exercises the memory syscalls through the way
- * real programs reach them.
+ * large ones from mmap in both libcs, and musl grows a large block with
+ * mremap -- so this exercises the memory syscalls the way real programs
+ * reach them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -124,7 +124,7 @@ int main(void)
 	large_block(8);
 	large_block(64);
 
-	/* Growing a big block is the mremap path in glibc. */
+	/* Growing a big block is the mremap path in musl. */
 	unsigned char *p = malloc(8 * MIB);
 	if (p) {
 		fill(p, 8 * MIB, 3);

@@ -178,6 +178,7 @@ build() {
 		head -n "$DIFF_LINES" "$out.log" | sed 's/^/    /'
 		return 1
 	fi
+	rm -f "$out.log"
 }
 
 # The argument lines of a test: one empty line when there is no .args file.
