@@ -67,7 +67,9 @@ static const struct mount *lookup(const char *path, const char **rest)
 
 static long host_open(const struct mount *m, const char *rest, uint64_t flags, uint64_t mode)
 {
-    struct open_how how = {.flags = flags | O_CLOEXEC | O_NOCTTY,
+    /* openat2 is strict: O_PATH admits only O_DIRECTORY and O_NOFOLLOW. */
+    uint64_t extra = (flags & O_PATH) ? O_CLOEXEC : O_CLOEXEC | O_NOCTTY;
+    struct open_how how = {.flags = flags | extra,
                            .mode = (flags & (O_CREAT | __O_TMPFILE)) ? mode & 07777 : 0,
                            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
     long fd = syscall(SYS_openat2, m->dirfd, rest, &how, sizeof(how));
@@ -293,4 +295,62 @@ int64_t hx_hc_readlink(struct hx_vm *vm, const uint64_t *a, int *status)
     if (hx_copy_to_guest(&vm->g, a[1], buf, len))
         return -EFAULT;
     return (int64_t)len;
+}
+
+int64_t hx_hc_fsync(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    if (!hx_hostfd_ok(vm, a[0]))
+        return -EBADF;
+    return (a[1] ? fdatasync((int)a[0]) : fsync((int)a[0])) < 0 ? -errno : 0;
+}
+
+/* Both names must live in the same read-write mount, as on Linux, where a
+ * rename never crosses a mount (EXDEV). */
+int64_t hx_hc_rename(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    char from[4096], to[4096], fbuf[4096], tbuf[4096];
+    const struct mount *fm, *tm;
+    const char *frest, *trest, *fname, *tname;
+    long r = guest_path(vm, a[0], from, &fm, &frest);
+    if (!r)
+        r = guest_path(vm, a[1], to, &tm, &trest);
+    if (r)
+        return r;
+    if (fm != tm)
+        return -EXDEV;
+    if (fm->ro)
+        return -EROFS;
+    if (!strcmp(frest, ".") || !strcmp(trest, "."))
+        return -EBUSY;
+    snprintf(fbuf, sizeof(fbuf), "%s", frest);
+    snprintf(tbuf, sizeof(tbuf), "%s", trest);
+    long fd = parent_fd(fm, fbuf, &fname);
+    if (fd < 0)
+        return fd;
+    long td = parent_fd(tm, tbuf, &tname);
+    if (td < 0) {
+        close((int)fd);
+        return td;
+    }
+    r = renameat2((int)fd, fname, (int)td, tname, (unsigned)a[2]) < 0 ? -errno : 0;
+    close((int)fd);
+    close((int)td);
+    return r;
+}
+
+int64_t hx_hc_getdents(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    if (!hx_hostfd_ok(vm, a[0]))
+        return -EBADF;
+    char buf[32768];
+    size_t len = a[2] < sizeof(buf) ? (size_t)a[2] : sizeof(buf);
+    long n = syscall(SYS_getdents64, (int)a[0], buf, len);
+    if (n < 0)
+        return -errno;
+    if (hx_copy_to_guest(&vm->g, a[1], buf, (uint64_t)n))
+        return -EFAULT;
+    return n;
 }

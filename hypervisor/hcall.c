@@ -32,6 +32,9 @@ static const hx_hcall_fn handlers[HX_HC_NR] = {
     [HX_HC_UNLINK] = hx_hc_unlink,
     [HX_HC_ACCESS] = hx_hc_access,
     [HX_HC_READLINK] = hx_hc_readlink,
+    [HX_HC_FSYNC] = hx_hc_fsync,
+    [HX_HC_RENAME] = hx_hc_rename,
+    [HX_HC_GETDENTS] = hx_hc_getdents,
 };
 
 static const char *const hcall_names[HX_HC_NR] = {
@@ -43,7 +46,8 @@ static const char *const hcall_names[HX_HC_NR] = {
     [HX_HC_FCNTL] = "fcntl",     [HX_HC_GETRANDOM] = "getrandom", [HX_HC_SLEEP] = "sleep",
     [HX_HC_POLL] = "poll",       [HX_HC_UNSUPPORTED] = "unsupported",
     [HX_HC_STRACE] = "strace",   [HX_HC_FTRUNCATE] = "ftruncate", [HX_HC_UNLINK] = "unlink",
-    [HX_HC_ACCESS] = "access",   [HX_HC_READLINK] = "readlink",
+    [HX_HC_ACCESS] = "access",   [HX_HC_READLINK] = "readlink",  [HX_HC_FSYNC] = "fsync",
+    [HX_HC_RENAME] = "rename",   [HX_HC_GETDENTS] = "getdents",
 };
 
 int hx_hostfd_ok(const struct hx_vm *vm, uint64_t fd)

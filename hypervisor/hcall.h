@@ -39,6 +39,9 @@ int64_t hx_hc_ftruncate(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_unlink(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_access(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_readlink(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_fsync(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_rename(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_getdents(struct hx_vm *vm, const uint64_t *a, int *status);
 
 /* Host file-system mounts (hc_files.c). */
 int hx_hostfs_init(struct hx_vm *vm);

@@ -28,6 +28,7 @@
 #define ENOSYS 38
 #define ELOOP 40
 #define ENODEV 19
+#define EXDEV 18
 #define EOPNOTSUPP 95
 #define ENOTSUP EOPNOTSUPP
 #endif

@@ -61,6 +61,8 @@ SYSCALL(mmap)
     if (!len || len > HX_USER_TOP)
         return -ENOMEM;
     int anon = (flags & MAP_ANONYMOUS) != 0;
+    if (anon && type == MAP_SHARED_VALIDATE)
+        return -EINVAL;
     if (!anon && type != MAP_PRIVATE && (a2 & PROT_WRITE)) {
         static int warned;
         if (!warned++)

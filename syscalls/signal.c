@@ -21,7 +21,7 @@ struct ksigaction {
 };
 
 static struct ksigaction actions[NSIG + 1];
-static uint64_t blocked;
+static uint64_t blocked, pending;
 static struct {
     uint64_t sp;
     int32_t flags;
@@ -40,6 +40,97 @@ void kill_self(int sig)
     hcall(HX_HC_FATAL, (uint64_t)sig, 0, 0, 0, 0, (boot->flags & HX_BOOT_STATS) ? (uint64_t)&kstats : 0);
     for (;;)
         ;
+}
+
+static uint64_t bit(int sig)
+{
+    return 1ull << (sig - 1);
+}
+
+/* Linux's default action for signals whose default is to do nothing. */
+static int default_ignored(int sig)
+{
+    return sig == 17 /* SIGCHLD */ || sig == 18 /* SIGCONT */ || sig == 23 /* SIGURG */ ||
+           sig == 28 /* SIGWINCH */;
+}
+
+/* Delivers an unblocked signal to the process. Handlers run only once
+ * signal frames exist (issue 4); until then that is refused loudly. */
+static long deliver(int sig)
+{
+    switch (signal_disposition(sig)) {
+    case 1:
+        return 0;
+    case 2:
+        kwarn("signal %d has a handler, and running handlers is not supported yet", sig);
+        return -ENOSYS;
+    }
+    if (default_ignored(sig))
+        return 0;
+    if (sig == SIGSTOP || sig == 20 || sig == 21 || sig == 22) {
+        kwarn("stopping on signal %d is not supported; ignored", sig);
+        return 0;
+    }
+    kill_self(sig);
+}
+
+static long raise_signal(int sig)
+{
+    if (sig < 0 || sig > NSIG)
+        return -EINVAL;
+    if (sig == 0)
+        return 0;
+    if (blocked & bit(sig)) {
+        pending |= bit(sig);
+        return 0;
+    }
+    return deliver(sig);
+}
+
+/* After the mask changed: deliver what is pending and no longer blocked. */
+static void deliver_unblocked(void)
+{
+    for (int sig = 1; sig <= NSIG; sig++)
+        if ((pending & bit(sig)) && !(blocked & bit(sig))) {
+            pending &= ~bit(sig);
+            deliver(sig);
+        }
+}
+
+/* The only process is this one: pid 0 and -1 (group, everyone we may
+ * signal) reach it too. */
+SYSCALL(kill)
+{
+    int pid = (int)a0;
+    if (pid != boot->pid && pid != 0 && pid != -1 && pid != -boot->pid)
+        return -ESRCH;
+    return raise_signal((int)a1);
+}
+
+SYSCALL(tkill)
+{
+    if ((int)a0 != boot->pid)
+        return (int)a0 <= 0 ? -EINVAL : -ESRCH;
+    return raise_signal((int)a1);
+}
+
+SYSCALL(tgkill)
+{
+    if ((int)a0 <= 0 || (int)a1 <= 0)
+        return -EINVAL;
+    if ((int)a0 != boot->pid || (int)a1 != boot->pid)
+        return -ESRCH;
+    return raise_signal((int)a2);
+}
+
+SYSCALL(rt_sigpending)
+{
+    if (a1 > 8)
+        return -EINVAL;
+    if (!user_ok((void *)a0, a1, 1))
+        return -EFAULT;
+    memcpy((void *)a0, &pending, a1);
+    return 0;
 }
 
 SYSCALL(rt_sigaction)
@@ -92,6 +183,7 @@ SYSCALL(rt_sigprocmask)
         else
             blocked = set;
         blocked &= ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
+        deliver_unblocked();
     }
     return 0;
 }

@@ -148,6 +148,9 @@ enum hx_hcall_nr {
     HX_HC_UNLINK,        /* path, AT_REMOVEDIR or 0 */
     HX_HC_ACCESS,        /* path, mode, AT_* flags */
     HX_HC_READLINK,      /* path, buf, size */
+    HX_HC_FSYNC,         /* hostfd, datasync */
+    HX_HC_RENAME,        /* old path, new path, RENAME_* flags */
+    HX_HC_GETDENTS,      /* hostfd, buf, size: struct linux_dirent64 records */
     HX_HC_NR
 };
 
