@@ -20,7 +20,7 @@ HOST_SRC := $(wildcard hypervisor/*.c) $(wildcard loader/*.c)
 HOST_OBJ := $(patsubst %.c,$(BUILD)/h/%.o,$(HOST_SRC)) $(BUILD)/h/hypervisor/kernel_blob.o
 HXRUN := $(BUILD)/hxrun
 
-.PHONY: all kernel demo test unit-test guest-test compat-test hostile-test bench format clean deps
+.PHONY: all kernel demo test unit-test guest-test compat-test hostile-test cli-test bench format clean deps
 all: $(HXRUN)
 kernel: $(KERNEL)
 
@@ -50,7 +50,9 @@ demo: $(HXRUN)
 
 include tests/unit/unit.mk
 
-test: unit-test guest-test compat-test hostile-test
+test: unit-test cli-test guest-test compat-test hostile-test
+cli-test: $(HXRUN)
+	tests/cli/run.sh $(HXRUN) $(BUILD)
 hostile-test: $(HXRUN)
 	tests/hostile/run.sh $(HXRUN) $(BUILD)
 guest-test: $(HXRUN)

@@ -30,17 +30,20 @@ int64_t hx_hc_fatal(struct hx_vm *vm, const uint64_t *a, int *status)
 {
     int sig = (int)a[0] & 127;
     if (sig == 0) {
-        fprintf(stderr, "hxrun: guest kernel fault: vector %llu, error %llu, address 0x%llx, rip 0x%llx\n",
+        fprintf(stderr,
+                "hxrun: guest kernel fault: vector %llu, error %llu, address 0x%llx, rip 0x%llx\n",
                 (unsigned long long)a[1], (unsigned long long)a[2], (unsigned long long)a[3],
                 (unsigned long long)a[4]);
         *status = 125;
         return HX_HC_DONE;
     }
     const char *what = sig == SIGSEGV ? "Segmentation fault" : strsignal(sig);
-    if (sig == SIGSEGV || sig == SIGBUS)
-        fprintf(stderr, "hxrun: %s: %s at 0x%llx, rip 0x%llx (vector %llu, error %llu)\n",
-                vm->prog, what, (unsigned long long)a[3], (unsigned long long)a[4],
-                (unsigned long long)a[1], (unsigned long long)a[2]);
+    if (a[1] == HX_FATAL_SIGNAL)
+        fprintf(stderr, "hxrun: %s: %s\n", vm->prog, what);
+    else if (sig == SIGSEGV || sig == SIGBUS)
+        fprintf(stderr, "hxrun: %s: %s at 0x%llx, rip 0x%llx (vector %llu, error %llu)\n", vm->prog,
+                what, (unsigned long long)a[3], (unsigned long long)a[4], (unsigned long long)a[1],
+                (unsigned long long)a[2]);
     else
         fprintf(stderr, "hxrun: %s: %s at rip 0x%llx (vector %llu)\n", vm->prog, what,
                 (unsigned long long)a[4], (unsigned long long)a[1]);

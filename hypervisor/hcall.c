@@ -7,47 +7,37 @@
 #include <string.h>
 
 static const hx_hcall_fn handlers[HX_HC_NR] = {
-    [HX_HC_EXIT] = hx_hc_exit,
-    [HX_HC_FATAL] = hx_hc_fatal,
-    [HX_HC_WRITE] = hx_hc_write,
-    [HX_HC_READ] = hx_hc_read,
-    [HX_HC_PREAD] = hx_hc_pread,
-    [HX_HC_PWRITE] = hx_hc_pwrite,
-    [HX_HC_WRITEV] = hx_hc_writev,
-    [HX_HC_READV] = hx_hc_readv,
-    [HX_HC_OPEN] = hx_hc_open,
-    [HX_HC_CLOSE] = hx_hc_close,
-    [HX_HC_LSEEK] = hx_hc_lseek,
-    [HX_HC_FSTAT] = hx_hc_fstat,
-    [HX_HC_STAT] = hx_hc_stat,
-    [HX_HC_STATX] = hx_hc_statx,
-    [HX_HC_IOCTL] = hx_hc_ioctl,
-    [HX_HC_FCNTL] = hx_hc_fcntl,
-    [HX_HC_GETRANDOM] = hx_hc_getrandom,
-    [HX_HC_SLEEP] = hx_hc_sleep,
-    [HX_HC_POLL] = hx_hc_poll,
-    [HX_HC_UNSUPPORTED] = hx_hc_unsupported,
-    [HX_HC_STRACE] = hx_hc_strace,
-    [HX_HC_FTRUNCATE] = hx_hc_ftruncate,
-    [HX_HC_UNLINK] = hx_hc_unlink,
-    [HX_HC_ACCESS] = hx_hc_access,
-    [HX_HC_READLINK] = hx_hc_readlink,
-    [HX_HC_FSYNC] = hx_hc_fsync,
-    [HX_HC_RENAME] = hx_hc_rename,
-    [HX_HC_GETDENTS] = hx_hc_getdents,
+    [HX_HC_EXIT] = hx_hc_exit,           [HX_HC_FATAL] = hx_hc_fatal,
+    [HX_HC_WRITE] = hx_hc_write,         [HX_HC_READ] = hx_hc_read,
+    [HX_HC_PREAD] = hx_hc_pread,         [HX_HC_PWRITE] = hx_hc_pwrite,
+    [HX_HC_WRITEV] = hx_hc_writev,       [HX_HC_READV] = hx_hc_readv,
+    [HX_HC_OPEN] = hx_hc_open,           [HX_HC_CLOSE] = hx_hc_close,
+    [HX_HC_LSEEK] = hx_hc_lseek,         [HX_HC_FSTAT] = hx_hc_fstat,
+    [HX_HC_STAT] = hx_hc_stat,           [HX_HC_STATX] = hx_hc_statx,
+    [HX_HC_IOCTL] = hx_hc_ioctl,         [HX_HC_FCNTL] = hx_hc_fcntl,
+    [HX_HC_GETRANDOM] = hx_hc_getrandom, [HX_HC_SLEEP] = hx_hc_sleep,
+    [HX_HC_POLL] = hx_hc_poll,           [HX_HC_UNSUPPORTED] = hx_hc_unsupported,
+    [HX_HC_STRACE] = hx_hc_strace,       [HX_HC_FTRUNCATE] = hx_hc_ftruncate,
+    [HX_HC_UNLINK] = hx_hc_unlink,       [HX_HC_ACCESS] = hx_hc_access,
+    [HX_HC_READLINK] = hx_hc_readlink,   [HX_HC_FSYNC] = hx_hc_fsync,
+    [HX_HC_RENAME] = hx_hc_rename,       [HX_HC_GETDENTS] = hx_hc_getdents,
 };
 
 static const char *const hcall_names[HX_HC_NR] = {
-    [HX_HC_EXIT] = "exit",       [HX_HC_FATAL] = "fatal",     [HX_HC_WRITE] = "write",
-    [HX_HC_READ] = "read",       [HX_HC_PREAD] = "pread",     [HX_HC_PWRITE] = "pwrite",
-    [HX_HC_WRITEV] = "writev",   [HX_HC_READV] = "readv",     [HX_HC_OPEN] = "open",
-    [HX_HC_CLOSE] = "close",     [HX_HC_LSEEK] = "lseek",     [HX_HC_FSTAT] = "fstat",
-    [HX_HC_STAT] = "stat",       [HX_HC_STATX] = "statx",     [HX_HC_IOCTL] = "ioctl",
-    [HX_HC_FCNTL] = "fcntl",     [HX_HC_GETRANDOM] = "getrandom", [HX_HC_SLEEP] = "sleep",
-    [HX_HC_POLL] = "poll",       [HX_HC_UNSUPPORTED] = "unsupported",
-    [HX_HC_STRACE] = "strace",   [HX_HC_FTRUNCATE] = "ftruncate", [HX_HC_UNLINK] = "unlink",
-    [HX_HC_ACCESS] = "access",   [HX_HC_READLINK] = "readlink",  [HX_HC_FSYNC] = "fsync",
-    [HX_HC_RENAME] = "rename",   [HX_HC_GETDENTS] = "getdents",
+    [HX_HC_EXIT] = "exit",           [HX_HC_FATAL] = "fatal",
+    [HX_HC_WRITE] = "write",         [HX_HC_READ] = "read",
+    [HX_HC_PREAD] = "pread",         [HX_HC_PWRITE] = "pwrite",
+    [HX_HC_WRITEV] = "writev",       [HX_HC_READV] = "readv",
+    [HX_HC_OPEN] = "open",           [HX_HC_CLOSE] = "close",
+    [HX_HC_LSEEK] = "lseek",         [HX_HC_FSTAT] = "fstat",
+    [HX_HC_STAT] = "stat",           [HX_HC_STATX] = "statx",
+    [HX_HC_IOCTL] = "ioctl",         [HX_HC_FCNTL] = "fcntl",
+    [HX_HC_GETRANDOM] = "getrandom", [HX_HC_SLEEP] = "sleep",
+    [HX_HC_POLL] = "poll",           [HX_HC_UNSUPPORTED] = "unsupported",
+    [HX_HC_STRACE] = "strace",       [HX_HC_FTRUNCATE] = "ftruncate",
+    [HX_HC_UNLINK] = "unlink",       [HX_HC_ACCESS] = "access",
+    [HX_HC_READLINK] = "readlink",   [HX_HC_FSYNC] = "fsync",
+    [HX_HC_RENAME] = "rename",       [HX_HC_GETDENTS] = "getdents",
 };
 
 int hx_hostfd_ok(const struct hx_vm *vm, uint64_t fd)
@@ -83,8 +73,8 @@ int hx_hcall_dispatch(struct hx_vm *vm, uint64_t gpa, int *status)
 void hx_print_stats(const struct hx_vm *vm)
 {
     static const char *const reasons[64] = {
-        [2] = "io", [5] = "hlt", [6] = "mmio", [8] = "shutdown", [9] = "fail_entry",
-        [17] = "internal_error",
+        [2] = "io",       [5] = "hlt",        [6] = "mmio",
+        [8] = "shutdown", [9] = "fail_entry", [17] = "internal_error",
     };
     fprintf(stderr, "hxrun: stats: %llu VM exits\n", (unsigned long long)vm->exits_total);
     for (int i = 0; i < 64; i++)
@@ -97,8 +87,8 @@ void hx_print_stats(const struct hx_vm *vm)
                     (unsigned long long)vm->hcalls[i]);
     if (!vm->have_guest_stats)
         return;
-    static const char *const causes[HX_CPL0_NCAUSES] = {[HX_CPL0_TLB] = "tlb-flush",
-                                                        [HX_CPL0_FAULT] = "fault"};
+    static const char *const causes[HX_CPL0_NCAUSES] = {
+        [HX_CPL0_TLB] = "tlb-flush", [HX_CPL0_FAULT] = "fault"};
     uint64_t cpl0 = 0;
     for (int i = 0; i < HX_CPL0_NCAUSES; i++)
         cpl0 += vm->guest_stats.cpl0[i];

@@ -35,11 +35,26 @@ static int parse_size(const char *s, uint64_t *out)
     if (errno || end == s)
         return -1;
     switch (*end) {
-    case 'k': case 'K': v <<= 10; end++; break;
-    case 'm': case 'M': v <<= 20; end++; break;
-    case 'g': case 'G': v <<= 30; end++; break;
-    case 0: v <<= 20; break; /* plain numbers are MiB, like QEMU */
-    default: return -1;
+    case 'k':
+    case 'K':
+        v <<= 10;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        v <<= 20;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        v <<= 30;
+        end++;
+        break;
+    case 0:
+        v <<= 20;
+        break; /* plain numbers are MiB, like QEMU */
+    default:
+        return -1;
     }
     if (*end && strcmp(end, "iB") && strcmp(end, "B"))
         return -1;
@@ -91,7 +106,8 @@ int main(int argc, char **argv)
     char **sets = calloc((size_t)argc, sizeof(char *));
     size_t nsets = 0;
     int clean = 0, c;
-    while ((c = getopt_long(argc, argv, "+m:e:h", longopts, NULL)) != -1) {
+    opterr = 0; /* one line of our own instead of getopt's */
+    while ((c = getopt_long(argc, argv, "+:m:e:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'm':
             if (parse_size(optarg, &opt.mem_size) || opt.mem_size < (64ull << 20) ||
@@ -107,16 +123,32 @@ int main(int argc, char **argv)
             }
             sets[nsets++] = optarg;
             break;
-        case 'C': clean = 1; break;
-        case 'S': opt.strace = 1; break;
-        case 's': opt.stats = 1; break;
-        case 'k': opt.kernel_path = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'C':
+            clean = 1;
+            break;
+        case 'S':
+            opt.strace = 1;
+            break;
+        case 's':
+            opt.stats = 1;
+            break;
+        case 'k':
+            opt.kernel_path = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case ':':
+            fprintf(stderr, "hxrun: option '%s' needs an argument (see hxrun --help)\n",
+                    argv[optind - 1]);
+            return 2;
+        default:
+            fprintf(stderr, "hxrun: unknown option '%s' (see hxrun --help)\n", argv[optind - 1]);
+            return 2;
         }
     }
     if (optind >= argc) {
-        usage(stderr);
+        fprintf(stderr, "usage: hxrun [options] [--] PROGRAM [ARGS...] (see hxrun --help)\n");
         return 2;
     }
     size_t nenv = 0;

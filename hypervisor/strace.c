@@ -15,18 +15,21 @@ struct flag {
 };
 
 static const struct flag open_flags[] = {
-    {O_CREAT, "O_CREAT"},     {O_EXCL, "O_EXCL"},         {O_NOCTTY, "O_NOCTTY"},
-    {O_TRUNC, "O_TRUNC"},     {O_APPEND, "O_APPEND"},     {O_NONBLOCK, "O_NONBLOCK"},
+    {O_CREAT, "O_CREAT"},     {O_EXCL, "O_EXCL"},           {O_NOCTTY, "O_NOCTTY"},
+    {O_TRUNC, "O_TRUNC"},     {O_APPEND, "O_APPEND"},       {O_NONBLOCK, "O_NONBLOCK"},
     {O_DSYNC, "O_DSYNC"},     {O_DIRECTORY, "O_DIRECTORY"}, {O_NOFOLLOW, "O_NOFOLLOW"},
-    {O_CLOEXEC, "O_CLOEXEC"}, {O_PATH, "O_PATH"},         {0, NULL}};
+    {O_CLOEXEC, "O_CLOEXEC"}, {O_PATH, "O_PATH"},           {0, NULL}};
 static const struct flag prot_flags[] = {
     {PROT_READ, "PROT_READ"}, {PROT_WRITE, "PROT_WRITE"}, {PROT_EXEC, "PROT_EXEC"}, {0, NULL}};
-static const struct flag map_flags[] = {
-    {MAP_SHARED, "MAP_SHARED"},       {MAP_PRIVATE, "MAP_PRIVATE"},
-    {MAP_FIXED, "MAP_FIXED"},         {MAP_ANONYMOUS, "MAP_ANONYMOUS"},
-    {MAP_NORESERVE, "MAP_NORESERVE"}, {MAP_POPULATE, "MAP_POPULATE"},
-    {MAP_STACK, "MAP_STACK"},         {MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE"},
-    {0, NULL}};
+static const struct flag map_flags[] = {{MAP_SHARED, "MAP_SHARED"},
+                                        {MAP_PRIVATE, "MAP_PRIVATE"},
+                                        {MAP_FIXED, "MAP_FIXED"},
+                                        {MAP_ANONYMOUS, "MAP_ANONYMOUS"},
+                                        {MAP_NORESERVE, "MAP_NORESERVE"},
+                                        {MAP_POPULATE, "MAP_POPULATE"},
+                                        {MAP_STACK, "MAP_STACK"},
+                                        {MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE"},
+                                        {0, NULL}};
 
 static void print_flags(FILE *f, uint64_t v, const struct flag *t, const char *zero)
 {
@@ -136,10 +139,14 @@ void hx_strace_print(struct hx_vm *vm, uint64_t nr, const uint64_t *a, int64_t r
             fprintf(f, "%#llx", (unsigned long long)v);
         }
     }
-    if (ret < 0 && ret >= -4095)
+    const char *name = info ? info->name : "";
+    int returns_address = !strcmp(name, "mmap") || !strcmp(name, "brk") || !strcmp(name, "mremap");
+    if (!strcmp(name, "exit") || !strcmp(name, "exit_group"))
+        fputs(") = ?", f);
+    else if (ret < 0 && ret >= -4095)
         fprintf(f, ") = -1 %s (%s)", strerrorname_np((int)-ret) ? strerrorname_np((int)-ret) : "?",
                 strerror((int)-ret));
-    else if (ret > 0xffff || (fmt[0] == 'p' && ret))
+    else if (returns_address)
         fprintf(f, ") = %#llx", (unsigned long long)ret);
     else
         fprintf(f, ") = %lld", (long long)ret);

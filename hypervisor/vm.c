@@ -124,8 +124,15 @@ static int setup_cpu(struct hx_vm *vm, uint64_t entry, uint64_t syscall_entry)
     struct kvm_sregs s;
     if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0)
         return kvm_error("KVM_GET_SREGS");
-    struct kvm_segment cs = {.base = 0, .limit = 0xffffffff, .selector = HX_SEL_UCODE,
-                             .type = 11, .present = 1, .dpl = 3, .s = 1, .l = 1, .g = 1};
+    struct kvm_segment cs = {.base = 0,
+                             .limit = 0xffffffff,
+                             .selector = HX_SEL_UCODE,
+                             .type = 11,
+                             .present = 1,
+                             .dpl = 3,
+                             .s = 1,
+                             .l = 1,
+                             .g = 1};
     struct kvm_segment ds = cs;
     ds.selector = HX_SEL_UDATA;
     ds.type = 3;
@@ -133,16 +140,19 @@ static int setup_cpu(struct hx_vm *vm, uint64_t entry, uint64_t syscall_entry)
     ds.db = 1;
     s.cs = cs;
     s.ds = s.es = s.fs = s.gs = s.ss = ds;
-    s.tr = (struct kvm_segment){.base = HX_KTEXT_BASE + HX_GPA_TSS, .limit = 0x67,
-                                .selector = HX_SEL_TSS, .type = 11, .present = 1};
+    s.tr = (struct kvm_segment){.base = HX_KTEXT_BASE + HX_GPA_TSS,
+                                .limit = 0x67,
+                                .selector = HX_SEL_TSS,
+                                .type = 11,
+                                .present = 1};
     s.gdt.base = HX_KTEXT_BASE + HX_GPA_GDT;
     s.gdt.limit = 7 * 8 - 1;
     s.idt.base = HX_KTEXT_BASE + HX_GPA_IDT;
     s.idt.limit = 256 * 16 - 1;
     s.cr3 = vm->g.cr3;
     s.cr4 = 0x20 | 0x200 | 0x400 | 0x10000 | 0x40000; /* PAE OSFXSR OSXMMEXCPT FSGSBASE OSXSAVE */
-    s.cr0 = 0x80010033;                                /* PG WP NE ET MP PE */
-    s.efer = 0xd01;                                    /* NXE LMA LME SCE */
+    s.cr0 = 0x80010033;                               /* PG WP NE ET MP PE */
+    s.efer = 0xd01;                                   /* NXE LMA LME SCE */
     if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &s) < 0)
         return kvm_error("KVM_SET_SREGS");
 
@@ -290,7 +300,8 @@ int hx_vm_create(struct hx_vm *vm, const struct hx_options *opt)
                 (unsigned long long)(vm->g.ram_size >> 20), strerror(errno));
         return 125;
     }
-    struct kvm_userspace_memory_region r = {.slot = 0, .guest_phys_addr = 0,
+    struct kvm_userspace_memory_region r = {.slot = 0,
+                                            .guest_phys_addr = 0,
                                             .memory_size = vm->g.ram_size,
                                             .userspace_addr = (uint64_t)vm->g.ram};
     if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
@@ -344,8 +355,8 @@ int hx_vm_create(struct hx_vm *vm, const struct hx_options *opt)
     return setup_cpu(vm, hdr.boot_entry, hdr.syscall_entry);
 }
 
-static int add_region(struct hx_boot_info *b, uint64_t va, uint64_t len, uint64_t pa,
-                      uint32_t prot, uint32_t kind)
+static int add_region(struct hx_boot_info *b, uint64_t va, uint64_t len, uint64_t pa, uint32_t prot,
+                      uint32_t kind)
 {
     if (b->nregions == HX_MAX_REGIONS)
         return -1;
@@ -397,8 +408,10 @@ int hx_vm_load_program(struct hx_vm *vm, const char *prog, char **argv)
         return rc;
     }
     if (e.interp[0]) {
-        fprintf(stderr, "hxrun: %s: dynamically linked programs are not supported yet "
-                        "(interpreter %s)\n", prog, e.interp);
+        fprintf(stderr,
+                "hxrun: %s: dynamically linked programs are not supported yet "
+                "(interpreter %s)\n",
+                prog, e.interp);
         hx_elf_close(&e);
         return 126;
     }
@@ -444,7 +457,12 @@ int hx_vm_load_program(struct hx_vm *vm, const char *prog, char **argv)
         {AT_SECURE, 0},
         {AT_HWCAP2, b->hwcap2},
     };
-    struct hx_stack_spec spec = {argv, vm->opt->envp, prog, "x86_64", random16, aux,
+    struct hx_stack_spec spec = {argv,
+                                 vm->opt->envp,
+                                 prog,
+                                 "x86_64",
+                                 random16,
+                                 aux,
                                  sizeof(aux) / sizeof(aux[0]) - (b->hwcap2 ? 0 : 1)};
     if (hx_build_stack(&spec, vm->g.ram + stack_pa, HX_STACK_SIZE, HX_USER_TOP,
                        &b->stack_pointer)) {

@@ -24,7 +24,7 @@ struct hx_vm {
     struct hx_guest g;
     struct hx_boot_info *boot;
     const struct hx_options *opt;
-    const char *prog; /* as the user named it */
+    const char *prog;   /* as the user named it */
     uint64_t phys_next; /* monitor's bump allocator, before boot */
     /* Host fds the guest may name: 0-2 and the files it opened. */
     uint8_t hostfd_owned[HX_MAX_HOSTFDS];

@@ -14,7 +14,10 @@
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 
 /* Direct map and kernel-image address conversions. */
-static inline void *phys_to_virt(uint64_t pa) { return (void *)(HX_DIRECT_MAP + pa); }
+static inline void *phys_to_virt(uint64_t pa)
+{
+    return (void *)(HX_DIRECT_MAP + pa);
+}
 static inline uint64_t kva_to_phys(const void *p)
 {
     uint64_t v = (uint64_t)p;
@@ -44,9 +47,9 @@ int64_t hcall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, u
 #define hcall1(nr, a) hcall(nr, (uint64_t)(a), 0, 0, 0, 0, 0)
 #define hcall2(nr, a, b) hcall(nr, (uint64_t)(a), (uint64_t)(b), 0, 0, 0, 0)
 #define hcall3(nr, a, b, c) hcall(nr, (uint64_t)(a), (uint64_t)(b), (uint64_t)(c), 0, 0, 0)
-#define hcall4(nr, a, b, c, d)                                                                   \
+#define hcall4(nr, a, b, c, d)                                                                     \
     hcall(nr, (uint64_t)(a), (uint64_t)(b), (uint64_t)(c), (uint64_t)(d), 0, 0)
-#define hcall5(nr, a, b, c, d, e)                                                                \
+#define hcall5(nr, a, b, c, d, e)                                                                  \
     hcall(nr, (uint64_t)(a), (uint64_t)(b), (uint64_t)(c), (uint64_t)(d), (uint64_t)(e), 0)
 /* Prints "hxrun: MESSAGE" on the host's stderr. */
 void kwarn(const char *fmt, ...);

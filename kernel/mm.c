@@ -177,8 +177,7 @@ static int vma_insert(uint64_t va, uint64_t end, uint32_t prot, uint32_t flags)
     while (i < nvmas && vmas[i].start < va)
         i++;
     /* Merge with an identical neighbour, as Linux does. */
-    if (i > 0 && vmas[i - 1].end == va && vmas[i - 1].prot == prot &&
-        vmas[i - 1].flags == flags) {
+    if (i > 0 && vmas[i - 1].end == va && vmas[i - 1].prot == prot && vmas[i - 1].flags == flags) {
         vmas[i - 1].end = end;
         return 0;
     }
@@ -197,7 +196,8 @@ int mm_map(uint64_t va, uint64_t len, uint64_t pa, uint32_t prot, uint32_t flags
         return vma_insert(va, end, prot, flags);
     for (uint64_t v = va; v < end;) {
         uint64_t p;
-        if ((v & (HUGE - 1)) == 0 && end - v >= HUGE && (!pa || ((pa + (v - va)) & (HUGE - 1)) == 0)) {
+        if ((v & (HUGE - 1)) == 0 && end - v >= HUGE &&
+            (!pa || ((pa + (v - va)) & (HUGE - 1)) == 0)) {
             p = pa ? pa + (v - va) : alloc_page(HUGE);
             uint64_t *e = p ? entry(v, 1, 1) : NULL;
             if (e && !(*e & PTE_P) && !(*e & PTE_BACKED)) {
@@ -222,8 +222,8 @@ int mm_map(uint64_t va, uint64_t len, uint64_t pa, uint32_t prot, uint32_t flags
 
 /* Applies fn to every present-or-backed leaf entry in [va, end), splitting
  * huge pages that straddle the edges. Returns whether any was accessed. */
-static int for_each_leaf(uint64_t va, uint64_t end, void (*fn)(uint64_t *e, uint64_t size, void *arg),
-                         void *arg)
+static int for_each_leaf(uint64_t va, uint64_t end,
+                         void (*fn)(uint64_t *e, uint64_t size, void *arg), void *arg)
 {
     int accessed = 0;
     for (uint64_t v = va; v < end;) {

@@ -7,10 +7,10 @@
 
 #include "kernel.h"
 
-#define VMA_ANON 1u   /* anonymous memory */
-#define VMA_HEAP 2u   /* the brk area */
-#define VMA_STACK 4u  /* the main stack */
-#define VMA_IMAGE 8u  /* the program image */
+#define VMA_ANON 1u  /* anonymous memory */
+#define VMA_HEAP 2u  /* the brk area */
+#define VMA_STACK 4u /* the main stack */
+#define VMA_IMAGE 8u /* the program image */
 
 struct vma {
     uint64_t start, end;

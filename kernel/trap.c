@@ -57,10 +57,10 @@ void tlb_flush(uint64_t va, uint64_t pages)
 static int signal_of(uint64_t vector)
 {
     switch (vector) {
-    case 0:  /* #DE */
-    case 16: /* #MF */
-    case 19: /* #XM */
-        return 8;  /* SIGFPE */
+    case 0:       /* #DE */
+    case 16:      /* #MF */
+    case 19:      /* #XM */
+        return 8; /* SIGFPE */
     case 1:
     case 3:
         return 5; /* SIGTRAP */

@@ -74,16 +74,15 @@ int hx_elf_parse(const void *data, size_t size, struct hx_elf *e, char *err, siz
         goto out;
     }
     if (eh.e_machine != EM_X86_64) {
-        rc = fail(err, errlen, "ELF for another machine (e_machine %u), not x86-64",
-                  eh.e_machine);
+        rc = fail(err, errlen, "ELF for another machine (e_machine %u), not x86-64", eh.e_machine);
         goto out;
     }
     if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
         rc = fail(err, errlen, "ELF is not an executable (e_type %u)", eh.e_type);
         goto out;
     }
-    if (eh.e_phentsize != sizeof(Elf64_Phdr) || elf_getphdrnum(elf, &phnum) != 0 ||
-        phnum == 0 || phnum > 256 || (eh.e_phnum != PN_XNUM && phnum != eh.e_phnum) || eh.e_phoff > size ||
+    if (eh.e_phentsize != sizeof(Elf64_Phdr) || elf_getphdrnum(elf, &phnum) != 0 || phnum == 0 ||
+        phnum > 256 || (eh.e_phnum != PN_XNUM && phnum != eh.e_phnum) || eh.e_phoff > size ||
         phnum * sizeof(Elf64_Phdr) > size - eh.e_phoff) {
         rc = fail(err, errlen, "corrupt or truncated ELF: bad program headers");
         goto out;
@@ -185,7 +184,8 @@ int hx_elf_open(const char *path, struct hx_elf *e, char *err, size_t errlen)
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
-        return fail(err, errlen, "%s", S_ISDIR(st.st_mode) ? "Is a directory" : "not a regular file");
+        return fail(err, errlen, "%s",
+                    S_ISDIR(st.st_mode) ? "Is a directory" : "not a regular file");
     }
     if (st.st_size == 0) {
         close(fd);

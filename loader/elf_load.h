@@ -20,22 +20,21 @@ struct hx_elf_seg {
 struct hx_elf {
     const unsigned char *data; /* the whole file (mmap or caller's buffer) */
     size_t size;
-    int mapped;                /* data is our mmap, unmap in hx_elf_close */
-    int is_pie;                /* ET_DYN: needs a load bias */
-    uint64_t entry;            /* e_entry, before the load bias */
-    uint64_t phdr_vaddr;       /* vaddr of the program headers (AT_PHDR) */
+    int mapped;          /* data is our mmap, unmap in hx_elf_close */
+    int is_pie;          /* ET_DYN: needs a load bias */
+    uint64_t entry;      /* e_entry, before the load bias */
+    uint64_t phdr_vaddr; /* vaddr of the program headers (AT_PHDR) */
     uint16_t phnum, phentsize;
-    uint64_t lo, hi;           /* page-aligned span of the PT_LOAD segments */
+    uint64_t lo, hi; /* page-aligned span of the PT_LOAD segments */
     size_t nload;
     struct hx_elf_seg load[HX_ELF_MAX_LOAD];
-    char interp[256];          /* PT_INTERP path, "" for static programs */
-    int exec_stack;            /* PT_GNU_STACK with PF_X */
+    char interp[256]; /* PT_INTERP path, "" for static programs */
+    int exec_stack;   /* PT_GNU_STACK with PF_X */
 };
 
 /* Validates an in-memory ELF image. Returns 0, or HX_ELF_NOEXEC with a
  * one-line reason in err. Does not take ownership of data. */
-int hx_elf_parse(const void *data, size_t size, struct hx_elf *e, char *err,
-                 size_t errlen);
+int hx_elf_parse(const void *data, size_t size, struct hx_elf *e, char *err, size_t errlen);
 
 /* Opens and validates the file at path. Returns 0, HX_ELF_NOTFOUND or
  * HX_ELF_NOEXEC with a one-line reason in err. */

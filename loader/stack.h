@@ -13,9 +13,9 @@ struct hx_auxv {
 struct hx_stack_spec {
     char *const *argv;
     char *const *envp;
-    const char *execfn;       /* the program path as given: AT_EXECFN */
-    const char *platform;     /* AT_PLATFORM string, e.g. "x86_64" */
-    const uint8_t *random16;  /* 16 bytes for AT_RANDOM */
+    const char *execfn;        /* the program path as given: AT_EXECFN */
+    const char *platform;      /* AT_PLATFORM string, e.g. "x86_64" */
+    const uint8_t *random16;   /* 16 bytes for AT_RANDOM */
     const struct hx_auxv *aux; /* auxv without AT_RANDOM/EXECFN/PLATFORM/NULL */
     size_t naux;
 };

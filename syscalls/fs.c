@@ -18,10 +18,10 @@ struct pipe {
 struct file {
     enum kind kind;
     int refs;
-    int hostfd;      /* K_HOST */
-    uint32_t flags;  /* open flags: access mode, O_APPEND, O_NONBLOCK */
+    int hostfd;     /* K_HOST */
+    uint32_t flags; /* open flags: access mode, O_APPEND, O_NONBLOCK */
     struct pipe *pipe;
-    char path[256];  /* absolute guest path, "" if unknown or too long */
+    char path[256]; /* absolute guest path, "" if unknown or too long */
 };
 
 static struct file files[NFILES];
@@ -157,7 +157,9 @@ static long special_path(const char *path, enum kind *kind)
     static const struct {
         const char *path;
         enum kind kind;
-    } devs[] = {{"/dev/null", K_NULL}, {"/dev/zero", K_ZERO}, {"/dev/random", K_RANDOM},
+    } devs[] = {{"/dev/null", K_NULL},
+                {"/dev/zero", K_ZERO},
+                {"/dev/random", K_RANDOM},
                 {"/dev/urandom", K_RANDOM}};
     for (size_t i = 0; i < ARRAY_SIZE(devs); i++)
         if (!strcmp(path, devs[i].path)) {
@@ -183,11 +185,11 @@ static long do_open(int dirfd, uint64_t upath, uint64_t flags, uint64_t mode)
     if (!strcmp(path, "/proc/self/exe"))
         strcpy(path, boot->exe);
     if (!strncmp(path, "/dev/std", 8) || !strncmp(path, "/dev/fd/", 8)) {
-        long fd = !strcmp(path, "/dev/stdin")    ? 0
-                  : !strcmp(path, "/dev/stdout") ? 1
-                  : !strcmp(path, "/dev/stderr") ? 2
+        long fd = !strcmp(path, "/dev/stdin")                                      ? 0
+                  : !strcmp(path, "/dev/stdout")                                   ? 1
+                  : !strcmp(path, "/dev/stderr")                                   ? 2
                   : path[5] == 'f' && path[8] >= '0' && path[8] <= '9' && !path[9] ? path[8] - '0'
-                                                                                     : -1;
+                                                                                   : -1;
         struct file *o = fd >= 0 ? fd_get((uint64_t)fd) : NULL;
         if (!o)
             return -ENOENT;
@@ -221,8 +223,14 @@ static long do_open(int dirfd, uint64_t upath, uint64_t flags, uint64_t mode)
     return r;
 }
 
-SYSCALL(open) { return do_open(AT_FDCWD, a0, a1, a2); }
-SYSCALL(openat) { return do_open((int)a0, a1, a2, a3); }
+SYSCALL(open)
+{
+    return do_open(AT_FDCWD, a0, a1, a2);
+}
+SYSCALL(openat)
+{
+    return do_open((int)a0, a1, a2, a3);
+}
 
 SYSCALL(close)
 {
@@ -370,7 +378,10 @@ SYSCALL(pipe2)
     return 0;
 }
 
-SYSCALL(pipe) { return sys_pipe2(a0, 0, 0, 0, 0, 0); }
+SYSCALL(pipe)
+{
+    return sys_pipe2(a0, 0, 0, 0, 0, 0);
+}
 
 /* With one thread, a pipe that must wait can only wait forever, as the
  * same program would on Linux; block in the host until killed. */
@@ -488,8 +499,14 @@ static long file_rwv(uint64_t fd, uint64_t uiov, uint64_t cnt, int write)
     return done;
 }
 
-SYSCALL(readv) { return file_rwv(a0, a1, a2, 0); }
-SYSCALL(writev) { return file_rwv(a0, a1, a2, 1); }
+SYSCALL(readv)
+{
+    return file_rwv(a0, a1, a2, 0);
+}
+SYSCALL(writev)
+{
+    return file_rwv(a0, a1, a2, 1);
+}
 
 static long host_positioned(uint64_t fd, uint64_t buf, uint64_t len, int64_t off, int write)
 {
@@ -503,8 +520,14 @@ static long host_positioned(uint64_t fd, uint64_t buf, uint64_t len, int64_t off
     return hcall4(write ? HX_HC_PWRITE : HX_HC_PREAD, f->hostfd, buf, len, off);
 }
 
-SYSCALL(pread64) { return host_positioned(a0, a1, a2, (int64_t)a3, 0); }
-SYSCALL(pwrite64) { return host_positioned(a0, a1, a2, (int64_t)a3, 1); }
+SYSCALL(pread64)
+{
+    return host_positioned(a0, a1, a2, (int64_t)a3, 0);
+}
+SYSCALL(pwrite64)
+{
+    return host_positioned(a0, a1, a2, (int64_t)a3, 1);
+}
 
 long fs_read_at(int fd, void *buf, uint64_t len, uint64_t off)
 {
@@ -627,9 +650,18 @@ static long stat_path(int dirfd, uint64_t upath, uint64_t ubuf, uint64_t flags)
     return hcall3(HX_HC_STAT, path, ubuf, flags & AT_SYMLINK_NOFOLLOW);
 }
 
-SYSCALL(stat) { return stat_path(AT_FDCWD, a0, a1, 0); }
-SYSCALL(lstat) { return stat_path(AT_FDCWD, a0, a1, AT_SYMLINK_NOFOLLOW); }
-SYSCALL(newfstatat) { return stat_path((int)a0, a1, a2, a3); }
+SYSCALL(stat)
+{
+    return stat_path(AT_FDCWD, a0, a1, 0);
+}
+SYSCALL(lstat)
+{
+    return stat_path(AT_FDCWD, a0, a1, AT_SYMLINK_NOFOLLOW);
+}
+SYSCALL(newfstatat)
+{
+    return stat_path((int)a0, a1, a2, a3);
+}
 
 struct kstatx {
     uint32_t mask, blksize;
@@ -715,9 +747,18 @@ static long access_path(int dirfd, uint64_t upath, uint64_t mode, uint64_t flags
     return hcall3(HX_HC_ACCESS, path, mode, flags & (AT_SYMLINK_NOFOLLOW | AT_EACCESS));
 }
 
-SYSCALL(access) { return access_path(AT_FDCWD, a0, a1, 0); }
-SYSCALL(faccessat) { return access_path((int)a0, a1, a2, 0); }
-SYSCALL(faccessat2) { return access_path((int)a0, a1, a2, a3); }
+SYSCALL(access)
+{
+    return access_path(AT_FDCWD, a0, a1, 0);
+}
+SYSCALL(faccessat)
+{
+    return access_path((int)a0, a1, a2, 0);
+}
+SYSCALL(faccessat2)
+{
+    return access_path((int)a0, a1, a2, a3);
+}
 
 static long readlink_path(int dirfd, uint64_t upath, uint64_t ubuf, uint64_t size)
 {
@@ -741,8 +782,14 @@ static long readlink_path(int dirfd, uint64_t upath, uint64_t ubuf, uint64_t siz
     return hcall3(HX_HC_READLINK, path, ubuf, size);
 }
 
-SYSCALL(readlink) { return readlink_path(AT_FDCWD, a0, a1, a2); }
-SYSCALL(readlinkat) { return readlink_path((int)a0, a1, a2, a3); }
+SYSCALL(readlink)
+{
+    return readlink_path(AT_FDCWD, a0, a1, a2);
+}
+SYSCALL(readlinkat)
+{
+    return readlink_path((int)a0, a1, a2, a3);
+}
 
 static long unlink_path(int dirfd, uint64_t upath, uint64_t flags)
 {
@@ -759,8 +806,14 @@ static long unlink_path(int dirfd, uint64_t upath, uint64_t flags)
     return hcall2(HX_HC_UNLINK, path, flags);
 }
 
-SYSCALL(unlink) { return unlink_path(AT_FDCWD, a0, 0); }
-SYSCALL(unlinkat) { return unlink_path((int)a0, a1, a2); }
+SYSCALL(unlink)
+{
+    return unlink_path(AT_FDCWD, a0, 0);
+}
+SYSCALL(unlinkat)
+{
+    return unlink_path((int)a0, a1, a2);
+}
 
 SYSCALL(getcwd)
 {
@@ -923,8 +976,8 @@ static long do_select(uint64_t nfds, uint64_t *sets[3], int timeout)
     long count = 0;
     for (uint64_t i = 0; i < n; i++) {
         uint64_t fd = (uint64_t)p[i].fd;
-        int16_t got[3] = {(int16_t)(p[i].revents & POLLIN_SET), (int16_t)(p[i].revents & POLLOUT_SET),
-                          (int16_t)(p[i].revents & 0x2)};
+        int16_t got[3] = {(int16_t)(p[i].revents & POLLIN_SET),
+                          (int16_t)(p[i].revents & POLLOUT_SET), (int16_t)(p[i].revents & 0x2)};
         for (int k = 0; k < 3; k++)
             if (sets[k] && (p[i].events & want[k]) && got[k]) {
                 sets[k][fd / 64] |= 1ull << (fd % 64);
@@ -1015,9 +1068,18 @@ static long rename_paths(int olddir, uint64_t oldp, int newdir, uint64_t newp, u
     return hcall3(HX_HC_RENAME, from, to, flags);
 }
 
-SYSCALL(rename) { return rename_paths(AT_FDCWD, a0, AT_FDCWD, a1, 0); }
-SYSCALL(renameat) { return rename_paths((int)a0, a1, (int)a2, a3, 0); }
-SYSCALL(renameat2) { return rename_paths((int)a0, a1, (int)a2, a3, a4); }
+SYSCALL(rename)
+{
+    return rename_paths(AT_FDCWD, a0, AT_FDCWD, a1, 0);
+}
+SYSCALL(renameat)
+{
+    return rename_paths((int)a0, a1, (int)a2, a3, 0);
+}
+SYSCALL(renameat2)
+{
+    return rename_paths((int)a0, a1, (int)a2, a3, a4);
+}
 
 #define S_IFMT 0170000
 #define S_IFDIR 0040000

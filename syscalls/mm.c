@@ -142,8 +142,7 @@ SYSCALL(mremap)
         }
         /* Grow in place when the space after is free. */
         if (old + new_len <= HX_USER_TOP && !mm_overlaps(old + old_len, new_len - old_len))
-            return mm_map(old + old_len, new_len - old_len, 0, prot, vflags) ? -ENOMEM
-                                                                              : (long)old;
+            return mm_map(old + old_len, new_len - old_len, 0, prot, vflags) ? -ENOMEM : (long)old;
         if (!(flags & MREMAP_MAYMOVE))
             return -ENOMEM;
     }
@@ -183,13 +182,13 @@ SYSCALL(madvise)
         /* Private anonymous pages read back as zero, as on Linux. */
         return len ? mm_zero(a0, len) : 0;
     case MADV_NORMAL:
-    case 1: /* MADV_RANDOM */
-    case 2: /* MADV_SEQUENTIAL */
-    case 3: /* MADV_WILLNEED */
-    case 14: /* MADV_HUGEPAGE */
-    case 15: /* MADV_NOHUGEPAGE */
-    case 16: /* MADV_DONTDUMP */
-    case 17: /* MADV_DODUMP */
+    case 1:       /* MADV_RANDOM */
+    case 2:       /* MADV_SEQUENTIAL */
+    case 3:       /* MADV_WILLNEED */
+    case 14:      /* MADV_HUGEPAGE */
+    case 15:      /* MADV_NOHUGEPAGE */
+    case 16:      /* MADV_DONTDUMP */
+    case 17:      /* MADV_DODUMP */
         return 0; /* hints: nothing to do when memory is mapped eagerly */
     }
     return -EINVAL;

@@ -10,17 +10,44 @@
 
 static uint64_t clear_child_tid, robust_list;
 
-SYSCALL(getpid) { return boot->pid; }
-SYSCALL(gettid) { return boot->pid; }
-SYSCALL(getppid) { return boot->ppid; }
-SYSCALL(getuid) { return boot->uid; }
-SYSCALL(geteuid) { return boot->euid; }
-SYSCALL(getgid) { return boot->gid; }
-SYSCALL(getegid) { return boot->egid; }
+SYSCALL(getpid)
+{
+    return boot->pid;
+}
+SYSCALL(gettid)
+{
+    return boot->pid;
+}
+SYSCALL(getppid)
+{
+    return boot->ppid;
+}
+SYSCALL(getuid)
+{
+    return boot->uid;
+}
+SYSCALL(geteuid)
+{
+    return boot->euid;
+}
+SYSCALL(getgid)
+{
+    return boot->gid;
+}
+SYSCALL(getegid)
+{
+    return boot->egid;
+}
 
 /* One thread: exit ends the process, as the last thread's exit does. */
-SYSCALL(exit) { kexit((int)a0); }
-SYSCALL(exit_group) { kexit((int)a0); }
+SYSCALL(exit)
+{
+    kexit((int)a0);
+}
+SYSCALL(exit_group)
+{
+    kexit((int)a0);
+}
 
 SYSCALL(uname)
 {
@@ -44,7 +71,10 @@ SYSCALL(set_robust_list)
     return 0;
 }
 
-SYSCALL(sched_yield) { return 0; /* one thread: nothing else to run */ }
+SYSCALL(sched_yield)
+{
+    return 0; /* one thread: nothing else to run */
+}
 
 /* One vCPU: the mask has CPU 0 only. */
 SYSCALL(sched_getaffinity)

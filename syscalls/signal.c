@@ -37,7 +37,8 @@ int signal_disposition(int sig)
 
 void kill_self(int sig)
 {
-    hcall(HX_HC_FATAL, (uint64_t)sig, 0, 0, 0, 0, (boot->flags & HX_BOOT_STATS) ? (uint64_t)&kstats : 0);
+    hcall(HX_HC_FATAL, (uint64_t)sig, HX_FATAL_SIGNAL, 0, 0, 0,
+          (boot->flags & HX_BOOT_STATS) ? (uint64_t)&kstats : 0);
     for (;;)
         ;
 }

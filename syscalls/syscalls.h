@@ -7,9 +7,9 @@
 #include "mm.h"
 
 /* Every handler takes the six raw argument registers. */
-#define SYSCALL(name)                                                                            \
-    long sys_##name(__attribute__((unused)) uint64_t a0, __attribute__((unused)) uint64_t a1,    \
-                    __attribute__((unused)) uint64_t a2, __attribute__((unused)) uint64_t a3,    \
+#define SYSCALL(name)                                                                              \
+    long sys_##name(__attribute__((unused)) uint64_t a0, __attribute__((unused)) uint64_t a1,      \
+                    __attribute__((unused)) uint64_t a2, __attribute__((unused)) uint64_t a3,      \
                     __attribute__((unused)) uint64_t a4, __attribute__((unused)) uint64_t a5)
 
 typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);

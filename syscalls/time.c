@@ -149,8 +149,8 @@ SYSCALL(clock_nanosleep)
     if (r)
         return r;
     /* A realtime deadline becomes a monotonic one: both tick together. */
-    int64_t deadline = (a1 & TIMER_ABSTIME) ? ns - now + clock_monotonic_ns()
-                                             : clock_monotonic_ns() + ns;
+    int64_t deadline =
+        (a1 & TIMER_ABSTIME) ? ns - now + clock_monotonic_ns() : clock_monotonic_ns() + ns;
     sleep_until_monotonic(deadline);
     return 0;
 }

@@ -10,7 +10,6 @@
 #ifndef HX_ABI_H
 #define HX_ABI_H
 
-
 #define HX_ABI_VERSION 1
 #define HX_BOOT_MAGIC 0x48584254u /* "HXBT" */
 
@@ -20,8 +19,8 @@
 #define HX_GPA_GDT 0x1000ull
 #define HX_GPA_IDT 0x2000ull
 #define HX_GPA_TSS 0x3000ull
-#define HX_GPA_BOOTINFO 0x10000ull /* up to 64 KiB */
-#define HX_GPA_KERNEL 0x200000ull  /* kernel image, linked at VA HX_KERNEL_VA */
+#define HX_GPA_BOOTINFO 0x10000ull    /* up to 64 KiB */
+#define HX_GPA_KERNEL 0x200000ull     /* kernel image, linked at VA HX_KERNEL_VA */
 #define HX_GPA_HYPERCALL (1ull << 39) /* no memslot: stores here exit as MMIO */
 
 /* ---- Guest virtual layout -------------------------------------------- */
@@ -33,10 +32,10 @@
 /* The hypercall MMIO page. */
 #define HX_HYPERCALL_VA 0xffffffffc0000000ull
 /* Linux x86-64 user layout without address randomisation. */
-#define HX_USER_TOP 0x7ffffffff000ull        /* TASK_SIZE: top of the stack */
-#define HX_MMAP_BASE 0x7ffff7fff000ull       /* top-down mmap base */
-#define HX_PIE_BASE 0x555555554000ull        /* ELF_ET_DYN_BASE */
-#define HX_STACK_SIZE (8ull << 20)           /* RLIMIT_STACK default */
+#define HX_USER_TOP 0x7ffffffff000ull  /* TASK_SIZE: top of the stack */
+#define HX_MMAP_BASE 0x7ffff7fff000ull /* top-down mmap base */
+#define HX_PIE_BASE 0x555555554000ull  /* ELF_ET_DYN_BASE */
+#define HX_STACK_SIZE (8ull << 20)     /* RLIMIT_STACK default */
 #define HX_MAX_RAM (32ull << 30)
 
 /* Segment selectors (the layout STAR requires for syscall/sysret). */
@@ -45,7 +44,6 @@
 #define HX_SEL_UDATA 0x1b
 #define HX_SEL_UCODE 0x23
 #define HX_SEL_TSS 0x28
-
 
 /* The kernel image starts with this header (at HX_KERNEL_VA), so the monitor
  * needs no symbol table to find the entry points. */
@@ -123,36 +121,39 @@ struct hx_hcall {
 };
 
 enum hx_hcall_nr {
-    HX_HC_EXIT = 1,      /* status, stats gva */
-    HX_HC_FATAL,         /* signo, vector, error code, fault address, rip, stats */
-    HX_HC_WRITE,         /* hostfd, buf, len */
-    HX_HC_READ,          /* hostfd, buf, len */
-    HX_HC_PREAD,         /* hostfd, buf, len, offset */
-    HX_HC_PWRITE,        /* hostfd, buf, len, offset */
-    HX_HC_WRITEV,        /* hostfd, iov, iovcnt */
-    HX_HC_READV,         /* hostfd, iov, iovcnt */
-    HX_HC_OPEN,          /* path, flags, mode: path absolute in the guest */
-    HX_HC_CLOSE,         /* hostfd */
-    HX_HC_LSEEK,         /* hostfd, offset, whence */
-    HX_HC_FSTAT,         /* hostfd, struct stat */
-    HX_HC_STAT,          /* path, struct stat, AT_* flags */
-    HX_HC_STATX,         /* hostfd or -1, path or 0, flags, mask, struct statx */
-    HX_HC_IOCTL,         /* hostfd, cmd, arg: TCGETS, TIOCGWINSZ */
-    HX_HC_FCNTL,         /* hostfd, cmd, arg: F_GETFL, F_SETFL */
-    HX_HC_GETRANDOM,     /* buf, len, flags */
-    HX_HC_SLEEP,         /* monotonic deadline in ns */
-    HX_HC_POLL,          /* struct pollfd[] of host fds, n, timeout ms */
-    HX_HC_UNSUPPORTED,   /* syscall nr */
-    HX_HC_STRACE,        /* nr, args gva (6 x u64), result */
-    HX_HC_FTRUNCATE,     /* hostfd, length */
-    HX_HC_UNLINK,        /* path, AT_REMOVEDIR or 0 */
-    HX_HC_ACCESS,        /* path, mode, AT_* flags */
-    HX_HC_READLINK,      /* path, buf, size */
-    HX_HC_FSYNC,         /* hostfd, datasync */
-    HX_HC_RENAME,        /* old path, new path, RENAME_* flags */
-    HX_HC_GETDENTS,      /* hostfd, buf, size: struct linux_dirent64 records */
+    HX_HC_EXIT = 1,    /* status, stats gva */
+    HX_HC_FATAL,       /* signo, vector or HX_FATAL_SIGNAL, error, address, rip, stats */
+    HX_HC_WRITE,       /* hostfd, buf, len */
+    HX_HC_READ,        /* hostfd, buf, len */
+    HX_HC_PREAD,       /* hostfd, buf, len, offset */
+    HX_HC_PWRITE,      /* hostfd, buf, len, offset */
+    HX_HC_WRITEV,      /* hostfd, iov, iovcnt */
+    HX_HC_READV,       /* hostfd, iov, iovcnt */
+    HX_HC_OPEN,        /* path, flags, mode: path absolute in the guest */
+    HX_HC_CLOSE,       /* hostfd */
+    HX_HC_LSEEK,       /* hostfd, offset, whence */
+    HX_HC_FSTAT,       /* hostfd, struct stat */
+    HX_HC_STAT,        /* path, struct stat, AT_* flags */
+    HX_HC_STATX,       /* hostfd or -1, path or 0, flags, mask, struct statx */
+    HX_HC_IOCTL,       /* hostfd, cmd, arg: TCGETS, TIOCGWINSZ */
+    HX_HC_FCNTL,       /* hostfd, cmd, arg: F_GETFL, F_SETFL */
+    HX_HC_GETRANDOM,   /* buf, len, flags */
+    HX_HC_SLEEP,       /* monotonic deadline in ns */
+    HX_HC_POLL,        /* struct pollfd[] of host fds, n, timeout ms */
+    HX_HC_UNSUPPORTED, /* syscall nr */
+    HX_HC_STRACE,      /* nr, args gva (6 x u64), result */
+    HX_HC_FTRUNCATE,   /* hostfd, length */
+    HX_HC_UNLINK,      /* path, AT_REMOVEDIR or 0 */
+    HX_HC_ACCESS,      /* path, mode, AT_* flags */
+    HX_HC_READLINK,    /* path, buf, size */
+    HX_HC_FSYNC,       /* hostfd, datasync */
+    HX_HC_RENAME,      /* old path, new path, RENAME_* flags */
+    HX_HC_GETDENTS,    /* hostfd, buf, size: struct linux_dirent64 records */
     HX_HC_NR
 };
+
+/* HX_HC_FATAL for a signal that was sent, not raised by a fault. */
+#define HX_FATAL_SIGNAL 256
 
 /* Statistics the kernel reports at exit: CPL0 entries by cause. */
 enum hx_cpl0_cause { HX_CPL0_TLB, HX_CPL0_FAULT, HX_CPL0_NCAUSES };

@@ -57,8 +57,14 @@ int main(int argc, char **argv)
                                PROT_READ | PROT_WRITE, MAP_SHARED, cpu, 0);
     struct kvm_sregs s;
     ioctl(cpu, KVM_GET_SREGS, &s);
-    struct kvm_segment cs = {.limit = 0xffffffff, .selector = 0x23, .type = 11, .present = 1,
-                             .dpl = 3, .s = 1, .l = 1, .g = 1};
+    struct kvm_segment cs = {.limit = 0xffffffff,
+                             .selector = 0x23,
+                             .type = 11,
+                             .present = 1,
+                             .dpl = 3,
+                             .s = 1,
+                             .l = 1,
+                             .g = 1};
     struct kvm_segment ds = cs;
     ds.selector = 0x1b;
     ds.type = 3;

@@ -6,7 +6,7 @@ int main(int argc, char **argv)
 {
     struct utsname u;
     uname(&u);
-    printf("Hello from %s under hx: a %s %s program in its own KVM virtual machine.\n",
-           argv[0], u.sysname, u.machine);
+    printf("Hello from %s under hx: a %s %s program in its own KVM virtual machine.\n", argv[0],
+           u.sysname, u.machine);
     return argc > 1;
 }

@@ -88,24 +88,22 @@ void hostile_main(const struct hx_boot_info *boot)
     /* Pointers the guest cannot give: unmapped, non-canonical, beyond RAM
      * through the direct map, the host's own address space. */
     expect("write from an unmapped address", hc(HX_HC_WRITE, 1, 0x1000, 16, 0), -EFAULT);
-    expect("write from a non-canonical address",
-           hc(HX_HC_WRITE, 1, 0x8000000000000000ull, 16, 0), -EFAULT);
+    expect("write from a non-canonical address", hc(HX_HC_WRITE, 1, 0x8000000000000000ull, 16, 0),
+           -EFAULT);
     expect("write past the end of guest RAM",
            hc(HX_HC_WRITE, 1, HX_DIRECT_MAP + (64ull << 30), 16, 0), -EFAULT);
     expect("write with a wrapping length", hc(HX_HC_WRITE, 1, (uint64_t)buf, ~0ull, 0), -EFAULT);
-    expect("read into the hypercall MMIO page", hc(HX_HC_READ, 0, HX_HYPERCALL_VA, 8, 0),
-           -EFAULT);
+    expect("read into the hypercall MMIO page", hc(HX_HC_READ, 0, HX_HYPERCALL_VA, 8, 0), -EFAULT);
     /* Host fds the guest was never given: the KVM fds, anything else. */
     for (int fd = 3; fd < 8; fd++)
-        expect("write to a host fd it does not own", hc(HX_HC_WRITE, (uint64_t)fd,
-                                                        (uint64_t)buf, 6, 0), -EBADF);
+        expect("write to a host fd it does not own",
+               hc(HX_HC_WRITE, (uint64_t)fd, (uint64_t)buf, 6, 0), -EBADF);
     expect("write to a huge fd", hc(HX_HC_WRITE, 1ull << 40, (uint64_t)buf, 6, 0), -EBADF);
     expect("close a host fd it does not own", hc(HX_HC_CLOSE, 3, 0, 0, 0), -EBADF);
     expect("unknown hypercall number", hc(HX_HC_NR + 7, 0, 0, 0, 0), -ENOSYS);
     expect("huge hypercall number", hc(0xffffffffu, 0, 0, 0, 0), -ENOSYS);
     expect("open with an unmapped path", hc(HX_HC_OPEN, 0x1000, 0, 0, 0), -EFAULT);
-    expect("strace with an unmapped argument block", hc(HX_HC_STRACE, 0, 0x1000, 0, 0),
-           -EFAULT);
+    expect("strace with an unmapped argument block", hc(HX_HC_STRACE, 0, 0x1000, 0, 0), -EFAULT);
     expect("readv with an unmapped iovec", hc(HX_HC_READV, 0, 0x1000, 1, 0), -EFAULT);
     expect("poll with too many fds", hc(HX_HC_POLL, (uint64_t)buf, 1000000, 0, 0), -22);
     expect("a good write still works", hc(HX_HC_WRITE, 1, (uint64_t)buf, 6, 0), 6);

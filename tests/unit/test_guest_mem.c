@@ -517,8 +517,7 @@ START_TEST(copy_from_scattered_pages)
     uint8_t buf[NPAGES * 0x1000];
     ck_assert_int_eq(hx_copy_from_guest(&G, buf, 0x600000, sizeof(buf)), 0);
     for (int i = 0; i < NPAGES; i++)
-        ck_assert_mem_eq(buf + 0x1000 * i, G.ram + 0x300000 + 0x2000 * (NPAGES - 1 - i),
-                         0x1000);
+        ck_assert_mem_eq(buf + 0x1000 * i, G.ram + 0x300000 + 0x2000 * (NPAGES - 1 - i), 0x1000);
 }
 END_TEST
 
@@ -531,8 +530,7 @@ START_TEST(copy_to_scattered_pages)
         buf[i] = (uint8_t)(i / 0x1000 + 1);
     ck_assert_int_eq(hx_copy_to_guest(&G, 0x600000, buf, sizeof(buf)), 0);
     for (int i = 0; i < NPAGES; i++)
-        ck_assert_mem_eq(G.ram + 0x300000 + 0x2000 * (NPAGES - 1 - i), buf + 0x1000 * i,
-                         0x1000);
+        ck_assert_mem_eq(G.ram + 0x300000 + 0x2000 * (NPAGES - 1 - i), buf + 0x1000 * i, 0x1000);
 }
 END_TEST
 
@@ -650,10 +648,8 @@ START_TEST(str_into_noncanonical)
     memset(G.ram + 0x141000, 'y', 0x1000);
     put(0x140000, "", 1);
     char dst[64];
-    ck_assert_int_eq(hx_copy_str_from_guest(&G, dst, 0x00007fffffffffe0ull, sizeof(dst)),
-                     -EFAULT);
-    ck_assert_int_eq(hx_copy_str_from_guest(&G, dst, 0x0000800000000000ull, sizeof(dst)),
-                     -EFAULT);
+    ck_assert_int_eq(hx_copy_str_from_guest(&G, dst, 0x00007fffffffffe0ull, sizeof(dst)), -EFAULT);
+    ck_assert_int_eq(hx_copy_str_from_guest(&G, dst, 0x0000800000000000ull, sizeof(dst)), -EFAULT);
 }
 END_TEST
 

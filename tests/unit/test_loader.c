@@ -367,8 +367,12 @@ START_TEST(elf_32bit)
     h.e_phentsize = sizeof(Elf32_Phdr);
     h.e_phnum = 1;
     unsigned char buf[sizeof(Elf32_Ehdr) + sizeof(Elf32_Phdr)] = {0};
-    Elf32_Phdr p = {.p_type = PT_LOAD, .p_vaddr = 0x8048000, .p_filesz = sizeof(buf),
-                    .p_memsz = sizeof(buf), .p_flags = PF_R | PF_X, .p_align = 0x1000};
+    Elf32_Phdr p = {.p_type = PT_LOAD,
+                    .p_vaddr = 0x8048000,
+                    .p_filesz = sizeof(buf),
+                    .p_memsz = sizeof(buf),
+                    .p_flags = PF_R | PF_X,
+                    .p_align = 0x1000};
     memcpy(buf, &h, sizeof(h));
     memcpy(buf + sizeof(h), &p, sizeof(p));
     ck_refused(hx_elf_parse(buf, sizeof(buf), &E, err, sizeof(err)), "32-bit");

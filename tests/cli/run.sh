@@ -1,0 +1,121 @@
+#!/bin/bash
+# hxrun's command line: bad input gets one clear line and a shell-like
+# status, the environment options work, and --stats/--strace report.
+# Usage: tests/cli/run.sh HXRUN BUILDDIR
+set -u
+HX=$(realpath "$1")
+B=$(realpath -m "$2")/cli
+mkdir -p "$B"
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); echo "PASS $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -s "$B/err" ] && sed 's/^/    /' "$B/err"; }
+
+# expect NAME STATUS REGEX -- COMMAND...: status and exactly one stderr line
+# matching REGEX.
+expect() {
+    local name=$1 want=$2 re=$3
+    shift 4
+    "$@" >"$B/out" 2>"$B/err" </dev/null
+    local rc=$?
+    if [ "$rc" -eq "$want" ] && [ "$(wc -l <"$B/err")" -eq 1 ] && grep -Eq "$re" "$B/err"; then
+        ok "$name"
+    else
+        bad "$name (status $rc, want $want)"
+    fi
+}
+
+musl-gcc -static -O2 -o "$B/hello" tests/demo/hello.c
+musl-gcc -static -O2 -o "$B/env" -x c - <<'C'
+#include <stdio.h>
+extern char **environ;
+int main(void) { for (char **e = environ; *e; e++) puts(*e); return 0; }
+C
+printf 'not an elf\n' >"$B/text"
+chmod +x "$B/text"
+head -c 200 "$B/hello" >"$B/truncated"
+cp "$B/hello" "$B/corrupt"
+printf '\377\377' | dd of="$B/corrupt" bs=1 seek=56 conv=notrunc status=none # e_phnum
+printf '\177ELF\001\001\001\000\000\000\000\000\000\000\000\000\002\000\003\000' >"$B/elf32"
+head -c 64 /dev/zero >>"$B/elf32"
+printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000\002\000\267\000' >"$B/arm64"
+head -c 64 /dev/zero >>"$B/arm64"
+
+expect "missing program: 127" 127 "^hxrun: $B/nope: No such file or directory$" -- "$HX" "$B/nope"
+expect "command not in PATH: 127" 127 "^hxrun: nope-hx: command not found$" -- "$HX" nope-hx
+expect "text file: 126" 126 "not an ELF executable" -- "$HX" "$B/text"
+expect "truncated ELF: 126" 126 "truncated ELF" -- "$HX" "$B/truncated"
+expect "corrupt ELF: 126" 126 "corrupt" -- "$HX" "$B/corrupt"
+expect "32-bit ELF: 126" 126 "32-bit ELF is not supported" -- "$HX" "$B/elf32"
+expect "non-x86-64 ELF: 126" 126 "another machine" -- "$HX" "$B/arm64"
+expect "directory: 126" 126 "Is a directory" -- "$HX" "$B"
+expect "no program: usage, 2" 2 "^usage: hxrun" -- "$HX"
+expect "bad -m: 2" 2 "bad memory size" -- "$HX" -m 12x "$B/hello"
+expect "-m without a size: 2" 2 "needs an argument" -- "$HX" -m
+expect "unknown option: 2" 2 "unknown option '--bogus'" -- "$HX" --bogus "$B/hello"
+
+# KVM missing or forbidden: one line naming the cause.
+if unshare -m true 2>/dev/null; then
+    # shellcheck disable=SC2016 # $0 and $1 expand in the inner shell
+    expect "no /dev/kvm: 125" 125 "KVM is not available: /dev/kvm does not exist" -- \
+        unshare -m sh -c 'mount -t tmpfs none /dev && exec "$0" "$1"' "$HX" "$B/hello"
+else
+    bad "no /dev/kvm (cannot unshare a mount namespace here)"
+fi
+if [ "$(id -u)" -eq 0 ]; then
+    chmod 755 "$B"
+    expect "no permission on /dev/kvm: 125" 125 "KVM is not available: no permission" -- \
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$HX" "$B/hello"
+fi
+
+# Environment: passed through, -e sets, --clean-env empties.
+env -i A=1 B=2 "$B/env" >"$B/native" 2>&1
+env -i A=1 B=2 "$HX" "$B/env" >"$B/out" 2>"$B/err"
+if cmp -s "$B/native" "$B/out"; then ok "environment passed through"; else bad "environment passed through"; fi
+printf 'A=1\nB=3\nC=4\n' >"$B/want"
+env -i A=1 B=2 "$HX" -e B=3 -e C=4 "$B/env" >"$B/out" 2>"$B/err"
+if cmp -s "$B/want" "$B/out"; then ok "-e sets and replaces"; else bad "-e sets and replaces"; fi
+printf 'K=V\n' >"$B/want"
+env -i A=1 "$HX" --clean-env -e K=V "$B/env" >"$B/out" 2>"$B/err"
+if cmp -s "$B/want" "$B/out"; then ok "--clean-env"; else bad "--clean-env"; fi
+
+# --stats: a static hello world makes fewer than 5 VM exits and no CPL0 entry.
+"$HX" --stats "$B/hello" >"$B/out" 2>"$B/err"
+exits=$(sed -n 's/^hxrun: stats: \([0-9]*\) VM exits$/\1/p' "$B/err")
+cpl0=$(sed -n 's/^hxrun: stats: \([0-9]*\) CPL0 entries$/\1/p' "$B/err")
+if [ -n "$exits" ] && [ "$exits" -lt 5 ] && [ "$cpl0" = 0 ]; then
+    ok "--stats: hello world: $exits exits, $cpl0 CPL0 entries"
+else
+    bad "--stats: hello world: '${exits}' exits, '${cpl0}' CPL0 entries"
+fi
+
+# --strace: one decoded line per system call, on stderr, output unchanged.
+"$HX" --strace "$B/hello" >"$B/out" 2>"$B/err"
+if grep -q '^Hello from' "$B/out" && grep -Eq '^writev\(1, 0x[0-9a-f]+, 2\) = [0-9]+$' "$B/err" &&
+    grep -q '^exit_group(0) = ?$' "$B/err"; then
+    ok "--strace"
+else
+    bad "--strace"
+fi
+
+# An unsupported system call: -ENOSYS and one warning per name.
+musl-gcc -static -O2 -o "$B/nosys" -x c - <<'C'
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+int main(void) {
+    long a = syscall(SYS_vhangup), b = syscall(SYS_vhangup);
+    printf("%ld %ld %d\n", a, b, errno == ENOSYS);
+    return 0;
+}
+C
+"$HX" "$B/nosys" >"$B/out" 2>"$B/err"
+if [ "$(cat "$B/out")" = "-1 -1 1" ] && [ "$(cat "$B/err")" = "hxrun: unsupported syscall vhangup (153)" ]; then
+    ok "unsupported syscall: ENOSYS, one warning"
+else
+    bad "unsupported syscall: ENOSYS, one warning"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
