@@ -429,7 +429,9 @@ int hx_vm_load_program(struct hx_vm *vm, const char *prog, char **argv)
         return 125;
     }
     b->entry = e.entry + bias;
-    b->brk_start = e.hi + bias;
+    /* Linux moves the brk of a program without interpreter loaded as ET_DYN
+     * out of the mmap area, to ELF_ET_DYN_BASE. */
+    b->brk_start = e.is_pie ? HX_PIE_BASE : e.hi + bias;
 
     uint64_t stack_va = HX_USER_TOP - HX_STACK_SIZE;
     uint64_t stack_pa = phys_alloc(vm, HX_STACK_SIZE, HX_HUGE_SIZE, stack_va);

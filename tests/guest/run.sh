@@ -4,8 +4,9 @@
 #
 #   tests/guest/run.sh HXRUN BUILDDIR [NAME...]
 #
-# Every tests/guest/NAME.c (or only the NAMEs given) is built twice, with
-# musl-gcc and gcc, as BUILDDIR/guest/NAME.musl and NAME.glibc.  Each binary
+# Every tests/guest/NAME.c (or only the NAMEs given) is built three times, with
+# musl-gcc and gcc, as BUILDDIR/guest/NAME.musl, NAME.glibc and NAME.glibc-pie
+# (static PIE).  Each binary
 # then runs natively and as "HXRUN BINARY ARGS", once with stdout sent to a
 # regular file and once through a pipe, in a fresh empty directory, with a
 # fixed environment and stdin.  The native run is the oracle.
@@ -23,7 +24,7 @@
 set -u
 
 GUEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-CFLAGS=(-std=c11 -static -O2 -Wall -Wextra -Werror)
+CFLAGS=(-std=c11 -O2 -Wall -Wextra -Werror)
 TEST_ENV=(HX_TEST=1 LC_ALL=C PATH=/usr/bin:/bin)
 TIME_LIMIT=20
 DIFF_LINES=20
@@ -169,10 +170,14 @@ compare() {
 # is newer than the source.  Reports a FAIL and returns 1 on error.
 build() {
 	local name=$1 libc=$2 src=$GUEST_DIR/$1.c out=$3/guest/$1.$2 cc=gcc
+	local -a extra=(-static)
 	[[ $libc == musl ]] && cc=musl-gcc
+	# glibc-pie: a static position-independent executable (ET_DYN, no
+	# interpreter), which Linux maps below the mmap base.
+	[[ $libc == glibc-pie ]] && extra=(-static-pie -fPIE)
 	[[ -e $out && ! $src -nt $out ]] && return 0
 	mkdir -p "$3/guest"
-	if ! "$cc" "${CFLAGS[@]}" -o "$out" "$src" 2>"$out.log"; then
+	if ! "$cc" "${CFLAGS[@]}" "${extra[@]}" -o "$out" "$src" 2>"$out.log"; then
 		rm -f "$out"
 		fail "$name.$libc.build" "$cc failed"
 		head -n "$DIFF_LINES" "$out.log" | sed 's/^/    /'
@@ -224,7 +229,7 @@ main() {
 		[[ -e $GUEST_DIR/$name.stdin ]] && stdin=$GUEST_DIR/$name.stdin
 		mapfile -t lines < <(args_lines "$name")
 		n=${#lines[@]}
-		for libc in musl glibc; do
+		for libc in musl glibc glibc-pie; do
 			build "$name" "$libc" "$build_dir" || continue
 			for ((i = 0; i < n; i++)); do
 				label=$name.$libc
