@@ -430,8 +430,9 @@ int hx_vm_load_program(struct hx_vm *vm, const char *prog, char **argv)
     }
     b->entry = e.entry + bias;
     /* Linux moves the brk of a program without interpreter loaded as ET_DYN
-     * out of the mmap area, to ELF_ET_DYN_BASE. */
-    b->brk_start = e.is_pie ? HX_PIE_BASE : e.hi + bias;
+     * out of the mmap area, to ELF_ET_DYN_BASE (2/3 of the address space,
+     * 0x555555554aaa) rounded up to a page. */
+    b->brk_start = e.is_pie ? HX_PIE_BASE + HX_PAGE_SIZE : e.hi + bias;
 
     uint64_t stack_va = HX_USER_TOP - HX_STACK_SIZE;
     uint64_t stack_pa = phys_alloc(vm, HX_STACK_SIZE, HX_HUGE_SIZE, stack_va);
