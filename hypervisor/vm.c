@@ -258,8 +258,10 @@ static void fill_host_facts(struct hx_boot_info *b)
         b->rlimits[i].cur = rl.rlim_cur;
         b->rlimits[i].max = rl.rlim_max;
     }
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 3; i++) {
         b->console_flags[i] = fcntl(i, F_GETFL);
+        b->console_tty[i] = b->console_flags[i] >= 0 && isatty(i);
+    }
     mode_t m = umask(0);
     umask(m);
     b->umask = (int32_t)m;
@@ -437,7 +439,8 @@ int hx_vm_load_program(struct hx_vm *vm, const char *prog, char **argv)
     uint64_t stack_va = HX_USER_TOP - HX_STACK_SIZE;
     uint64_t stack_pa = phys_alloc(vm, HX_STACK_SIZE, HX_HUGE_SIZE, stack_va);
     uint8_t random16[16];
-    if (!stack_pa || getrandom(random16, sizeof(random16), 0) != sizeof(random16)) {
+    if (!stack_pa || getrandom(random16, sizeof(random16), 0) != sizeof(random16) ||
+        getrandom(b->random_seed, sizeof(b->random_seed), 0) != sizeof(b->random_seed)) {
         fprintf(stderr, "hxrun: cannot set up the program stack\n");
         hx_elf_close(&e);
         return 125;

@@ -16,6 +16,7 @@ __attribute__((noreturn)) void hx_kmain(struct hx_boot_info *b)
         kpanic("boot information from an incompatible monitor");
     trap_init();
     time_init();
+    random_init();
     mm_init();
     fs_init();
     brk_start = brk_cur = b->brk_start;

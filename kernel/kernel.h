@@ -63,6 +63,10 @@ void trap_init(void);
 /* Flushes TLB entries for [va, va + pages*4K), or all when pages == 0. */
 void tlb_flush(uint64_t va, uint64_t pages);
 
+/* random.c: a CSPRNG seeded by the host at boot. */
+void random_init(void);
+void random_fill(void *buf, size_t len);
+
 /* time.c */
 int64_t clock_monotonic_ns(void);
 int64_t clock_realtime_ns(void);

@@ -451,7 +451,9 @@ static long file_rw(struct file *f, uint64_t buf, uint64_t len, int write)
             memset((void *)buf, 0, len);
         return (long)len;
     case K_RANDOM:
-        return write ? (long)len : hcall3(HX_HC_GETRANDOM, buf, MIN(len, 0x1ffffff), 0);
+        if (!write)
+            random_fill((void *)buf, len);
+        return (long)len;
     default:
         return -EBADF;
     }
@@ -852,8 +854,12 @@ SYSCALL(ioctl)
             fl |= O_NONBLOCK;
         return sys_fcntl(a0, F_SETFL, fl & (O_APPEND | O_NONBLOCK), 0, 0, 0);
     }
-    if (f->kind == K_HOST && (a1 == TCGETS || a1 == TIOCGWINSZ))
+    if (f->kind == K_HOST && (a1 == TCGETS || a1 == TIOCGWINSZ)) {
+        /* A console that was not a terminal at boot never becomes one. */
+        if (f->hostfd <= 2 && !boot->console_tty[f->hostfd])
+            return -ENOTTY;
         return hcall3(HX_HC_IOCTL, f->hostfd, a1, a2);
+    }
     if (a1 == FIONREAD && f->kind == K_PIPE_R) {
         if (!user_ok((void *)a2, 4, 1))
             return -EFAULT;

@@ -102,8 +102,13 @@ struct hx_boot_info {
     /* struct utsname: six fields of 65 bytes. */
     char uts[6][65];
     char _pad[2];
-    /* File status flags of the host's fds 0-2, or -1 when closed. */
+    /* File status flags of the host's fds 0-2, or -1 when closed, and
+     * whether each is a terminal (a pipe or file never becomes one). */
     int32_t console_flags[3];
+    uint8_t console_tty[3];
+    uint8_t _pad2[5];
+    /* Seed of the guest's random generator, from the host's getrandom. */
+    uint8_t random_seed[32];
     int32_t umask;
     char cwd[4096];
     char exe[4096];
