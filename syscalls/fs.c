@@ -175,6 +175,20 @@ static long special_path(const char *path, enum kind *kind)
     return 0;
 }
 
+/* Resolves a path that must name a host file: a guest device answers
+ * device_err instead, a hidden guest tree its own error. */
+static long host_path(int dirfd, uint64_t upath, char *out, long device_err)
+{
+    long r = path_resolve(dirfd, (const char *)upath, out);
+    if (r)
+        return r;
+    enum kind kind;
+    long special = special_path(out, &kind);
+    if (special)
+        return special < 0 ? special : device_err;
+    return 0;
+}
+
 /* ---- open / close / dup ---------------------------------------------- */
 static long do_open(int dirfd, uint64_t upath, uint64_t flags, uint64_t mode)
 {
@@ -739,13 +753,9 @@ static long access_path(int dirfd, uint64_t upath, uint64_t mode, uint64_t flags
     if (mode & ~7ull)
         return -EINVAL;
     static char path[PATH_MAX];
-    long r = path_resolve(dirfd, (const char *)upath, path);
+    long r = host_path(dirfd, upath, path, 1);
     if (r)
-        return r;
-    enum kind kind;
-    long special = special_path(path, &kind);
-    if (special)
-        return special < 0 ? special : 0;
+        return r == 1 ? 0 : r; /* devices exist and are open to all */
     return hcall3(HX_HC_ACCESS, path, mode, flags & (AT_SYMLINK_NOFOLLOW | AT_EACCESS));
 }
 
@@ -780,7 +790,7 @@ static long readlink_path(int dirfd, uint64_t upath, uint64_t ubuf, uint64_t siz
     enum kind kind;
     long special = special_path(path, &kind);
     if (special)
-        return special < 0 ? special : -EINVAL;
+        return special < 0 ? special : -EINVAL; /* devices are not links */
     return hcall3(HX_HC_READLINK, path, ubuf, size);
 }
 
@@ -798,14 +808,8 @@ static long unlink_path(int dirfd, uint64_t upath, uint64_t flags)
     if (flags & ~(uint64_t)AT_REMOVEDIR)
         return -EINVAL;
     static char path[PATH_MAX];
-    long r = path_resolve(dirfd, (const char *)upath, path);
-    if (r)
-        return r;
-    enum kind kind;
-    long special = special_path(path, &kind);
-    if (special)
-        return special < 0 ? special : -EACCES;
-    return hcall2(HX_HC_UNLINK, path, flags);
+    long r = host_path(dirfd, upath, path, -EACCES);
+    return r ? r : hcall2(HX_HC_UNLINK, path, flags);
 }
 
 SYSCALL(unlink)
@@ -1042,20 +1046,21 @@ SYSCALL(pselect6)
 }
 
 /* ---- More names ------------------------------------------------------- */
-SYSCALL(fsync)
+static long sync_file(uint64_t fd, int datasync)
 {
-    struct file *f = fd_get(a0);
+    struct file *f = fd_get(fd);
     if (!f)
         return -EBADF;
-    return f->kind == K_HOST ? hcall2(HX_HC_FSYNC, f->hostfd, 0) : -EINVAL;
+    return f->kind == K_HOST ? hcall2(HX_HC_FSYNC, f->hostfd, datasync) : -EINVAL;
 }
 
+SYSCALL(fsync)
+{
+    return sync_file(a0, 0);
+}
 SYSCALL(fdatasync)
 {
-    struct file *f = fd_get(a0);
-    if (!f)
-        return -EBADF;
-    return f->kind == K_HOST ? hcall2(HX_HC_FSYNC, f->hostfd, 1) : -EINVAL;
+    return sync_file(a0, 1);
 }
 
 static long rename_paths(int olddir, uint64_t oldp, int newdir, uint64_t newp, uint64_t flags)
@@ -1063,14 +1068,11 @@ static long rename_paths(int olddir, uint64_t oldp, int newdir, uint64_t newp, u
     static char from[PATH_MAX], to[PATH_MAX];
     if (flags & ~7ull) /* RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT */
         return -EINVAL;
-    long r = path_resolve(olddir, (const char *)oldp, from);
+    long r = host_path(olddir, oldp, from, -EXDEV);
     if (!r)
-        r = path_resolve(newdir, (const char *)newp, to);
+        r = host_path(newdir, newp, to, -EXDEV);
     if (r)
         return r;
-    enum kind kind;
-    if (special_path(from, &kind) || special_path(to, &kind))
-        return -EXDEV;
     return hcall3(HX_HC_RENAME, from, to, flags);
 }
 
@@ -1105,14 +1107,8 @@ static long change_dir(const char *path)
 SYSCALL(chdir)
 {
     static char path[PATH_MAX];
-    long r = path_resolve(AT_FDCWD, (const char *)a0, path);
-    if (r)
-        return r;
-    enum kind kind;
-    long special = special_path(path, &kind);
-    if (special)
-        return special < 0 ? special : -ENOTDIR;
-    return change_dir(path);
+    long r = host_path(AT_FDCWD, a0, path, -ENOTDIR);
+    return r ? r : change_dir(path);
 }
 
 SYSCALL(fchdir)
