@@ -2,6 +2,7 @@
  * Command-line handling; the work is in vm.c and the host services. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,9 @@ int main(int argc, char **argv)
         rc = hx_hostfs_init(&vm);
     if (rc)
         return rc;
+    /* A closed pipe is the guest's business: it gets EPIPE and its kernel
+     * raises the guest's SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
     /* The program's output must reach the console before our own lines. */
     fflush(stdout);
     int status = hx_vm_run(&vm);

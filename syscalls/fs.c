@@ -445,11 +445,19 @@ static long pipe_write(struct file *f, const uint8_t *buf, uint64_t len)
 }
 
 /* ---- read / write ----------------------------------------------------- */
+/* A write to a host pipe with no reader: SIGPIPE, as Linux raises it. */
+static long host_result(long r)
+{
+    if (r == -EPIPE && signal_disposition(SIGPIPE) == 0)
+        kill_self(SIGPIPE);
+    return r;
+}
+
 static long file_rw(struct file *f, uint64_t buf, uint64_t len, int write)
 {
     uint32_t acc = f->flags & O_ACCMODE;
     if (f->kind == K_HOST)
-        return hcall3(write ? HX_HC_WRITE : HX_HC_READ, f->hostfd, buf, len);
+        return host_result(hcall3(write ? HX_HC_WRITE : HX_HC_READ, f->hostfd, buf, len));
     if ((write && acc == O_RDONLY) || (!write && acc == O_WRONLY))
         return -EBADF;
     if (!user_ok((void *)buf, len, !write))
@@ -497,7 +505,7 @@ static long file_rwv(uint64_t fd, uint64_t uiov, uint64_t cnt, int write)
     if (cnt > 1024)
         return -EINVAL;
     if (f->kind == K_HOST)
-        return hcall3(write ? HX_HC_WRITEV : HX_HC_READV, f->hostfd, uiov, cnt);
+        return host_result(hcall3(write ? HX_HC_WRITEV : HX_HC_READV, f->hostfd, uiov, cnt));
     const struct iovec64 *iov = (const struct iovec64 *)uiov;
     if (!user_ok(iov, cnt * sizeof(*iov), 0))
         return -EFAULT;
@@ -533,7 +541,7 @@ static long host_positioned(uint64_t fd, uint64_t buf, uint64_t len, int64_t off
         return -EINVAL;
     if (f->kind != K_HOST)
         return f->kind == K_PIPE_R || f->kind == K_PIPE_W ? -ESPIPE : file_rw(f, buf, len, write);
-    return hcall4(write ? HX_HC_PWRITE : HX_HC_PREAD, f->hostfd, buf, len, off);
+    return host_result(hcall4(write ? HX_HC_PWRITE : HX_HC_PREAD, f->hostfd, buf, len, off));
 }
 
 SYSCALL(pread64)

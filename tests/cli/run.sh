@@ -117,5 +117,36 @@ else
     bad "unsupported syscall: ENOSYS, one warning"
 fi
 
+# A write to a closed pipe: SIGPIPE (141) by default, EPIPE when ignored.
+musl-gcc -static -O2 -o "$B/pipew" -x c - <<'C'
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    if (argc > 1)
+        signal(SIGPIPE, SIG_IGN);
+    usleep(100000); /* let the reader exit first */
+    for (int i = 0; i < 100000; i++)
+        if (write(1, "x\n", 2) < 0) {
+            fprintf(stderr, "write: %s\n", strerror(errno));
+            return 3;
+        }
+    return 0;
+}
+C
+for mode in "" ignore; do
+    "$B/pipew" $mode 2>"$B/native.err" | true
+    want=${PIPESTATUS[0]}
+    "$HX" "$B/pipew" $mode 2>"$B/err" | true
+    got=${PIPESTATUS[0]}
+    if [ "$want" = "$got" ] && [ "$(grep -v '^hxrun: ' "$B/err")" = "$(cat "$B/native.err")" ]; then
+        ok "closed pipe${mode:+, SIGPIPE ignored}: status $got"
+    else
+        bad "closed pipe${mode:+, SIGPIPE ignored}: status $got, native $want"
+    fi
+done
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
