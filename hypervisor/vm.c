@@ -409,32 +409,43 @@ int hx_vm_load_program(struct hx_vm *vm, const char *prog, char **argv)
         fprintf(stderr, "hxrun: %s: %s\n", prog, err);
         return rc;
     }
-    if (e.interp[0]) {
-        fprintf(stderr,
-                "hxrun: %s: dynamically linked programs are not supported yet "
-                "(interpreter %s)\n",
-                prog, e.interp);
-        hx_elf_close(&e);
-        return 126;
-    }
     vm->prog = prog;
     struct hx_boot_info *b = vm->boot;
     if (!realpath(prog, b->exe))
         snprintf(b->exe, sizeof(b->exe), "%s", prog);
 
-    /* A static PIE has no interpreter, so Linux maps it where mmap would
-     * put it: just below the mmap base. */
-    uint64_t bias = e.is_pie ? ((HX_MMAP_BASE - (e.hi - e.lo)) & ~(HX_PAGE_SIZE - 1)) - e.lo : 0;
-    if (load_image(vm, &e, bias)) {
+    /* Linux's placement: a PIE with an interpreter at ELF_ET_DYN_BASE; the
+     * interpreter, or a static PIE, where mmap would put it, just below the
+     * mmap base; ET_EXEC at its own addresses. */
+    struct hx_elf ie = {0};
+    uint64_t bias = 0, interp_bias = 0;
+    if (e.interp[0]) {
+        rc = hx_elf_open(e.interp, &ie, err, sizeof(err));
+        if (!rc && (ie.interp[0] || !ie.is_pie))
+            rc = 126, snprintf(err, sizeof(err), "not a position-independent ELF interpreter");
+        if (rc) {
+            fprintf(stderr, "hxrun: %s: interpreter %s: %s\n", prog, e.interp, err);
+            hx_elf_close(&e);
+            return 126;
+        }
+        if (e.is_pie)
+            bias = HX_PIE_BASE - e.lo;
+        interp_bias = ((HX_MMAP_BASE - (ie.hi - ie.lo)) & ~(HX_PAGE_SIZE - 1)) - ie.lo;
+    } else if (e.is_pie) {
+        bias = ((HX_MMAP_BASE - (e.hi - e.lo)) & ~(HX_PAGE_SIZE - 1)) - e.lo;
+    }
+    if (load_image(vm, &e, bias) || (ie.data && load_image(vm, &ie, interp_bias))) {
         fprintf(stderr, "hxrun: %s: program does not fit in guest memory (-m)\n", prog);
         hx_elf_close(&e);
+        hx_elf_close(&ie);
         return 125;
     }
-    b->entry = e.entry + bias;
+    b->entry = ie.data ? ie.entry + interp_bias : e.entry + bias;
     /* Linux moves the brk of a program without interpreter loaded as ET_DYN
      * out of the mmap area, to ELF_ET_DYN_BASE (2/3 of the address space,
      * 0x555555554aaa) rounded up to a page. */
-    b->brk_start = e.is_pie ? HX_PIE_BASE + HX_PAGE_SIZE : e.hi + bias;
+    b->brk_start = e.is_pie && !ie.data ? HX_PIE_BASE + HX_PAGE_SIZE : e.hi + bias;
+    hx_elf_close(&ie);
 
     uint64_t stack_va = HX_USER_TOP - HX_STACK_SIZE;
     uint64_t stack_pa = phys_alloc(vm, HX_STACK_SIZE, HX_HUGE_SIZE, stack_va);
@@ -453,9 +464,9 @@ int hx_vm_load_program(struct hx_vm *vm, const char *prog, char **argv)
         {AT_PHDR, e.phdr_vaddr + bias},
         {AT_PHENT, e.phentsize},
         {AT_PHNUM, e.phnum},
-        {AT_BASE, 0},
+        {AT_BASE, e.interp[0] ? interp_bias : 0},
         {AT_FLAGS, 0},
-        {AT_ENTRY, b->entry},
+        {AT_ENTRY, e.entry + bias},
         {AT_UID, b->uid},
         {AT_EUID, b->euid},
         {AT_GID, b->gid},

@@ -31,4 +31,5 @@
 #define EXDEV 18
 #define EOPNOTSUPP 95
 #define ENOTSUP EOPNOTSUPP
+#define ETIMEDOUT 110
 #endif

@@ -71,7 +71,10 @@ int main(int argc, char **argv, char **envp)
 		    (uintptr_t)&__ehdr_start + __ehdr_start.e_phoff);
 	yes("AT_ENTRY nonzero", getauxval(AT_ENTRY) != 0);
 	yes("AT_ENTRY is _start", getauxval(AT_ENTRY) == (uintptr_t)_start);
-	printf("AT_BASE: %lu\n", getauxval(AT_BASE));
+	/* The interpreter's base: 0 for a static program; randomised natively
+	 * for a dynamic one, so only its shape is compared. */
+	unsigned long base = getauxval(AT_BASE);
+	printf("AT_BASE: %s\n", !base ? "0" : base % 4096 ? "unaligned" : "page-aligned");
 
 	const unsigned char *rnd = (const unsigned char *)getauxval(AT_RANDOM);
 	yes("AT_RANDOM non-null", rnd != NULL);

@@ -4,9 +4,10 @@
 #
 #   tests/guest/run.sh HXRUN BUILDDIR [NAME...]
 #
-# Every tests/guest/NAME.c (or only the NAMEs given) is built three times, with
-# musl-gcc and gcc, as BUILDDIR/guest/NAME.musl, NAME.glibc and NAME.glibc-pie
-# (static PIE).  Each binary
+# Every tests/guest/NAME.c (or only the NAMEs given) is built five times, with
+# musl-gcc and gcc, as BUILDDIR/guest/NAME.musl, NAME.glibc, NAME.glibc-pie,
+# NAME.glibc-dyn and NAME.musl-dyn
+# (static PIE, and dynamically linked).  Each binary
 # then runs natively and as "HXRUN BINARY ARGS", once with stdout sent to a
 # regular file and once through a pipe, in a fresh empty directory, with a
 # fixed environment and stdin.  The native run is the oracle.
@@ -175,6 +176,9 @@ build() {
 	# glibc-pie: a static position-independent executable (ET_DYN, no
 	# interpreter), which Linux maps below the mmap base.
 	[[ $libc == glibc-pie ]] && extra=(-static-pie -fPIE)
+	# *-dyn: dynamically linked, loaded by ld.so inside the guest.
+	[[ $libc == *-dyn ]] && extra=()
+	[[ $libc == musl-dyn ]] && cc=musl-gcc
 	[[ -e $out && ! $src -nt $out ]] && return 0
 	mkdir -p "$3/guest"
 	if ! "$cc" "${CFLAGS[@]}" "${extra[@]}" -o "$out" "$src" 2>"$out.log"; then
@@ -229,7 +233,7 @@ main() {
 		[[ -e $GUEST_DIR/$name.stdin ]] && stdin=$GUEST_DIR/$name.stdin
 		mapfile -t lines < <(args_lines "$name")
 		n=${#lines[@]}
-		for libc in musl glibc glibc-pie; do
+		for libc in musl glibc glibc-pie glibc-dyn musl-dyn; do
 			build "$name" "$libc" "$build_dir" || continue
 			for ((i = 0; i < n; i++)); do
 				label=$name.$libc
