@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -351,6 +353,58 @@ int64_t hx_hc_getdents(struct hx_vm *vm, const uint64_t *a, int *status)
     if (n < 0)
         return -errno;
     if (hx_copy_to_guest(&vm->g, a[1], buf, (uint64_t)n))
+        return -EFAULT;
+    return n;
+}
+
+int64_t hx_hc_statfs(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    struct statfs st;
+    int ro = 0, r;
+    if (a[1]) {
+        char path[4096];
+        const struct mount *m;
+        const char *rest;
+        long e = guest_path(vm, a[1], path, &m, &rest);
+        if (e)
+            return e;
+        long fd = host_open(m, rest, O_PATH, 0);
+        if (fd < 0)
+            return fd;
+        r = fstatfs((int)fd, &st);
+        int err = errno;
+        close((int)fd);
+        if (r < 0)
+            return -err;
+        ro = m->ro;
+    } else {
+        if (!hx_hostfd_ok(vm, a[0]))
+            return -EBADF;
+        if (fstatfs((int)a[0], &st) < 0)
+            return -errno;
+    }
+    /* A read-only mount says so, as a read-only bind mount does on Linux. */
+    if (ro)
+        st.f_flags |= ST_RDONLY;
+    return hx_copy_to_guest(&vm->g, a[2], &st, sizeof(st));
+}
+
+int64_t hx_hc_copy_range(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    if (!hx_hostfd_ok(vm, a[0]) || !hx_hostfd_ok(vm, a[2]))
+        return -EBADF;
+    off_t in, out;
+    if ((a[1] && hx_copy_from_guest(&vm->g, &in, a[1], sizeof(in))) ||
+        (a[3] && hx_copy_from_guest(&vm->g, &out, a[3], sizeof(out))))
+        return -EFAULT;
+    ssize_t n =
+        copy_file_range((int)a[0], a[1] ? &in : NULL, (int)a[2], a[3] ? &out : NULL, a[4], 0);
+    if (n < 0)
+        return -errno;
+    if ((a[1] && hx_copy_to_guest(&vm->g, a[1], &in, sizeof(in))) ||
+        (a[3] && hx_copy_to_guest(&vm->g, a[3], &out, sizeof(out))))
         return -EFAULT;
     return n;
 }

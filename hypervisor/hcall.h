@@ -42,6 +42,8 @@ int64_t hx_hc_readlink(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_fsync(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_rename(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_getdents(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_statfs(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_copy_range(struct hx_vm *vm, const uint64_t *a, int *status);
 
 /* Host file-system mounts (hc_files.c). */
 int hx_hostfs_init(struct hx_vm *vm);

@@ -1138,3 +1138,53 @@ SYSCALL(getdents64)
         return -ENOTDIR;
     return hcall3(HX_HC_GETDENTS, f->hostfd, a1, a2);
 }
+
+/* ---- File systems and copies ------------------------------------------ */
+SYSCALL(statfs)
+{
+    static char path[PATH_MAX];
+    long r = host_path(AT_FDCWD, a0, path, -ENOSYS);
+    if (r == -ENOSYS)
+        kwarn("statfs of a guest device is not supported yet");
+    return r ? r : hcall3(HX_HC_STATFS, -1, path, a1);
+}
+
+SYSCALL(fstatfs)
+{
+    struct file *f = fd_get(a0);
+    if (!f)
+        return -EBADF;
+    if (f->kind != K_HOST) {
+        kwarn("fstatfs of a guest pipe or device is not supported yet");
+        return -ENOSYS;
+    }
+    return hcall3(HX_HC_STATFS, f->hostfd, 0, a1);
+}
+
+/* Advice only: Linux accepts it on every regular file and pipes refuse it. */
+SYSCALL(fadvise64)
+{
+    struct file *f = fd_get(a0);
+    if (!f)
+        return -EBADF;
+    if (f->kind == K_PIPE_R || f->kind == K_PIPE_W)
+        return -ESPIPE;
+    if (a3 > 5 || (int64_t)a2 < 0)
+        return -EINVAL;
+    return 0;
+}
+
+/* Between two host files the host copies; anything else is refused as
+ * Linux refuses pipes and devices (EINVAL), and callers fall back to
+ * read and write. */
+SYSCALL(copy_file_range)
+{
+    struct file *in = fd_get(a0), *out = fd_get(a2);
+    if (!in || !out)
+        return -EBADF;
+    if (a5)
+        return -EINVAL;
+    if (in->kind != K_HOST || out->kind != K_HOST)
+        return -EINVAL;
+    return hcall5(HX_HC_COPY_RANGE, in->hostfd, a1, out->hostfd, a3, a4);
+}

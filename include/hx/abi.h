@@ -154,6 +154,8 @@ enum hx_hcall_nr {
     HX_HC_FSYNC,       /* hostfd, datasync */
     HX_HC_RENAME,      /* old path, new path, RENAME_* flags */
     HX_HC_GETDENTS,    /* hostfd, buf, size: struct linux_dirent64 records */
+    HX_HC_STATFS,      /* hostfd or -1, path or 0, struct statfs */
+    HX_HC_COPY_RANGE,  /* in fd, in offset gva or 0, out fd, out offset gva or 0, len */
     HX_HC_NR
 };
 
