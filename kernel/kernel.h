@@ -66,6 +66,7 @@ void tlb_flush(uint64_t va, uint64_t pages);
 /* random.c: a CSPRNG seeded by the host at boot. */
 void random_init(void);
 void random_fill(void *buf, size_t len);
+void chacha20_block(const uint32_t key[8], uint64_t counter, uint32_t out[16]);
 
 /* time.c */
 int64_t clock_monotonic_ns(void);

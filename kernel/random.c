@@ -19,15 +19,15 @@ static inline uint32_t rotl(uint32_t v, int n)
         c += d, b ^= c, b = rotl(b, 7);                                                            \
     } while (0)
 
-/* One 64-byte ChaCha20 block (RFC 8439 layout, 64-bit counter). */
-static void block(uint32_t out[16])
+/* One 64-byte ChaCha20 block: Bernstein's layout, 64-bit block counter,
+ * zero nonce. Pure, so the host unit tests can check it. */
+void chacha20_block(const uint32_t k[8], uint64_t ctr, uint32_t out[16])
 {
     uint32_t s[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574};
-    memcpy(&s[4], key, sizeof(key));
-    s[12] = (uint32_t)counter;
-    s[13] = (uint32_t)(counter >> 32);
+    memcpy(&s[4], k, 32);
+    s[12] = (uint32_t)ctr;
+    s[13] = (uint32_t)(ctr >> 32);
     s[14] = s[15] = 0;
-    counter++;
     uint32_t x[16];
     memcpy(x, s, sizeof(x));
     for (int i = 0; i < 10; i++) {
@@ -42,6 +42,11 @@ static void block(uint32_t out[16])
     }
     for (int i = 0; i < 16; i++)
         out[i] = x[i] + s[i];
+}
+
+static void block(uint32_t out[16])
+{
+    chacha20_block(key, counter++, out);
 }
 
 void random_init(void)
