@@ -10,9 +10,9 @@ LDLIBS := -lelf
 # the program's vector registers), no red zone (exceptions share stacks).
 KCFLAGS := -std=c11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
 	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
-	-fno-builtin -Iinclude -Ikernel -Isyscalls
+	-fno-builtin -Iinclude -Ikernel -Isyscalls -Iminifs
 
-KERNEL_SRC := $(wildcard kernel/*.c) $(wildcard syscalls/*.c)
+KERNEL_SRC := $(wildcard kernel/*.c) $(wildcard syscalls/*.c) $(wildcard minifs/*.c)
 KERNEL_OBJ := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_SRC)) $(BUILD)/k/kernel/entry.o
 KERNEL := $(BUILD)/hxkernel.elf
 
@@ -24,7 +24,7 @@ HXRUN := $(BUILD)/hxrun
 all: $(HXRUN)
 kernel: $(KERNEL)
 
-$(BUILD)/k/%.o: %.c $(wildcard include/hx/*.h kernel/*.h syscalls/*.h)
+$(BUILD)/k/%.o: %.c $(wildcard include/hx/*.h kernel/*.h syscalls/*.h minifs/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -c $< -o $@
 $(BUILD)/k/kernel/entry.o: kernel/entry.S include/hx/abi.h

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -19,32 +20,102 @@
 struct mount {
     char guest[4096];
     size_t len;
-    int dirfd;
+    int dirfd; /* O_PATH: the mounted directory, or the mounted file */
     int ro;
+    int file; /* a single file (the program and its loader, --no-host-root) */
 };
 
-static struct mount mounts[2];
+static struct mount mounts[HX_MAX_MOUNTS];
 static int nmounts;
 
-static int add_mount(const char *guest, const char *host, int ro)
+/* Normalises an absolute guest path lexically into out ("/a/b"). */
+static int normalise(const char *in, char *out, size_t size)
 {
-    int fd = open(host, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
+    size_t n = 0;
+    if (in[0] != '/')
         return -1;
-    struct mount *m = &mounts[nmounts++];
-    snprintf(m->guest, sizeof(m->guest), "%s", guest);
-    m->len = strcmp(guest, "/") ? strlen(guest) : 0;
+    for (const char *p = in; *p;) {
+        while (*p == '/')
+            p++;
+        const char *c = p;
+        while (*p && *p != '/')
+            p++;
+        size_t len = (size_t)(p - c);
+        if (!len || (len == 1 && c[0] == '.'))
+            continue;
+        if (len == 2 && c[0] == '.' && c[1] == '.') {
+            while (n && out[n - 1] != '/')
+                n--;
+            if (n)
+                n--;
+            continue;
+        }
+        if (n + 1 + len + 1 > size)
+            return -1;
+        out[n++] = '/';
+        memcpy(out + n, c, len);
+        n += len;
+    }
+    if (!n)
+        out[n++] = '/';
+    out[n] = 0;
+    return 0;
+}
+
+static int add_mount(struct hx_vm *vm, const char *guest, const char *host, int ro)
+{
+    if (nmounts == HX_MAX_MOUNTS) {
+        fprintf(stderr, "hxrun: too many mounts (at most %d)\n", HX_MAX_MOUNTS);
+        return -1;
+    }
+    struct mount *m = &mounts[nmounts];
+    if (normalise(guest, m->guest, sizeof(m->guest))) {
+        fprintf(stderr, "hxrun: mount point '%s' must be an absolute path\n", guest);
+        return -1;
+    }
+    int fd = open(host, O_PATH | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        fprintf(stderr, "hxrun: cannot mount %s: %s\n", host, strerror(errno));
+        return -1;
+    }
+    m->len = strcmp(m->guest, "/") ? strlen(m->guest) : 0;
     m->dirfd = fd;
     m->ro = ro;
+    m->file = !S_ISDIR(st.st_mode);
+    struct hx_boot_info *b = vm->boot;
+    if (strlen(m->guest) < sizeof(b->host_mounts[0]) && m->len)
+        strcpy(b->host_mounts[b->nhost_mounts++], m->guest);
+    nmounts++;
     return 0;
 }
 
 int hx_hostfs_init(struct hx_vm *vm)
 {
-    if (add_mount("/", "/", 1) || add_mount(vm->boot->cwd, vm->boot->cwd, 0)) {
-        fprintf(stderr, "hxrun: cannot open the default mounts: %s\n", strerror(errno));
-        return 125;
+    const struct hx_options *o = vm->opt;
+    if (!o->no_host_root) {
+        /* The host root read-only (libraries, /etc), the current directory
+         * read-write. */
+        if (add_mount(vm, "/", "/", 1) || add_mount(vm, vm->boot->cwd, vm->boot->cwd, 0))
+            return 125;
+    } else {
+        /* Only what the program needs to start: itself and its loader,
+         * read-only; its libraries come from the library directories. */
+        static const char *const libdirs[] = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
+                                              "/etc/ld.so.cache"};
+        if (add_mount(vm, vm->boot->exe, vm->boot->exe, 1))
+            return 125;
+        if (vm->interp[0]) {
+            if (add_mount(vm, vm->interp, vm->interp, 1))
+                return 125;
+            for (size_t i = 0; i < sizeof(libdirs) / sizeof(libdirs[0]); i++)
+                if (access(libdirs[i], F_OK) == 0 && add_mount(vm, libdirs[i], libdirs[i], 1))
+                    return 125;
+        }
     }
+    for (int i = 0; i < o->nvolumes; i++)
+        if (add_mount(vm, o->volumes[i].guest, o->volumes[i].host, o->volumes[i].ro))
+            return 125;
     return 0;
 }
 
@@ -69,6 +140,16 @@ static const struct mount *lookup(const char *path, const char **rest)
 
 static long host_open(const struct mount *m, const char *rest, uint64_t flags, uint64_t mode)
 {
+    if (m->file) {
+        /* A file mount has no inside: reopen the mounted file itself. */
+        if (strcmp(rest, "."))
+            return -ENOTDIR;
+        char self[64];
+        snprintf(self, sizeof(self), "/proc/self/fd/%d", m->dirfd);
+        int fd = open(self, (int)(flags & ~(uint64_t)(O_CREAT | O_EXCL | O_DIRECTORY)) | O_CLOEXEC |
+                                O_NOCTTY);
+        return fd < 0 ? -errno : fd;
+    }
     /* openat2 is strict: O_PATH admits only O_DIRECTORY and O_NOFOLLOW. */
     uint64_t extra = (flags & O_PATH) ? O_CLOEXEC : O_CLOEXEC | O_NOCTTY;
     struct open_how how = {.flags = flags | extra,
@@ -407,4 +488,152 @@ int64_t hx_hc_copy_range(struct hx_vm *vm, const uint64_t *a, int *status)
         (a[3] && hx_copy_to_guest(&vm->g, a[3], &out, sizeof(out))))
         return -EFAULT;
     return n;
+}
+
+/* The guest's struct timespec[2] for utimensat, or NULL for "now". */
+static int guest_times(struct hx_vm *vm, uint64_t gva, struct timespec ts[2], struct timespec **p)
+{
+    *p = NULL;
+    if (!gva)
+        return 0;
+    if (hx_copy_from_guest(&vm->g, ts, gva, 2 * sizeof(*ts)))
+        return -EFAULT;
+    *p = ts;
+    return 0;
+}
+
+int64_t hx_hc_pathop(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    char path[4096], buf[4096];
+    const struct mount *m;
+    const char *rest, *name;
+    long r = guest_path(vm, a[1], path, &m, &rest);
+    if (r)
+        return r;
+    if (m->ro)
+        return -EROFS;
+    int nofollow = (a[4] & AT_SYMLINK_NOFOLLOW) != 0;
+    switch (a[0]) {
+    case HX_PATH_MKDIR:
+    case HX_PATH_SYMLINK:
+    case HX_PATH_LINK: {
+        /* Creations: resolve the parent beneath the mount, create the last
+         * component there. */
+        if (!strcmp(rest, "."))
+            return -EEXIST;
+        snprintf(buf, sizeof(buf), "%s", rest);
+        long dfd = parent_fd(m, buf, &name);
+        if (dfd < 0)
+            return dfd;
+        if (a[0] == HX_PATH_MKDIR) {
+            r = mkdirat((int)dfd, name, (mode_t)a[3]) < 0 ? -errno : 0;
+        } else if (a[0] == HX_PATH_SYMLINK) {
+            char target[4096];
+            long n = hx_copy_str_from_guest(&vm->g, target, a[2], sizeof(target));
+            r = n < 0 ? n : symlinkat(target, (int)dfd, name) < 0 ? -errno : 0;
+        } else {
+            char old[4096];
+            const struct mount *om;
+            const char *orest;
+            r = guest_path(vm, a[2], old, &om, &orest);
+            if (!r && om != m)
+                r = -EXDEV;
+            if (!r) {
+                long ofd = host_open(om, orest, O_PATH | O_NOFOLLOW, 0);
+                r = ofd < 0                                                   ? ofd
+                    : linkat((int)ofd, "", (int)dfd, name, AT_EMPTY_PATH) < 0 ? -errno
+                                                                              : 0;
+                if (ofd >= 0)
+                    close((int)ofd);
+            }
+        }
+        close((int)dfd);
+        return r;
+    }
+    }
+    /* Changes to an existing file: act on a handle opened beneath the
+     * mount (O_PATH where the call accepts one). */
+    long fd = host_open(m, rest, O_PATH | (nofollow ? O_NOFOLLOW : 0), 0);
+    if (fd < 0)
+        return fd;
+    struct timespec ts[2], *tp;
+    switch (a[0]) {
+    case HX_PATH_CHMOD:
+        /* fchmodat cannot change a symlink; Linux says EOPNOTSUPP too. */
+        r = fchmodat((int)fd, "", (mode_t)a[3], AT_EMPTY_PATH) < 0 ? -errno : 0;
+        if (r == -ENOENT || r == -EINVAL) {
+            snprintf(buf, sizeof(buf), "/proc/self/fd/%ld", fd);
+            r = chmod(buf, (mode_t)a[3]) < 0 ? -errno : 0;
+        }
+        break;
+    case HX_PATH_CHOWN:
+        r = fchownat((int)fd, "", (uid_t)a[3], (gid_t)(a[3] >> 32), AT_EMPTY_PATH) < 0 ? -errno : 0;
+        break;
+    case HX_PATH_UTIMENS:
+        r = guest_times(vm, a[3], ts, &tp);
+        if (!r)
+            r = utimensat((int)fd, "", tp, AT_EMPTY_PATH) < 0 ? -errno : 0;
+        if (r == -EINVAL || r == -ENOENT) {
+            /* Older kernels refuse AT_EMPTY_PATH here: go through the fd. */
+            snprintf(buf, sizeof(buf), "/proc/self/fd/%ld", fd);
+            r = utimensat(AT_FDCWD, buf, tp, 0) < 0 ? -errno : 0;
+        }
+        break;
+    case HX_PATH_TRUNCATE: {
+        long wfd = host_open(m, rest, O_WRONLY, 0);
+        r = wfd < 0 ? wfd : ftruncate((int)wfd, (off_t)a[3]) < 0 ? -errno : 0;
+        if (wfd >= 0)
+            close((int)wfd);
+        break;
+    }
+    default:
+        r = -EINVAL;
+    }
+    close((int)fd);
+    return r;
+}
+
+int64_t hx_hc_fdop(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    if (!hx_hostfd_ok(vm, a[1]))
+        return -EBADF;
+    int fd = (int)a[1];
+    struct timespec ts[2], *tp;
+    struct flock fl;
+    long r;
+    switch (a[0]) {
+    case HX_FD_CHMOD:
+        return fchmod(fd, (mode_t)a[2]) < 0 ? -errno : 0;
+    case HX_FD_CHOWN:
+        return fchown(fd, (uid_t)a[2], (gid_t)a[3]) < 0 ? -errno : 0;
+    case HX_FD_UTIMENS:
+        r = guest_times(vm, a[2], ts, &tp);
+        return r ? r : futimens(fd, tp) < 0 ? -errno : 0;
+    case HX_FD_FALLOCATE:
+        return fallocate(fd, (int)a[2], (off_t)a[3], (off_t)a[4]) < 0 ? -errno : 0;
+    case HX_FD_FLOCK:
+        /* Never block the monitor: a lock held elsewhere is reported
+         * busy (the guest has one thread; LOCK_NB semantics). */
+        if (flock(fd, (int)a[2] | LOCK_NB) < 0)
+            return -errno;
+        return 0;
+    case HX_FD_LOCK: {
+        int cmd = (int)a[2];
+        if (cmd != F_GETLK && cmd != F_SETLK && cmd != F_SETLKW && cmd != F_OFD_GETLK &&
+            cmd != F_OFD_SETLK && cmd != F_OFD_SETLKW)
+            return -EINVAL;
+        if (cmd == F_SETLKW)
+            cmd = F_SETLK;
+        if (cmd == F_OFD_SETLKW)
+            cmd = F_OFD_SETLK;
+        if (hx_copy_from_guest(&vm->g, &fl, a[3], sizeof(fl)))
+            return -EFAULT;
+        if (fcntl(fd, cmd, &fl) < 0)
+            return -errno;
+        return hx_copy_to_guest(&vm->g, a[3], &fl, sizeof(fl));
+    }
+    }
+    return -EINVAL;
 }

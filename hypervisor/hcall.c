@@ -22,6 +22,7 @@ static const hx_hcall_fn handlers[HX_HC_NR] = {
     [HX_HC_READLINK] = hx_hc_readlink,   [HX_HC_FSYNC] = hx_hc_fsync,
     [HX_HC_RENAME] = hx_hc_rename,       [HX_HC_GETDENTS] = hx_hc_getdents,
     [HX_HC_STATFS] = hx_hc_statfs,       [HX_HC_COPY_RANGE] = hx_hc_copy_range,
+    [HX_HC_PATHOP] = hx_hc_pathop,       [HX_HC_FDOP] = hx_hc_fdop,
 };
 
 static const char *const hcall_names[HX_HC_NR] = {
@@ -40,6 +41,7 @@ static const char *const hcall_names[HX_HC_NR] = {
     [HX_HC_READLINK] = "readlink",   [HX_HC_FSYNC] = "fsync",
     [HX_HC_RENAME] = "rename",       [HX_HC_GETDENTS] = "getdents",
     [HX_HC_STATFS] = "statfs",       [HX_HC_COPY_RANGE] = "copy_range",
+    [HX_HC_PATHOP] = "pathop",       [HX_HC_FDOP] = "fdop",
 };
 
 int hx_hostfd_ok(const struct hx_vm *vm, uint64_t fd)

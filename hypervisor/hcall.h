@@ -44,6 +44,8 @@ int64_t hx_hc_rename(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_getdents(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_statfs(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_copy_range(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_pathop(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_fdop(struct hx_vm *vm, const uint64_t *a, int *status);
 
 /* Host file-system mounts (hc_files.c). */
 int hx_hostfs_init(struct hx_vm *vm);

@@ -23,6 +23,8 @@ static void usage(FILE *f)
           "  --clean-env    start the program with an empty environment\n"
           "  --strace       print each system call to stderr\n"
           "  --stats        print VM exits, hypercalls and CPL0 entries at exit\n"
+          "  -v HOST:GUEST[:ro]  mount a host directory or file at GUEST\n"
+          "  --no-host-root  expose only the program, its loader and libraries, and -v mounts\n"
           "  --kernel PATH  run on another hx kernel image\n"
           "  -h, --help     show this help\n",
           f);
@@ -99,16 +101,19 @@ static const char *find_program(const char *name, char *buf, size_t size)
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"clean-env", no_argument, NULL, 'C'}, {"strace", no_argument, NULL, 'S'},
-        {"stats", no_argument, NULL, 's'},     {"kernel", required_argument, NULL, 'k'},
-        {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"clean-env", no_argument, NULL, 'C'},
+                                             {"strace", no_argument, NULL, 'S'},
+                                             {"stats", no_argument, NULL, 's'},
+                                             {"kernel", required_argument, NULL, 'k'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {"no-host-root", no_argument, NULL, 'R'},
+                                             {NULL, 0, NULL, 0}};
     struct hx_options opt = {.mem_size = 1ull << 30};
     char **sets = calloc((size_t)argc, sizeof(char *));
     size_t nsets = 0;
     int clean = 0, c;
     opterr = 0; /* one line of our own instead of getopt's */
-    while ((c = getopt_long(argc, argv, "+:m:e:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:m:e:v:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'm':
             if (parse_size(optarg, &opt.mem_size) || opt.mem_size < (64ull << 20) ||

@@ -261,6 +261,10 @@ static void fill_host_facts(struct hx_boot_info *b)
     for (int i = 0; i < 3; i++) {
         b->console_flags[i] = fcntl(i, F_GETFL);
         b->console_tty[i] = b->console_flags[i] >= 0 && isatty(i);
+        char link[32];
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", i);
+        ssize_t n = readlink(link, b->console_path[i], sizeof(b->console_path[i]) - 1);
+        b->console_path[i][n > 0 ? n : 0] = 0;
     }
     mode_t m = umask(0);
     umask(m);
@@ -420,6 +424,7 @@ int hx_vm_load_program(struct hx_vm *vm, const char *prog, char **argv)
     struct hx_elf ie = {0};
     uint64_t bias = 0, interp_bias = 0;
     if (e.interp[0]) {
+        snprintf(vm->interp, sizeof(vm->interp), "%s", e.interp);
         rc = hx_elf_open(e.interp, &ie, err, sizeof(err));
         if (!rc && (ie.interp[0] || !ie.is_pie))
             rc = 126, snprintf(err, sizeof(err), "not a position-independent ELF interpreter");

@@ -15,6 +15,12 @@ struct hx_options {
     uint64_t mem_size;
     int strace, stats;
     const char *kernel_path; /* NULL: the embedded kernel */
+    struct hx_volume {
+        const char *host, *guest;
+        int ro;
+    } volumes[HX_MAX_MOUNTS];
+    int nvolumes;
+    int no_host_root;
     char **envp;
 };
 
@@ -25,6 +31,7 @@ struct hx_vm {
     struct hx_boot_info *boot;
     const struct hx_options *opt;
     const char *prog;   /* as the user named it */
+    char interp[256];   /* the program's PT_INTERP, "" for static programs */
     uint64_t phys_next; /* monitor's bump allocator, before boot */
     /* Host fds the guest may name: 0-2 and the files it opened. */
     uint8_t hostfd_owned[HX_MAX_HOSTFDS];

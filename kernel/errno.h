@@ -6,6 +6,7 @@
 #define ESRCH 3
 #define EINTR 4
 #define EIO 5
+#define ENXIO 6
 #define E2BIG 7
 #define EBADF 9
 #define EAGAIN 11
@@ -26,10 +27,15 @@
 #define ERANGE 34
 #define ENAMETOOLONG 36
 #define ENOSYS 38
+#define ENOTEMPTY 39
 #define ELOOP 40
+#define EFBIG 27
+#define ENOSPC 28
+#define EMLINK 31
 #define ENODEV 19
 #define EXDEV 18
 #define EOPNOTSUPP 95
 #define ENOTSUP EOPNOTSUPP
 #define ETIMEDOUT 110
+#define EOVERFLOW 75
 #endif

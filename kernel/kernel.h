@@ -3,6 +3,7 @@
 #ifndef HX_KERNEL_H
 #define HX_KERNEL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,8 +38,10 @@ size_t strnlen(const char *s, size_t max);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strcpy(char *d, const char *s);
-/* Formats into buf like a small snprintf: %s %d %u %x %lu %ld %lx %llx %p. */
+/* Formats into buf like a small snprintf: %s %d %u %x %o %lu %ld %lx %p, with 0-padding and width.
+ */
 int ksnprintf(char *buf, size_t size, const char *fmt, ...);
+int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 
 /* hcall.c: one VM exit each. */
 int64_t hcall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,

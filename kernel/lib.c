@@ -90,7 +90,7 @@ static void put(struct out *o, char c)
     o->len++;
 }
 
-static void put_num(struct out *o, uint64_t v, unsigned base, int neg)
+static void put_num(struct out *o, uint64_t v, unsigned base, int neg, int width, char pad)
 {
     char tmp[24];
     int n = 0;
@@ -100,11 +100,13 @@ static void put_num(struct out *o, uint64_t v, unsigned base, int neg)
     } while (v);
     if (neg)
         put(o, '-');
+    for (int w = n + neg; w < width; w++)
+        put(o, pad);
     while (n)
         put(o, tmp[--n]);
 }
 
-static int vformat(char *buf, size_t size, const char *fmt, va_list ap)
+int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
     struct out o = {buf, size, 0};
     for (; *fmt; fmt++) {
@@ -113,7 +115,12 @@ static int vformat(char *buf, size_t size, const char *fmt, va_list ap)
             continue;
         }
         fmt++;
-        int lng = 0;
+        char pad = ' ';
+        int width = 0, lng = 0;
+        if (*fmt == '0')
+            pad = '0', fmt++;
+        while (*fmt >= '0' && *fmt <= '9')
+            width = width * 10 + (*fmt++ - '0');
         while (*fmt == 'l')
             lng++, fmt++;
         switch (*fmt) {
@@ -125,19 +132,22 @@ static int vformat(char *buf, size_t size, const char *fmt, va_list ap)
         }
         case 'd': {
             int64_t v = lng ? va_arg(ap, int64_t) : va_arg(ap, int);
-            put_num(&o, v < 0 ? -(uint64_t)v : (uint64_t)v, 10, v < 0);
+            put_num(&o, v < 0 ? -(uint64_t)v : (uint64_t)v, 10, v < 0, width, pad);
             break;
         }
         case 'u':
-            put_num(&o, lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, 0);
+            put_num(&o, lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, 0, width, pad);
             break;
         case 'x':
-            put_num(&o, lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, 0);
+            put_num(&o, lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, 0, width, pad);
+            break;
+        case 'o':
+            put_num(&o, lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 8, 0, width, pad);
             break;
         case 'p':
             put(&o, '0');
             put(&o, 'x');
-            put_num(&o, (uint64_t)va_arg(ap, void *), 16, 0);
+            put_num(&o, (uint64_t)va_arg(ap, void *), 16, 0, 0, ' ');
             break;
         case '%':
             put(&o, '%');
@@ -153,7 +163,7 @@ int ksnprintf(char *buf, size_t size, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vformat(buf, size, fmt, ap);
+    int n = kvsnprintf(buf, size, fmt, ap);
     va_end(ap);
     return n;
 }
@@ -163,7 +173,7 @@ void kwarn(const char *fmt, ...)
     static char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vformat(msg, sizeof(msg), fmt, ap);
+    kvsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     hcall3(HX_HC_WRITE, 2, "hxrun: ", 7);
     size_t n = strlen(msg);

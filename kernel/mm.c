@@ -71,6 +71,16 @@ uint64_t mm_free_bytes(void)
     return free_bytes;
 }
 
+uint64_t mm_alloc_phys(uint64_t size)
+{
+    return alloc_page(size);
+}
+
+void mm_free_phys(uint64_t pa, uint64_t size)
+{
+    free_page(pa, size);
+}
+
 /* ---- Page tables ------------------------------------------------------- */
 static uint64_t *pml4;
 
@@ -119,10 +129,25 @@ static uint64_t *entry(uint64_t va, int level, int create)
     return &t[(va >> (12 + 9 * level)) & 511];
 }
 
+/* Maps one kernel page (heap, not a program VMA), writable, at CPL3 too. */
+int mm_map_kernel_page(uint64_t va, uint64_t pa)
+{
+    uint64_t *e = entry(va, 0, 1);
+    if (!e)
+        return -ENOMEM;
+    *e = pa | PTE_P | PTE_W | PTE_U | PTE_NX;
+    return 0;
+}
+
 /* ---- VMAs -------------------------------------------------------------- */
 #define MAX_VMAS 4096
 static struct vma vmas[MAX_VMAS]; /* sorted by start, non-overlapping */
 static int nvmas;
+
+const struct vma *mm_vma(int i)
+{
+    return i >= 0 && i < nvmas ? &vmas[i] : NULL;
+}
 
 const struct vma *mm_find(uint64_t va)
 {

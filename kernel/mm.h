@@ -33,6 +33,8 @@ int mm_zero(uint64_t va, uint64_t len);
 uint64_t mm_find_free(uint64_t len, uint64_t align);
 /* Whether [va, va+len) overlaps any mapping. */
 int mm_overlaps(uint64_t va, uint64_t len);
+/* The i-th VMA in address order, or NULL past the last. */
+const struct vma *mm_vma(int i);
 /* The VMA containing va, or NULL. */
 const struct vma *mm_find(uint64_t va);
 
@@ -43,6 +45,10 @@ int user_ok(const void *p, uint64_t len, int write);
 long user_strlen(const char *p, size_t max);
 
 uint64_t mm_free_bytes(void);
+/* Zeroed physical memory of one 4 KiB or 2 MiB page, 0 when none is left. */
+uint64_t mm_alloc_phys(uint64_t size);
+void mm_free_phys(uint64_t pa, uint64_t size);
+int mm_map_kernel_page(uint64_t va, uint64_t pa);
 
 /* brk state (syscalls/mm.c). */
 extern uint64_t brk_start, brk_cur;

@@ -45,10 +45,8 @@ typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uin
 #define SIGPIPE 13
 #define PATH_MAX 4096
 
-/* fs.c */
+/* fd.c */
 void fs_init(void);
-/* Absolute, lexically normalised path of `path` relative to dirfd. */
-long path_resolve(int dirfd, const char *upath, char *out);
 
 /* signal.c: the disposition of a signal: 0 default, 1 ignore, 2 handler. */
 int signal_disposition(int sig);

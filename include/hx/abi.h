@@ -73,6 +73,7 @@ struct hx_region {
 };
 
 #define HX_MAX_REGIONS 32
+#define HX_MAX_MOUNTS 16
 #define HX_NRLIMITS 16
 
 #define HX_BOOT_STRACE 1u
@@ -107,6 +108,11 @@ struct hx_boot_info {
     int32_t console_flags[3];
     uint8_t console_tty[3];
     uint8_t _pad2[5];
+    char console_path[3][64]; /* what /proc/self/fd/N shows for the console */
+    /* The host mounts' guest paths: they take precedence over the guest's
+     * own file systems (/tmp, /dev, /proc) wherever they are deeper. */
+    uint32_t nhost_mounts, _pad3;
+    char host_mounts[HX_MAX_MOUNTS][256];
     /* Seed of the guest's random generator, from the host's getrandom. */
     uint8_t random_seed[32];
     int32_t umask;
@@ -156,7 +162,30 @@ enum hx_hcall_nr {
     HX_HC_GETDENTS,    /* hostfd, buf, size: struct linux_dirent64 records */
     HX_HC_STATFS,      /* hostfd or -1, path or 0, struct statfs */
     HX_HC_COPY_RANGE,  /* in fd, in offset gva or 0, out fd, out offset gva or 0, len */
+    HX_HC_PATHOP,      /* enum hx_pathop, path, path2 or 0, arg, arg2 */
+    HX_HC_FDOP,        /* enum hx_fdop, hostfd, arg, arg2, arg3 */
     HX_HC_NR
+};
+
+/* Path operations on host files (HX_HC_PATHOP). */
+enum hx_pathop {
+    HX_PATH_MKDIR = 1, /* path, mode */
+    HX_PATH_SYMLINK,   /* target (path2), linkpath (path) */
+    HX_PATH_LINK,      /* existing (path2), new (path) */
+    HX_PATH_CHMOD,     /* path, mode, AT_SYMLINK_NOFOLLOW */
+    HX_PATH_CHOWN,     /* path, uid | gid << 32, AT_SYMLINK_NOFOLLOW */
+    HX_PATH_UTIMENS,   /* path, struct timespec[2] gva or 0, AT_SYMLINK_NOFOLLOW */
+    HX_PATH_TRUNCATE,  /* path, length */
+};
+
+/* Operations on host fds the guest owns (HX_HC_FDOP). */
+enum hx_fdop {
+    HX_FD_CHMOD = 1,  /* mode */
+    HX_FD_CHOWN,      /* uid, gid */
+    HX_FD_UTIMENS,    /* struct timespec[2] gva or 0 */
+    HX_FD_FALLOCATE,  /* mode, offset, length */
+    HX_FD_FLOCK,      /* operation */
+    HX_FD_LOCK,       /* F_GETLK/F_SETLK/F_SETLKW/F_OFD_*, struct flock gva */
 };
 
 /* HX_HC_FATAL for a signal that was sent, not raised by a fault. */

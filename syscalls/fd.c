@@ -1,0 +1,270 @@
+/* Open files and the fd table: close, dup, fcntl. */
+#include "heap.h"
+#include "tmpfs.h"
+#include "vfs.h"
+
+#define NFILES 1024
+
+static struct file files[NFILES];
+static struct {
+    struct file *f;
+    int cloexec;
+} fds[NFDS];
+uint32_t umask_bits;
+
+struct file *file_new(enum kind kind)
+{
+    for (int i = 0; i < NFILES; i++)
+        if (files[i].kind == K_FREE) {
+            memset(&files[i], 0, sizeof(files[i]));
+            files[i].kind = kind;
+            files[i].refs = 1;
+            return &files[i];
+        }
+    return NULL;
+}
+
+void file_put(struct file *f)
+{
+    if (--f->refs)
+        return;
+    switch (f->kind) {
+    case K_HOST:
+        hcall1(HX_HC_CLOSE, f->hostfd);
+        break;
+    case K_PIPE_R:
+    case K_PIPE_W:
+        pipe_release(f);
+        break;
+    case K_TMP:
+        mfs_close(&tmpfs, f->node);
+        break;
+    case K_GEN:
+    case K_GDIR:
+        gen_free(&f->gen);
+        break;
+    default:
+        break;
+    }
+    f->kind = K_FREE;
+}
+
+static uint64_t fd_max(void)
+{
+    return MIN(NFDS, boot->rlimits[7].cur); /* RLIMIT_NOFILE */
+}
+
+long fd_install(struct file *f, int lowest, int cloexec)
+{
+    for (uint64_t fd = (uint64_t)lowest; fd < fd_max(); fd++)
+        if (!fds[fd].f) {
+            fds[fd].f = f;
+            fds[fd].cloexec = cloexec;
+            return (long)fd;
+        }
+    file_put(f);
+    return -EMFILE;
+}
+
+struct file *fd_get(uint64_t fd)
+{
+    return fd < NFDS ? fds[fd].f : NULL;
+}
+
+int fd_limit(void)
+{
+    int n = NFDS;
+    while (n > 0 && !fds[n - 1].f)
+        n--;
+    return n;
+}
+
+long fd_describe(int fd, char *out, size_t size)
+{
+    struct file *f = fd_get((uint64_t)fd);
+    if (!f)
+        return -EBADF;
+    if (!out)
+        return 0;
+    static const char *const devs[] = {[K_NULL] = "/dev/null",
+                                       [K_ZERO] = "/dev/zero",
+                                       [K_FULL] = "/dev/full",
+                                       [K_RANDOM] = "/dev/urandom"};
+    if (f->kind == K_PIPE_R || f->kind == K_PIPE_W)
+        ksnprintf(out, size, "pipe:[%lu]", pipe_ino(f));
+    else if (f->kind == K_HOST && f->hostfd <= 2 && !f->path[0])
+        ksnprintf(out, size, "%s", boot->console_path[f->hostfd]);
+    else if (f->kind >= K_NULL && f->kind <= K_RANDOM)
+        ksnprintf(out, size, "%s", devs[f->kind]);
+    else
+        ksnprintf(out, size, "%s", f->path);
+    return 0;
+}
+
+void fs_init(void)
+{
+    for (int i = 0; i < 3; i++) {
+        if (boot->console_flags[i] < 0)
+            continue;
+        struct file *f = file_new(K_HOST);
+        f->hostfd = i;
+        f->flags = (uint32_t)boot->console_flags[i];
+        fds[i].f = f;
+    }
+    umask_bits = (uint32_t)boot->umask;
+    tmpfs_init();
+}
+
+SYSCALL(close)
+{
+    struct file *f = fd_get(a0);
+    if (!f)
+        return -EBADF;
+    fds[a0].f = NULL;
+    file_put(f);
+    return 0;
+}
+
+static long dup_to(uint64_t old, uint64_t nw, int cloexec)
+{
+    struct file *f = fd_get(old);
+    if (!f || nw >= fd_max())
+        return -EBADF;
+    if (old == nw)
+        return (long)nw;
+    f->refs++;
+    if (fds[nw].f)
+        file_put(fds[nw].f);
+    fds[nw].f = f;
+    fds[nw].cloexec = cloexec;
+    return (long)nw;
+}
+
+SYSCALL(dup)
+{
+    struct file *f = fd_get(a0);
+    if (!f)
+        return -EBADF;
+    f->refs++;
+    return fd_install(f, 0, 0);
+}
+
+SYSCALL(dup2)
+{
+    if (a0 == a1)
+        return fd_get(a0) ? (long)a1 : -EBADF;
+    return dup_to(a0, a1, 0);
+}
+
+SYSCALL(dup3)
+{
+    if (a2 & ~(uint64_t)O_CLOEXEC)
+        return -EINVAL;
+    if (a0 == a1)
+        return -EINVAL;
+    return dup_to(a0, a1, (a2 & O_CLOEXEC) != 0);
+}
+
+#define F_DUPFD 0
+#define F_GETFD 1
+#define F_SETFD 2
+#define F_GETFL 3
+#define F_SETFL 4
+#define F_GETLK 5
+#define F_SETLK 6
+#define F_SETLKW 7
+#define F_OFD_GETLK 36
+#define F_OFD_SETLK 37
+#define F_OFD_SETLKW 38
+#define F_DUPFD_CLOEXEC 1030
+#define F_GETPIPE_SZ 1032
+#define FD_CLOEXEC 1
+#define F_UNLCK 2
+
+struct kflock {
+    int16_t type, whence;
+    int64_t start, len;
+    int32_t pid;
+};
+
+/* Record locks: the host's for host files; for guest files, with one
+ * process, a lock never conflicts with its own process's locks. */
+static long record_lock(struct file *f, uint64_t cmd, uint64_t arg)
+{
+    struct kflock *l = (struct kflock *)arg;
+    if (!user_ok(l, sizeof(*l), cmd == F_GETLK || cmd == F_OFD_GETLK))
+        return -EFAULT;
+    if (l->type < 0 || l->type > 2 || l->whence < 0 || l->whence > 2)
+        return -EINVAL;
+    if (f->kind == K_HOST)
+        return hcall4(HX_HC_FDOP, HX_FD_LOCK, f->hostfd, cmd, arg);
+    if (f->kind != K_TMP)
+        return -EBADF;
+    if (cmd == F_GETLK || cmd == F_OFD_GETLK)
+        l->type = F_UNLCK;
+    return 0;
+}
+
+SYSCALL(fcntl)
+{
+    struct file *f = fd_get(a0);
+    if (!f)
+        return -EBADF;
+    switch (a1) {
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+        if (a2 >= fd_max())
+            return -EINVAL;
+        f->refs++;
+        return fd_install(f, (int)a2, a1 == F_DUPFD_CLOEXEC);
+    case F_GETFD:
+        return fds[a0].cloexec ? FD_CLOEXEC : 0;
+    case F_SETFD:
+        fds[a0].cloexec = (a2 & FD_CLOEXEC) != 0;
+        return 0;
+    case F_GETFL:
+        if (f->kind == K_HOST)
+            return hcall2(HX_HC_FCNTL, f->hostfd, F_GETFL);
+        return f->flags;
+    case F_SETFL:
+        if (f->kind == K_HOST) {
+            long r = hcall3(HX_HC_FCNTL, f->hostfd, F_SETFL, a2);
+            if (r < 0)
+                return r;
+        }
+        f->flags = (f->flags & ~(uint32_t)(O_APPEND | O_NONBLOCK)) |
+                   ((uint32_t)a2 & (O_APPEND | O_NONBLOCK));
+        return 0;
+    case F_GETLK:
+    case F_SETLK:
+    case F_SETLKW:
+    case F_OFD_GETLK:
+    case F_OFD_SETLK:
+    case F_OFD_SETLKW:
+        return record_lock(f, a1, a2);
+    case F_GETPIPE_SZ:
+        return f->kind == K_PIPE_R || f->kind == K_PIPE_W ? 65536 : -EBADF;
+    }
+    static uint8_t warned[64];
+    if (a1 < 64 && !warned[a1]++)
+        kwarn("fcntl command %lu is not supported yet", a1);
+    return -EINVAL;
+}
+
+#define LOCK_SH 1
+#define LOCK_EX 2
+#define LOCK_NB 4
+#define LOCK_UN 8
+
+SYSCALL(flock)
+{
+    struct file *f = fd_get(a0);
+    if (!f)
+        return -EBADF;
+    uint64_t op = a1 & ~(uint64_t)LOCK_NB;
+    if (op != LOCK_SH && op != LOCK_EX && op != LOCK_UN)
+        return -EINVAL;
+    if (f->kind == K_HOST)
+        return hcall3(HX_HC_FDOP, HX_FD_FLOCK, f->hostfd, a1);
+    return 0; /* guest files: no other process to conflict with */
+}

@@ -1,0 +1,527 @@
+/* Names and attributes: mkdir, rmdir, unlink, rename, link, symlink,
+ * readlink, chmod, chown, utimensat, truncate, fallocate, access, statfs.
+ * Host paths go to the monitor (which confines them to their mount), /tmp
+ * to minifs; /dev and /proc cannot be changed. */
+#include "tmpfs.h"
+#include "vfs.h"
+
+#define RENAME_NOREPLACE 1
+#define RENAME_EXCHANGE 2
+#define UTIME_NOW ((1l << 30) - 1)
+#define UTIME_OMIT ((1l << 30) - 2)
+
+static struct loc la, lb;
+
+/* A change to /dev or /proc: Linux refuses most with EACCES or EPERM. */
+static long generated_refusal(const struct loc *l)
+{
+    return l->mnt == M_PROC ? -EACCES : -EPERM;
+}
+
+static long mkdir_at(int dirfd, uint64_t upath, uint64_t mode)
+{
+    long r = lookup(dirfd, (const char *)upath, 1, 0, &la);
+    if (!r) {
+        if (la.mnt == M_HOST)
+            r = hcall5(HX_HC_PATHOP, HX_PATH_MKDIR, la.path, 0, mode & 07777 & ~umask_bits, 0);
+        else if (la.mnt != M_TMP)
+            r = -EEXIST;
+        else if (la.node)
+            r = -EEXIST;
+        else
+            r = mfs_create(&tmpfs, la.parent, la.name, la.len,
+                           MFS_S_IFDIR | ((uint32_t)mode & 07777 & ~umask_bits), boot->euid,
+                           boot->egid, NULL, NULL);
+    }
+    loc_done(&la);
+    return r;
+}
+
+SYSCALL(mkdir)
+{
+    return mkdir_at(AT_FDCWD, a0, a1);
+}
+
+SYSCALL(mkdirat)
+{
+    return mkdir_at((int)a0, a1, a2);
+}
+
+static long remove_at(int dirfd, uint64_t upath, uint64_t flags)
+{
+    if (flags & ~(uint64_t)AT_REMOVEDIR)
+        return -EINVAL;
+    long r = lookup(dirfd, (const char *)upath, 1, 0, &la);
+    if (!r) {
+        if (la.mnt == M_HOST)
+            r = hcall2(HX_HC_UNLINK, la.path, flags);
+        else if (la.mnt != M_TMP)
+            r = generated_refusal(&la);
+        else if (!la.node)
+            r = -ENOENT;
+        else if (la.node == tmpfs.root)
+            r = -EBUSY;
+        else
+            r = mfs_remove(&tmpfs, la.parent, la.name, la.len, (flags & AT_REMOVEDIR) != 0);
+    }
+    loc_done(&la);
+    return r;
+}
+
+SYSCALL(unlink)
+{
+    return remove_at(AT_FDCWD, a0, 0);
+}
+
+SYSCALL(unlinkat)
+{
+    return remove_at((int)a0, a1, a2);
+}
+
+SYSCALL(rmdir)
+{
+    return remove_at(AT_FDCWD, a0, AT_REMOVEDIR);
+}
+
+static long rename_at(int olddir, uint64_t oldp, int newdir, uint64_t newp, uint64_t flags)
+{
+    if (flags & ~7ull) /* RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT */
+        return -EINVAL;
+    long r = lookup(olddir, (const char *)oldp, 1, 0, &la);
+    if (!r)
+        r = lookup(newdir, (const char *)newp, 1, 0, &lb);
+    if (!r) {
+        if (la.mnt != lb.mnt)
+            r = -EXDEV;
+        else if (la.mnt == M_HOST)
+            r = hcall3(HX_HC_RENAME, la.path, lb.path, flags);
+        else if (la.mnt != M_TMP)
+            r = generated_refusal(&la);
+        else if (!la.node || !lb.parent)
+            r = -ENOENT;
+        else
+            r = mfs_rename(&tmpfs, la.parent, la.name, la.len, lb.parent, lb.name, lb.len,
+                           (unsigned)flags);
+    }
+    loc_done(&la);
+    loc_done(&lb);
+    return r;
+}
+
+SYSCALL(rename)
+{
+    return rename_at(AT_FDCWD, a0, AT_FDCWD, a1, 0);
+}
+
+SYSCALL(renameat)
+{
+    return rename_at((int)a0, a1, (int)a2, a3, 0);
+}
+
+SYSCALL(renameat2)
+{
+    return rename_at((int)a0, a1, (int)a2, a3, a4);
+}
+
+#define AT_SYMLINK_FOLLOW 0x400
+
+static long link_at(int olddir, uint64_t oldp, int newdir, uint64_t newp, uint64_t flags)
+{
+    if (flags & ~(uint64_t)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+        return -EINVAL;
+    long r = lookup(olddir, (const char *)oldp, 1, (flags & AT_SYMLINK_FOLLOW) != 0, &la);
+    if (!r)
+        r = lookup(newdir, (const char *)newp, 1, 0, &lb);
+    if (!r) {
+        if (la.mnt != lb.mnt)
+            r = -EXDEV;
+        else if (la.mnt == M_HOST)
+            r = hcall5(HX_HC_PATHOP, HX_PATH_LINK, lb.path, la.path, 0, 0);
+        else if (la.mnt != M_TMP)
+            r = generated_refusal(&la);
+        else if (!la.node)
+            r = -ENOENT;
+        else if (lb.node)
+            r = -EEXIST;
+        else
+            r = mfs_link(&tmpfs, lb.parent, lb.name, lb.len, la.node);
+    }
+    loc_done(&la);
+    loc_done(&lb);
+    return r;
+}
+
+SYSCALL(link)
+{
+    return link_at(AT_FDCWD, a0, AT_FDCWD, a1, 0);
+}
+
+SYSCALL(linkat)
+{
+    return link_at((int)a0, a1, (int)a2, a3, a4);
+}
+
+static long symlink_at(uint64_t target, int dirfd, uint64_t linkp)
+{
+    long tlen = user_strlen((const char *)target, PATH_MAX);
+    if (tlen < 0)
+        return tlen;
+    if (tlen == 0)
+        return -ENOENT;
+    long r = lookup(dirfd, (const char *)linkp, 1, 0, &la);
+    if (!r) {
+        if (la.mnt == M_HOST)
+            r = hcall5(HX_HC_PATHOP, HX_PATH_SYMLINK, la.path, target, 0, 0);
+        else if (la.mnt != M_TMP)
+            r = -EEXIST;
+        else if (la.node)
+            r = -EEXIST;
+        else
+            r = mfs_create(&tmpfs, la.parent, la.name, la.len, 0, boot->euid, boot->egid,
+                           (const char *)target, NULL);
+    }
+    loc_done(&la);
+    return r;
+}
+
+SYSCALL(symlink)
+{
+    return symlink_at(a0, AT_FDCWD, a1);
+}
+
+SYSCALL(symlinkat)
+{
+    return symlink_at(a0, (int)a1, a2);
+}
+
+static long copy_link(const char *target, uint64_t ubuf, uint64_t size)
+{
+    uint64_t n = MIN(strlen(target), size);
+    if (!user_ok((void *)ubuf, n, 1))
+        return -EFAULT;
+    memcpy((void *)ubuf, target, n);
+    return (long)n;
+}
+
+static long readlink_at(int dirfd, uint64_t upath, uint64_t ubuf, uint64_t size)
+{
+    if ((int64_t)size <= 0)
+        return -EINVAL;
+    long r = lookup(dirfd, (const char *)upath, 1, 0, &la);
+    if (!r) {
+        if (la.mnt == M_HOST)
+            r = hcall3(HX_HC_READLINK, la.path, ubuf, size);
+        else if (la.mnt == M_TMP)
+            r = !la.node                              ? -ENOENT
+                : (la.node->mode & S_IFMT) == S_IFLNK ? copy_link(la.node->target, ubuf, size)
+                                                      : -EINVAL;
+        else
+            r = la.gen_type == GEN_LINK ? copy_link(la.gen.buf, ubuf, size) : -EINVAL;
+    }
+    loc_done(&la);
+    return r;
+}
+
+SYSCALL(readlink)
+{
+    return readlink_at(AT_FDCWD, a0, a1, a2);
+}
+
+SYSCALL(readlinkat)
+{
+    return readlink_at((int)a0, a1, a2, a3);
+}
+
+/* ---- Attributes -------------------------------------------------------- */
+/* Only the owner (or root) may change a guest file's mode and times. */
+static long may_change(const struct mfs_node *n)
+{
+    return boot->euid == 0 || boot->euid == n->uid ? 0 : -EPERM;
+}
+
+static long tmp_chmod(struct mfs_node *n, uint64_t mode)
+{
+    long r = may_change(n);
+    if (r)
+        return r;
+    n->mode = (n->mode & S_IFMT) | ((uint32_t)mode & 07777);
+    mfs_touch(&tmpfs, n, 0, 0, 1);
+    return 0;
+}
+
+static long tmp_chown(struct mfs_node *n, uint64_t uid, uint64_t gid)
+{
+    if (boot->euid != 0 && (uid != (uint32_t)-1 && uid != n->uid))
+        return -EPERM;
+    if ((uint32_t)uid != (uint32_t)-1)
+        n->uid = (uint32_t)uid;
+    if ((uint32_t)gid != (uint32_t)-1)
+        n->gid = (uint32_t)gid;
+    mfs_touch(&tmpfs, n, 0, 0, 1);
+    return 0;
+}
+
+struct timespec64 {
+    int64_t sec, nsec;
+};
+
+static long tmp_utimens(struct mfs_node *n, uint64_t utimes)
+{
+    long r = may_change(n);
+    if (r)
+        return r;
+    struct timespec64 t[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
+    if (utimes) {
+        if (!user_ok((void *)utimes, sizeof(t), 0))
+            return -EFAULT;
+        memcpy(t, (void *)utimes, sizeof(t));
+    }
+    int64_t now = clock_realtime_ns();
+    struct mfs_time *dst[2] = {&n->atime, &n->mtime};
+    for (int i = 0; i < 2; i++) {
+        if (t[i].nsec == UTIME_OMIT)
+            continue;
+        if (t[i].nsec == UTIME_NOW) {
+            dst[i]->sec = now / 1000000000ll;
+            dst[i]->nsec = now % 1000000000ll;
+        } else if (t[i].nsec < 0 || t[i].nsec >= 1000000000ll) {
+            return -EINVAL;
+        } else {
+            dst[i]->sec = t[i].sec;
+            dst[i]->nsec = t[i].nsec;
+        }
+    }
+    mfs_touch(&tmpfs, n, 0, 0, 1);
+    return 0;
+}
+
+enum attr { A_CHMOD, A_CHOWN, A_UTIMENS, A_TRUNCATE };
+
+/* Applies an attribute change to a path. */
+static long path_attr(int dirfd, uint64_t upath, int follow, enum attr what, uint64_t x, uint64_t y)
+{
+    long r = lookup(dirfd, (const char *)upath, 1, follow, &la);
+    if (!r && la.mnt == M_HOST) {
+        static const uint64_t ops[] = {HX_PATH_CHMOD, HX_PATH_CHOWN, HX_PATH_UTIMENS,
+                                       HX_PATH_TRUNCATE};
+        uint64_t arg = what == A_CHOWN ? (x & 0xffffffffull) | (y << 32) : x;
+        r = hcall5(HX_HC_PATHOP, ops[what], la.path, 0, arg, follow ? 0 : AT_SYMLINK_NOFOLLOW);
+    } else if (!r && la.mnt == M_TMP) {
+        struct mfs_node *n = la.node;
+        if (!n)
+            r = -ENOENT;
+        else if (what == A_CHMOD)
+            r = tmp_chmod(n, x);
+        else if (what == A_CHOWN)
+            r = tmp_chown(n, x, y);
+        else if (what == A_UTIMENS)
+            r = tmp_utimens(n, x);
+        else
+            r = (int64_t)x < 0 ? -EINVAL : mfs_truncate(&tmpfs, n, x);
+    } else if (!r) {
+        r = generated_refusal(&la);
+    }
+    loc_done(&la);
+    return r;
+}
+
+/* Applies an attribute change to an open file. */
+static long fd_attr(uint64_t fd, enum attr what, uint64_t x, uint64_t y)
+{
+    struct file *f = fd_get(fd);
+    if (!f)
+        return -EBADF;
+    if (f->kind == K_HOST) {
+        switch (what) {
+        case A_CHMOD:
+            return hcall3(HX_HC_FDOP, HX_FD_CHMOD, f->hostfd, x);
+        case A_CHOWN:
+            return hcall4(HX_HC_FDOP, HX_FD_CHOWN, f->hostfd, x, y);
+        case A_UTIMENS:
+            return hcall3(HX_HC_FDOP, HX_FD_UTIMENS, f->hostfd, x);
+        case A_TRUNCATE:
+            if ((f->flags & O_ACCMODE) == O_RDONLY)
+                return -EINVAL;
+            return hcall2(HX_HC_FTRUNCATE, f->hostfd, x);
+        }
+    }
+    if (f->kind != K_TMP)
+        return what == A_TRUNCATE ? -EINVAL : -EPERM;
+    switch (what) {
+    case A_CHMOD:
+        return tmp_chmod(f->node, x);
+    case A_CHOWN:
+        return tmp_chown(f->node, x, y);
+    case A_UTIMENS:
+        return tmp_utimens(f->node, x);
+    case A_TRUNCATE:
+        if ((f->flags & O_ACCMODE) == O_RDONLY)
+            return -EINVAL;
+        return (int64_t)x < 0 ? -EINVAL : mfs_truncate(&tmpfs, f->node, x);
+    }
+    return -EINVAL;
+}
+
+SYSCALL(chmod)
+{
+    return path_attr(AT_FDCWD, a0, 1, A_CHMOD, a1, 0);
+}
+
+SYSCALL(fchmod)
+{
+    return fd_attr(a0, A_CHMOD, a1, 0);
+}
+
+SYSCALL(fchmodat)
+{
+    return path_attr((int)a0, a1, 1, A_CHMOD, a2, 0);
+}
+
+SYSCALL(chown)
+{
+    return path_attr(AT_FDCWD, a0, 1, A_CHOWN, a1, a2);
+}
+
+SYSCALL(lchown)
+{
+    return path_attr(AT_FDCWD, a0, 0, A_CHOWN, a1, a2);
+}
+
+SYSCALL(fchown)
+{
+    return fd_attr(a0, A_CHOWN, a1, a2);
+}
+
+SYSCALL(fchownat)
+{
+    if (a4 & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+        return -EINVAL;
+    if ((a4 & AT_EMPTY_PATH) && user_strlen((const char *)a1, 1) == 0)
+        return fd_attr(a0, A_CHOWN, a2, a3);
+    return path_attr((int)a0, a1, !(a4 & AT_SYMLINK_NOFOLLOW), A_CHOWN, a2, a3);
+}
+
+SYSCALL(utimensat)
+{
+    if (a3 & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+        return -EINVAL;
+    if (!a1) /* futimens */
+        return fd_attr(a0, A_UTIMENS, a2, 0);
+    return path_attr((int)a0, a1, !(a3 & AT_SYMLINK_NOFOLLOW), A_UTIMENS, a2, 0);
+}
+
+SYSCALL(truncate)
+{
+    return path_attr(AT_FDCWD, a0, 1, A_TRUNCATE, a1, 0);
+}
+
+SYSCALL(ftruncate)
+{
+    return fd_attr(a0, A_TRUNCATE, a1, 0);
+}
+
+SYSCALL(fallocate)
+{
+    struct file *f = fd_get(a0);
+    if (!f)
+        return -EBADF;
+    if ((int64_t)a2 < 0 || (int64_t)a3 <= 0)
+        return -EINVAL;
+    if ((f->flags & O_ACCMODE) == O_RDONLY)
+        return -EBADF;
+    if (f->kind == K_HOST)
+        return hcall5(HX_HC_FDOP, HX_FD_FALLOCATE, f->hostfd, a1, a2, a3);
+    if (f->kind != K_TMP)
+        return f->kind == K_PIPE_R || f->kind == K_PIPE_W ? -ESPIPE : -ENODEV;
+    if (a1 & ~1ull) /* only FALLOC_FL_KEEP_SIZE */
+        return -EOPNOTSUPP;
+    /* Pages are allocated when written; the size grows as Linux's would. */
+    if (!(a1 & 1) && a2 + a3 > f->node->size)
+        return mfs_truncate(&tmpfs, f->node, a2 + a3);
+    return 0;
+}
+
+/* ---- access ------------------------------------------------------------ */
+static long tmp_access(const struct mfs_node *n, uint64_t mode)
+{
+    uint32_t uid = boot->uid;
+    if (uid == 0)
+        return (mode & 1) && !(n->mode & 0111) && (n->mode & S_IFMT) != S_IFDIR ? -EACCES : 0;
+    uint32_t bits = uid == n->uid ? n->mode >> 6 : boot->gid == n->gid ? n->mode >> 3 : n->mode;
+    return (mode & ~bits & 7) ? -EACCES : 0;
+}
+
+static long access_at(int dirfd, uint64_t upath, uint64_t mode, uint64_t flags)
+{
+    if (mode & ~7ull || flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH))
+        return -EINVAL;
+    long r = lookup(dirfd, (const char *)upath, 1, !(flags & AT_SYMLINK_NOFOLLOW), &la);
+    if (!r) {
+        if (la.mnt == M_HOST)
+            r = hcall3(HX_HC_ACCESS, la.path, mode, flags & (AT_SYMLINK_NOFOLLOW | AT_EACCESS));
+        else if (la.mnt == M_TMP)
+            r = la.node ? tmp_access(la.node, mode) : -ENOENT;
+        else
+            r = (mode & 2) && la.mnt == M_PROC ? -EACCES : 0;
+    }
+    loc_done(&la);
+    return r;
+}
+
+SYSCALL(access)
+{
+    return access_at(AT_FDCWD, a0, a1, 0);
+}
+
+SYSCALL(faccessat)
+{
+    return access_at((int)a0, a1, a2, 0);
+}
+
+SYSCALL(faccessat2)
+{
+    return access_at((int)a0, a1, a2, a3);
+}
+
+/* ---- statfs ------------------------------------------------------------ */
+struct kstatfs {
+    int64_t type, bsize;
+    uint64_t blocks, bfree, bavail, files, ffree;
+    int32_t fsid[2];
+    int64_t namelen, frsize, flags, spare[4];
+};
+
+static long guest_statfs(enum mnt mnt, uint64_t ubuf)
+{
+    struct kstatfs *s = (struct kstatfs *)ubuf;
+    if (!user_ok(s, sizeof(*s), 1))
+        return -EFAULT;
+    memset(s, 0, sizeof(*s));
+    s->type = mnt == M_PROC ? 0x9fa0 /* PROC_SUPER_MAGIC */ : 0x01021994 /* TMPFS_MAGIC */;
+    s->bsize = s->frsize = 4096;
+    s->namelen = 255;
+    if (mnt == M_TMP) {
+        s->blocks = tmpfs.max_bytes / 4096;
+        s->bfree = s->bavail = (tmpfs.max_bytes - tmpfs.bytes) / 4096;
+    }
+    return 0;
+}
+
+SYSCALL(statfs)
+{
+    long r = lookup(AT_FDCWD, (const char *)a0, 1, 1, &la);
+    if (!r)
+        r = la.mnt == M_HOST ? hcall3(HX_HC_STATFS, -1, la.path, a1) : guest_statfs(la.mnt, a1);
+    loc_done(&la);
+    return r;
+}
+
+SYSCALL(fstatfs)
+{
+    struct file *f = fd_get(a0);
+    if (!f)
+        return -EBADF;
+    if (f->kind == K_HOST)
+        return hcall3(HX_HC_STATFS, f->hostfd, 0, a1);
+    return guest_statfs(f->kind == K_TMP ? M_TMP : f->kind == K_GEN ? M_PROC : M_DEV, a1);
+}

@@ -1,0 +1,261 @@
+/* Paths: lexical normalisation against the cwd or a directory fd, the
+ * mount a path belongs to, and lookup through the guest's own file systems
+ * (symlinks in /tmp, /dev and /proc are followed here; the host follows its
+ * own beneath each host mount). Also getcwd, chdir, fchdir, umask. */
+#include "tmpfs.h"
+#include "vfs.h"
+
+#define MAX_HOPS 40 /* Linux's MAXSYMLINKS */
+
+static char cwd[PATH_MAX];
+
+const char *cwd_path(void)
+{
+    if (!cwd[0])
+        memcpy(cwd, boot->cwd, sizeof(cwd));
+    return cwd;
+}
+
+/* Appends the components of p to out (absolute, normalised), resolving
+ * "." and ".." lexically. */
+static long path_join(char *out, const char *p)
+{
+    size_t n = strlen(out);
+    while (*p) {
+        while (*p == '/')
+            p++;
+        const char *c = p;
+        while (*p && *p != '/')
+            p++;
+        size_t len = (size_t)(p - c);
+        if (!len || (len == 1 && c[0] == '.'))
+            continue;
+        if (len == 2 && c[0] == '.' && c[1] == '.') {
+            while (n > 1 && out[n - 1] != '/')
+                n--;
+            if (n > 1)
+                n--;
+            out[n] = 0;
+            continue;
+        }
+        if (n + 1 + len + 1 > PATH_MAX)
+            return -ENAMETOOLONG;
+        if (n > 1)
+            out[n++] = '/';
+        memcpy(out + n, c, len);
+        n += len;
+        out[n] = 0;
+    }
+    return 0;
+}
+
+long path_resolve(int dirfd, const char *upath, int from_user, char *out)
+{
+    long len = from_user ? user_strlen(upath, PATH_MAX) : (long)strnlen(upath, PATH_MAX);
+    if (len == PATH_MAX)
+        return -ENAMETOOLONG;
+    if (len < 0)
+        return len;
+    if (len == 0)
+        return -ENOENT;
+    if (upath[0] == '/') {
+        strcpy(out, "/");
+    } else if (dirfd == AT_FDCWD) {
+        strcpy(out, cwd_path());
+    } else {
+        struct file *d = fd_get((uint64_t)dirfd);
+        if (!d)
+            return -EBADF;
+        if ((d->kind != K_HOST && d->kind != K_TMP && d->kind != K_GDIR) || !d->path[0])
+            return -ENOTDIR;
+        strcpy(out, d->path);
+    }
+    return path_join(out, upath);
+}
+
+static int under(const char *path, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return !strncmp(path, prefix, n) && (path[n] == 0 || path[n] == '/');
+}
+
+/* Whether a host mount lies at or below the guest mount dir and holds
+ * path: then the host's mount, being deeper, wins. */
+static int host_mount_wins(const char *path, const char *dir)
+{
+    for (uint32_t i = 0; i < boot->nhost_mounts; i++) {
+        const char *m = boot->host_mounts[i];
+        if (strlen(m) >= strlen(dir) && under(m, dir) && under(path, m))
+            return 1;
+    }
+    return 0;
+}
+
+static enum mnt mount_of(const char *path, const char **rest)
+{
+    static const struct {
+        const char *dir;
+        enum mnt mnt;
+    } mounts[] = {{"/tmp", M_TMP}, {"/dev", M_DEV}, {"/proc", M_PROC}, {"/sys", M_PROC}};
+    for (size_t i = 0; i < ARRAY_SIZE(mounts); i++)
+        if (under(path, mounts[i].dir) && !host_mount_wins(path, mounts[i].dir)) {
+            *rest = path + strlen(mounts[i].dir);
+            while (**rest == '/')
+                (*rest)++;
+            return mounts[i].mnt;
+        }
+    *rest = path;
+    return M_HOST;
+}
+
+/* /dev: devices, and links into /proc/self/fd. */
+static long dev_lookup(const char *path, struct loc *l)
+{
+    static const struct {
+        const char *name;
+        enum kind kind;
+        const char *link;
+    } devs[] = {
+        {"null", K_NULL, NULL},
+        {"zero", K_ZERO, NULL},
+        {"full", K_FULL, NULL},
+        {"random", K_RANDOM, NULL},
+        {"urandom", K_RANDOM, NULL},
+        {"stdin", K_FREE, "/proc/self/fd/0"},
+        {"stdout", K_FREE, "/proc/self/fd/1"},
+        {"stderr", K_FREE, "/proc/self/fd/2"},
+        {"fd", K_FREE, "/proc/self/fd"},
+    };
+    const char *name = path + 4;
+    if (!*name) {
+        for (size_t i = 0; i < ARRAY_SIZE(devs); i++) {
+            gen_put(&l->gen, devs[i].name, strlen(devs[i].name) + 1);
+            gen_put(&l->gen, devs[i].link ? "l" : "c", 2);
+        }
+        return GEN_DIR;
+    }
+    name++;
+    for (size_t i = 0; i < ARRAY_SIZE(devs); i++)
+        if (!strcmp(name, devs[i].name)) {
+            l->dev = devs[i].kind;
+            if (!devs[i].link)
+                return GEN_FILE;
+            gen_put(&l->gen, devs[i].link, strlen(devs[i].link));
+            return GEN_LINK;
+        }
+    if (!strcmp(name, "tty"))
+        return -ENXIO; /* no controlling terminal inside the VM yet */
+    return -ENOENT;
+}
+
+void loc_done(struct loc *l)
+{
+    gen_free(&l->gen);
+}
+
+long lookup(int dirfd, const char *path, int from_user, int follow, struct loc *l)
+{
+    memset(&l->node, 0, sizeof(*l) - __builtin_offsetof(struct loc, node));
+    long r = path_resolve(dirfd, path, from_user, l->path);
+    if (r)
+        return r;
+    for (int hop = 0; hop < MAX_HOPS; hop++) {
+        const char *rest;
+        static char next[PATH_MAX];
+        l->mnt = mount_of(l->path, &rest);
+        switch (l->mnt) {
+        case M_HOST:
+            return 0;
+        case M_TMP: {
+            struct tmp_loc t;
+            r = tmp_walk(rest, follow, &t, next);
+            if (r != 1) {
+                l->node = t.node;
+                l->parent = t.parent;
+                l->name = t.name;
+                l->len = t.len;
+                return r;
+            }
+            break;
+        }
+        case M_DEV:
+        case M_PROC:
+            gen_free(&l->gen);
+            r = l->mnt == M_DEV ? dev_lookup(l->path, l) : proc_lookup(l->path, &l->gen);
+            if (r < 0)
+                return r;
+            l->gen_type = r;
+            /* A link to somewhere that is not a path (pipe:[3]) stays a
+             * link; open handles /proc/self/fd/N itself. */
+            if (r != GEN_LINK || !follow || !l->gen.buf || l->gen.buf[0] != '/')
+                return 0;
+            ksnprintf(next, sizeof(next), "%s", l->gen.buf);
+            break;
+        }
+        strcpy(l->path, "/");
+        if ((r = path_join(l->path, next)))
+            return r;
+    }
+    return -ELOOP;
+}
+
+SYSCALL(getcwd)
+{
+    uint64_t n = strlen(cwd_path()) + 1;
+    if (a1 < n)
+        return -ERANGE;
+    if (!user_ok((void *)a0, n, 1))
+        return -EFAULT;
+    memcpy((void *)a0, cwd, n);
+    return (long)n;
+}
+
+static long change_dir(struct loc *l)
+{
+    long r = 0;
+    if (l->mnt == M_HOST) {
+        struct kstat st;
+        r = hcall3(HX_HC_STAT, l->path, &st, 0);
+        if (!r && (st.mode & S_IFMT) != S_IFDIR)
+            r = -ENOTDIR;
+    } else if (l->mnt == M_TMP) {
+        r = !l->node ? -ENOENT : (l->node->mode & S_IFMT) != S_IFDIR ? -ENOTDIR : 0;
+    } else if (l->gen_type != GEN_DIR) {
+        r = -ENOTDIR;
+    }
+    if (!r)
+        strcpy(cwd, l->path);
+    return r;
+}
+
+SYSCALL(chdir)
+{
+    static struct loc l;
+    long r = lookup(AT_FDCWD, (const char *)a0, 1, 1, &l);
+    if (!r)
+        r = change_dir(&l);
+    loc_done(&l);
+    return r;
+}
+
+SYSCALL(fchdir)
+{
+    struct file *f = fd_get(a0);
+    if (!f)
+        return -EBADF;
+    if (!f->path[0])
+        return -ENOTDIR;
+    static struct loc l;
+    long r = lookup(AT_FDCWD, f->path, 0, 1, &l);
+    if (!r)
+        r = change_dir(&l);
+    loc_done(&l);
+    return r;
+}
+
+SYSCALL(umask)
+{
+    uint32_t old = umask_bits;
+    umask_bits = (uint32_t)a0 & 0777;
+    return old;
+}

@@ -1,0 +1,137 @@
+/* Pipes inside the guest: a 64 KiB ring buffer per pipe. */
+#include "vfs.h"
+
+#define PIPE_SIZE 65536
+#define NPIPES 64
+
+struct pipe {
+    uint8_t buf[PIPE_SIZE];
+    uint32_t head, len;
+    int readers, writers;
+};
+
+static struct pipe pipes[NPIPES];
+
+void pipe_release(struct file *f)
+{
+    if (f->kind == K_PIPE_R)
+        f->pipe->readers--;
+    else
+        f->pipe->writers--;
+}
+
+uint64_t pipe_available(const struct file *f)
+{
+    return f->pipe->len;
+}
+
+uint64_t pipe_ino(const struct file *f)
+{
+    return (uint64_t)(f->pipe - pipes) + 1;
+}
+
+int16_t pipe_revents(const struct file *f, int16_t events)
+{
+    int16_t r = 0;
+    if (f->kind == K_PIPE_R) {
+        if (f->pipe->len)
+            r |= 1; /* POLLIN */
+        if (!f->pipe->writers)
+            r |= 16; /* POLLHUP */
+    } else if (!f->pipe->readers) {
+        r |= 8; /* POLLERR */
+    } else if (f->pipe->len < PIPE_SIZE) {
+        r |= 4; /* POLLOUT */
+    }
+    return r & (events | 8 | 16);
+}
+
+SYSCALL(pipe2)
+{
+    if (a1 & ~(uint64_t)(O_CLOEXEC | O_NONBLOCK | 040000 /* O_DIRECT */))
+        return -EINVAL;
+    int *ufds = (int *)a0;
+    if (!user_ok(ufds, 8, 1))
+        return -EFAULT;
+    struct pipe *p = NULL;
+    for (int i = 0; i < NPIPES && !p; i++)
+        if (!pipes[i].readers && !pipes[i].writers)
+            p = &pipes[i];
+    struct file *r = p ? file_new(K_PIPE_R) : NULL, *w = r ? file_new(K_PIPE_W) : NULL;
+    if (!w) {
+        if (r)
+            r->kind = K_FREE;
+        return -ENFILE;
+    }
+    p->head = p->len = 0;
+    p->readers = p->writers = 1;
+    r->pipe = w->pipe = p;
+    r->flags = O_RDONLY | ((uint32_t)a1 & O_NONBLOCK);
+    w->flags = O_WRONLY | ((uint32_t)a1 & O_NONBLOCK);
+    int cloexec = (a1 & O_CLOEXEC) != 0;
+    long rfd = fd_install(r, 0, cloexec);
+    if (rfd < 0) {
+        file_put(w);
+        return rfd;
+    }
+    long wfd = fd_install(w, 0, cloexec);
+    if (wfd < 0) {
+        sys_close((uint64_t)rfd, 0, 0, 0, 0, 0);
+        return wfd;
+    }
+    ufds[0] = (int)rfd;
+    ufds[1] = (int)wfd;
+    return 0;
+}
+
+SYSCALL(pipe)
+{
+    return sys_pipe2(a0, 0, 0, 0, 0, 0);
+}
+
+/* With one thread, a pipe that must wait can only wait forever, as the
+ * same program would on Linux; block in the host until killed. */
+__attribute__((noreturn)) static void block_forever(void)
+{
+    for (;;)
+        hcall3(HX_HC_POLL, 0, 0, -1);
+}
+
+long pipe_read(struct file *f, uint8_t *buf, uint64_t len)
+{
+    struct pipe *p = f->pipe;
+    if (!p->len) {
+        if (!p->writers || !len)
+            return 0;
+        if (f->flags & O_NONBLOCK)
+            return -EAGAIN;
+        block_forever();
+    }
+    uint64_t n = MIN(len, p->len);
+    for (uint64_t i = 0; i < n; i++)
+        buf[i] = p->buf[(p->head + i) % PIPE_SIZE];
+    p->head = (uint32_t)((p->head + n) % PIPE_SIZE);
+    p->len -= (uint32_t)n;
+    return (long)n;
+}
+
+long pipe_write(struct file *f, const uint8_t *buf, uint64_t len)
+{
+    struct pipe *p = f->pipe;
+    if (!p->readers) {
+        if (signal_disposition(SIGPIPE) == 0)
+            kill_self(SIGPIPE);
+        return -EPIPE;
+    }
+    uint64_t room = PIPE_SIZE - p->len;
+    if (!room && len) {
+        if (f->flags & O_NONBLOCK)
+            return -EAGAIN;
+        block_forever();
+    }
+    uint64_t n = MIN(len, room);
+    for (uint64_t i = 0; i < n; i++)
+        p->buf[(p->head + p->len + i) % PIPE_SIZE] = buf[i];
+    p->len += (uint32_t)n;
+    return (long)n;
+}

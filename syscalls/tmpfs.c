@@ -1,0 +1,124 @@
+/* /tmp as minifs: the walk from the mount root, one component at a time,
+ * so that symlinks inside /tmp are followed as Linux follows them; a
+ * symlink whose target leaves /tmp hands the rest of the path back to the
+ * VFS as a new absolute path. */
+#include "tmpfs.h"
+
+#include "heap.h"
+
+struct mfs tmpfs;
+
+static void tmp_now(int64_t *sec, int64_t *nsec)
+{
+    int64_t ns = clock_realtime_ns();
+    *sec = ns / 1000000000ll;
+    *nsec = ns % 1000000000ll;
+}
+
+void tmpfs_init(void)
+{
+    static const struct mfs_env env = {kmalloc, kfree, tmp_now};
+    if (mfs_init(&tmpfs, &env, 01777, boot->ram_size / 2))
+        kpanic("cannot create /tmp");
+}
+
+/* Joins "/tmp/<dir so far>/<target>/<rest>" or "<target>/<rest>". */
+static long redirect_to(const char *done, size_t done_len, const char *target, const char *rest,
+                        char *out)
+{
+    size_t n = 0, tl = strlen(target), rl = strlen(rest);
+    if (target[0] != '/') {
+        if (done_len + 6 >= PATH_MAX)
+            return -ENAMETOOLONG;
+        memcpy(out, "/tmp/", 5);
+        memcpy(out + 5, done, done_len);
+        n = 5 + done_len;
+        out[n++] = '/';
+    }
+    if (n + tl + 1 + rl + 1 > PATH_MAX)
+        return -ENAMETOOLONG;
+    memcpy(out + n, target, tl);
+    n += tl;
+    out[n++] = '/';
+    memcpy(out + n, rest, rl + 1);
+    return 1;
+}
+
+long tmp_walk(const char *rest, int follow, struct tmp_loc *loc, char *redirect)
+{
+    struct mfs_node *dir = tmpfs.root;
+    const char *p = rest;
+    memset(loc, 0, sizeof(*loc));
+    for (;;) {
+        while (*p == '/')
+            p++;
+        const char *c = p;
+        while (*p && *p != '/')
+            p++;
+        size_t len = (size_t)(p - c);
+        const char *next = p;
+        while (*next == '/')
+            next++;
+        int last = !*next;
+        if (!len) {
+            loc->node = dir;
+            loc->parent = dir->parent;
+            return 0;
+        }
+        if ((dir->mode & MFS_S_IFMT) != MFS_S_IFDIR)
+            return -ENOTDIR;
+        struct mfs_node *n;
+        long r = mfs_lookup(&tmpfs, dir, c, len, &n);
+        if (r == -ENOENT && last) {
+            loc->parent = dir;
+            loc->name = c;
+            loc->len = len;
+            return 0;
+        }
+        if (r)
+            return r;
+        if ((n->mode & MFS_S_IFMT) == MFS_S_IFLNK && (!last || follow || *p == '/'))
+            return redirect_to(rest, (size_t)(c - rest), n->target, next, redirect);
+        if (last) {
+            loc->node = n;
+            loc->parent = dir;
+            loc->name = c;
+            loc->len = len;
+            return 0;
+        }
+        dir = n;
+    }
+}
+
+struct kstat_layout {
+    uint64_t dev, ino, nlink;
+    uint32_t mode, uid, gid, _pad0;
+    uint64_t rdev;
+    int64_t size, blksize, blocks;
+    int64_t atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
+    int64_t _unused[3];
+};
+
+void tmp_stat(const struct mfs_node *n, void *out)
+{
+    struct kstat_layout *st = out;
+    memset(st, 0, sizeof(*st));
+    st->dev = 0x2e; /* an anonymous-device number, like a tmpfs */
+    st->ino = n->ino;
+    st->nlink = n->nlink;
+    st->mode = n->mode;
+    st->uid = n->uid;
+    st->gid = n->gid;
+    st->size = (int64_t)((n->mode & MFS_S_IFMT) == MFS_S_IFDIR ? 40 + 20 * n->nlink : n->size);
+    st->blksize = 4096;
+    uint64_t pages = 0;
+    for (uint64_t i = 0; i < n->npages; i++)
+        pages += n->pages[i] != NULL;
+    st->blocks = (int64_t)(pages * 8);
+    st->atime = n->atime.sec;
+    st->atime_ns = n->atime.nsec;
+    st->mtime = n->mtime.sec;
+    st->mtime_ns = n->mtime.nsec;
+    st->ctime = n->ctime.sec;
+    st->ctime_ns = n->ctime.nsec;
+}

@@ -1,0 +1,110 @@
+/* The guest's file layer: open files, the fd table, mounts and path lookup.
+ *
+ * Mounts are fixed by path: /tmp is minifs (RAM), /dev the guest's devices,
+ * /proc and /sys generated from kernel state; everything else is the
+ * host's (hostfs), resolved and confined by the monitor. */
+#ifndef HX_VFS_H
+#define HX_VFS_H
+
+#include "minifs.h"
+#include "procfs.h"
+#include "syscalls.h"
+
+#define NFDS 1024
+
+enum kind {
+    K_FREE,
+    K_HOST,   /* a host fd (console or hostfs file) */
+    K_PIPE_R, /* in-guest pipe ends */
+    K_PIPE_W,
+    K_NULL, /* /dev devices */
+    K_ZERO,
+    K_FULL,
+    K_RANDOM,
+    K_TMP, /* a minifs file or directory */
+    K_GEN, /* a generated /proc or /sys file */
+    K_GDIR /* a generated /dev, /proc or /sys directory */
+};
+
+struct pipe;
+
+struct file {
+    enum kind kind;
+    int refs;
+    int hostfd;     /* K_HOST */
+    uint32_t flags; /* open flags: access mode, O_APPEND, O_NONBLOCK, O_PATH */
+    struct pipe *pipe;
+    struct mfs_node *node; /* K_TMP */
+    uint64_t pos;          /* K_TMP, K_GEN, K_GDIR: offset or entry index */
+    struct gen gen;        /* K_GEN, K_GDIR */
+    char path[256];        /* absolute guest path, "" if unknown or too long */
+};
+
+/* Linux's struct stat on x86-64. */
+struct kstat {
+    uint64_t dev, ino, nlink;
+    uint32_t mode, uid, gid, _pad0;
+    uint64_t rdev;
+    int64_t size, blksize, blocks;
+    int64_t atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
+    int64_t _unused[3];
+};
+
+#define S_IFMT 0170000
+#define S_IFIFO 0010000
+#define S_IFCHR 0020000
+#define S_IFDIR 0040000
+#define S_IFREG 0100000
+#define S_IFLNK 0120000
+#define O_PATH 010000000
+#define O_NOFOLLOW 0400000
+#define O_TMPFILE_FLAG 020000000
+
+/* fd.c */
+struct file *file_new(enum kind kind);
+void file_put(struct file *f);
+struct file *fd_get(uint64_t fd);
+/* Installs f at the lowest free fd >= lowest; the reference moves to the
+ * table. Returns the fd or -EMFILE (f is then released). */
+long fd_install(struct file *f, int lowest, int cloexec);
+extern uint32_t umask_bits;
+
+/* pipe.c */
+long pipe_read(struct file *f, uint8_t *buf, uint64_t len);
+long pipe_write(struct file *f, const uint8_t *buf, uint64_t len);
+void pipe_release(struct file *f);
+uint64_t pipe_available(const struct file *f);
+int16_t pipe_revents(const struct file *f, int16_t events);
+uint64_t pipe_ino(const struct file *f);
+
+/* path.c: where a path leads. */
+enum mnt { M_HOST, M_TMP, M_DEV, M_PROC };
+struct loc {
+    enum mnt mnt;
+    char path[PATH_MAX]; /* absolute, normalised; for M_HOST what the host gets */
+    /* M_TMP */
+    struct mfs_node *node, *parent;
+    const char *name;
+    size_t len;
+    /* M_DEV */
+    enum kind dev;
+    /* M_DEV, M_PROC: GEN_FILE, GEN_DIR or GEN_LINK, contents in gen */
+    long gen_type;
+    struct gen gen;
+};
+/* Resolves upath relative to dirfd, following symlinks inside guest file
+ * systems (the host follows its own), the last one only when follow is
+ * set. For M_TMP, node is NULL when only the last component is missing.
+ * For M_DEV and M_PROC a missing name is -ENOENT. l->gen must be freed
+ * with loc_done. */
+long lookup(int dirfd, const char *path, int from_user, int follow, struct loc *l);
+void loc_done(struct loc *l);
+/* Absolute, lexically normalised path of path (in user memory when
+ * from_user) relative to dirfd. */
+long path_resolve(int dirfd, const char *path, int from_user, char *out);
+const char *cwd_path(void);
+
+/* fs.c */
+void guest_stat(const struct file *f, struct kstat *st);
+
+#endif
