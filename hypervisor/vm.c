@@ -266,9 +266,8 @@ static void fill_host_facts(struct hx_boot_info *b)
         ssize_t n = readlink(link, b->console_path[i], sizeof(b->console_path[i]) - 1);
         b->console_path[i][n > 0 ? n : 0] = 0;
     }
-    mode_t m = umask(0);
-    umask(m);
-    b->umask = (int32_t)m;
+    /* The guest applies its own umask; host files get the modes it asks. */
+    b->umask = (int32_t)umask(0);
     if (!getcwd(b->cwd, sizeof(b->cwd)))
         strcpy(b->cwd, "/");
     b->hwcap = getauxval(AT_HWCAP);

@@ -38,6 +38,8 @@ size_t strnlen(const char *s, size_t max);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strcpy(char *d, const char *s);
+char *strcat(char *d, const char *s);
+char *strchr(const char *s, int c);
 /* Formats into buf like a small snprintf: %s %d %u %x %o %lu %ld %lx %p, with 0-padding and width.
  */
 int ksnprintf(char *buf, size_t size, const char *fmt, ...);

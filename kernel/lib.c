@@ -70,6 +70,22 @@ int strncmp(const char *a, const char *b, size_t n)
     return 0;
 }
 
+char *strchr(const char *s, int c)
+{
+    for (;; s++) {
+        if (*s == (char)c)
+            return (char *)s;
+        if (!*s)
+            return NULL;
+    }
+}
+
+char *strcat(char *d, const char *s)
+{
+    strcpy(d + strlen(d), s);
+    return d;
+}
+
 char *strcpy(char *d, const char *s)
 {
     char *r = d;

@@ -61,6 +61,10 @@ long hx_syscall(struct hx_regs *r)
         ret = table[nr](args[0], args[1], args[2], args[3], args[4], args[5]);
     else
         ret = unsupported(nr);
+    /* A host symlink into /tmp, /dev or /proc for a call that does not
+     * retry: Linux would have crossed a mount, which renames refuse. */
+    if (ret == -HX_EREDIRECT)
+        ret = -EXDEV;
     if (tracing)
         trace(nr, args, ret);
     return ret;

@@ -86,15 +86,14 @@ long fd_describe(int fd, char *out, size_t size)
         return -EBADF;
     if (!out)
         return 0;
-    static const char *const devs[] = {[K_NULL] = "/dev/null",
-                                       [K_ZERO] = "/dev/zero",
-                                       [K_FULL] = "/dev/full",
-                                       [K_RANDOM] = "/dev/urandom"};
+    static const char *const devs[] = {
+        [K_NULL] = "/dev/null",     [K_ZERO] = "/dev/zero",       [K_FULL] = "/dev/full",
+        [K_RANDOM] = "/dev/random", [K_URANDOM] = "/dev/urandom", [K_TTY] = "/dev/tty"};
     if (f->kind == K_PIPE_R || f->kind == K_PIPE_W)
         ksnprintf(out, size, "pipe:[%lu]", pipe_ino(f));
     else if (f->kind == K_HOST && f->hostfd <= 2 && !f->path[0])
         ksnprintf(out, size, "%s", boot->console_path[f->hostfd]);
-    else if (f->kind >= K_NULL && f->kind <= K_RANDOM)
+    else if (f->kind >= K_NULL && f->kind <= K_TTY)
         ksnprintf(out, size, "%s", devs[f->kind]);
     else
         ksnprintf(out, size, "%s", f->path);

@@ -88,7 +88,7 @@ static long tmp_open(struct loc *l, uint64_t flags, uint64_t mode, struct file *
         if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
             return -EEXIST;
         if ((n->mode & S_IFMT) == S_IFLNK && !(flags & O_PATH))
-            return -ELOOP; /* O_NOFOLLOW on a symlink */
+            return (flags & O_EXCL) ? -EEXIST : -ELOOP; /* O_NOFOLLOW on a symlink */
         int dir = (n->mode & S_IFMT) == S_IFDIR;
         if (dir && (acc != O_RDONLY || (flags & (O_TRUNC | O_CREAT)) == O_CREAT))
             return -EISDIR;
@@ -114,6 +114,8 @@ static long gen_open(struct loc *l, uint64_t flags, struct file **out)
     if (l->gen_type == GEN_LINK)
         return -ELOOP;
     enum kind kind = l->gen_type == GEN_DIR ? K_GDIR : l->mnt == M_DEV ? l->dev : K_GEN;
+    if (kind == K_TTY)
+        return -ENXIO; /* do_open gives the console's terminal, if any */
     if (kind == K_GDIR && acc != O_RDONLY)
         return -EISDIR;
     if (kind != K_GDIR && (flags & O_DIRECTORY))
@@ -136,20 +138,54 @@ static long do_open(int dirfd, const char *upath, uint64_t flags, uint64_t mode)
     if (r)
         return r;
     int fd = fd_path(l.path);
+    if (fd < 0 && !strcmp(l.path, "/dev/tty")) {
+        /* The controlling terminal: the console's, when it is one. */
+        for (int c = 0; c < 3 && fd < 0; c++) {
+            struct file *o = fd_get((uint64_t)c);
+            if (o && o->kind == K_HOST && o->hostfd == c && boot->console_tty[c])
+                fd = c;
+        }
+        if (fd < 0)
+            return -ENXIO;
+    }
     if (fd >= 0) {
-        /* Reopening an open descriptor: the same open file here. */
         struct file *o = fd_get((uint64_t)fd);
         if (!o)
             return -ENOENT;
+        if (o->kind == K_TMP) {
+            /* A file reopened: a new open file with its own offset. */
+            struct file *f = file_new(K_TMP);
+            if (!f)
+                return -ENFILE;
+            f->node = o->node;
+            mfs_open(f->node);
+            f->flags = (uint32_t)flags & (O_ACCMODE | O_APPEND | O_NONBLOCK);
+            memcpy(f->path, o->path, sizeof(f->path));
+            return fd_install(f, 0, (flags & O_CLOEXEC) != 0);
+        }
+        if (o->kind == K_HOST && o->path[0] && o->hostfd > 2) {
+            /* The same, through its path on the host. */
+            upath = o->path;
+            dirfd = AT_FDCWD;
+            goto by_path;
+        }
+        /* Pipes, devices and the console: the same open file. */
         o->refs++;
         return fd_install(o, 0, (flags & O_CLOEXEC) != 0);
     }
-    r = lookup(dirfd, upath, 1, !(flags & O_NOFOLLOW), &l);
+by_path:;
+    /* O_EXCL with O_CREAT never follows a final symlink: it exists. */
+    int follow = !(flags & O_NOFOLLOW) && (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
+    r = lookup(dirfd, upath, fd < 0, follow, &l); /* a reopen's path is the kernel's */
     struct file *f = NULL;
-    if (!r) {
+    while (!r) {
         switch (l.mnt) {
         case M_HOST: {
             long hfd = hcall3(HX_HC_OPEN, l.path, flags, mode & ~umask_bits);
+            if (hfd == -HX_EREDIRECT) {
+                r = lookup_again(&l, follow);
+                continue;
+            }
             if (hfd < 0) {
                 r = hfd;
                 break;
@@ -168,6 +204,7 @@ static long do_open(int dirfd, const char *upath, uint64_t flags, uint64_t mode)
         default:
             r = gen_open(&l, flags, &f);
         }
+        break;
     }
     if (!r) {
         f->flags = (uint32_t)flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_PATH);
@@ -251,6 +288,7 @@ static long guest_rw(struct file *f, uint64_t buf, uint64_t len, int write, int6
         memset((void *)buf, 0, len);
         return (long)len;
     case K_RANDOM:
+    case K_URANDOM:
         if (!write)
             random_fill((void *)buf, len);
         return (long)len;
@@ -425,6 +463,8 @@ SYSCALL(lseek)
         return hcall3(HX_HC_LSEEK, f->hostfd, a1, a2);
     if (f->kind == K_PIPE_R || f->kind == K_PIPE_W)
         return -ESPIPE;
+    if (f->kind != K_TMP && f->kind != K_GEN && f->kind != K_GDIR)
+        return a2 <= SEEK_END ? 0 : -EINVAL; /* devices stay at 0 */
     int64_t off = (int64_t)a1, base;
     uint64_t size = f->kind == K_TMP ? f->node->size : f->kind == K_GEN ? f->gen.len : 0;
     switch (a2) {
@@ -485,11 +525,12 @@ void guest_stat(const struct file *f, struct kstat *st)
         st->dev = 0x16;
         break;
     default: {
-        static const uint8_t minor[] = {[K_NULL] = 3, [K_ZERO] = 5, [K_FULL] = 7, [K_RANDOM] = 9};
+        static const uint8_t minor[] = {
+            [K_NULL] = 3, [K_ZERO] = 5, [K_FULL] = 7, [K_RANDOM] = 8, [K_URANDOM] = 9};
         st->mode = S_IFCHR | 0666;
         st->uid = st->gid = 0;
         st->dev = 5;
-        st->rdev = (1u << 8) | minor[f->kind];
+        st->rdev = f->kind == K_TTY ? (5u << 8) : (1u << 8) | minor[f->kind];
     }
     }
 }
@@ -554,16 +595,14 @@ static long stat_path(int dirfd, uint64_t upath, uint64_t ubuf, uint64_t flags)
         struct file *f = fd_get((uint64_t)fd);
         return f ? fstat_file(f, ubuf) : -ENOENT;
     }
-    r = lookup(dirfd, (const char *)upath, 1, !(flags & AT_SYMLINK_NOFOLLOW), &l);
-    if (!r) {
-        if (l.mnt == M_HOST) {
-            r = hcall3(HX_HC_STAT, l.path, ubuf, flags & AT_SYMLINK_NOFOLLOW);
-        } else if (!user_ok((void *)ubuf, sizeof(struct kstat), 1)) {
-            r = -EFAULT;
-        } else {
-            r = loc_stat(&l, (struct kstat *)ubuf);
-        }
-    }
+    int follow = !(flags & AT_SYMLINK_NOFOLLOW);
+    r = lookup(dirfd, (const char *)upath, 1, follow, &l);
+    while (!r && l.mnt == M_HOST &&
+           (r = hcall3(HX_HC_STAT, l.path, ubuf, flags & AT_SYMLINK_NOFOLLOW)) == -HX_EREDIRECT)
+        r = lookup_again(&l, follow);
+    if (!r && l.mnt != M_HOST)
+        r = user_ok((void *)ubuf, sizeof(struct kstat), 1) ? loc_stat(&l, (struct kstat *)ubuf)
+                                                           : -EFAULT;
     loc_done(&l);
     return r;
 }
@@ -660,10 +699,12 @@ SYSCALL(statx)
         statx_from_stat(&st, (struct kstatx *)ubuf);
         return 0;
     }
-    r = lookup(dirfd, (const char *)upath, 1, !(flags & AT_SYMLINK_NOFOLLOW), &l);
-    if (!r && l.mnt == M_HOST)
-        r = hcall5(HX_HC_STATX, -1, l.path, flags, mask, ubuf);
-    else if (!r && !(r = loc_stat(&l, &st)))
+    int follow = !(flags & AT_SYMLINK_NOFOLLOW);
+    r = lookup(dirfd, (const char *)upath, 1, follow, &l);
+    while (!r && l.mnt == M_HOST &&
+           (r = hcall5(HX_HC_STATX, -1, l.path, flags, mask, ubuf)) == -HX_EREDIRECT)
+        r = lookup_again(&l, follow);
+    if (!r && l.mnt != M_HOST && !(r = loc_stat(&l, &st)))
         statx_from_stat(&st, (struct kstatx *)ubuf);
     loc_done(&l);
     return r;
@@ -752,6 +793,11 @@ SYSCALL(getdents64)
         return -ENOTDIR;
     if (!user_ok((void *)a1, a2, 1))
         return -EFAULT;
+    if (f->kind == K_GDIR && f->pos == 0 && !strncmp(f->path, "/proc/", 6)) {
+        /* Listed when read, as Linux does: /proc/self/fd shows this fd. */
+        gen_free(&f->gen);
+        proc_lookup(f->path, &f->gen);
+    }
     uint8_t *buf = (uint8_t *)a1;
     size_t done = 0;
     for (;;) {
@@ -867,6 +913,8 @@ SYSCALL(sendfile)
         return -EBADF;
     if (in->kind != K_HOST && in->kind != K_TMP)
         return -EINVAL;
+    if (out->flags & O_APPEND)
+        return -EINVAL; /* Linux refuses appending outputs */
     int64_t off, *offp = NULL;
     if (a2) {
         if (!user_ok((void *)a2, 8, 1))

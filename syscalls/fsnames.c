@@ -47,11 +47,26 @@ SYSCALL(mkdirat)
     return mkdir_at((int)a0, a1, a2);
 }
 
+/* Linux's answers for names a lexical path loses: "x/" must be a
+ * directory, and "." and ".." cannot be removed or renamed. */
+static long name_check(const struct loc *l, int rmdir)
+{
+    if (l->last_dot)
+        return rmdir ? (l->last_dot == 1 ? -EINVAL : -ENOTEMPTY) : -EISDIR;
+    if (l->must_dir && l->mnt == M_TMP && l->node) {
+        int dir = (l->node->mode & S_IFMT) == S_IFDIR;
+        return dir ? (rmdir ? 0 : -EISDIR) : -ENOTDIR;
+    }
+    return 0;
+}
+
 static long remove_at(int dirfd, uint64_t upath, uint64_t flags)
 {
     if (flags & ~(uint64_t)AT_REMOVEDIR)
         return -EINVAL;
-    long r = lookup(dirfd, (const char *)upath, 1, 0, &la);
+    long r = lookup(dirfd, (const char *)upath, 1, LOOKUP_NAME, &la);
+    if (!r)
+        r = name_check(&la, (flags & AT_REMOVEDIR) != 0);
     if (!r) {
         if (la.mnt == M_HOST)
             r = hcall2(HX_HC_UNLINK, la.path, flags);
@@ -87,9 +102,13 @@ static long rename_at(int olddir, uint64_t oldp, int newdir, uint64_t newp, uint
 {
     if (flags & ~7ull) /* RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT */
         return -EINVAL;
-    long r = lookup(olddir, (const char *)oldp, 1, 0, &la);
+    long r = lookup(olddir, (const char *)oldp, 1, LOOKUP_NAME, &la);
     if (!r)
-        r = lookup(newdir, (const char *)newp, 1, 0, &lb);
+        r = lookup(newdir, (const char *)newp, 1, LOOKUP_NAME, &lb);
+    if (!r && (la.last_dot || lb.last_dot))
+        r = -EBUSY;
+    if (!r && la.must_dir && la.mnt == M_TMP && la.node && (la.node->mode & S_IFMT) != S_IFDIR)
+        r = -ENOTDIR;
     if (!r) {
         if (la.mnt != lb.mnt)
             r = -EXDEV;
@@ -136,7 +155,7 @@ static long link_at(int olddir, uint64_t oldp, int newdir, uint64_t newp, uint64
         if (la.mnt != lb.mnt)
             r = -EXDEV;
         else if (la.mnt == M_HOST)
-            r = hcall5(HX_HC_PATHOP, HX_PATH_LINK, lb.path, la.path, 0, 0);
+            r = hcall5(HX_HC_PATHOP, HX_PATH_LINK, lb.path, la.path, flags & AT_SYMLINK_FOLLOW, 0);
         else if (la.mnt != M_TMP)
             r = generated_refusal(&la);
         else if (!la.node)

@@ -120,7 +120,8 @@ static long dev_lookup(const char *path, struct loc *l)
         {"zero", K_ZERO, NULL},
         {"full", K_FULL, NULL},
         {"random", K_RANDOM, NULL},
-        {"urandom", K_RANDOM, NULL},
+        {"urandom", K_URANDOM, NULL},
+        {"tty", K_TTY, NULL},
         {"stdin", K_FREE, "/proc/self/fd/0"},
         {"stdout", K_FREE, "/proc/self/fd/1"},
         {"stderr", K_FREE, "/proc/self/fd/2"},
@@ -143,14 +144,38 @@ static long dev_lookup(const char *path, struct loc *l)
             gen_put(&l->gen, devs[i].link, strlen(devs[i].link));
             return GEN_LINK;
         }
-    if (!strcmp(name, "tty"))
-        return -ENXIO; /* no controlling terminal inside the VM yet */
     return -ENOENT;
+}
+
+long lookup_again(struct loc *l, int follow)
+{
+    static char again[PATH_MAX];
+    strcpy(again, l->path);
+    loc_done(l);
+    return lookup(AT_FDCWD, again, 0, follow, l);
 }
 
 void loc_done(struct loc *l)
 {
     gen_free(&l->gen);
+}
+
+/* What normalisation loses: a trailing slash and a final "." or "..". */
+static void path_tail(const char *p, struct loc *l)
+{
+    size_t n = strlen(p);
+    l->must_dir = n && p[n - 1] == '/';
+    while (n && p[n - 1] == '/')
+        n--;
+    size_t start = n;
+    while (start && p[start - 1] != '/')
+        start--;
+    size_t len = n - start;
+    l->last_dot = len == 1 && p[start] == '.'                          ? 1
+                  : len == 2 && p[start] == '.' && p[start + 1] == '.' ? 2
+                                                                       : 0;
+    if (l->last_dot)
+        l->must_dir = 1;
 }
 
 long lookup(int dirfd, const char *path, int from_user, int follow, struct loc *l)
@@ -159,12 +184,19 @@ long lookup(int dirfd, const char *path, int from_user, int follow, struct loc *
     long r = path_resolve(dirfd, path, from_user, l->path);
     if (r)
         return r;
+    path_tail(path, l);
+    /* A trailing slash follows a final symlink, except for the calls that
+     * act on the name itself (LOOKUP_NAME: unlink, rmdir, rename). */
+    follow = follow == LOOKUP_NAME ? 0 : follow || l->must_dir;
     for (int hop = 0; hop < MAX_HOPS; hop++) {
         const char *rest;
         static char next[PATH_MAX];
         l->mnt = mount_of(l->path, &rest);
         switch (l->mnt) {
         case M_HOST:
+            /* The host sees the trailing slash and answers as Linux does. */
+            if (l->must_dir && strcmp(l->path, "/"))
+                strcat(l->path, "/");
             return 0;
         case M_TMP: {
             struct tmp_loc t;
@@ -174,6 +206,8 @@ long lookup(int dirfd, const char *path, int from_user, int follow, struct loc *
                 l->parent = t.parent;
                 l->name = t.name;
                 l->len = t.len;
+                if (!r && l->must_dir && t.node && (t.node->mode & S_IFMT) != S_IFDIR)
+                    r = (t.node->mode & S_IFMT) == S_IFLNK ? 0 : -ENOTDIR;
                 return r;
             }
             break;
@@ -186,10 +220,20 @@ long lookup(int dirfd, const char *path, int from_user, int follow, struct loc *
                 return r;
             l->gen_type = r;
             /* A link to somewhere that is not a path (pipe:[3]) stays a
-             * link; open handles /proc/self/fd/N itself. */
-            if (r != GEN_LINK || !follow || !l->gen.buf || l->gen.buf[0] != '/')
+             * link; open handles /proc/self/fd/N itself. A relative target
+             * (/proc/self -> 1234) is relative to the link's directory. */
+            if (r != GEN_LINK || !follow || !l->gen.buf || strchr(l->gen.buf, ':'))
                 return 0;
-            ksnprintf(next, sizeof(next), "%s", l->gen.buf);
+            if (l->gen.buf[0] == '/') {
+                ksnprintf(next, sizeof(next), "%s", l->gen.buf);
+            } else {
+                size_t d = strlen(l->path);
+                while (d > 1 && l->path[d - 1] != '/')
+                    d--;
+                ksnprintf(next, sizeof(next), "%s", l->path);
+                next[d] = 0;
+                strcat(next, l->gen.buf);
+            }
             break;
         }
         strcpy(l->path, "/");
@@ -213,9 +257,11 @@ SYSCALL(getcwd)
 static long change_dir(struct loc *l)
 {
     long r = 0;
+    struct kstat st;
+    while (l->mnt == M_HOST && (r = hcall3(HX_HC_STAT, l->path, &st, 0)) == -HX_EREDIRECT)
+        if ((r = lookup_again(l, 1)))
+            return r;
     if (l->mnt == M_HOST) {
-        struct kstat st;
-        r = hcall3(HX_HC_STAT, l->path, &st, 0);
         if (!r && (st.mode & S_IFMT) != S_IFDIR)
             r = -ENOTDIR;
     } else if (l->mnt == M_TMP) {
@@ -223,8 +269,12 @@ static long change_dir(struct loc *l)
     } else if (l->gen_type != GEN_DIR) {
         r = -ENOTDIR;
     }
-    if (!r)
+    if (!r) {
         strcpy(cwd, l->path);
+        size_t n = strlen(cwd);
+        if (n > 1 && cwd[n - 1] == '/')
+            cwd[n - 1] = 0; /* the trailing slash kept for the host */
+    }
     return r;
 }
 

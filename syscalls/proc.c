@@ -216,6 +216,13 @@ static void comm_init(void)
     comm[n] = 0;
 }
 
+const char *proc_comm(void)
+{
+    if (!comm[0])
+        comm_init();
+    return comm;
+}
+
 SYSCALL(prctl)
 {
     if (!comm[0])

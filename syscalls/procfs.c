@@ -6,7 +6,7 @@
 #include <stdarg.h>
 
 #include "heap.h"
-#include "procfs.h"
+#include "vfs.h"
 
 void gen_free(struct gen *g)
 {
@@ -75,18 +75,9 @@ static void maps(struct gen *g)
     }
 }
 
-static const char *basename_of(const char *p)
-{
-    const char *b = p;
-    for (; *p; p++)
-        if (*p == '/' && p[1])
-            b = p + 1;
-    return b;
-}
-
 static void status(struct gen *g)
 {
-    gen_printf(g, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\n", basename_of(boot->exe), 022);
+    gen_printf(g, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\n", proc_comm(), umask_bits);
     gen_printf(g, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n", boot->pid, boot->pid,
                boot->ppid);
     gen_printf(g, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n", boot->uid, boot->euid, boot->euid,
@@ -263,6 +254,11 @@ long proc_lookup(const char *path, struct gen *g)
         ksnprintf(pid, sizeof(pid), "%d", boot->pid);
         dir_entry(g, pid, 'd');
         return GEN_DIR;
+    }
+    if (!strcmp(path, "/proc/self")) {
+        /* A link to the process's own directory, as on Linux. */
+        gen_printf(g, "%d", boot->pid);
+        return GEN_LINK;
     }
     const char *self = self_rest(path);
     if (self)

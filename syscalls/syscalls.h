@@ -48,6 +48,9 @@ typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uin
 /* fd.c */
 void fs_init(void);
 
+/* proc.c: the thread name (PR_GET_NAME, /proc/self/status). */
+const char *proc_comm(void);
+
 /* signal.c: the disposition of a signal: 0 default, 1 ignore, 2 handler. */
 int signal_disposition(int sig);
 /* Ends the program as if killed by sig (no handler was run). */

@@ -21,6 +21,8 @@ enum kind {
     K_ZERO,
     K_FULL,
     K_RANDOM,
+    K_URANDOM,
+    K_TTY, /* /dev/tty: only its status; opening reaches the console */
     K_TMP, /* a minifs file or directory */
     K_GEN, /* a generated /proc or /sys file */
     K_GDIR /* a generated /dev, /proc or /sys directory */
@@ -82,6 +84,8 @@ enum mnt { M_HOST, M_TMP, M_DEV, M_PROC };
 struct loc {
     enum mnt mnt;
     char path[PATH_MAX]; /* absolute, normalised; for M_HOST what the host gets */
+    int must_dir;        /* the path ended in '/': it must name a directory */
+    int last_dot;        /* its last component was "." (1) or ".." (2) */
     /* M_TMP */
     struct mfs_node *node, *parent;
     const char *name;
@@ -97,8 +101,12 @@ struct loc {
  * set. For M_TMP, node is NULL when only the last component is missing.
  * For M_DEV and M_PROC a missing name is -ENOENT. l->gen must be freed
  * with loc_done. */
+#define LOOKUP_NAME 2 /* follow: never the last component, slash or not */
 long lookup(int dirfd, const char *path, int from_user, int follow, struct loc *l);
 void loc_done(struct loc *l);
+/* After a host call answered -HX_EREDIRECT (the monitor wrote the new
+ * guest path over l->path): looks that path up from the top. */
+long lookup_again(struct loc *l, int follow);
 /* Absolute, lexically normalised path of path (in user memory when
  * from_user) relative to dirfd. */
 long path_resolve(int dirfd, const char *path, int from_user, char *out);

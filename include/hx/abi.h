@@ -167,6 +167,11 @@ enum hx_hcall_nr {
     HX_HC_NR
 };
 
+/* A host path operation whose path led, through a symlink, into one of the
+ * guest's own file systems: the monitor wrote the new guest path over the
+ * request's path buffer, and the kernel resolves it itself. */
+#define HX_EREDIRECT 4000
+
 /* Path operations on host files (HX_HC_PATHOP). */
 enum hx_pathop {
     HX_PATH_MKDIR = 1, /* path, mode */

@@ -1,0 +1,290 @@
+/* hostfs: mounts and confined path resolution (see hostfs.h). Paths are
+ * walked component by component with O_PATH|O_NOFOLLOW, never passing
+ * ".." or an absolute path to the host: a symlink's target is turned into
+ * a new guest path and looked up again from the mount table, so no target
+ * reaches a host file outside the guest's mounts. Default mounts
+ * (DESIGN.md section 5): the host root read-only, the current directory
+ * read-write; -v adds more; --no-host-root leaves only the program, its
+ * loader and its library directories. */
+#include "hostfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hcall.h"
+
+#define MAX_HOPS 40
+
+static struct hx_mount mounts[HX_MAX_MOUNTS];
+static int nmounts;
+
+/* Normalises an absolute guest path lexically into out ("/a/b"). */
+static int normalise(const char *in, char *out, size_t size)
+{
+    size_t n = 0;
+    if (in[0] != '/')
+        return -1;
+    for (const char *p = in; *p;) {
+        while (*p == '/')
+            p++;
+        const char *c = p;
+        while (*p && *p != '/')
+            p++;
+        size_t len = (size_t)(p - c);
+        if (!len || (len == 1 && c[0] == '.'))
+            continue;
+        if (len == 2 && c[0] == '.' && c[1] == '.') {
+            while (n && out[n - 1] != '/')
+                n--;
+            if (n)
+                n--;
+            continue;
+        }
+        if (n + 1 + len + 1 > size)
+            return -1;
+        out[n++] = '/';
+        memcpy(out + n, c, len);
+        n += len;
+    }
+    if (!n)
+        out[n++] = '/';
+    out[n] = 0;
+    return 0;
+}
+
+static int add_mount(struct hx_vm *vm, const char *guest, const char *host, int ro)
+{
+    if (nmounts == HX_MAX_MOUNTS) {
+        fprintf(stderr, "hxrun: too many mounts (at most %d)\n", HX_MAX_MOUNTS);
+        return -1;
+    }
+    struct hx_mount *m = &mounts[nmounts];
+    if (normalise(guest, m->guest, sizeof(m->guest))) {
+        fprintf(stderr, "hxrun: mount point '%s' must be an absolute path\n", guest);
+        return -1;
+    }
+    int fd = open(host, O_PATH | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        fprintf(stderr, "hxrun: cannot mount %s: %s\n", host, strerror(errno));
+        return -1;
+    }
+    m->len = strcmp(m->guest, "/") ? strlen(m->guest) : 0;
+    m->fd = fd;
+    m->ro = ro;
+    m->file = !S_ISDIR(st.st_mode);
+    struct hx_boot_info *b = vm->boot;
+    if (strlen(m->guest) < sizeof(b->host_mounts[0]) && m->len)
+        strcpy(b->host_mounts[b->nhost_mounts++], m->guest);
+    nmounts++;
+    return 0;
+}
+
+int hx_hostfs_init(struct hx_vm *vm)
+{
+    const struct hx_options *o = vm->opt;
+    if (!o->no_host_root) {
+        if (add_mount(vm, "/", "/", 1) || add_mount(vm, vm->boot->cwd, vm->boot->cwd, 0))
+            return 125;
+    } else {
+        /* Only what the program needs to start: itself and its loader,
+         * read-only, and for a dynamic program the library directories. */
+        static const char *const libdirs[] = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
+                                              "/etc/ld.so.cache"};
+        if (add_mount(vm, vm->boot->exe, vm->boot->exe, 1))
+            return 125;
+        if (vm->interp[0]) {
+            if (add_mount(vm, vm->interp, vm->interp, 1))
+                return 125;
+            for (size_t i = 0; i < sizeof(libdirs) / sizeof(libdirs[0]); i++)
+                if (access(libdirs[i], F_OK) == 0 && add_mount(vm, libdirs[i], libdirs[i], 1))
+                    return 125;
+        }
+    }
+    for (int i = 0; i < o->nvolumes; i++)
+        if (add_mount(vm, o->volumes[i].guest, o->volumes[i].host, o->volumes[i].ro))
+            return 125;
+    return 0;
+}
+
+static int under(const char *path, const char *prefix, size_t len)
+{
+    return strncmp(path, prefix, len) == 0 && (path[len] == '/' || !path[len]);
+}
+
+/* The deepest mount holding path; *rest is the path inside it. */
+static const struct hx_mount *mount_of(const char *path, const char **rest)
+{
+    const struct hx_mount *best = NULL;
+    for (int i = 0; i < nmounts; i++)
+        if (under(path, mounts[i].guest, mounts[i].len) && (!best || mounts[i].len > best->len))
+            best = &mounts[i];
+    if (best) {
+        *rest = path + best->len;
+        while (**rest == '/')
+            (*rest)++;
+    }
+    return best;
+}
+
+/* Whether path belongs to one of the guest's own file systems. */
+static int guest_fs(const char *path)
+{
+    static const char *const dirs[] = {"/tmp", "/dev", "/proc", "/sys"};
+    const char *rest;
+    const struct hx_mount *m = mount_of(path, &rest);
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+        if (under(path, dirs[i], strlen(dirs[i])) && (!m || m->len < strlen(dirs[i])))
+            return 1;
+    return 0;
+}
+
+/* Builds the path a symlink leads to: dir/target/rest (or target/rest for
+ * an absolute target), normalised. */
+static int follow(const char *dir, const char *target, const char *rest, char *out, size_t size)
+{
+    char tmp[2 * 4096 + 8];
+    int n = target[0] == '/' ? snprintf(tmp, sizeof(tmp), "%s/%s", target, rest)
+                             : snprintf(tmp, sizeof(tmp), "%s/%s/%s", dir, target, rest);
+    if (n < 0 || (size_t)n >= sizeof(tmp))
+        return -ENAMETOOLONG;
+    return normalise(tmp, out, size) ? -ENAMETOOLONG : 0;
+}
+
+long hx_walk(struct hx_vm *vm, uint64_t gva, int follow_last, struct hx_walk *w)
+{
+    char raw[4096];
+    long n = hx_copy_str_from_guest(&vm->g, raw, gva, sizeof(raw));
+    if (n < 0)
+        return n;
+    if (raw[0] != '/' || normalise(raw, w->path, sizeof(w->path)))
+        return -EINVAL; /* the kernel always sends absolute paths */
+    /* "x/" must be a directory, and a final symlink is then followed. */
+    int must_dir = n > 1 && raw[n - 1] == '/' && follow_last;
+    w->fd = -1;
+    for (int hop = 0; hop <= MAX_HOPS; hop++) {
+        const char *rest;
+        const struct hx_mount *m = mount_of(w->path, &rest);
+        if (hop && guest_fs(w->path)) {
+            if (hx_copy_to_guest(&vm->g, gva, w->path, strlen(w->path) + 1))
+                return -EFAULT;
+            return -HX_EREDIRECT;
+        }
+        if (!m)
+            return -ENOENT;
+        w->m = m;
+        w->name[0] = 0;
+        w->fd = dup(m->fd);
+        if (w->fd < 0)
+            return -errno;
+        if (!*rest)
+            return 0; /* the mount itself */
+        if (m->file) {
+            close(w->fd);
+            w->fd = -1;
+            return -ENOTDIR;
+        }
+        /* Walk the components; dir tracks the guest path of w->fd. */
+        char dir[4096];
+        snprintf(dir, sizeof(dir), "%s", m->guest);
+        const char *p = rest;
+        int restart = 0;
+        while (*p) {
+            const char *c = p;
+            while (*p && *p != '/')
+                p++;
+            size_t len = (size_t)(p - c);
+            while (*p == '/')
+                p++;
+            int last = !*p;
+            if (len >= sizeof(w->name)) {
+                close(w->fd);
+                w->fd = -1;
+                return -ENAMETOOLONG;
+            }
+            memcpy(w->name, c, len);
+            w->name[len] = 0;
+            struct stat st;
+            if (fstatat(w->fd, w->name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                int err = errno;
+                if (last && err == ENOENT)
+                    return 0; /* to be created, or ENOENT by the caller */
+                close(w->fd);
+                w->fd = -1;
+                return -err;
+            }
+            if (S_ISLNK(st.st_mode) && (!last || follow_last)) {
+                char target[4096];
+                ssize_t t = readlinkat(w->fd, w->name, target, sizeof(target) - 1);
+                if (t < 0) {
+                    int err = errno;
+                    close(w->fd);
+                    w->fd = -1;
+                    return -err;
+                }
+                target[t] = 0;
+                char next[4096];
+                int r = follow(dir, target, p, next, sizeof(next));
+                close(w->fd);
+                w->fd = -1;
+                if (r)
+                    return r;
+                strcpy(w->path, next);
+                restart = 1;
+                break;
+            }
+            if (last && must_dir && !S_ISDIR(st.st_mode)) {
+                close(w->fd);
+                w->fd = -1;
+                return -ENOTDIR;
+            }
+            if (last)
+                return 0;
+            if (!S_ISDIR(st.st_mode)) {
+                close(w->fd);
+                w->fd = -1;
+                return -ENOTDIR;
+            }
+            int next = openat(w->fd, w->name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+            int err = errno;
+            close(w->fd);
+            w->fd = next;
+            if (next < 0)
+                return -err;
+            size_t dl = strlen(dir);
+            snprintf(dir + dl, sizeof(dir) - dl, "%s%s", dl > 1 ? "/" : "", w->name);
+        }
+        if (!restart)
+            return 0;
+    }
+    return -ELOOP;
+}
+
+long hx_walk_open(const struct hx_walk *w, int flags, unsigned mode)
+{
+    int fd;
+    if (!w->name[0]) {
+        /* The object is w->fd itself: reopen it through its own fd. */
+        char self[64];
+        snprintf(self, sizeof(self), "/proc/self/fd/%d", w->fd);
+        if (flags & O_PATH)
+            fd = fcntl(w->fd, F_DUPFD_CLOEXEC, 0);
+        else
+            fd = open(self, (flags & ~(O_CREAT | O_EXCL)) | O_CLOEXEC | O_NOCTTY);
+    } else {
+        fd = openat(w->fd, w->name,
+                    flags | O_NOFOLLOW | O_CLOEXEC | ((flags & O_PATH) ? 0 : O_NOCTTY), mode);
+    }
+    return fd < 0 ? -errno : fd;
+}
+
+void hx_walk_done(struct hx_walk *w)
+{
+    if (w->fd >= 0)
+        close(w->fd);
+    w->fd = -1;
+}

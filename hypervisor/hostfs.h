@@ -1,0 +1,42 @@
+/* hostfs: the guest's view of host files, confined to mounts. */
+#ifndef HX_HOSTFS_H
+#define HX_HOSTFS_H
+
+#include <stdint.h>
+
+#include "vm.h"
+
+struct hx_mount {
+    char guest[4096];
+    size_t len;
+    int fd; /* O_PATH: the mounted directory, or the mounted file */
+    int ro;
+    int file; /* a single file (the program and its loader, --no-host-root) */
+};
+
+/* Where a guest path leads on the host: the directory holding its last
+ * component (an O_PATH fd the caller closes) and that component's name.
+ * name is "" when the path names a mount's root or a mounted file: then
+ * fd is that object itself. */
+struct hx_walk {
+    const struct hx_mount *m;
+    int fd;
+    char name[256];
+    char path[4096]; /* the guest path reached, after symlinks */
+};
+
+/* Resolves the guest path at gva (absolute, from the kernel) one
+ * component at a time beneath the mounts, following symlinks as the guest
+ * sees them (absolute targets from the guest root), the last only when
+ * follow_last. Returns 0, a negative errno, or -HX_EREDIRECT after writing
+ * the new path back over gva when a symlink leads into the guest's own
+ * file systems. */
+long hx_walk(struct hx_vm *vm, uint64_t gva, int follow_last, struct hx_walk *w);
+
+/* Opens the walked object with flags (never following a final symlink:
+ * the walk already did when asked). Returns a host fd or -errno. */
+long hx_walk_open(const struct hx_walk *w, int flags, unsigned mode);
+
+void hx_walk_done(struct hx_walk *w);
+
+#endif
