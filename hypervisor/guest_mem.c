@@ -12,9 +12,16 @@
 
 void *hx_gpa_ptr(const struct hx_guest *g, uint64_t gpa, uint64_t len)
 {
-    if (gpa > g->ram_size || len > g->ram_size - gpa)
-        return NULL;
-    return g->ram + gpa;
+    if (gpa <= g->ram_size && len <= g->ram_size - gpa)
+        return g->ram + gpa;
+    /* Not RAM: a mapped host file, where the range lies within one slot.
+     * (Page-table walks never use these: tables live in RAM.) */
+    for (int i = 0; i < HX_MAX_SLOTS; i++) {
+        const struct hx_slot *s = &g->slots[i];
+        if (s->hva && gpa >= s->gpa && gpa - s->gpa <= s->size && len <= s->size - (gpa - s->gpa))
+            return s->hva + (gpa - s->gpa);
+    }
+    return NULL;
 }
 
 /* Walks the page tables for one address. On success stores the guest
@@ -27,7 +34,9 @@ static int walk(const struct hx_guest *g, uint64_t gva, int write, uint64_t *gpa
     uint64_t table = g->cr3 & PTE_ADDR;
     for (int level = 3; level >= 0; level--) {
         unsigned shift = 12 + 9 * (unsigned)level;
-        const uint64_t *t = hx_gpa_ptr(g, table, 4096);
+        const uint64_t *t = table < g->ram_size && 4096 <= g->ram_size - table
+                                ? (const uint64_t *)(g->ram + table)
+                                : NULL;
         if (!t)
             return -EFAULT;
         uint64_t e = t[(gva >> shift) & 511];

@@ -10,10 +10,17 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#define HX_MAX_SLOTS 256
+
 struct hx_guest {
     uint8_t *ram;
     uint64_t ram_size;
     uint64_t cr3; /* guest physical address of the PML4 */
+    /* Host files mapped into guest physical memory above RAM. */
+    struct hx_slot {
+        uint64_t gpa, size;
+        uint8_t *hva; /* NULL: a free slot */
+    } slots[HX_MAX_SLOTS];
 };
 
 /* Host pointer for guest physical [gpa, gpa+len), or NULL when any byte of

@@ -535,6 +535,13 @@ int hx_vm_run(struct hx_vm *vm)
         if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
             if (errno == EINTR || errno == EAGAIN)
                 continue;
+            if (errno == EFAULT) {
+                /* The guest touched a page of a shared file mapping past the
+                 * end of the file: Linux sends that program SIGBUS. */
+                fprintf(stderr, "hxrun: %s: Bus error (access past the end of a mapped file)\n",
+                        vm->prog);
+                return 128 + 7;
+            }
             return kvm_error("KVM_RUN");
         }
         struct kvm_run *run = vm->run;

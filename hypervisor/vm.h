@@ -30,9 +30,10 @@ struct hx_vm {
     struct hx_guest g;
     struct hx_boot_info *boot;
     const struct hx_options *opt;
-    const char *prog;   /* as the user named it */
-    char interp[256];   /* the program's PT_INTERP, "" for static programs */
-    uint64_t phys_next; /* monitor's bump allocator, before boot */
+    const char *prog;     /* as the user named it */
+    char interp[256];     /* the program's PT_INTERP, "" for static programs */
+    uint64_t phys_next;   /* monitor's bump allocator, before boot */
+    uint64_t shared_next; /* next guest physical base for a shared mapping */
     /* Host fds the guest may name: 0-2 and the files it opened. */
     uint8_t hostfd_owned[HX_MAX_HOSTFDS];
     /* Statistics. */

@@ -279,7 +279,9 @@ static int for_each_leaf(uint64_t va, uint64_t end,
 static void leaf_free(uint64_t *e, uint64_t size, void *arg)
 {
     (void)arg;
-    free_page(*e & PTE_ADDR & ~(size - 1), size);
+    uint64_t pa = *e & PTE_ADDR & ~(size - 1);
+    if (pa < phys_end) /* not a host file mapped above RAM */
+        free_page(pa, size);
     *e = 0;
 }
 
@@ -339,7 +341,10 @@ int mm_protect(uint64_t va, uint64_t len, uint32_t prot)
 static void leaf_zero(uint64_t *e, uint64_t size, void *arg)
 {
     (void)arg;
-    memset(phys_to_virt(*e & PTE_ADDR & ~(size - 1)), 0, size);
+    uint64_t pa = *e & PTE_ADDR & ~(size - 1);
+    /* A shared file page keeps its data: Linux reads it back from the file. */
+    if (pa < phys_end)
+        memset(phys_to_virt(pa), 0, size);
 }
 
 int mm_zero(uint64_t va, uint64_t len)

@@ -11,6 +11,7 @@
 #define VMA_HEAP 2u  /* the brk area */
 #define VMA_STACK 4u /* the main stack */
 #define VMA_IMAGE 8u /* the program image */
+#define VMA_SHARED 16u /* a host file mapped MAP_SHARED (memory above RAM) */
 
 struct vma {
     uint64_t start, end;

@@ -454,6 +454,30 @@ long fs_read_at(int fd, void *buf, uint64_t len, uint64_t off)
     return 0;
 }
 
+long fs_shared_fd(int fd, int writable, uint64_t *size)
+{
+    struct file *f = fd_get((uint64_t)fd);
+    if (!f)
+        return -EBADF;
+    uint32_t acc = f->flags & O_ACCMODE;
+    if (acc == O_WRONLY || (f->flags & O_PATH) || (writable && acc != O_RDWR))
+        return -EACCES;
+    if (f->kind != K_HOST) {
+        static int warned;
+        if (!warned++)
+            kwarn("shared writable mappings of guest files (/tmp, memfd) are not supported yet");
+        return -ENODEV;
+    }
+    struct kstat st;
+    long r = hcall2(HX_HC_FSTAT, f->hostfd, &st);
+    if (r)
+        return r;
+    if ((st.mode & S_IFMT) != S_IFREG)
+        return -ENODEV;
+    *size = (uint64_t)st.size;
+    return f->hostfd;
+}
+
 SYSCALL(lseek)
 {
     struct file *f = fd_get(a0);

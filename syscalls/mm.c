@@ -21,6 +21,59 @@
 
 uint64_t brk_start, brk_cur;
 
+/* Host files mapped MAP_SHARED: where each lives in guest physical memory. */
+#define MAX_SHARED 64
+static struct shared {
+    uint64_t va, len, gpa;
+} shared[MAX_SHARED];
+
+/* Unmaps a range, and hands the host back every shared file mapping that
+ * lay wholly inside it. */
+static void unmap_range(uint64_t va, uint64_t len)
+{
+    mm_unmap(va, len);
+    for (int i = 0; i < MAX_SHARED; i++)
+        if (shared[i].len && shared[i].va >= va && shared[i].va + shared[i].len <= va + len) {
+            hcall1(HX_HC_UNMAP_SHARED, shared[i].gpa);
+            shared[i].len = 0;
+        }
+}
+
+struct file;
+/* fs.c: the host fd behind a file opened with a readable and, if asked,
+ * writable mode, for a shared mapping; or a negative errno. */
+long fs_shared_fd(int fd, int writable, uint64_t *size);
+
+static long map_shared_file(uint64_t addr, uint64_t len, uint32_t prot, int fd, uint64_t off)
+{
+    uint64_t size;
+    long hostfd = fs_shared_fd(fd, (prot & HX_PROT_W) != 0, &size);
+    if (hostfd < 0)
+        return hostfd;
+    int slot = 0;
+    while (slot < MAX_SHARED && shared[slot].len)
+        slot++;
+    if (slot == MAX_SHARED)
+        return -ENOMEM;
+    (void)size;
+    uint64_t backed = len;
+    if (backed) {
+        long gpa = hcall4(HX_HC_MAP_SHARED, hostfd, off, backed, (prot & HX_PROT_W) != 0);
+        if (gpa < 0)
+            return gpa;
+        if (mm_map(addr, backed, (uint64_t)gpa, prot, VMA_SHARED)) {
+            hcall1(HX_HC_UNMAP_SHARED, gpa);
+            return -ENOMEM;
+        }
+        shared[slot] = (struct shared){addr, backed, (uint64_t)gpa};
+    }
+    if (len > backed && mm_map(addr + backed, len - backed, 0, 0, VMA_SHARED)) {
+        unmap_range(addr, backed);
+        return -ENOMEM;
+    }
+    return (long)addr;
+}
+
 static uint32_t prot_of(uint64_t prot)
 {
     return ((prot & PROT_READ) ? HX_PROT_R : 0) | ((prot & PROT_WRITE) ? HX_PROT_W : 0) |
@@ -63,12 +116,9 @@ SYSCALL(mmap)
     int anon = (flags & MAP_ANONYMOUS) != 0;
     if (anon && type == MAP_SHARED_VALIDATE)
         return -EINVAL;
-    if (!anon && type != MAP_PRIVATE && (a2 & PROT_WRITE)) {
-        static int warned;
-        if (!warned++)
-            kwarn("shared writable file mappings are not supported yet");
-        return -ENODEV;
-    }
+    /* A shared read-only mapping of a file nobody changes reads the same
+     * as a private copy; a writable one must reach the file. */
+    int shared_file = !anon && type != MAP_PRIVATE && (a2 & PROT_WRITE);
     int fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
     if (fixed) {
         if ((addr & (PAGE_SIZE - 1)) || addr + len > HX_USER_TOP || addr + len < addr)
@@ -77,7 +127,7 @@ SYSCALL(mmap)
             if (mm_overlaps(addr, len))
                 return -EEXIST;
         } else {
-            mm_unmap(addr, len);
+            unmap_range(addr, len);
         }
     } else {
         addr &= ~(PAGE_SIZE - 1);
@@ -86,6 +136,8 @@ SYSCALL(mmap)
         if (!addr)
             return -ENOMEM;
     }
+    if (shared_file)
+        return map_shared_file(addr, len, prot, fd, off);
     /* File contents are written by the host into the new pages, so map them
      * writable first; the final protection follows. */
     uint32_t first = anon || !prot ? prot : HX_PROT_R | HX_PROT_W;
@@ -107,7 +159,38 @@ SYSCALL(munmap)
 {
     if ((a0 & (PAGE_SIZE - 1)) || !a1 || a0 + a1 < a0 || a0 + a1 > HX_USER_TOP)
         return -EINVAL;
-    mm_unmap(a0, PAGE_ALIGN(a1));
+    unmap_range(a0, PAGE_ALIGN(a1));
+    return 0;
+}
+
+#define MS_ASYNC 1
+#define MS_INVALIDATE 2
+#define MS_SYNC 4
+
+SYSCALL(msync)
+{
+    if ((a0 & (PAGE_SIZE - 1)) || (a2 & ~7ull) ||
+        (a2 & (MS_ASYNC | MS_SYNC)) == (MS_ASYNC | MS_SYNC))
+        return -EINVAL;
+    uint64_t len = PAGE_ALIGN(a1), end = a0 + len;
+    if (end < a0)
+        return -ENOMEM;
+    for (uint64_t at = a0; at < end;) {
+        const struct vma *v = mm_find(at);
+        if (!v)
+            return -ENOMEM;
+        at = v->end;
+    }
+    /* Only shared file pages have somewhere to go. */
+    for (int i = 0; i < MAX_SHARED; i++) {
+        const struct shared *m = &shared[i];
+        if (!m->len || m->va >= end || m->va + m->len <= a0)
+            continue;
+        uint64_t from = MAX(a0, m->va), to = MIN(end, m->va + m->len);
+        long r = hcall3(HX_HC_MSYNC, m->gpa + (from - m->va), to - from, a2);
+        if (r)
+            return r;
+    }
     return 0;
 }
 
@@ -135,9 +218,15 @@ SYSCALL(mremap)
         return -EFAULT;
     uint32_t prot = v->prot, vflags = v->flags;
     if (!(flags & MREMAP_FIXED)) {
+        if (vflags & VMA_SHARED) {
+            static int warned;
+            if (!warned++)
+                kwarn("mremap of a shared file mapping is not supported yet");
+            return -EINVAL;
+        }
         if (new_len <= old_len) {
             if (new_len < old_len)
-                mm_unmap(old + new_len, old_len - new_len);
+                unmap_range(old + new_len, old_len - new_len);
             return (long)old;
         }
         /* Grow in place when the space after is free. */
@@ -151,7 +240,7 @@ SYSCALL(mremap)
         if ((dst & (PAGE_SIZE - 1)) || dst + new_len > HX_USER_TOP ||
             (dst < old + old_len && old < dst + new_len))
             return -EINVAL;
-        mm_unmap(dst, new_len);
+        unmap_range(dst, new_len);
     } else {
         dst = mm_find_free(new_len, new_len >= HUGE ? HUGE : PAGE_SIZE);
         if (!dst)

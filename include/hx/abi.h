@@ -22,6 +22,7 @@
 #define HX_GPA_BOOTINFO 0x10000ull    /* up to 64 KiB */
 #define HX_GPA_KERNEL 0x200000ull     /* kernel image, linked at VA HX_KERNEL_VA */
 #define HX_GPA_HYPERCALL (1ull << 39) /* no memslot: stores here exit as MMIO */
+#define HX_GPA_SHARED (1ull << 40)    /* host files mapped MAP_SHARED, one memslot each */
 
 /* ---- Guest virtual layout -------------------------------------------- */
 /* First GiB of guest RAM, where the kernel image lives (-mcmodel=kernel). */
@@ -164,6 +165,9 @@ enum hx_hcall_nr {
     HX_HC_COPY_RANGE,  /* in fd, in offset gva or 0, out fd, out offset gva or 0, len */
     HX_HC_PATHOP,      /* enum hx_pathop, path, path2 or 0, arg, arg2 */
     HX_HC_FDOP,        /* enum hx_fdop, hostfd, arg, arg2, arg3 */
+    HX_HC_MAP_SHARED,  /* hostfd, offset, length, writable: returns the guest physical base */
+    HX_HC_UNMAP_SHARED, /* guest physical base */
+    HX_HC_MSYNC,       /* guest physical address, length, MS_* flags */
     HX_HC_NR
 };
 
