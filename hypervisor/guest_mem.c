@@ -56,10 +56,14 @@ static int walk(const struct hx_guest *g, uint64_t gva, int write, uint64_t *gpa
     return -EFAULT;
 }
 
-int hx_gva_iov(const struct hx_guest *g, uint64_t gva, uint64_t len, int write, struct iovec *iov,
-               int maxiov)
+/* The common walk: stops at the first unusable page (-EFAULT) or when the
+ * pieces are full (-E2BIG), leaving the prefix in iov and *covered. */
+static int gva_iov(const struct hx_guest *g, uint64_t gva, uint64_t len, int write,
+                   struct iovec *iov, int maxiov, int *count, uint64_t *covered)
 {
     int n = 0;
+    *covered = 0;
+    *count = 0;
     if (gva + len < gva)
         return -EFAULT;
     while (len) {
@@ -76,10 +80,29 @@ int hx_gva_iov(const struct hx_guest *g, uint64_t gva, uint64_t len, int write, 
             if (n == maxiov)
                 return -E2BIG;
             iov[n++] = (struct iovec){p, chunk};
+            *count = n;
         }
+        *covered += chunk;
         gva += chunk;
         len -= chunk;
     }
+    return 0;
+}
+
+int hx_gva_iov(const struct hx_guest *g, uint64_t gva, uint64_t len, int write, struct iovec *iov,
+               int maxiov)
+{
+    int n;
+    uint64_t covered;
+    int r = gva_iov(g, gva, len, write, iov, maxiov, &n, &covered);
+    return r ? r : n;
+}
+
+int hx_gva_iov_prefix(const struct hx_guest *g, uint64_t gva, uint64_t len, int write,
+                      struct iovec *iov, int maxiov, uint64_t *covered)
+{
+    int n;
+    gva_iov(g, gva, len, write, iov, maxiov, &n, covered);
     return n;
 }
 

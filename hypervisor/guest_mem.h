@@ -35,6 +35,13 @@ void *hx_gpa_ptr(const struct hx_guest *g, uint64_t gpa, uint64_t len);
 int hx_gva_iov(const struct hx_guest *g, uint64_t gva, uint64_t len, int write, struct iovec *iov,
                int maxiov);
 
+/* Like hx_gva_iov, but stops at the first page that cannot be used or when
+ * maxiov pieces are full, and says how many bytes the pieces cover: what
+ * Linux would transfer before a fault (a short count). Returns the number
+ * of iovecs (0 when not even the first byte is usable). */
+int hx_gva_iov_prefix(const struct hx_guest *g, uint64_t gva, uint64_t len, int write,
+                      struct iovec *iov, int maxiov, uint64_t *covered);
+
 /* Whole-range copies; 0 or -EFAULT. */
 int hx_copy_from_guest(const struct hx_guest *g, void *dst, uint64_t gva, uint64_t len);
 int hx_copy_to_guest(const struct hx_guest *g, uint64_t gva, const void *src, uint64_t len);

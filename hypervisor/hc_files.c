@@ -15,7 +15,7 @@
 #include "hcall.h"
 #include "hostfs.h"
 
-static int own(struct hx_vm *vm, long fd)
+static int own(struct hx_vm *vm, long fd, int ro)
 {
     if (fd < 0)
         return (int)fd;
@@ -23,7 +23,7 @@ static int own(struct hx_vm *vm, long fd)
         close((int)fd);
         return -EMFILE;
     }
-    vm->hostfd_owned[fd] = 1;
+    vm->hostfd_owned[fd] = ro ? HX_FD_OWNED_RO : HX_FD_OWNED;
     return (int)fd;
 }
 
@@ -43,7 +43,7 @@ int64_t hx_hc_open(struct hx_vm *vm, const uint64_t *a, int *status)
                     (flags & __O_TMPFILE) == __O_TMPFILE || creating))
         r = -EROFS; /* Linux refuses only changes on a read-only mount */
     else
-        r = own(vm, hx_walk_open(&w, flags, (unsigned)a[2] & 07777));
+        r = own(vm, hx_walk_open(&w, flags, (unsigned)a[2] & 07777), w.m->ro);
     hx_walk_done(&w);
     return r;
 }
@@ -362,7 +362,14 @@ int64_t hx_hc_pathop(struct hx_vm *vm, const uint64_t *a, int *status)
     int at = AT_SYMLINK_NOFOLLOW | (w.name[0] ? 0 : AT_EMPTY_PATH);
     switch (a[0]) {
     case HX_PATH_CHMOD:
-        r = fchmodat(w.fd, w.name, (mode_t)a[3], w.name[0] ? 0 : AT_EMPTY_PATH) < 0 ? -errno : 0;
+        /* Never follow a final symlink here (the walk did when asked):
+         * Linux cannot change a symlink's mode either (EOPNOTSUPP). */
+        if (w.name[0]) {
+            r = fchmodat(w.fd, w.name, (mode_t)a[3], AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+        } else {
+            snprintf(buf, sizeof(buf), "/proc/self/fd/%d", w.fd);
+            r = chmod(buf, (mode_t)a[3]) < 0 ? -errno : 0;
+        }
         break;
     case HX_PATH_CHOWN:
         r = fchownat(w.fd, w.name, (uid_t)a[3], (gid_t)(a[3] >> 32), at) < 0 ? -errno : 0;
@@ -373,7 +380,17 @@ int64_t hx_hc_pathop(struct hx_vm *vm, const uint64_t *a, int *status)
             r = utimensat(w.fd, w.name[0] ? w.name : "", tp, at) < 0 ? -errno : 0;
         break;
     case HX_PATH_TRUNCATE: {
-        long fd = hx_walk_open(&w, O_WRONLY, 0);
+        /* Only regular files, and never wait (a FIFO would block). */
+        struct stat st;
+        if (fstatat(w.fd, w.name, &st, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) < 0) {
+            r = -errno;
+            break;
+        }
+        if (!S_ISREG(st.st_mode)) {
+            r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+            break;
+        }
+        long fd = hx_walk_open(&w, O_WRONLY | O_NONBLOCK, 0);
         r = fd < 0 ? fd : ftruncate((int)fd, (off_t)a[3]) < 0 ? -errno : 0;
         if (fd >= 0)
             close((int)fd);
@@ -395,6 +412,11 @@ int64_t hx_hc_fdop(struct hx_vm *vm, const uint64_t *a, int *status)
     struct timespec ts[2], *tp;
     struct flock fl;
     long r;
+    /* Files of read-only mounts and the console keep their attributes. */
+    int ro = vm->hostfd_owned[a[1]] == HX_FD_OWNED_RO;
+    if (ro && (a[0] == HX_FD_CHMOD || a[0] == HX_FD_CHOWN || a[0] == HX_FD_UTIMENS ||
+               a[0] == HX_FD_FALLOCATE))
+        return -EROFS;
     switch (a[0]) {
     case HX_FD_CHMOD:
         return fchmod(fd, (mode_t)a[2]) < 0 ? -errno : 0;

@@ -14,13 +14,16 @@
 #define MAX_IOV 1024
 #define MAX_IO (1u << 30)
 
-/* Translates the guest buffer of a request; returns an iovec count or
- * -errno. */
+/* Translates the guest buffer of a request, or the part of it before the
+ * first unusable page (Linux transfers that much, then stops): an iovec
+ * count, or -EFAULT when not even the first byte can be used. */
 static int buf_iov(struct hx_vm *vm, uint64_t gva, uint64_t len, int write, struct iovec *iov)
 {
+    uint64_t covered;
     if (len > MAX_IO)
         len = MAX_IO;
-    return hx_gva_iov(&vm->g, gva, len, write, iov, MAX_IOV);
+    int n = hx_gva_iov_prefix(&vm->g, gva, len, write, iov, MAX_IOV, &covered);
+    return len && !covered ? -EFAULT : n;
 }
 
 static int64_t rw(struct hx_vm *vm, const uint64_t *a, int to_guest, int positioned)
@@ -88,12 +91,15 @@ static int64_t rwv(struct hx_vm *vm, const uint64_t *a, int to_guest)
     int n = 0;
     int64_t r = 0;
     for (uint64_t i = 0; i < cnt; i++) {
-        int k = hx_gva_iov(&vm->g, giov[i].base, giov[i].len, to_guest, iov + n, MAX_IOV - n);
-        if (k < 0) {
-            r = k == -E2BIG ? -EINVAL : k;
+        /* As far as the vector's memory can be used: a short transfer. */
+        uint64_t covered;
+        n += hx_gva_iov_prefix(&vm->g, giov[i].base, giov[i].len, to_guest, iov + n, MAX_IOV - n,
+                               &covered);
+        if (covered < giov[i].len) {
+            if (n == 0 && giov[i].len)
+                r = -EFAULT;
             break;
         }
-        n += k;
     }
     if (r == 0) {
         ssize_t done = to_guest ? readv((int)a[0], iov, n) : writev((int)a[0], iov, n);

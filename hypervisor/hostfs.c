@@ -67,7 +67,7 @@ static int add_mount(struct hx_vm *vm, const char *guest, const char *host, int 
         fprintf(stderr, "hxrun: mount point '%s' must be an absolute path\n", guest);
         return -1;
     }
-    int fd = open(host, O_PATH | O_CLOEXEC);
+    int fd = hx_high_fd(open(host, O_PATH | O_CLOEXEC));
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0) {
         fprintf(stderr, "hxrun: cannot mount %s: %s\n", host, strerror(errno));
@@ -157,6 +157,7 @@ static int follow(const char *dir, const char *target, const char *rest, char *o
 
 long hx_walk(struct hx_vm *vm, uint64_t gva, int follow_last, struct hx_walk *w)
 {
+    w->fd = -1; /* before anything can fail: callers release w on error */
     char raw[4096];
     long n = hx_copy_str_from_guest(&vm->g, raw, gva, sizeof(raw));
     if (n < 0)

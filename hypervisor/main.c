@@ -1,6 +1,7 @@
 /* hxrun: run an unmodified Linux x86-64 program in its own KVM unikernel.
  * Command-line handling; the work is in vm.c and the host services. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -80,6 +81,23 @@ static char **env_set(char **env, size_t *n, char *kv)
     return env;
 }
 
+/* -v HOST:GUEST[:ro|:rw]: HOST may be relative, GUEST must be absolute. */
+static int add_volume(struct hx_options *opt, char *arg)
+{
+    char *guest = strchr(arg, ':');
+    char *mode = guest ? strchr(guest + 1, ':') : NULL;
+    if (mode)
+        *mode++ = 0;
+    if (!guest || guest == arg || guest[1] != '/' ||
+        (mode && strcmp(mode, "ro") && strcmp(mode, "rw")) || opt->nvolumes == HX_MAX_MOUNTS - 4) {
+        fprintf(stderr, "hxrun: -v needs HOST:GUEST[:ro] with an absolute GUEST path\n");
+        return -1;
+    }
+    *guest++ = 0;
+    opt->volumes[opt->nvolumes++] = (struct hx_volume){arg, guest, mode && !strcmp(mode, "ro")};
+    return 0;
+}
+
 /* Like a shell: a name without '/' is looked up in PATH. */
 static const char *find_program(const char *name, char *buf, size_t size)
 {
@@ -109,6 +127,11 @@ int main(int argc, char **argv)
                                              {"no-host-root", no_argument, NULL, 'R'},
                                              {NULL, 0, NULL, 0}};
     struct hx_options opt = {.mem_size = 1ull << 30};
+    /* The console as we found it, before any open could take a free 0-2;
+     * a closed one is filled with /dev/null so nothing else lands there. */
+    for (int i = 0; i < 3; i++)
+        if ((opt.console_flags[i] = fcntl(i, F_GETFL)) < 0)
+            open("/dev/null", O_RDWR);
     char **sets = calloc((size_t)argc, sizeof(char *));
     size_t nsets = 0;
     int clean = 0, c;
@@ -128,6 +151,13 @@ int main(int argc, char **argv)
                 return 2;
             }
             sets[nsets++] = optarg;
+            break;
+        case 'v':
+            if (add_volume(&opt, optarg))
+                return 2;
+            break;
+        case 'R':
+            opt.no_host_root = 1;
             break;
         case 'C':
             clean = 1;

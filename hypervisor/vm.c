@@ -37,6 +37,15 @@
 #define MSR_LSTAR 0xc0000082
 #define MSR_FMASK 0xc0000084
 
+int hx_high_fd(int fd)
+{
+    if (fd < 0)
+        return fd;
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, HX_MAX_HOSTFDS + 16);
+    close(fd);
+    return high;
+}
+
 static int kvm_error(const char *what)
 {
     fprintf(stderr, "hxrun: %s: %s\n", what, strerror(errno));
@@ -236,7 +245,7 @@ static int read_file(const char *path, unsigned char **data, size_t *size)
     return ok ? 0 : -1;
 }
 
-static void fill_host_facts(struct hx_boot_info *b)
+static void fill_host_facts(struct hx_boot_info *b, const struct hx_options *opt)
 {
     struct utsname u;
     uname(&u);
@@ -259,7 +268,7 @@ static void fill_host_facts(struct hx_boot_info *b)
         b->rlimits[i].max = rl.rlim_max;
     }
     for (int i = 0; i < 3; i++) {
-        b->console_flags[i] = fcntl(i, F_GETFL);
+        b->console_flags[i] = opt->console_flags[i];
         b->console_tty[i] = b->console_flags[i] >= 0 && isatty(i);
         char link[32];
         snprintf(link, sizeof(link), "/proc/self/fd/%d", i);
@@ -278,7 +287,7 @@ int hx_vm_create(struct hx_vm *vm, const struct hx_options *opt)
 {
     memset(vm, 0, sizeof(*vm));
     vm->opt = opt;
-    vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    vm->kvm_fd = hx_high_fd(open("/dev/kvm", O_RDWR | O_CLOEXEC));
     if (vm->kvm_fd < 0) {
         if (errno == ENOENT)
             fprintf(stderr, "hxrun: KVM is not available: /dev/kvm does not exist\n");
@@ -293,7 +302,7 @@ int hx_vm_create(struct hx_vm *vm, const struct hx_options *opt)
         fprintf(stderr, "hxrun: KVM is not available: unexpected KVM API version\n");
         return 125;
     }
-    vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+    vm->vm_fd = hx_high_fd(ioctl(vm->kvm_fd, KVM_CREATE_VM, 0));
     if (vm->vm_fd < 0)
         return kvm_error("KVM_CREATE_VM");
     vm->g.ram_size = opt->mem_size;
@@ -311,7 +320,7 @@ int hx_vm_create(struct hx_vm *vm, const struct hx_options *opt)
                                             .userspace_addr = (uint64_t)vm->g.ram};
     if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
         return kvm_error("KVM_SET_USER_MEMORY_REGION");
-    vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+    vm->vcpu_fd = hx_high_fd(ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0));
     if (vm->vcpu_fd < 0)
         return kvm_error("KVM_CREATE_VCPU");
     int mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
@@ -354,9 +363,9 @@ int hx_vm_create(struct hx_vm *vm, const struct hx_options *opt)
     vm->boot->ram_size = vm->g.ram_size;
     vm->boot->cr3 = vm->g.cr3;
     vm->boot->flags = (opt->strace ? HX_BOOT_STRACE : 0) | (opt->stats ? HX_BOOT_STATS : 0);
-    fill_host_facts(vm->boot);
+    fill_host_facts(vm->boot, opt);
     for (int i = 0; i < 3; i++)
-        vm->hostfd_owned[i] = vm->boot->console_flags[i] >= 0;
+        vm->hostfd_owned[i] = vm->boot->console_flags[i] >= 0 ? HX_FD_OWNED_RO : 0;
     return setup_cpu(vm, hdr.boot_entry, hdr.syscall_entry);
 }
 

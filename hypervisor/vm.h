@@ -10,6 +10,8 @@
 #include "hx/abi.h"
 
 #define HX_MAX_HOSTFDS 4096
+#define HX_FD_OWNED 1
+#define HX_FD_OWNED_RO 2
 
 struct hx_options {
     uint64_t mem_size;
@@ -22,6 +24,8 @@ struct hx_options {
     int nvolumes;
     int no_host_root;
     char **envp;
+    /* The host's fds 0-2 as hxrun found them (F_GETFL, -1 when closed). */
+    int console_flags[3];
 };
 
 struct hx_vm {
@@ -34,13 +38,19 @@ struct hx_vm {
     char interp[256];     /* the program's PT_INTERP, "" for static programs */
     uint64_t phys_next;   /* monitor's bump allocator, before boot */
     uint64_t shared_next; /* next guest physical base for a shared mapping */
-    /* Host fds the guest may name: 0-2 and the files it opened. */
+    /* Host fds the guest may name: 0-2 and the files it opened
+     * (HX_FD_OWNED, or HX_FD_OWNED_RO for a read-only mount or the console,
+     * whose attributes the guest may not change). */
     uint8_t hostfd_owned[HX_MAX_HOSTFDS];
     /* Statistics. */
     uint64_t exits_by_reason[64], hcalls[HX_HC_NR], exits_total;
     struct hx_stats guest_stats;
     int have_guest_stats;
 };
+
+/* Moves a monitor-private fd (KVM, mounts) far above the guest's host fds,
+ * so that no guest request can name or reuse it. Returns the new fd. */
+int hx_high_fd(int fd);
 
 /* Creates the VM and builds the machine; returns 0, or prints one error
  * line and returns the exit status hxrun should end with. */

@@ -140,7 +140,7 @@ int mm_map_kernel_page(uint64_t va, uint64_t pa)
 }
 
 /* ---- VMAs -------------------------------------------------------------- */
-#define MAX_VMAS 4096
+#define MAX_VMAS 65530            /* Linux's default vm.max_map_count */
 static struct vma vmas[MAX_VMAS]; /* sorted by start, non-overlapping */
 static int nvmas;
 
@@ -213,6 +213,10 @@ static int vma_insert(uint64_t va, uint64_t end, uint32_t prot, uint32_t flags)
 }
 
 /* ---- Mapping ----------------------------------------------------------- */
+static int for_each_leaf(uint64_t va, uint64_t end,
+                         void (*fn)(uint64_t *e, uint64_t size, void *arg), void *arg);
+static void leaf_free(uint64_t *e, uint64_t size, void *arg);
+
 int mm_map(uint64_t va, uint64_t len, uint64_t pa, uint32_t prot, uint32_t flags)
 {
     uint64_t end = va + len, fl = pte_flags(prot);
@@ -242,7 +246,13 @@ int mm_map(uint64_t va, uint64_t len, uint64_t pa, uint32_t prot, uint32_t flags
         *e = p | fl;
         v += PAGE_SIZE;
     }
-    return vma_insert(va, end, prot, flags);
+    int r = vma_insert(va, end, prot, flags);
+    if (r) {
+        /* No record of the mapping: take its pages back. */
+        if (for_each_leaf(va, end, leaf_free, NULL))
+            tlb_flush(va, (end - va) / PAGE_SIZE);
+    }
+    return r;
 }
 
 /* Applies fn to every present-or-backed leaf entry in [va, end), splitting

@@ -376,6 +376,12 @@ static long file_rwv(uint64_t fd, uint64_t uiov, uint64_t cnt, int write, int64_
         done += r;
         if ((uint64_t)r < iov[i].len)
             break;
+        /* Never wait once something moved: readv of a pipe returns what
+         * there is, as Linux does. */
+        if (f->kind == K_PIPE_R && !pipe_available(f))
+            break;
+        if (f->kind == K_PIPE_W && !(pipe_revents(f, 4) & 4))
+            break;
     }
     return done;
 }

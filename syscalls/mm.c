@@ -198,8 +198,10 @@ SYSCALL(mprotect)
 {
     if ((a0 & (PAGE_SIZE - 1)) || (a2 & ~7ull))
         return -EINVAL;
+    if (a1 > HX_USER_TOP)
+        return -ENOMEM; /* PAGE_ALIGN would wrap: Linux answers ENOMEM */
     uint64_t len = PAGE_ALIGN(a1);
-    if (a0 + len < a0 || a0 + len > HX_USER_TOP)
+    if (len > HX_USER_TOP - a0)
         return -ENOMEM;
     if (!len)
         return 0;
@@ -208,13 +210,18 @@ SYSCALL(mprotect)
 
 SYSCALL(mremap)
 {
-    uint64_t old = a0, old_len = PAGE_ALIGN(a1), new_len = PAGE_ALIGN(a2), flags = a3;
-    if ((old & (PAGE_SIZE - 1)) || (flags & ~3ull) || !new_len)
+    uint64_t old = a0, flags = a3;
+    /* Lengths past the user half would wrap the arithmetic below. */
+    if ((old & (PAGE_SIZE - 1)) || (flags & ~3ull) || !a2 || a1 > HX_USER_TOP || a2 > HX_USER_TOP ||
+        old >= HX_USER_TOP)
         return -EINVAL;
+    uint64_t old_len = PAGE_ALIGN(a1), new_len = PAGE_ALIGN(a2);
+    if (!old_len)
+        return -EINVAL; /* duplicating a private mapping: Linux refuses it */
     if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
         return -EINVAL;
     const struct vma *v = mm_find(old);
-    if (!v || old + old_len > v->end)
+    if (!v || old_len > v->end - old)
         return -EFAULT;
     uint32_t prot = v->prot, vflags = v->flags;
     if (!(flags & MREMAP_FIXED)) {
@@ -230,14 +237,14 @@ SYSCALL(mremap)
             return (long)old;
         }
         /* Grow in place when the space after is free. */
-        if (old + new_len <= HX_USER_TOP && !mm_overlaps(old + old_len, new_len - old_len))
+        if (new_len <= HX_USER_TOP - old && !mm_overlaps(old + old_len, new_len - old_len))
             return mm_map(old + old_len, new_len - old_len, 0, prot, vflags) ? -ENOMEM : (long)old;
         if (!(flags & MREMAP_MAYMOVE))
             return -ENOMEM;
     }
     uint64_t dst = a4;
     if (flags & MREMAP_FIXED) {
-        if ((dst & (PAGE_SIZE - 1)) || dst + new_len > HX_USER_TOP ||
+        if ((dst & (PAGE_SIZE - 1)) || dst >= HX_USER_TOP || new_len > HX_USER_TOP - dst ||
             (dst < old + old_len && old < dst + new_len))
             return -EINVAL;
         unmap_range(dst, new_len);

@@ -115,16 +115,21 @@ long pipe_read(struct file *f, uint8_t *buf, uint64_t len)
     return (long)n;
 }
 
+#define PIPE_BUF 4096
+
 long pipe_write(struct file *f, const uint8_t *buf, uint64_t len)
 {
     struct pipe *p = f->pipe;
+    if (!len)
+        return 0; /* Linux answers an empty write before anything else */
     if (!p->readers) {
         if (signal_disposition(SIGPIPE) == 0)
             kill_self(SIGPIPE);
         return -EPIPE;
     }
     uint64_t room = PIPE_SIZE - p->len;
-    if (!room && len) {
+    /* Writes of at most PIPE_BUF bytes are atomic: all or nothing. */
+    if (!room || (len <= PIPE_BUF && room < len)) {
         if (f->flags & O_NONBLOCK)
             return -EAGAIN;
         block_forever();

@@ -78,8 +78,10 @@ static long do_select(uint64_t nfds, uint64_t *sets[3], int timeout)
 {
     static struct pollfd p[FD_SETSIZE];
     static const int16_t want[3] = {POLLIN, POLLOUT, 0x2 /* POLLPRI */};
-    if (nfds > FD_SETSIZE)
+    if ((int64_t)nfds < 0)
         return -EINVAL;
+    if (nfds > FD_SETSIZE)
+        nfds = FD_SETSIZE; /* Linux looks no further than its fd table */
     uint64_t words = (nfds + 63) / 64, n = 0;
     for (int k = 0; k < 3; k++)
         if (sets[k] && !user_ok(sets[k], words * 8, 1))
