@@ -20,6 +20,8 @@
 static int buf_iov(struct hx_vm *vm, uint64_t gva, uint64_t len, int write, struct iovec *iov)
 {
     uint64_t covered;
+    if ((int64_t)len < 0)
+        return -EINVAL; /* Linux: a count past SSIZE_MAX */
     if (len > MAX_IO)
         len = MAX_IO;
     int n = hx_gva_iov_prefix(&vm->g, gva, len, write, iov, MAX_IOV, &covered);

@@ -269,6 +269,8 @@ static long guest_rw(struct file *f, uint64_t buf, uint64_t len, int write, int6
     uint32_t acc = f->flags & O_ACCMODE;
     if ((f->flags & O_PATH) || (write && acc == O_RDONLY) || (!write && acc == O_WRONLY))
         return -EBADF;
+    if ((int64_t)len < 0)
+        return -EINVAL; /* a count past SSIZE_MAX */
     if (!user_ok((void *)buf, len, !write))
         return -EFAULT;
     int64_t off = pos ? *pos : (int64_t)f->pos;
