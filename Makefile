@@ -20,7 +20,7 @@ HOST_SRC := $(wildcard hypervisor/*.c) $(wildcard loader/*.c)
 HOST_OBJ := $(patsubst %.c,$(BUILD)/h/%.o,$(HOST_SRC)) $(BUILD)/h/hypervisor/kernel_blob.o
 HXRUN := $(BUILD)/hxrun
 
-.PHONY: all kernel demo test unit-test guest-test compat-test hostile-test cli-test bench format clean deps
+.PHONY: all kernel demo test unit-test guest-test compat-test confine-test hostile-test cli-test bench format clean deps
 all: $(HXRUN)
 kernel: $(KERNEL)
 
@@ -50,7 +50,7 @@ demo: $(HXRUN)
 
 include tests/unit/unit.mk
 
-test: unit-test cli-test guest-test compat-test hostile-test
+test: unit-test cli-test guest-test compat-test confine-test hostile-test
 cli-test: $(HXRUN)
 	tests/cli/run.sh $(HXRUN) $(BUILD)
 hostile-test: $(HXRUN)
@@ -59,6 +59,10 @@ guest-test: $(HXRUN)
 	tests/guest/run.sh $(HXRUN) $(BUILD)
 compat-test: $(HXRUN)
 	tests/compat/busybox.sh $(HXRUN)
+	tests/compat/files.sh $(HXRUN)
+	tests/compat/programs.sh $(HXRUN)
+confine-test: $(HXRUN)
+	tests/confine/run.sh $(HXRUN) $(BUILD)
 
 bench: $(HXRUN)
 	scripts/bench/run.sh $(HXRUN) $(BUILD)

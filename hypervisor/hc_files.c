@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <linux/openat2.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -27,20 +28,59 @@ static int own(struct hx_vm *vm, long fd, int ro)
     return (int)fd;
 }
 
+#define RESOLVE_MASK 0x1f /* RESOLVE_NO_XDEV ... RESOLVE_IN_ROOT */
+
+/* openat2 with RESOLVE_BENEATH or RESOLVE_IN_ROOT: the host's own openat2,
+ * started at the directory's host handle, enforces exactly Linux's rules
+ * (and keeps the result inside that directory, hence inside the mount). */
+static long open_beneath(struct hx_vm *vm, const uint64_t *a, int flags)
+{
+    struct hx_walk w;
+    char rel[4096];
+    long n = hx_copy_str_from_guest(&vm->g, rel, a[4], sizeof(rel));
+    if (n < 0)
+        return n;
+    long r = hx_walk(vm, a[0], 1, &w);
+    if (r)
+        return r;
+    long dir = hx_walk_open(&w, O_PATH | O_DIRECTORY, 0);
+    int ro = w.m->ro;
+    hx_walk_done(&w);
+    if (dir < 0)
+        return dir;
+    if (ro && ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_TRUNC | O_CREAT)))) {
+        close((int)dir);
+        return -EROFS;
+    }
+    struct open_how how = {.flags = (uint64_t)flags | O_CLOEXEC | O_NOCTTY,
+                           .mode = (flags & (O_CREAT | __O_TMPFILE)) ? a[2] & 07777 : 0,
+                           .resolve = a[3] & RESOLVE_MASK};
+    long fd = syscall(SYS_openat2, (int)dir, rel, &how, sizeof(how));
+    r = fd < 0 ? -errno : own(vm, fd, ro);
+    close((int)dir);
+    return r;
+}
+
 int64_t hx_hc_open(struct hx_vm *vm, const uint64_t *a, int *status)
 {
     (void)status;
     struct hx_walk w;
     int flags = (int)a[1] & ~(O_CLOEXEC | O_NOCTTY | O_ASYNC);
+    if (a[3] & ~(uint64_t)RESOLVE_MASK)
+        return -EINVAL;
+    if (a[4] && (a[3] & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)))
+        return open_beneath(vm, a, flags);
     /* O_EXCL with O_CREAT never follows a final symlink: it exists. */
     int follow = !(flags & O_NOFOLLOW) && (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
-    long r = hx_walk(vm, a[0], follow, &w);
+    long r = hx_walk_flags(vm, a[0], follow, (a[3] & RESOLVE_NO_SYMLINKS) != 0, &w);
     if (r)
         return r;
-    int creating =
-        (flags & O_CREAT) && w.name[0] && faccessat(w.fd, w.name, F_OK, AT_SYMLINK_NOFOLLOW);
-    if (w.m->ro && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) ||
-                    (flags & __O_TMPFILE) == __O_TMPFILE || creating))
+    int exists = !w.name[0] || !faccessat(w.fd, w.name, F_OK, AT_SYMLINK_NOFOLLOW);
+    int creating = (flags & O_CREAT) && !exists;
+    if (exists && (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+        r = -EEXIST; /* Linux answers that before the mount's read-only state */
+    else if (w.m->ro && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) ||
+                         (flags & __O_TMPFILE) == __O_TMPFILE || creating))
         r = -EROFS; /* Linux refuses only changes on a read-only mount */
     else
         r = own(vm, hx_walk_open(&w, flags, (unsigned)a[2] & 07777), w.m->ro);
@@ -131,8 +171,18 @@ int64_t hx_hc_ftruncate(struct hx_vm *vm, const uint64_t *a, int *status)
 }
 
 /* Walks to a name that will be removed or created: never follows it. A
- * trailing slash (the kernel keeps it) is checked by the callers. */
+ * trailing slash (the kernel keeps it) is checked by the callers, and so is
+ * the mount's read-only state when check_ro is 0. */
+static long walk_name_ro(struct hx_vm *vm, uint64_t gva, struct hx_walk *w, int *slash,
+                         int check_ro);
+
 static long walk_name(struct hx_vm *vm, uint64_t gva, struct hx_walk *w, int *slash)
+{
+    return walk_name_ro(vm, gva, w, slash, 1);
+}
+
+static long walk_name_ro(struct hx_vm *vm, uint64_t gva, struct hx_walk *w, int *slash,
+                         int check_ro)
 {
     char raw[4096];
     long n = hx_copy_str_from_guest(&vm->g, raw, gva, sizeof(raw));
@@ -140,7 +190,7 @@ static long walk_name(struct hx_vm *vm, uint64_t gva, struct hx_walk *w, int *sl
         return n;
     *slash = n > 1 && raw[n - 1] == '/';
     long r = hx_walk(vm, gva, 0, w);
-    if (!r && w->m->ro)
+    if (!r && check_ro && w->m->ro)
         r = -EROFS;
     if (!r && !w->name[0])
         r = -EBUSY; /* a mount point */
@@ -218,17 +268,19 @@ int64_t hx_hc_rename(struct hx_vm *vm, const uint64_t *a, int *status)
     (void)status;
     struct hx_walk from, to;
     int fslash, tslash;
-    long r = walk_name(vm, a[0], &from, &fslash);
+    long r = walk_name_ro(vm, a[0], &from, &fslash, 0);
     if (r)
         return r;
-    r = walk_name(vm, a[1], &to, &tslash);
+    r = walk_name_ro(vm, a[1], &to, &tslash, 0);
     if (r) {
         hx_walk_done(&from);
         return r;
     }
     struct stat st;
     if (from.m != to.m)
-        r = -EXDEV;
+        r = -EXDEV; /* before the read-only check, as Linux */
+    else if (from.m->ro)
+        r = -EROFS;
     else if (fslash && fstatat(from.fd, from.name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
              !S_ISDIR(st.st_mode))
         r = -ENOTDIR; /* rename("file/", ...) */

@@ -157,6 +157,12 @@ static int follow(const char *dir, const char *target, const char *rest, char *o
 
 long hx_walk(struct hx_vm *vm, uint64_t gva, int follow_last, struct hx_walk *w)
 {
+    return hx_walk_flags(vm, gva, follow_last, 0, w);
+}
+
+long hx_walk_flags(struct hx_vm *vm, uint64_t gva, int follow_last, int no_symlinks,
+                   struct hx_walk *w)
+{
     w->fd = -1; /* before anything can fail: callers release w on error */
     char raw[4096];
     long n = hx_copy_str_from_guest(&vm->g, raw, gva, sizeof(raw));
@@ -217,6 +223,11 @@ long hx_walk(struct hx_vm *vm, uint64_t gva, int follow_last, struct hx_walk *w)
                 close(w->fd);
                 w->fd = -1;
                 return -err;
+            }
+            if (S_ISLNK(st.st_mode) && no_symlinks) {
+                close(w->fd);
+                w->fd = -1;
+                return -ELOOP;
             }
             if (S_ISLNK(st.st_mode) && (!last || follow_last)) {
                 char target[4096];

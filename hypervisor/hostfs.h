@@ -33,6 +33,11 @@ struct hx_walk {
  * file systems. */
 long hx_walk(struct hx_vm *vm, uint64_t gva, int follow_last, struct hx_walk *w);
 
+/* hx_walk, refusing every symlink on the way with ELOOP when no_symlinks
+ * is set (openat2's RESOLVE_NO_SYMLINKS). */
+long hx_walk_flags(struct hx_vm *vm, uint64_t gva, int follow_last, int no_symlinks,
+                   struct hx_walk *w);
+
 /* Opens the walked object with flags (never following a final symlink:
  * the walk already did when asked). Returns a host fd or -errno. */
 long hx_walk_open(const struct hx_walk *w, int flags, unsigned mode);

@@ -131,13 +131,25 @@ static long gen_open(struct loc *l, uint64_t flags, struct file **out)
     return 0;
 }
 
-static long do_open(int dirfd, const char *upath, uint64_t flags, uint64_t mode)
+#define RESOLVE_NO_XDEV 0x01
+#define RESOLVE_NO_MAGICLINKS 0x02
+#define RESOLVE_NO_SYMLINKS 0x04
+#define RESOLVE_BENEATH 0x08
+#define RESOLVE_IN_ROOT 0x10
+#define RESOLVE_CACHED 0x20
+
+/* openat2's RESOLVE_* flags for the open in progress (0 for open/openat). */
+static uint64_t resolve;
+
+static long do_open(int dirfd, const char *upath, int from_user, uint64_t flags, uint64_t mode)
 {
     static struct loc l;
-    long r = path_resolve(dirfd, upath, 1, l.path);
+    long r = path_resolve(dirfd, upath, from_user, l.path);
     if (r)
         return r;
     int fd = fd_path(l.path);
+    if (fd >= 0 && (resolve & (RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS)))
+        return -ELOOP; /* /proc/self/fd/N is a magic link */
     if (fd < 0 && !strcmp(l.path, "/dev/tty")) {
         /* The controlling terminal: the console's, when it is one. */
         for (int c = 0; c < 3 && fd < 0; c++) {
@@ -167,6 +179,7 @@ static long do_open(int dirfd, const char *upath, uint64_t flags, uint64_t mode)
             /* The same, through its path on the host. */
             upath = o->path;
             dirfd = AT_FDCWD;
+            from_user = 0;
             goto by_path;
         }
         /* Pipes, devices and the console: the same open file. */
@@ -176,12 +189,12 @@ static long do_open(int dirfd, const char *upath, uint64_t flags, uint64_t mode)
 by_path:;
     /* O_EXCL with O_CREAT never follows a final symlink: it exists. */
     int follow = !(flags & O_NOFOLLOW) && (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
-    r = lookup(dirfd, upath, fd < 0, follow, &l); /* a reopen's path is the kernel's */
+    r = lookup(dirfd, upath, from_user, follow, &l);
     struct file *f = NULL;
     while (!r) {
         switch (l.mnt) {
         case M_HOST: {
-            long hfd = hcall3(HX_HC_OPEN, l.path, flags, mode & ~umask_bits);
+            long hfd = hcall5(HX_HC_OPEN, l.path, flags, mode & ~umask_bits, resolve, 0);
             if (hfd == -HX_EREDIRECT) {
                 r = lookup_again(&l, follow);
                 continue;
@@ -217,22 +230,97 @@ by_path:;
 
 SYSCALL(open)
 {
-    return do_open(AT_FDCWD, (const char *)a0, a1, a2);
+    return do_open(AT_FDCWD, (const char *)a0, 1, a1, a2);
 }
 
 SYSCALL(openat)
 {
-    return do_open((int)a0, (const char *)a1, a2, a3);
+    return do_open((int)a0, (const char *)a1, 1, a2, a3);
 }
 
 SYSCALL(creat)
 {
-    return do_open(AT_FDCWD, (const char *)a0, O_CREAT | O_WRONLY | O_TRUNC, a1);
+    return do_open(AT_FDCWD, (const char *)a0, 1, O_CREAT | O_WRONLY | O_TRUNC, a1);
 }
 
 struct open_how {
     uint64_t flags, mode, resolve;
 };
+
+/* openat2: RESOLVE_BENEATH and RESOLVE_IN_ROOT below a host directory are
+ * the host's to enforce (hc_files.c); elsewhere they are checked here,
+ * lexically. RESOLVE_NO_XDEV compares the mounts of start and result. */
+static long open_resolved(int dirfd, const char *upath, uint64_t flags, uint64_t mode)
+{
+    static struct loc dir;
+    static char rel[PATH_MAX];
+    long len = user_strlen(upath, PATH_MAX);
+    if (len < 0)
+        return len;
+    if (!(resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT | RESOLVE_NO_XDEV)))
+        return do_open(dirfd, upath, 1, flags, mode);
+    long r = lookup(dirfd, ".", 0, 1, &dir);
+    loc_done(&dir);
+    if (r)
+        return r;
+    memcpy(rel, upath, (size_t)len + 1);
+    if (resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) {
+        if (rel[0] == '/' && (resolve & RESOLVE_BENEATH))
+            return -EXDEV;
+        if (dir.mnt == M_HOST) {
+            /* The start directory as the host names it. */
+            size_t n = strlen(dir.path);
+            if (n > 1 && dir.path[n - 1] == '/')
+                dir.path[n - 1] = 0;
+            r = hcall5(HX_HC_OPEN, dir.path, flags, mode & ~umask_bits, resolve, rel);
+            if (r < 0)
+                return r;
+            struct file *f = file_new(K_HOST);
+            if (!f) {
+                hcall1(HX_HC_CLOSE, r);
+                return -ENFILE;
+            }
+            f->hostfd = (int)r;
+            f->flags = (uint32_t)flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_PATH);
+            return fd_install(f, 0, (flags & O_CLOEXEC) != 0);
+        }
+        /* Guest file systems: ".." may not climb above the start. */
+        int depth = 0;
+        for (const char *p = rel; *p;) {
+            while (*p == '/')
+                p++;
+            const char *c = p;
+            while (*p && *p != '/')
+                p++;
+            if (p - c == 2 && c[0] == '.' && c[1] == '.') {
+                if (--depth < 0) {
+                    if (resolve & RESOLVE_BENEATH)
+                        return -EXDEV;
+                    depth = 0;
+                }
+            } else if (p - c && !(p - c == 1 && c[0] == '.')) {
+                depth++;
+            }
+        }
+        if (rel[0] == '/') {
+            /* RESOLVE_IN_ROOT: absolute means from the start directory. */
+            static char joined[PATH_MAX];
+            ksnprintf(joined, sizeof(joined), "%s/%s", dir.path, rel);
+            return do_open(AT_FDCWD, joined, 0, flags, mode);
+        }
+    }
+    enum mnt start = dir.mnt;
+    r = do_open(dirfd, upath, 1, flags, mode);
+    if (r >= 0 && (resolve & RESOLVE_NO_XDEV)) {
+        struct file *f = fd_get((uint64_t)r);
+        enum mnt end = f->kind == K_HOST ? M_HOST : f->kind == K_TMP ? M_TMP : M_PROC;
+        if ((start == M_HOST) != (end == M_HOST) || (start != M_HOST && start != end)) {
+            sys_close((uint64_t)r, 0, 0, 0, 0, 0);
+            return -EXDEV;
+        }
+    }
+    return r;
+}
 
 SYSCALL(openat2)
 {
@@ -244,13 +332,14 @@ SYSCALL(openat2)
     if (how->flags >> 32 || how->mode & ~07777ull ||
         (!(how->flags & (O_CREAT | O_TMPFILE_FLAG)) && how->mode))
         return -EINVAL;
-    if (how->resolve) {
-        static int warned;
-        if (!warned++)
-            kwarn("openat2 RESOLVE_* flags are not supported yet");
+    if (how->resolve & ~0x3full)
         return -EINVAL;
-    }
-    return do_open((int)a0, (const char *)a1, how->flags, how->mode);
+    if ((how->resolve & RESOLVE_CACHED) && (how->flags & (O_TRUNC | O_CREAT | O_TMPFILE_FLAG)))
+        return -EAGAIN;
+    resolve = how->resolve;
+    long r = open_resolved((int)a0, (const char *)a1, how->flags, how->mode);
+    resolve = 0;
+    return r;
 }
 
 /* ---- read and write --------------------------------------------------- */
@@ -449,6 +538,8 @@ long fs_read_at(int fd, void *buf, uint64_t len, uint64_t off)
         long r;
         if (f->kind == K_HOST) {
             r = hcall4(HX_HC_PREAD, f->hostfd, (uint64_t)buf + done, len - done, off + done);
+            if (r == -EISDIR)
+                return -ENODEV; /* a directory cannot be mapped */
         } else {
             int64_t pos = (int64_t)(off + done);
             r = guest_rw(f, (uint64_t)buf + done, len - done, 0, &pos);
@@ -462,7 +553,7 @@ long fs_read_at(int fd, void *buf, uint64_t len, uint64_t off)
     return 0;
 }
 
-long fs_shared_fd(int fd, int writable, uint64_t *size)
+long fs_shared_fd(int fd, int writable, uint64_t *size, int *may_write)
 {
     struct file *f = fd_get((uint64_t)fd);
     if (!f)
@@ -470,9 +561,10 @@ long fs_shared_fd(int fd, int writable, uint64_t *size)
     uint32_t acc = f->flags & O_ACCMODE;
     if (acc == O_WRONLY || (f->flags & O_PATH) || (writable && acc != O_RDWR))
         return -EACCES;
+    *may_write = acc == O_RDWR;
     if (f->kind != K_HOST) {
         static int warned;
-        if (!warned++)
+        if (writable && !warned++)
             kwarn("shared writable mappings of guest files (/tmp, memfd) are not supported yet");
         return -ENODEV;
     }

@@ -21,7 +21,7 @@ static long generated_refusal(const struct loc *l)
 static long mkdir_at(int dirfd, uint64_t upath, uint64_t mode)
 {
     long r = lookup(dirfd, (const char *)upath, 1, 0, &la);
-    if (!r) {
+    while (!r) {
         if (la.mnt == M_HOST)
             r = hcall5(HX_HC_PATHOP, HX_PATH_MKDIR, la.path, 0, mode & 07777 & ~umask_bits, 0);
         else if (la.mnt != M_TMP)
@@ -32,6 +32,9 @@ static long mkdir_at(int dirfd, uint64_t upath, uint64_t mode)
             r = mfs_create(&tmpfs, la.parent, la.name, la.len,
                            MFS_S_IFDIR | ((uint32_t)mode & 07777 & ~umask_bits), boot->euid,
                            boot->egid, NULL, NULL);
+        if (r != -HX_EREDIRECT)
+            break;
+        r = lookup_again(&la, 0);
     }
     loc_done(&la);
     return r;
@@ -65,9 +68,7 @@ static long remove_at(int dirfd, uint64_t upath, uint64_t flags)
     if (flags & ~(uint64_t)AT_REMOVEDIR)
         return -EINVAL;
     long r = lookup(dirfd, (const char *)upath, 1, LOOKUP_NAME, &la);
-    if (!r)
-        r = name_check(&la, (flags & AT_REMOVEDIR) != 0);
-    if (!r) {
+    while (!r && !(r = name_check(&la, (flags & AT_REMOVEDIR) != 0))) {
         if (la.mnt == M_HOST)
             r = hcall2(HX_HC_UNLINK, la.path, flags);
         else if (la.mnt != M_TMP)
@@ -78,6 +79,9 @@ static long remove_at(int dirfd, uint64_t upath, uint64_t flags)
             r = -EBUSY;
         else
             r = mfs_remove(&tmpfs, la.parent, la.name, la.len, (flags & AT_REMOVEDIR) != 0);
+        if (r != -HX_EREDIRECT)
+            break;
+        r = lookup_again(&la, LOOKUP_NAME);
     }
     loc_done(&la);
     return r;
@@ -105,6 +109,8 @@ static long rename_at(int olddir, uint64_t oldp, int newdir, uint64_t newp, uint
     long r = lookup(olddir, (const char *)oldp, 1, LOOKUP_NAME, &la);
     if (!r)
         r = lookup(newdir, (const char *)newp, 1, LOOKUP_NAME, &lb);
+    int redirected = 0;
+again:
     if (!r && (la.last_dot || lb.last_dot))
         r = -EBUSY;
     if (!r && la.must_dir && la.mnt == M_TMP && la.node && (la.node->mode & S_IFMT) != S_IFDIR)
@@ -121,6 +127,16 @@ static long rename_at(int olddir, uint64_t oldp, int newdir, uint64_t newp, uint
         else
             r = mfs_rename(&tmpfs, la.parent, la.name, la.len, lb.parent, lb.name, lb.len,
                            (unsigned)flags);
+    }
+    if (r == -HX_EREDIRECT) {
+        /* One of the names led into a guest file system: both again. */
+        r = lookup_again(&la, LOOKUP_NAME);
+        if (!r)
+            r = lookup_again(&lb, LOOKUP_NAME);
+        if (!r && !redirected++)
+            goto again;
+        if (!r)
+            r = -EXDEV;
     }
     loc_done(&la);
     loc_done(&lb);
@@ -151,6 +167,8 @@ static long link_at(int olddir, uint64_t oldp, int newdir, uint64_t newp, uint64
     long r = lookup(olddir, (const char *)oldp, 1, (flags & AT_SYMLINK_FOLLOW) != 0, &la);
     if (!r)
         r = lookup(newdir, (const char *)newp, 1, 0, &lb);
+    int redirected = 0;
+again:
     if (!r) {
         if (la.mnt != lb.mnt)
             r = -EXDEV;
@@ -164,6 +182,16 @@ static long link_at(int olddir, uint64_t oldp, int newdir, uint64_t newp, uint64
             r = -EEXIST;
         else
             r = mfs_link(&tmpfs, lb.parent, lb.name, lb.len, la.node);
+    }
+    if (r == -HX_EREDIRECT) {
+        /* One of the names led into a guest file system: both again. */
+        r = lookup_again(&la, (flags & AT_SYMLINK_FOLLOW) != 0);
+        if (!r)
+            r = lookup_again(&lb, 0);
+        if (!r && !redirected++)
+            goto again;
+        if (!r)
+            r = -EXDEV;
     }
     loc_done(&la);
     loc_done(&lb);
@@ -188,7 +216,7 @@ static long symlink_at(uint64_t target, int dirfd, uint64_t linkp)
     if (tlen == 0)
         return -ENOENT;
     long r = lookup(dirfd, (const char *)linkp, 1, 0, &la);
-    if (!r) {
+    while (!r) {
         if (la.mnt == M_HOST)
             r = hcall5(HX_HC_PATHOP, HX_PATH_SYMLINK, la.path, target, 0, 0);
         else if (la.mnt != M_TMP)
@@ -198,6 +226,9 @@ static long symlink_at(uint64_t target, int dirfd, uint64_t linkp)
         else
             r = mfs_create(&tmpfs, la.parent, la.name, la.len, 0, boot->euid, boot->egid,
                            (const char *)target, NULL);
+        if (r != -HX_EREDIRECT)
+            break;
+        r = lookup_again(&la, 0);
     }
     loc_done(&la);
     return r;
@@ -227,7 +258,7 @@ static long readlink_at(int dirfd, uint64_t upath, uint64_t ubuf, uint64_t size)
     if ((int64_t)size <= 0)
         return -EINVAL;
     long r = lookup(dirfd, (const char *)upath, 1, 0, &la);
-    if (!r) {
+    while (!r) {
         if (la.mnt == M_HOST)
             r = hcall3(HX_HC_READLINK, la.path, ubuf, size);
         else if (la.mnt == M_TMP)
@@ -236,6 +267,9 @@ static long readlink_at(int dirfd, uint64_t upath, uint64_t ubuf, uint64_t size)
                                                       : -EINVAL;
         else
             r = la.gen_type == GEN_LINK ? copy_link(la.gen.buf, ubuf, size) : -EINVAL;
+        if (r != -HX_EREDIRECT)
+            break;
+        r = lookup_again(&la, 0);
     }
     loc_done(&la);
     return r;
@@ -320,6 +354,7 @@ enum attr { A_CHMOD, A_CHOWN, A_UTIMENS, A_TRUNCATE };
 static long path_attr(int dirfd, uint64_t upath, int follow, enum attr what, uint64_t x, uint64_t y)
 {
     long r = lookup(dirfd, (const char *)upath, 1, follow, &la);
+again:
     if (!r && la.mnt == M_HOST) {
         static const uint64_t ops[] = {HX_PATH_CHMOD, HX_PATH_CHOWN, HX_PATH_UTIMENS,
                                        HX_PATH_TRUNCATE};
@@ -340,6 +375,8 @@ static long path_attr(int dirfd, uint64_t upath, int follow, enum attr what, uin
     } else if (!r) {
         r = generated_refusal(&la);
     }
+    if (r == -HX_EREDIRECT && !(r = lookup_again(&la, follow)))
+        goto again;
     loc_done(&la);
     return r;
 }
@@ -475,13 +512,16 @@ static long access_at(int dirfd, uint64_t upath, uint64_t mode, uint64_t flags)
     if (mode & ~7ull || flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH))
         return -EINVAL;
     long r = lookup(dirfd, (const char *)upath, 1, !(flags & AT_SYMLINK_NOFOLLOW), &la);
-    if (!r) {
+    while (!r) {
         if (la.mnt == M_HOST)
             r = hcall3(HX_HC_ACCESS, la.path, mode, flags & (AT_SYMLINK_NOFOLLOW | AT_EACCESS));
         else if (la.mnt == M_TMP)
             r = la.node ? tmp_access(la.node, mode) : -ENOENT;
         else
             r = (mode & 2) && la.mnt == M_PROC ? -EACCES : 0;
+        if (r != -HX_EREDIRECT)
+            break;
+        r = lookup_again(&la, !(flags & AT_SYMLINK_NOFOLLOW));
     }
     loc_done(&la);
     return r;
@@ -529,8 +569,12 @@ static long guest_statfs(enum mnt mnt, uint64_t ubuf)
 SYSCALL(statfs)
 {
     long r = lookup(AT_FDCWD, (const char *)a0, 1, 1, &la);
-    if (!r)
+    while (!r) {
         r = la.mnt == M_HOST ? hcall3(HX_HC_STATFS, -1, la.path, a1) : guest_statfs(la.mnt, a1);
+        if (r != -HX_EREDIRECT)
+            break;
+        r = lookup_again(&la, 1);
+    }
     loc_done(&la);
     return r;
 }

@@ -25,6 +25,7 @@ uint64_t brk_start, brk_cur;
 #define MAX_SHARED 64
 static struct shared {
     uint64_t va, len, gpa;
+    int may_write; /* the file was opened read-write */
 } shared[MAX_SHARED];
 
 /* Unmaps a range, and hands the host back every shared file mapping that
@@ -42,12 +43,13 @@ static void unmap_range(uint64_t va, uint64_t len)
 struct file;
 /* fs.c: the host fd behind a file opened with a readable and, if asked,
  * writable mode, for a shared mapping; or a negative errno. */
-long fs_shared_fd(int fd, int writable, uint64_t *size);
+long fs_shared_fd(int fd, int writable, uint64_t *size, int *may_write);
 
 static long map_shared_file(uint64_t addr, uint64_t len, uint32_t prot, int fd, uint64_t off)
 {
     uint64_t size;
-    long hostfd = fs_shared_fd(fd, (prot & HX_PROT_W) != 0, &size);
+    int may_write;
+    long hostfd = fs_shared_fd(fd, (prot & HX_PROT_W) != 0, &size, &may_write);
     if (hostfd < 0)
         return hostfd;
     int slot = 0;
@@ -58,14 +60,14 @@ static long map_shared_file(uint64_t addr, uint64_t len, uint32_t prot, int fd, 
     (void)size;
     uint64_t backed = len;
     if (backed) {
-        long gpa = hcall4(HX_HC_MAP_SHARED, hostfd, off, backed, (prot & HX_PROT_W) != 0);
+        long gpa = hcall4(HX_HC_MAP_SHARED, hostfd, off, backed, may_write);
         if (gpa < 0)
             return gpa;
         if (mm_map(addr, backed, (uint64_t)gpa, prot, VMA_SHARED)) {
             hcall1(HX_HC_UNMAP_SHARED, gpa);
             return -ENOMEM;
         }
-        shared[slot] = (struct shared){addr, backed, (uint64_t)gpa};
+        shared[slot] = (struct shared){addr, backed, (uint64_t)gpa, may_write};
     }
     if (len > backed && mm_map(addr + backed, len - backed, 0, 0, VMA_SHARED)) {
         unmap_range(addr, backed);
@@ -116,9 +118,7 @@ SYSCALL(mmap)
     int anon = (flags & MAP_ANONYMOUS) != 0;
     if (anon && type == MAP_SHARED_VALIDATE)
         return -EINVAL;
-    /* A shared read-only mapping of a file nobody changes reads the same
-     * as a private copy; a writable one must reach the file. */
-    int shared_file = !anon && type != MAP_PRIVATE && (a2 & PROT_WRITE);
+    int shared_file = !anon && type != MAP_PRIVATE;
     int fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
     if (fixed) {
         if ((addr & (PAGE_SIZE - 1)) || addr + len > HX_USER_TOP || addr + len < addr)
@@ -136,8 +136,14 @@ SYSCALL(mmap)
         if (!addr)
             return -ENOMEM;
     }
-    if (shared_file)
-        return map_shared_file(addr, len, prot, fd, off);
+    if (shared_file) {
+        long r = map_shared_file(addr, len, prot, fd, off);
+        /* A read-only shared map of a guest file reads the same as a copy
+         * as long as nobody writes the file: kept until guest files can be
+         * shared. */
+        if (r != -ENODEV || (a2 & PROT_WRITE))
+            return r;
+    }
     /* File contents are written by the host into the new pages, so map them
      * writable first; the final protection follows. */
     uint32_t first = anon || !prot ? prot : HX_PROT_R | HX_PROT_W;
@@ -205,6 +211,11 @@ SYSCALL(mprotect)
         return -ENOMEM;
     if (!len)
         return 0;
+    /* A shared mapping of a file opened read-only never becomes writable. */
+    for (int i = 0; (a2 & PROT_WRITE) && i < MAX_SHARED; i++)
+        if (shared[i].len && !shared[i].may_write && shared[i].va < a0 + len &&
+            a0 < shared[i].va + shared[i].len)
+            return -EACCES;
     return mm_protect(a0, len, prot_of(a2));
 }
 
