@@ -146,7 +146,7 @@ SYSCALL(mmap)
     }
     /* File contents are written by the host into the new pages, so map them
      * writable first; the final protection follows. */
-    uint32_t first = anon || !prot ? prot : HX_PROT_R | HX_PROT_W;
+    uint32_t first = anon ? prot : HX_PROT_R | HX_PROT_W;
     if (mm_map(addr, len, 0, first, anon ? VMA_ANON : 0))
         return -ENOMEM;
     if (!anon) {
@@ -266,10 +266,11 @@ SYSCALL(mremap)
     }
     if (mm_map(dst, new_len, 0, prot | HX_PROT_R | HX_PROT_W, vflags))
         return -ENOMEM;
-    /* Copy rather than move page-table entries: simple, and the source is
-     * readable unless the program mapped it PROT_NONE. */
-    if (prot & HX_PROT_R)
-        memcpy((void *)dst, (void *)old, MIN(old_len, new_len));
+    /* Copy rather than move page-table entries: simple. A source the
+     * program cannot read is made readable for the copy: its data moves. */
+    if (!(prot & HX_PROT_R))
+        mm_protect(old, old_len, HX_PROT_R);
+    memcpy((void *)dst, (void *)old, MIN(old_len, new_len));
     if ((prot & (HX_PROT_R | HX_PROT_W)) != (HX_PROT_R | HX_PROT_W))
         mm_protect(dst, new_len, prot);
     mm_unmap(old, old_len);
