@@ -503,3 +503,27 @@ int64_t hx_hc_fdop(struct hx_vm *vm, const uint64_t *a, int *status)
     }
     return -EINVAL;
 }
+
+/* Where an open directory is now, as the guest names it: it follows renames
+ * and says ENOENT once the directory is gone (the guest's cwd). */
+int64_t hx_hc_fdpath(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    if (!hx_hostfd_ok(vm, a[0]))
+        return -EBADF;
+    char link[64], host[4096], guest[4096];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", (int)a[0]);
+    ssize_t n = readlink(link, host, sizeof(host) - 1);
+    if (n < 0)
+        return -errno;
+    host[n] = 0;
+    struct stat st;
+    if (fstat((int)a[0], &st) < 0 || st.st_nlink == 0)
+        return -ENOENT; /* removed */
+    if (hx_guest_path_of(host, guest, sizeof(guest)))
+        return -ENOENT; /* moved out of every mount */
+    size_t len = strlen(guest) + 1;
+    if (len > a[2])
+        return -ERANGE;
+    return hx_copy_to_guest(&vm->g, a[1], guest, len) ? -EFAULT : (int64_t)len;
+}

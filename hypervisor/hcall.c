@@ -42,6 +42,7 @@ static const hx_hcall_fn handlers[HX_HC_NR] = {
     [HX_HC_MAP_SHARED] = hx_hc_map_shared,
     [HX_HC_UNMAP_SHARED] = hx_hc_unmap_shared,
     [HX_HC_MSYNC] = hx_hc_msync,
+    [HX_HC_FDPATH] = hx_hc_fdpath,
 };
 
 static const char *const hcall_names[HX_HC_NR] = {
@@ -80,6 +81,7 @@ static const char *const hcall_names[HX_HC_NR] = {
     [HX_HC_MAP_SHARED] = "map_shared",
     [HX_HC_UNMAP_SHARED] = "unmap_shared",
     [HX_HC_MSYNC] = "msync",
+    [HX_HC_FDPATH] = "fdpath",
 };
 
 int hx_hostfd_ok(const struct hx_vm *vm, uint64_t fd)

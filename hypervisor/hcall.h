@@ -49,6 +49,7 @@ int64_t hx_hc_fdop(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_map_shared(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_unmap_shared(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_msync(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_fdpath(struct hx_vm *vm, const uint64_t *a, int *status);
 
 /* Host file-system mounts (hc_files.c). */
 int hx_hostfs_init(struct hx_vm *vm);

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -75,6 +76,8 @@ static int add_mount(struct hx_vm *vm, const char *guest, const char *host, int 
     }
     m->len = strcmp(m->guest, "/") ? strlen(m->guest) : 0;
     m->fd = fd;
+    if (!realpath(host, m->host))
+        snprintf(m->host, sizeof(m->host), "%s", host);
     m->ro = ro;
     m->file = !S_ISDIR(st.st_mode);
     struct hx_boot_info *b = vm->boot;
@@ -299,4 +302,26 @@ void hx_walk_done(struct hx_walk *w)
     if (w->fd >= 0)
         close(w->fd);
     w->fd = -1;
+}
+
+int hx_guest_path_of(const char *host, char *out, size_t size)
+{
+    const struct hx_mount *best = NULL;
+    size_t best_len = 0;
+    for (int i = 0; i < nmounts; i++) {
+        size_t n = strcmp(mounts[i].host, "/") ? strlen(mounts[i].host) : 0;
+        if (under(host, mounts[i].host, n) && (!best || n > best_len)) {
+            best = &mounts[i];
+            best_len = n;
+        }
+    }
+    if (!best)
+        return -1;
+    const char *rest = host + best_len;
+    int n = snprintf(out, size, "%s%s", best->len ? best->guest : "", rest);
+    if (n <= 0 || (size_t)n >= size)
+        return -1;
+    if (!out[0])
+        strcpy(out, "/");
+    return 0;
 }

@@ -9,7 +9,8 @@
 struct hx_mount {
     char guest[4096];
     size_t len;
-    int fd; /* O_PATH: the mounted directory, or the mounted file */
+    int fd;          /* O_PATH: the mounted directory, or the mounted file */
+    char host[4096]; /* its host path, resolved */
     int ro;
     int file; /* a single file (the program and its loader, --no-host-root) */
 };
@@ -43,5 +44,8 @@ long hx_walk_flags(struct hx_vm *vm, uint64_t gva, int follow_last, int no_symli
 long hx_walk_open(const struct hx_walk *w, int flags, unsigned mode);
 
 void hx_walk_done(struct hx_walk *w);
+
+/* The guest path of a host path (the deepest mount holding it), or -1. */
+int hx_guest_path_of(const char *host, char *out, size_t size);
 
 #endif

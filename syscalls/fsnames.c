@@ -67,6 +67,8 @@ static long remove_at(int dirfd, uint64_t upath, uint64_t flags)
 {
     if (flags & ~(uint64_t)AT_REMOVEDIR)
         return -EINVAL;
+    if (flags & AT_REMOVEDIR)
+        cwd_pin();
     long r = lookup(dirfd, (const char *)upath, 1, LOOKUP_NAME, &la);
     while (!r && !(r = name_check(&la, (flags & AT_REMOVEDIR) != 0))) {
         if (la.mnt == M_HOST)
@@ -84,6 +86,8 @@ static long remove_at(int dirfd, uint64_t upath, uint64_t flags)
         r = lookup_again(&la, LOOKUP_NAME);
     }
     loc_done(&la);
+    if (!r && (flags & AT_REMOVEDIR))
+        cwd_moved();
     return r;
 }
 
@@ -106,6 +110,7 @@ static long rename_at(int olddir, uint64_t oldp, int newdir, uint64_t newp, uint
 {
     if (flags & ~7ull) /* RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT */
         return -EINVAL;
+    cwd_pin();
     long r = lookup(olddir, (const char *)oldp, 1, LOOKUP_NAME, &la);
     if (!r)
         r = lookup(newdir, (const char *)newp, 1, LOOKUP_NAME, &lb);
@@ -140,6 +145,8 @@ again:
     }
     loc_done(&la);
     loc_done(&lb);
+    if (!r)
+        cwd_moved();
     return r;
 }
 

@@ -9,11 +9,98 @@
 
 static char cwd[PATH_MAX];
 
+/* The cwd is kept as a path, and pinned as an object (a host O_PATH fd or
+ * a minifs node) before the first rename or rmdir that could move or remove
+ * it; after one, the path is asked of the pin again. */
+static struct {
+    int pinned, stale, gone;
+    enum mnt mnt;
+    long hostfd;
+    struct mfs_node *node;
+} pin;
+
+/* The path of a /tmp directory, from its parent links. */
+static void tmp_path_of(struct mfs_node *n, char *out)
+{
+    char tail[PATH_MAX] = "";
+    while (n != tmpfs.root) {
+        struct mfs_dirent *e = n->parent->entries;
+        while (e && e->node != n)
+            e = e->next;
+        if (!e)
+            break;
+        char part[PATH_MAX];
+        ksnprintf(part, sizeof(part), "/%s%s", e->name, tail);
+        memcpy(tail, part, sizeof(tail));
+        n = n->parent;
+    }
+    ksnprintf(out, PATH_MAX, "/tmp%s", tail);
+}
+
+static void cwd_refresh(void)
+{
+    if (!pin.stale)
+        return;
+    pin.stale = 0;
+    if (pin.mnt == M_HOST) {
+        static char buf[PATH_MAX];
+        long r = hcall3(HX_HC_FDPATH, pin.hostfd, buf, sizeof(buf));
+        if (r == -ENOENT)
+            pin.gone = 1;
+        else if (r > 0)
+            strcpy(cwd, buf);
+    } else if (pin.mnt == M_TMP) {
+        if (pin.node->nlink == 0)
+            pin.gone = 1;
+        else
+            tmp_path_of(pin.node, cwd);
+    }
+}
+
 const char *cwd_path(void)
 {
     if (!cwd[0])
         memcpy(cwd, boot->cwd, sizeof(cwd));
+    cwd_refresh();
     return cwd;
+}
+
+static void cwd_unpin(void)
+{
+    if (pin.pinned && pin.mnt == M_HOST)
+        hcall1(HX_HC_CLOSE, pin.hostfd);
+    if (pin.pinned && pin.mnt == M_TMP)
+        mfs_close(&tmpfs, pin.node);
+    memset(&pin, 0, sizeof(pin));
+}
+
+void cwd_pin(void)
+{
+    static struct loc l;
+    if (pin.pinned || pin.gone)
+        return;
+    if (lookup(AT_FDCWD, cwd_path(), 0, 1, &l) == 0) {
+        if (l.mnt == M_HOST) {
+            long fd = hcall3(HX_HC_OPEN, l.path, O_PATH | O_DIRECTORY, 0);
+            if (fd >= 0) {
+                pin.hostfd = fd;
+                pin.mnt = M_HOST;
+                pin.pinned = 1;
+            }
+        } else if (l.mnt == M_TMP && l.node) {
+            mfs_open(l.node);
+            pin.node = l.node;
+            pin.mnt = M_TMP;
+            pin.pinned = 1;
+        }
+    }
+    loc_done(&l);
+}
+
+void cwd_moved(void)
+{
+    if (pin.pinned)
+        pin.stale = 1;
 }
 
 /* Appends the components of p to out (absolute, normalised), resolving
@@ -62,6 +149,8 @@ long path_resolve(int dirfd, const char *upath, int from_user, char *out)
         strcpy(out, "/");
     } else if (dirfd == AT_FDCWD) {
         strcpy(out, cwd_path());
+        if (pin.gone)
+            return -ENOENT; /* the cwd was removed */
     } else {
         struct file *d = fd_get((uint64_t)dirfd);
         if (!d)
@@ -245,7 +334,10 @@ long lookup(int dirfd, const char *path, int from_user, int follow, struct loc *
 
 SYSCALL(getcwd)
 {
-    uint64_t n = strlen(cwd_path()) + 1;
+    cwd_path();
+    if (pin.gone)
+        return -ENOENT;
+    uint64_t n = strlen(cwd) + 1;
     if (a1 < n)
         return -ERANGE;
     if (!user_ok((void *)a0, n, 1))
@@ -270,6 +362,7 @@ static long change_dir(struct loc *l)
         r = -ENOTDIR;
     }
     if (!r) {
+        cwd_unpin();
         strcpy(cwd, l->path);
         size_t n = strlen(cwd);
         if (n > 1 && cwd[n - 1] == '/')

@@ -111,6 +111,10 @@ long lookup_again(struct loc *l, int follow);
  * from_user) relative to dirfd. */
 long path_resolve(int dirfd, const char *path, int from_user, char *out);
 const char *cwd_path(void);
+/* Before a rename or rmdir: pin the cwd so that its path can follow. */
+void cwd_pin(void);
+/* After one: the cwd's path must be asked of the pin again. */
+void cwd_moved(void);
 
 /* fs.c */
 void guest_stat(const struct file *f, struct kstat *st);

@@ -168,6 +168,7 @@ enum hx_hcall_nr {
     HX_HC_MAP_SHARED,  /* hostfd, offset, length, writable: returns the guest physical base */
     HX_HC_UNMAP_SHARED, /* guest physical base */
     HX_HC_MSYNC,       /* guest physical address, length, MS_* flags */
+    HX_HC_FDPATH,      /* hostfd, buf, size: the guest path of an open directory */
     HX_HC_NR
 };
 
