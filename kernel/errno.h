@@ -32,6 +32,7 @@
 #define EFBIG 27
 #define ENOSPC 28
 #define EMLINK 31
+#define ENOLCK 37
 #define ENODEV 19
 #define EXDEV 18
 #define EOPNOTSUPP 95

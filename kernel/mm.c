@@ -8,7 +8,8 @@
 #define PTE_U 0x4ull
 #define PTE_A 0x20ull
 #define PTE_PS 0x80ull
-#define PTE_BACKED 0x200ull /* software: page allocated, maybe not present */
+#define PTE_BACKED 0x200ull  /* software: page allocated, maybe not present */
+#define PTE_FOREIGN 0x400ull /* software: the page belongs to a file, not the mapping */
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 #define HUGE (2ull << 20)
@@ -139,6 +140,15 @@ int mm_map_kernel_page(uint64_t va, uint64_t pa)
     return 0;
 }
 
+uint64_t mm_kernel_phys(const void *p)
+{
+    uint64_t va = (uint64_t)p;
+    if (va >= HX_DIRECT_MAP && va < HX_DIRECT_MAP + phys_end)
+        return va - HX_DIRECT_MAP;
+    uint64_t *e = entry(va, 0, 0);
+    return e && (*e & PTE_P) && !(*e & PTE_PS) ? (*e & PTE_ADDR) | (va & (PAGE_SIZE - 1)) : 0;
+}
+
 /* ---- VMAs -------------------------------------------------------------- */
 #define MAX_VMAS 65530            /* Linux's default vm.max_map_count */
 static struct vma vmas[MAX_VMAS]; /* sorted by start, non-overlapping */
@@ -255,6 +265,23 @@ int mm_map(uint64_t va, uint64_t len, uint64_t pa, uint32_t prot, uint32_t flags
     return r;
 }
 
+int mm_map_foreign(uint64_t va, uint64_t len, const uint64_t *pas, uint32_t prot, uint32_t flags)
+{
+    uint64_t fl = pte_flags(prot) | PTE_FOREIGN;
+    for (uint64_t i = 0; i < len / PAGE_SIZE; i++) {
+        uint64_t *e = entry(va + i * PAGE_SIZE, 0, 1);
+        if (!e) {
+            mm_unmap(va, i * PAGE_SIZE);
+            return -ENOMEM;
+        }
+        *e = pas[i] | fl;
+    }
+    int r = vma_insert(va, va + len, prot, flags);
+    if (r && for_each_leaf(va, va + len, leaf_free, NULL))
+        tlb_flush(va, len / PAGE_SIZE);
+    return r;
+}
+
 /* Applies fn to every present-or-backed leaf entry in [va, end), splitting
  * huge pages that straddle the edges. Returns whether any was accessed. */
 static int for_each_leaf(uint64_t va, uint64_t end,
@@ -290,7 +317,7 @@ static void leaf_free(uint64_t *e, uint64_t size, void *arg)
 {
     (void)arg;
     uint64_t pa = *e & PTE_ADDR & ~(size - 1);
-    if (pa < phys_end) /* not a host file mapped above RAM */
+    if (pa < phys_end && !(*e & PTE_FOREIGN)) /* not a file's page */
         free_page(pa, size);
     *e = 0;
 }
@@ -306,7 +333,7 @@ void mm_unmap(uint64_t va, uint64_t len)
 static void leaf_protect(uint64_t *e, uint64_t size, void *arg)
 {
     uint64_t fl = *(uint64_t *)arg;
-    *e = (*e & PTE_ADDR & ~(size - 1)) | fl | (size == HUGE ? PTE_PS : 0);
+    *e = (*e & PTE_ADDR & ~(size - 1)) | (*e & PTE_FOREIGN) | fl | (size == HUGE ? PTE_PS : 0);
 }
 
 static int range_mapped(uint64_t va, uint64_t end)
@@ -353,7 +380,7 @@ static void leaf_zero(uint64_t *e, uint64_t size, void *arg)
     (void)arg;
     uint64_t pa = *e & PTE_ADDR & ~(size - 1);
     /* A shared file page keeps its data: Linux reads it back from the file. */
-    if (pa < phys_end)
+    if (pa < phys_end && !(*e & PTE_FOREIGN))
         memset(phys_to_virt(pa), 0, size);
 }
 

@@ -7,10 +7,10 @@
 
 #include "kernel.h"
 
-#define VMA_ANON 1u  /* anonymous memory */
-#define VMA_HEAP 2u  /* the brk area */
-#define VMA_STACK 4u /* the main stack */
-#define VMA_IMAGE 8u /* the program image */
+#define VMA_ANON 1u    /* anonymous memory */
+#define VMA_HEAP 2u    /* the brk area */
+#define VMA_STACK 4u   /* the main stack */
+#define VMA_IMAGE 8u   /* the program image */
 #define VMA_SHARED 16u /* a host file mapped MAP_SHARED (memory above RAM) */
 
 struct vma {
@@ -50,6 +50,11 @@ uint64_t mm_free_bytes(void);
 uint64_t mm_alloc_phys(uint64_t size);
 void mm_free_phys(uint64_t pa, uint64_t size);
 int mm_map_kernel_page(uint64_t va, uint64_t pa);
+/* The physical address behind a kernel address (direct map or heap). */
+uint64_t mm_kernel_phys(const void *p);
+/* Maps pages that belong to a file (pas: one physical address per page):
+ * unmapping never frees them. */
+int mm_map_foreign(uint64_t va, uint64_t len, const uint64_t *pas, uint32_t prot, uint32_t flags);
 
 /* brk state (syscalls/mm.c). */
 extern uint64_t brk_start, brk_cur;

@@ -77,7 +77,9 @@ static struct mfs_node *node_new(struct mfs *fs, uint32_t mode, uint32_t uid, ui
 static void free_pages_from(struct mfs *fs, struct mfs_node *n, uint64_t first)
 {
     for (uint64_t i = first; i < n->npages; i++)
-        if (n->pages[i]) {
+        if (n->pages[i] && n->maps) {
+            zero(n->pages[i], MFS_PAGE); /* still mapped: keep, but empty */
+        } else if (n->pages[i]) {
             fs->env.free(n->pages[i], MFS_PAGE);
             n->pages[i] = NULL;
             fs->bytes -= MFS_PAGE;
@@ -101,7 +103,7 @@ static void node_free(struct mfs *fs, struct mfs_node *n)
 /* A node with no names and no open files is gone. */
 static void maybe_free(struct mfs *fs, struct mfs_node *n)
 {
-    if (n->nlink == 0 && n->opens == 0)
+    if (n->nlink == 0 && n->opens == 0 && n->maps == 0)
         node_free(fs, n);
 }
 
@@ -510,5 +512,31 @@ void mfs_open(struct mfs_node *node)
 void mfs_close(struct mfs *fs, struct mfs_node *node)
 {
     node->opens--;
+    maybe_free(fs, node);
+}
+
+uint8_t *mfs_map_page(struct mfs *fs, struct mfs_node *node, uint64_t off)
+{
+    uint64_t page = off / MFS_PAGE;
+    if (off >= MAX_FILE || grow_table(fs, node, page))
+        return NULL;
+    if (!node->pages[page]) {
+        if (fs->max_bytes && fs->bytes + MFS_PAGE > fs->max_bytes)
+            return NULL;
+        if (!(node->pages[page] = fs->env.alloc(MFS_PAGE)))
+            return NULL;
+        fs->bytes += MFS_PAGE;
+    }
+    return node->pages[page];
+}
+
+void mfs_map(struct mfs_node *node)
+{
+    node->maps++;
+}
+
+void mfs_unmap(struct mfs *fs, struct mfs_node *node)
+{
+    node->maps--;
     maybe_free(fs, node);
 }

@@ -37,6 +37,7 @@ struct mfs_node {
     uint32_t nlink;
     uint32_t uid, gid;
     uint32_t opens; /* open files: an unlinked file lives until the last close */
+    uint32_t maps;  /* shared mappings: their pages stay until the last unmap */
     uint64_t size;
     struct mfs_time atime, mtime, ctime;
     struct mfs_node *parent;    /* directories only */
@@ -95,6 +96,13 @@ int mfs_readdir(struct mfs_node *dir, uint64_t index, const char **name, size_t 
 /* Open-file accounting: an unlinked node is freed at its last close. */
 void mfs_open(struct mfs_node *node);
 void mfs_close(struct mfs *fs, struct mfs_node *node);
+
+/* Shared mappings. mfs_map_page returns the data page holding offset off,
+ * allocating a hole (NULL when out of memory); while a node is mapped its
+ * pages are never freed: a truncation zeroes them instead. */
+uint8_t *mfs_map_page(struct mfs *fs, struct mfs_node *node, uint64_t off);
+void mfs_map(struct mfs_node *node);
+void mfs_unmap(struct mfs *fs, struct mfs_node *node);
 
 void mfs_touch(struct mfs *fs, struct mfs_node *node, int atime, int mtime, int ctime);
 

@@ -1,5 +1,6 @@
 /* Open files and the fd table: close, dup, fcntl. */
 #include "heap.h"
+#include "locks.h"
 #include "tmpfs.h"
 #include "vfs.h"
 
@@ -37,6 +38,7 @@ void file_put(struct file *f)
         pipe_release(f);
         break;
     case K_TMP:
+        lock_release_file(f);
         mfs_close(&tmpfs, f->node);
         break;
     case K_GEN:
@@ -120,6 +122,8 @@ SYSCALL(close)
     if (!f)
         return -EBADF;
     fds[a0].f = NULL;
+    if (f->kind == K_TMP)
+        lock_release_posix(f->node); /* POSIX: any close drops them */
     file_put(f);
     return 0;
 }
@@ -180,12 +184,6 @@ SYSCALL(dup3)
 #define FD_CLOEXEC 1
 #define F_UNLCK 2
 
-struct kflock {
-    int16_t type, whence;
-    int64_t start, len;
-    int32_t pid;
-};
-
 /* Record locks: the host's for host files; for guest files, with one
  * process, a lock never conflicts with its own process's locks. */
 static long record_lock(struct file *f, uint64_t cmd, uint64_t arg)
@@ -199,9 +197,14 @@ static long record_lock(struct file *f, uint64_t cmd, uint64_t arg)
         return hcall4(HX_HC_FDOP, HX_FD_LOCK, f->hostfd, cmd, arg);
     if (f->kind != K_TMP)
         return -EBADF;
-    if (cmd == F_GETLK || cmd == F_OFD_GETLK)
-        l->type = F_UNLCK;
-    return 0;
+    if ((cmd == F_SETLK || cmd == F_SETLKW || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW) &&
+        ((l->type == 0 && (f->flags & O_ACCMODE) == O_WRONLY) ||
+         (l->type == 1 && (f->flags & O_ACCMODE) == O_RDONLY)))
+        return -EBADF; /* a lock needs the matching access */
+    int ofd = cmd >= F_OFD_GETLK, get = cmd == F_GETLK || cmd == F_OFD_GETLK;
+    if (ofd && l->pid)
+        return -EINVAL;
+    return lock_record(f, ofd, get, l);
 }
 
 SYSCALL(fcntl)
@@ -265,5 +268,5 @@ SYSCALL(flock)
         return -EINVAL;
     if (f->kind == K_HOST)
         return hcall3(HX_HC_FDOP, HX_FD_FLOCK, f->hostfd, a1);
-    return 0; /* guest files: no other process to conflict with */
+    return f->kind == K_TMP ? lock_flock(f, a1) : 0;
 }

@@ -553,7 +553,7 @@ long fs_read_at(int fd, void *buf, uint64_t len, uint64_t off)
     return 0;
 }
 
-long fs_shared_fd(int fd, int writable, uint64_t *size, int *may_write)
+long fs_shared_fd(int fd, int writable, uint64_t *size, int *may_write, struct mfs_node **node)
 {
     struct file *f = fd_get((uint64_t)fd);
     if (!f)
@@ -562,12 +562,13 @@ long fs_shared_fd(int fd, int writable, uint64_t *size, int *may_write)
     if (acc == O_WRONLY || (f->flags & O_PATH) || (writable && acc != O_RDWR))
         return -EACCES;
     *may_write = acc == O_RDWR;
-    if (f->kind != K_HOST) {
-        static int warned;
-        if (writable && !warned++)
-            kwarn("shared writable mappings of guest files (/tmp, memfd) are not supported yet");
-        return -ENODEV;
+    if (f->kind == K_TMP && (f->node->mode & S_IFMT) == S_IFREG) {
+        *node = f->node;
+        *size = f->node->size;
+        return 0;
     }
+    if (f->kind != K_HOST)
+        return -ENODEV;
     struct kstat st;
     long r = hcall2(HX_HC_FSTAT, f->hostfd, &st);
     if (r)

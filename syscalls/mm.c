@@ -1,6 +1,8 @@
 /* Memory system calls: brk, mmap, munmap, mprotect, mremap, madvise. All at
  * CPL3 on the kernel's own page tables (kernel/mm.c). */
+#include "heap.h"
 #include "syscalls.h"
+#include "tmpfs.h"
 
 #define PROT_READ 1
 #define PROT_WRITE 2
@@ -25,7 +27,8 @@ uint64_t brk_start, brk_cur;
 #define MAX_SHARED 64
 static struct shared {
     uint64_t va, len, gpa;
-    int may_write; /* the file was opened read-write */
+    int may_write;         /* the file was opened read-write */
+    struct mfs_node *node; /* a /tmp file or memfd: its own pages are mapped */
 } shared[MAX_SHARED];
 
 /* Unmaps a range, and hands the host back every shared file mapping that
@@ -35,7 +38,10 @@ static void unmap_range(uint64_t va, uint64_t len)
     mm_unmap(va, len);
     for (int i = 0; i < MAX_SHARED; i++)
         if (shared[i].len && shared[i].va >= va && shared[i].va + shared[i].len <= va + len) {
-            hcall1(HX_HC_UNMAP_SHARED, shared[i].gpa);
+            if (shared[i].node)
+                mfs_unmap(&tmpfs, shared[i].node);
+            else
+                hcall1(HX_HC_UNMAP_SHARED, shared[i].gpa);
             shared[i].len = 0;
         }
 }
@@ -43,13 +49,39 @@ static void unmap_range(uint64_t va, uint64_t len)
 struct file;
 /* fs.c: the host fd behind a file opened with a readable and, if asked,
  * writable mode, for a shared mapping; or a negative errno. */
-long fs_shared_fd(int fd, int writable, uint64_t *size, int *may_write);
+long fs_shared_fd(int fd, int writable, uint64_t *size, int *may_write, struct mfs_node **node);
+
+/* A /tmp file or memfd: its minifs pages themselves go into the mapping,
+ * so writes through either side are seen by the other. */
+static long map_shared_tmp(uint64_t addr, uint64_t len, uint32_t prot, struct mfs_node *node,
+                           uint64_t off, int may_write, int slot)
+{
+    uint64_t n = len / PAGE_SIZE;
+    uint64_t *pas = kmalloc(n * sizeof(*pas));
+    if (!pas)
+        return -ENOMEM;
+    long r = 0;
+    for (uint64_t i = 0; i < n && !r; i++) {
+        uint8_t *page = mfs_map_page(&tmpfs, node, off + i * PAGE_SIZE);
+        if (!page || !(pas[i] = mm_kernel_phys(page)))
+            r = -ENOMEM;
+    }
+    if (!r)
+        r = mm_map_foreign(addr, len, pas, prot, VMA_SHARED);
+    kfree(pas, n * sizeof(*pas));
+    if (r)
+        return r;
+    mfs_map(node);
+    shared[slot] = (struct shared){addr, len, 0, may_write, node};
+    return (long)addr;
+}
 
 static long map_shared_file(uint64_t addr, uint64_t len, uint32_t prot, int fd, uint64_t off)
 {
     uint64_t size;
     int may_write;
-    long hostfd = fs_shared_fd(fd, (prot & HX_PROT_W) != 0, &size, &may_write);
+    struct mfs_node *node = NULL;
+    long hostfd = fs_shared_fd(fd, (prot & HX_PROT_W) != 0, &size, &may_write, &node);
     if (hostfd < 0)
         return hostfd;
     int slot = 0;
@@ -57,6 +89,8 @@ static long map_shared_file(uint64_t addr, uint64_t len, uint32_t prot, int fd, 
         slot++;
     if (slot == MAX_SHARED)
         return -ENOMEM;
+    if (node)
+        return map_shared_tmp(addr, len, prot, node, off, may_write, slot);
     (void)size;
     uint64_t backed = len;
     if (backed) {
@@ -67,7 +101,7 @@ static long map_shared_file(uint64_t addr, uint64_t len, uint32_t prot, int fd, 
             hcall1(HX_HC_UNMAP_SHARED, gpa);
             return -ENOMEM;
         }
-        shared[slot] = (struct shared){addr, backed, (uint64_t)gpa, may_write};
+        shared[slot] = (struct shared){addr, backed, (uint64_t)gpa, may_write, NULL};
     }
     if (len > backed && mm_map(addr + backed, len - backed, 0, 0, VMA_SHARED)) {
         unmap_range(addr, backed);
@@ -190,8 +224,8 @@ SYSCALL(msync)
     /* Only shared file pages have somewhere to go. */
     for (int i = 0; i < MAX_SHARED; i++) {
         const struct shared *m = &shared[i];
-        if (!m->len || m->va >= end || m->va + m->len <= a0)
-            continue;
+        if (!m->len || m->node || m->va >= end || m->va + m->len <= a0)
+            continue; /* minifs pages are the file itself */
         uint64_t from = MAX(a0, m->va), to = MIN(end, m->va + m->len);
         long r = hcall3(HX_HC_MSYNC, m->gpa + (from - m->va), to - from, a2);
         if (r)
