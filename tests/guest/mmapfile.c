@@ -94,8 +94,17 @@ static const char *sig_name(int sig)
 	return sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS" : "no fault";
 }
 
+/* "no-fault-handlers": skip the checks that catch a fault in a handler
+ * (for a system that does not deliver SIGSEGV/SIGBUS to handlers yet); the
+ * default actions are covered by segv.c. */
+static int skip_faults;
+
 static void try_read(const char *what, volatile char *p)
 {
+	if (skip_faults) {
+		printf("%s: skipped\n", what);
+		return;
+	}
 	fflush(stdout); /* what was printed survives if the fault kills us */
 	caught = 0;
 	if (sigsetjmp(jump, 1) == 0) {
@@ -107,6 +116,10 @@ static void try_read(const char *what, volatile char *p)
 
 static void try_write(const char *what, volatile char *p, char c)
 {
+	if (skip_faults) {
+		printf("%s: skipped\n", what);
+		return;
+	}
 	fflush(stdout); /* what was printed survives if the fault kills us */
 	caught = 0;
 	if (sigsetjmp(jump, 1) == 0)
@@ -327,8 +340,9 @@ static void faults(void)
 	beyond_eof();
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	skip_faults = argc > 1 && strcmp(argv[1], "no-fault-handlers") == 0;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_fault;
@@ -341,7 +355,8 @@ int main(void)
 	shared_map();
 	past_eof();
 	protections();
-	faults();
+	if (!skip_faults)
+		faults();
 	ok("unlink", unlink(F));
 	return 0;
 }
