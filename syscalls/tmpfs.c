@@ -5,6 +5,7 @@
 #include "tmpfs.h"
 
 #include "heap.h"
+#include "vfs.h"
 
 struct mfs tmpfs;
 
@@ -90,18 +91,9 @@ long tmp_walk(const char *rest, int follow, struct tmp_loc *loc, char *redirect)
     }
 }
 
-struct kstat_layout {
-    uint64_t dev, ino, nlink;
-    uint32_t mode, uid, gid, _pad0;
-    uint64_t rdev;
-    int64_t size, blksize, blocks;
-    int64_t atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
-    int64_t _unused[3];
-};
 
-void tmp_stat(const struct mfs_node *n, void *out)
+void tmp_stat(const struct mfs_node *n, struct kstat *st)
 {
-    struct kstat_layout *st = out;
     memset(st, 0, sizeof(*st));
     st->dev = 0x2e; /* an anonymous-device number, like a tmpfs */
     st->ino = n->ino;

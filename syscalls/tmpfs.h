@@ -23,7 +23,8 @@ void tmpfs_init(void);
  * in the last component is followed. */
 long tmp_walk(const char *rest, int follow, struct tmp_loc *loc, char *redirect);
 
-/* struct stat of a node, in the layout of struct kstat (fs.c). */
-void tmp_stat(const struct mfs_node *n, void *kstat);
+struct kstat;
+/* The status of a node, as Linux's tmpfs reports it. */
+void tmp_stat(const struct mfs_node *n, struct kstat *st);
 
 #endif
