@@ -3,7 +3,7 @@ BUILD ?= build
 CC ?= cc
 
 WARN := -Wall -Wextra -Werror
-CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -Iinclude -Iloader -Isyscalls
+CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -Iinclude -Iloader -Isyscalls -Irewriter
 LDLIBS := -lelf
 
 # The guest kernel: freestanding, upper half, no SSE (it must never touch
@@ -16,12 +16,15 @@ KERNEL_SRC := $(wildcard kernel/*.c) $(wildcard syscalls/*.c) $(wildcard minifs/
 KERNEL_OBJ := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_SRC)) $(BUILD)/k/kernel/entry.o
 KERNEL := $(BUILD)/hxkernel.elf
 
-HOST_SRC := $(wildcard hypervisor/*.c) $(wildcard loader/*.c)
+# hxrun finds a program's libraries as ld.so does (for --no-host-root) with
+# the resolver it shares with hxscan.
+HOST_SRC := $(wildcard hypervisor/*.c) $(wildcard loader/*.c) rewriter/libpath.c \
+	rewriter/elf_dyn.c rewriter/ldcache.c
 HOST_OBJ := $(patsubst %.c,$(BUILD)/h/%.o,$(HOST_SRC)) $(BUILD)/h/hypervisor/kernel_blob.o
 HXRUN := $(BUILD)/hxrun
 
 .PHONY: all kernel demo test unit-test guest-test compat-test confine-test hostile-test cli-test bench format clean deps
-all: $(HXRUN)
+all: $(HXRUN) $(BUILD)/hxscan
 kernel: $(KERNEL)
 
 $(BUILD)/k/%.o: %.c $(wildcard include/hx/*.h kernel/*.h syscalls/*.h minifs/*.h)
@@ -33,7 +36,7 @@ $(BUILD)/k/kernel/entry.o: kernel/entry.S include/hx/abi.h
 $(KERNEL): $(KERNEL_OBJ) kernel/kernel.ld
 	ld -nostdlib -z max-page-size=4096 -z noexecstack -T kernel/kernel.ld -o $@ $(KERNEL_OBJ)
 
-$(BUILD)/h/%.o: %.c $(wildcard include/hx/*.h hypervisor/*.h loader/*.h) syscalls/table.h
+$(BUILD)/h/%.o: %.c $(wildcard include/hx/*.h hypervisor/*.h loader/*.h rewriter/*.h) syscalls/table.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 $(BUILD)/h/hypervisor/kernel_blob.o: hypervisor/kernel_blob.S $(KERNEL)
@@ -48,9 +51,10 @@ demo: $(HXRUN)
 	musl-gcc -static -O2 -o $(BUILD)/demo/hello tests/demo/hello.c
 	$(HXRUN) --stats $(BUILD)/demo/hello
 
+include rewriter/rewriter.mk
 include tests/unit/unit.mk
 
-test: unit-test cli-test guest-test compat-test confine-test hostile-test
+test: unit-test cli-test guest-test compat-test confine-test hostile-test scan-test
 cli-test: $(HXRUN)
 	tests/cli/run.sh $(HXRUN) $(BUILD)
 hostile-test: $(HXRUN)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "hcall.h"
+#include "libpath.h"
 
 #define MAX_HOPS 40
 
@@ -87,26 +88,64 @@ static int add_mount(struct hx_vm *vm, const char *guest, const char *host, int 
     return 0;
 }
 
+static const struct hx_mount *mount_of(const char *path, const char **rest);
+
+/* --no-host-root: "/" is an empty, read-only directory, as a bare root
+ * would be. A fresh directory is opened and removed at once: nothing is
+ * left on the host, and nothing can be created in it. */
+static int mount_empty_root(struct hx_vm *vm)
+{
+    char dir[] = "/tmp/hxrun-root.XXXXXX";
+    if (!mkdtemp(dir)) {
+        fprintf(stderr, "hxrun: cannot make an empty root: %s\n", strerror(errno));
+        return -1;
+    }
+    int rc = add_mount(vm, "/", dir, 1);
+    rmdir(dir);
+    return rc;
+}
+
+/* --no-host-root: only the program, its interpreter and the libraries ld.so
+ * will load, each found as ld.so finds it (rewriter/libpath.c), read-only at
+ * its own path; and glibc's cache, which names them. */
+static int mount_program(struct hx_vm *vm)
+{
+    struct hx_libs_config cfg;
+    struct hx_objset set = {0};
+    char err[256];
+    hx_libs_default(&cfg);
+    for (char **e = vm->opt->envp; *e; e++)
+        if (!strncmp(*e, "LD_LIBRARY_PATH=", 16))
+            cfg.ld_library_path = *e + 16;
+    if (hx_objset_load(&set, vm->boot->exe, &cfg, err, sizeof(err))) {
+        fprintf(stderr, "hxrun: %s: %s\n", vm->boot->exe, err);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < set.n && !rc; i++) {
+        const char *rest;
+        char path[4096];
+        if (normalise(set.v[i].path, path, sizeof(path)))
+            continue;
+        const struct hx_mount *m = mount_of(path, &rest);
+        if (m && !*rest)
+            continue; /* the same file twice */
+        rc = add_mount(vm, path, set.v[i].path, 1);
+    }
+    if (!rc && set.n > 1 && !set.musl && access(cfg.ld_so_cache, F_OK) == 0)
+        rc = add_mount(vm, cfg.ld_so_cache, cfg.ld_so_cache, 1);
+    hx_objset_free(&set);
+    return rc;
+}
+
 int hx_hostfs_init(struct hx_vm *vm)
 {
     const struct hx_options *o = vm->opt;
     if (!o->no_host_root) {
         if (add_mount(vm, "/", "/", 1) || add_mount(vm, vm->boot->cwd, vm->boot->cwd, 0))
             return 125;
-    } else {
-        /* Only what the program needs to start: itself and its loader,
-         * read-only, and for a dynamic program the library directories. */
-        static const char *const libdirs[] = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
-                                              "/etc/ld.so.cache"};
-        if (add_mount(vm, vm->boot->exe, vm->boot->exe, 1))
-            return 125;
-        if (vm->interp[0]) {
-            if (add_mount(vm, vm->interp, vm->interp, 1))
-                return 125;
-            for (size_t i = 0; i < sizeof(libdirs) / sizeof(libdirs[0]); i++)
-                if (access(libdirs[i], F_OK) == 0 && add_mount(vm, libdirs[i], libdirs[i], 1))
-                    return 125;
-        }
+    } else if (mount_empty_root(vm) || mount_program(vm)) {
+        return 125;
     }
     for (int i = 0; i < o->nvolumes; i++)
         if (add_mount(vm, o->volumes[i].guest, o->volumes[i].host, o->volumes[i].ro))

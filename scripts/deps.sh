@@ -3,7 +3,7 @@
 # quiet when everything is already there.
 set -eu
 PKGS="gcc make binutils libc6-dev musl-tools libelf-dev libcapstone-dev check pkg-config
-busybox-static strace clang-format sqlite3 lua5.4 python3"
+busybox-static strace clang-format sqlite3 lua5.4 python3 redis-server"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

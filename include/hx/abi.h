@@ -74,7 +74,7 @@ struct hx_region {
 };
 
 #define HX_MAX_REGIONS 32
-#define HX_MAX_MOUNTS 16
+#define HX_MAX_MOUNTS 64
 #define HX_NRLIMITS 16
 
 #define HX_BOOT_STRACE 1u

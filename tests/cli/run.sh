@@ -79,6 +79,21 @@ printf 'K=V\n' >"$B/want"
 env -i A=1 "$HX" --clean-env -e K=V "$B/env" >"$B/out" 2>"$B/err"
 if cmp -s "$B/want" "$B/out"; then ok "--clean-env"; else bad "--clean-env"; fi
 
+# --no-host-root: the program, its interpreter and its libraries are there,
+# the rest of the host is not; "/" is empty and read-only.
+gcc -O2 -o "$B/dynhello" tests/demo/hello.c
+if "$HX" --no-host-root "$B/dynhello" >"$B/out" 2>"$B/err" && grep -q '^Hello from' "$B/out"; then
+    ok "--no-host-root: a dynamic program finds its libraries"
+else
+    bad "--no-host-root: a dynamic program finds its libraries"
+fi
+"$HX" --no-host-root /bin/busybox sh -c 'test -e /etc/passwd; echo $?; test -e /lib/x86_64-linux-gnu/libc.so.6; echo $?; echo x >/x; echo $?' >"$B/out" 2>"$B/err"
+if [ "$(tr '\n' ' ' <"$B/out")" = "1 1 1 " ] && grep -q 'Read-only file system' "$B/err"; then
+    ok "--no-host-root: nothing else of the host, root read-only"
+else
+    bad "--no-host-root: nothing else of the host, root read-only (got: $(tr '\n' ' ' <"$B/out"))"
+fi
+
 # --stats: a static hello world makes fewer than 5 VM exits and no CPL0 entry.
 "$HX" --stats "$B/hello" >"$B/out" 2>"$B/err"
 exits=$(sed -n 's/^hxrun: stats: \([0-9]*\) VM exits$/\1/p' "$B/err")

@@ -8,6 +8,7 @@ int main(void)
     SRunner *sr = srunner_create(loader_suite());
     srunner_add_suite(sr, guest_mem_suite());
     srunner_add_suite(sr, random_suite());
+    srunner_add_suite(sr, scan_suite());
     srunner_add_suite(sr, minifs_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
