@@ -9,12 +9,23 @@ LDLIBS := -lelf
 # The guest kernel: freestanding, upper half, no SSE (it must never touch
 # the program's vector registers), no red zone (exceptions share stacks).
 KCFLAGS := -std=c11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
+	-ffunction-sections -fdata-sections \
 	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-fno-builtin -Iinclude -Ikernel -Isyscalls -Iminifs
 
 KERNEL_SRC := $(wildcard kernel/*.c) $(wildcard syscalls/*.c) $(wildcard minifs/*.c)
-KERNEL_OBJ := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_SRC)) $(BUILD)/k/kernel/entry.o
-KERNEL := $(BUILD)/hxkernel.elf
+# make kernel SYSCALLS=FILE builds $(BUILD)/trim/hxkernel.elf with only the
+# system calls FILE lists (hxscan --trim); the others answer -ENOSYS and
+# their code is not linked. hxrun --kernel PATH runs it.
+ifdef SYSCALLS
+KDIR := $(BUILD)/trim
+KTABLE := $(KDIR)/table.h
+KCFLAGS += -DHX_SYSCALL_TABLE='"$(abspath $(KTABLE))"'
+else
+KDIR := $(BUILD)
+endif
+KERNEL_OBJ := $(patsubst %.c,$(KDIR)/k/%.o,$(KERNEL_SRC)) $(KDIR)/k/kernel/entry.o
+KERNEL := $(KDIR)/hxkernel.elf
 
 # hxrun finds a program's libraries as ld.so does (for --no-host-root) with
 # the resolver it shares with hxscan.
@@ -23,25 +34,33 @@ HOST_SRC := $(wildcard hypervisor/*.c) $(wildcard loader/*.c) rewriter/libpath.c
 HOST_OBJ := $(patsubst %.c,$(BUILD)/h/%.o,$(HOST_SRC)) $(BUILD)/h/hypervisor/kernel_blob.o
 HXRUN := $(BUILD)/hxrun
 
-.PHONY: all kernel demo test unit-test guest-test compat-test confine-test hostile-test cli-test bench format clean deps
+.PHONY: all kernel demo test unit-test guest-test compat-test confine-test hostile-test cli-test trim-test bench format clean deps
 all: $(HXRUN) $(BUILD)/hxscan
 kernel: $(KERNEL)
 
-$(BUILD)/k/%.o: %.c $(wildcard include/hx/*.h kernel/*.h syscalls/*.h minifs/*.h)
+$(KDIR)/k/%.o: %.c $(wildcard include/hx/*.h kernel/*.h syscalls/*.h minifs/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -c $< -o $@
-$(BUILD)/k/kernel/entry.o: kernel/entry.S include/hx/abi.h
+$(KDIR)/k/kernel/entry.o: kernel/entry.S include/hx/abi.h
 	@mkdir -p $(dir $@)
 	$(CC) -Iinclude -D__ASSEMBLER__ -c $< -o $@
 $(KERNEL): $(KERNEL_OBJ) kernel/kernel.ld
-	ld -nostdlib -z max-page-size=4096 -z noexecstack -T kernel/kernel.ld -o $@ $(KERNEL_OBJ)
+	ld -nostdlib -z max-page-size=4096 -z noexecstack --gc-sections -T kernel/kernel.ld \
+		-o $@ $(KERNEL_OBJ)
+	@size $@
+ifdef SYSCALLS
+$(KDIR)/k/syscalls/dispatch.o: $(KTABLE)
+$(KTABLE): $(SYSCALLS) syscalls/table.h scripts/trim-table.sh
+	@mkdir -p $(dir $@)
+	scripts/trim-table.sh $(SYSCALLS) syscalls/table.h >$@
+endif
 
 $(BUILD)/h/%.o: %.c $(wildcard include/hx/*.h hypervisor/*.h loader/*.h rewriter/*.h) syscalls/table.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
-$(BUILD)/h/hypervisor/kernel_blob.o: hypervisor/kernel_blob.S $(KERNEL)
+$(BUILD)/h/hypervisor/kernel_blob.o: hypervisor/kernel_blob.S $(BUILD)/hxkernel.elf
 	@mkdir -p $(dir $@)
-	$(CC) -DHX_KERNEL_ELF='"$(KERNEL)"' -c $< -o $@
+	$(CC) -DHX_KERNEL_ELF='"$(BUILD)/hxkernel.elf"' -c $< -o $@
 $(HXRUN): $(HOST_OBJ)
 	$(CC) -o $@ $(HOST_OBJ) $(LDLIBS)
 
@@ -54,7 +73,9 @@ demo: $(HXRUN)
 include rewriter/rewriter.mk
 include tests/unit/unit.mk
 
-test: unit-test cli-test guest-test compat-test confine-test hostile-test scan-test
+test: unit-test cli-test guest-test compat-test confine-test hostile-test scan-test trim-test
+trim-test: $(HXRUN) $(BUILD)/hxscan
+	tests/trim/run.sh $(HXRUN) $(BUILD)
 cli-test: $(HXRUN)
 	tests/cli/run.sh $(HXRUN) $(BUILD)
 hostile-test: $(HXRUN)
