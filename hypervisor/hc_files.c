@@ -466,6 +466,18 @@ int64_t hx_hc_fdop(struct hx_vm *vm, const uint64_t *a, int *status)
     long r;
     /* Files of read-only mounts and the console keep their attributes. */
     int ro = vm->hostfd_owned[a[1]] == HX_FD_OWNED_RO;
+    if (a[0] == HX_FD_LINK) {
+        /* linkat of /proc/self/fd/N: the same through the monitor's fd. */
+        struct hx_walk w;
+        int slash;
+        char self[64];
+        if ((r = walk_name(vm, a[2], &w, &slash)))
+            return r == -EBUSY ? -EEXIST : r;
+        snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+        r = linkat(AT_FDCWD, self, w.fd, w.name, AT_SYMLINK_FOLLOW) < 0 ? -errno : 0;
+        hx_walk_done(&w);
+        return r;
+    }
     if (ro && (a[0] == HX_FD_CHMOD || a[0] == HX_FD_CHOWN || a[0] == HX_FD_UTIMENS ||
                a[0] == HX_FD_FALLOCATE))
         return -EROFS;

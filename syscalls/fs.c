@@ -15,7 +15,7 @@
 /* ---- Files named by descriptor ---------------------------------------- */
 /* /dev/stdin, /dev/fd/N, /proc/self/fd/N (and /proc/PID/fd/N) name an
  * open descriptor: the number, or -1 for other paths. */
-static int fd_path(const char *p)
+int fd_path(const char *p)
 {
     static const char *const std[] = {"/dev/stdin", "/dev/stdout", "/dev/stderr"};
     for (int i = 0; i < 3; i++)

@@ -167,10 +167,36 @@ SYSCALL(renameat2)
 
 #define AT_SYMLINK_FOLLOW 0x400
 
+/* linkat of an open file: /proc/self/fd/N followed, or AT_EMPTY_PATH. */
+static long link_open_file(struct file *f, int newdir, uint64_t newp)
+{
+    long r = lookup(newdir, (const char *)newp, 1, LOOKUP_NAME, &lb);
+    if (!r && lb.mnt == M_HOST && f->kind == K_HOST)
+        r = hcall3(HX_HC_FDOP, HX_FD_LINK, f->hostfd, lb.path);
+    else if (!r && lb.mnt == M_TMP && f->kind == K_TMP)
+        r = lb.node ? -EEXIST : mfs_link(&tmpfs, lb.parent, lb.name, lb.len, f->node);
+    else if (!r)
+        r = -EXDEV;
+    loc_done(&lb);
+    return r;
+}
+
 static long link_at(int olddir, uint64_t oldp, int newdir, uint64_t newp, uint64_t flags)
 {
     if (flags & ~(uint64_t)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
         return -EINVAL;
+    if ((flags & AT_EMPTY_PATH) && user_strlen((const char *)oldp, 1) == 0) {
+        struct file *f = fd_get((uint64_t)olddir);
+        return f ? link_open_file(f, newdir, newp) : -EBADF;
+    }
+    if (flags & AT_SYMLINK_FOLLOW) {
+        long r = path_resolve(olddir, (const char *)oldp, 1, la.path);
+        int fd = r ? -1 : fd_path(la.path);
+        if (fd >= 0) {
+            struct file *f = fd_get((uint64_t)fd);
+            return f ? link_open_file(f, newdir, newp) : -ENOENT;
+        }
+    }
     long r = lookup(olddir, (const char *)oldp, 1, (flags & AT_SYMLINK_FOLLOW) != 0, &la);
     if (!r)
         r = lookup(newdir, (const char *)newp, 1, 0, &lb);

@@ -91,7 +91,6 @@ long tmp_walk(const char *rest, int follow, struct tmp_loc *loc, char *redirect)
     }
 }
 
-
 void tmp_stat(const struct mfs_node *n, struct kstat *st)
 {
     memset(st, 0, sizeof(*st));

@@ -118,5 +118,7 @@ void cwd_moved(void);
 
 /* fs.c */
 void guest_stat(const struct file *f, struct kstat *st);
+/* The descriptor a path like /proc/self/fd/N or /dev/stdin names, or -1. */
+int fd_path(const char *path);
 
 #endif

@@ -196,6 +196,7 @@ enum hx_fdop {
     HX_FD_FALLOCATE,  /* mode, offset, length */
     HX_FD_FLOCK,      /* operation */
     HX_FD_LOCK,       /* F_GETLK/F_SETLK/F_SETLKW/F_OFD_*, struct flock gva */
+    HX_FD_LINK,       /* new path: give the open file (an O_TMPFILE, say) a name */
 };
 
 /* HX_HC_FATAL for a signal that was sent, not raised by a fault. */
