@@ -4,6 +4,7 @@
  * kernel's entry point, which maps the program and jumps to it. */
 #include "vm.h"
 
+#include <cpuid.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -168,6 +169,17 @@ static int setup_cpu(struct hx_vm *vm, uint64_t entry, uint64_t syscall_entry)
     /* x87, SSE, AVX and the three AVX-512 components: what glibc needs for
      * its AVX2/AVX-512 string functions. No MPX, PKRU or AMX. */
     struct kvm_xcrs x = {.nr_xcrs = 1, .xcrs = {{.xcr = 0, .value = xcr0_supported & 0xe7}}};
+    /* The XSAVE area for that state: the end of its last component. */
+    vm->boot->xcr0 = x.xcrs[0].value;
+    vm->boot->xsave_size = 576; /* legacy area and header */
+    for (unsigned i = 2; i < 64; i++) {
+        unsigned a, b, c, d;
+        if (!(vm->boot->xcr0 >> i & 1))
+            continue;
+        __cpuid_count(0xd, i, a, b, c, d);
+        if (a + b > vm->boot->xsave_size)
+            vm->boot->xsave_size = a + b;
+    }
     if (ioctl(vm->vcpu_fd, KVM_SET_XCRS, &x) < 0)
         return kvm_error("KVM_SET_XCRS");
 

@@ -94,6 +94,46 @@ hx_syscall_entry:
 1:	mov hx_user_rsp(%rip), %rsp
 	sysretq
 
+/* hx_resume(struct hx_uregs *r): returns to the program with every
+ * register as r holds it (a signal handler's entry, rt_sigreturn). No
+ * register is free for the jump, so the target goes through a variable;
+ * the program's stack is never touched. */
+	.globl hx_resume
+hx_resume:
+	mov 128(%rdi), %rax	/* rip */
+	mov %rax, hx_resume_rip(%rip)
+	mov 136(%rdi), %rax	/* rflags */
+	mov %rax, hx_resume_flags(%rip)
+	mov 144(%rdi), %rax	/* rsp */
+	mov %rax, hx_user_rsp(%rip)
+	mov 0(%rdi), %r15
+	mov 8(%rdi), %r14
+	mov 16(%rdi), %r13
+	mov 24(%rdi), %r12
+	mov 32(%rdi), %rbp
+	mov 40(%rdi), %rbx
+	mov 48(%rdi), %r11
+	mov 56(%rdi), %r10
+	mov 64(%rdi), %r9
+	mov 72(%rdi), %r8
+	mov 80(%rdi), %rax
+	mov 88(%rdi), %rcx
+	mov 96(%rdi), %rdx
+	mov 104(%rdi), %rsi
+	mov 112(%rdi), %rdi
+	pushq hx_resume_flags(%rip)
+	popfq
+	mov hx_user_rsp(%rip), %rsp
+	jmp *hx_resume_rip(%rip)
+
+/* A fault the program handles: the CPL0 handler saved the registers in
+ * hx_fault_regs and iretq'd here, at CPL3 on the kernel stack. */
+	.globl hx_fault_cpl3
+hx_fault_cpl3:
+	lea hx_kstack_top(%rip), %rsp
+	call hx_deliver_fault
+	ud2
+
 /* Exceptions: a common frame (struct hx_trap_frame), then C at CPL0. */
 	.macro trap_noerr vec
 	.globl hx_trap\vec
@@ -207,6 +247,10 @@ hx_kstack_top:
 /* The program's rsp while a system call runs. */
 	.globl hx_user_rsp
 hx_user_rsp:
+	.skip 8
+hx_resume_rip:
+	.skip 8
+hx_resume_flags:
 	.skip 8
 
 	.section .note.GNU-stack, "", @progbits

@@ -80,4 +80,20 @@ int64_t clock_realtime_ns(void);
 
 void hx_enter_user(uint64_t entry, uint64_t sp) __attribute__((noreturn));
 
+/* Every user register (offsets fixed by hx_resume in entry.S). */
+struct hx_uregs {
+    uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8, rax, rcx, rdx, rsi, rdi;
+    uint64_t _pad, rip, rflags, rsp;
+};
+_Static_assert(__builtin_offsetof(struct hx_uregs, rip) == 128, "hx_resume layout");
+void hx_resume(const struct hx_uregs *r) __attribute__((noreturn));
+
+/* A fault the program handles, saved at CPL0 for delivery at CPL3. */
+struct hx_fault_info {
+    int32_t signo, code;
+    uint64_t addr, vector, error, cr2;
+};
+extern struct hx_uregs hx_fault_regs;
+extern struct hx_fault_info hx_fault_info;
+
 #endif

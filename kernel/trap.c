@@ -3,6 +3,7 @@
  * boot, at CPL3, since they are plain memory. A fault the program has no
  * handler for ends the VM like the matching signal ends a Linux process. */
 #include "kernel.h"
+#include "syscalls.h"
 
 struct hx_trap_frame {
     uint64_t cr2;
@@ -73,6 +74,27 @@ static int signal_of(uint64_t vector)
     }
 }
 
+/* Linux's si_code for a fault. */
+static int32_t code_of(const struct hx_trap_frame *f, int sig)
+{
+    switch (sig) {
+    case 11:
+        if (f->vector != 14)
+            return 0x80;               /* SI_KERNEL: #GP and the like */
+        return (f->error & 1) ? 2 : 1; /* SEGV_ACCERR : SEGV_MAPERR */
+    case 8:
+        return 1; /* FPE_INTDIV */
+    case 4:
+        return 2; /* ILL_ILLOPN */
+    case 7:
+        return 1; /* BUS_ADRALN */
+    default:
+        return 0x80; /* SI_KERNEL: int3 */
+    }
+}
+
+extern char hx_fault_cpl3[], hx_kstack_top[];
+
 /* Runs at CPL0: kept short, every instruction is emulated under PVM. */
 void hx_trap(struct hx_trap_frame *f)
 {
@@ -86,6 +108,24 @@ void hx_trap(struct hx_trap_frame *f)
     int sig = signal_of(f->vector);
     /* Linux reports si_addr 0 for a general-protection fault. */
     uint64_t addr = f->vector == 14 ? f->cr2 : 0;
+    if (signal_handles_fault(sig)) {
+        /* Save the program's state and continue at CPL3, where the signal
+         * frame is built at native speed (syscalls/signal.c). */
+        struct hx_uregs *u = &hx_fault_regs;
+        u->r15 = f->r15, u->r14 = f->r14, u->r13 = f->r13, u->r12 = f->r12;
+        u->rbp = f->rbp, u->rbx = f->rbx, u->r11 = f->r11, u->r10 = f->r10;
+        u->r9 = f->r9, u->r8 = f->r8, u->rax = f->rax, u->rcx = f->rcx;
+        u->rdx = f->rdx, u->rsi = f->rsi, u->rdi = f->rdi;
+        u->rip = f->rip, u->rflags = f->rflags, u->rsp = f->rsp;
+        hx_fault_info =
+            (struct hx_fault_info){sig, code_of(f, sig), addr, f->vector, f->error, f->cr2};
+        f->rip = (uint64_t)hx_fault_cpl3;
+        f->cs = HX_SEL_UCODE;
+        f->ss = HX_SEL_UDATA;
+        f->rsp = (uint64_t)hx_kstack_top;
+        f->rflags = 0x2;
+        return;
+    }
     hcall(HX_HC_FATAL, (uint64_t)sig, f->vector, f->error, addr, f->rip,
           (boot->flags & HX_BOOT_STATS) ? (uint64_t)&kstats : 0);
     for (;;)

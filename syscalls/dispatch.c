@@ -73,5 +73,27 @@ long hx_syscall(struct hx_regs *r)
         ret = -EXDEV;
     if (tracing)
         trace(nr, args, ret);
+    if (signal_deliverable()) {
+        /* The state the program would return to, for the signal frame. */
+        struct hx_uregs u = {.r15 = r->r15,
+                             .r14 = r->r14,
+                             .r13 = r->r13,
+                             .r12 = r->r12,
+                             .rbp = r->rbp,
+                             .rbx = r->rbx,
+                             .r11 = r->rflags,
+                             .r10 = r->r10,
+                             .r9 = r->r9,
+                             .r8 = r->r8,
+                             .rax = (uint64_t)ret,
+                             .rcx = r->rip,
+                             .rdx = r->rdx,
+                             .rsi = r->rsi,
+                             .rdi = r->rdi,
+                             .rip = r->rip,
+                             .rflags = r->rflags,
+                             .rsp = r->rsp};
+        signal_deliver(&u);
+    }
     return ret;
 }

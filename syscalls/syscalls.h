@@ -51,6 +51,13 @@ void fs_init(void);
 /* proc.c: the thread name (PR_GET_NAME, /proc/self/status). */
 const char *proc_comm(void);
 
+/* signal.c: delivery of pending signals to handlers, from the state u the
+ * program is in (does not return when it enters a handler). */
+int signal_deliverable(void);
+void signal_deliver(const struct hx_uregs *u);
+/* Whether the program runs a handler for a fault's signal now. */
+int signal_handles_fault(int sig);
+
 /* signal.c: the disposition of a signal: 0 default, 1 ignore, 2 handler. */
 int signal_disposition(int sig);
 /* Ends the program as if killed by sig (no handler was run). */

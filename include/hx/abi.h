@@ -94,6 +94,7 @@ struct hx_boot_info {
     uint64_t entry, stack_pointer;
     uint64_t brk_start;
     uint64_t hwcap, hwcap2;
+    uint64_t xcr0, xsave_size; /* XSAVE state the guest has: for signal frames */
     struct hx_region regions[HX_MAX_REGIONS];
     /* Identity and limits, copied from the host process. */
     int32_t pid, ppid;
