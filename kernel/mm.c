@@ -227,12 +227,11 @@ static int for_each_leaf(uint64_t va, uint64_t end,
                          void (*fn)(uint64_t *e, uint64_t size, void *arg), void *arg);
 static void leaf_free(uint64_t *e, uint64_t size, void *arg);
 
-int mm_map(uint64_t va, uint64_t len, uint64_t pa, uint32_t prot, uint32_t flags)
+/* Writes the page-table entries of a mapping (no VMA): fresh zeroed
+ * memory when pa is 0, else the contiguous range at pa. 0 or -ENOMEM. */
+static int populate(uint64_t va, uint64_t len, uint64_t pa, uint32_t prot)
 {
     uint64_t end = va + len, fl = pte_flags(prot);
-    /* PROT_NONE reservations get memory only when mprotect opens them. */
-    if (!prot && !pa)
-        return vma_insert(va, end, prot, flags);
     for (uint64_t v = va; v < end;) {
         uint64_t p;
         if ((v & (HUGE - 1)) == 0 && end - v >= HUGE &&
@@ -250,12 +249,48 @@ int mm_map(uint64_t va, uint64_t len, uint64_t pa, uint32_t prot, uint32_t flags
         p = pa ? pa + (v - va) : alloc_page(PAGE_SIZE);
         uint64_t *e = p ? entry(v, 0, 1) : NULL;
         if (!e) {
-            mm_unmap(va, v - va);
+            if (for_each_leaf(va, v, leaf_free, NULL))
+                tlb_flush(va, (v - va) / PAGE_SIZE);
             return -ENOMEM;
         }
         *e = p | fl;
         v += PAGE_SIZE;
     }
+    return 0;
+}
+
+int mm_populate(uint64_t va, uint64_t len, uint64_t pa, uint32_t prot)
+{
+    return populate(va, len, pa, prot);
+}
+
+void mm_drop_pages(uint64_t va, uint64_t len)
+{
+    if (for_each_leaf(va, va + len, leaf_free, NULL))
+        tlb_flush(va, len / PAGE_SIZE);
+}
+
+int mm_set_prot(uint64_t va, uint64_t len, uint32_t prot)
+{
+    const struct vma *v = mm_find(va);
+    uint32_t flags = v ? v->flags : 0;
+    vma_cut(va, va + len);
+    return vma_insert(va, va + len, prot, flags);
+}
+
+int mm_reserve(uint64_t va, uint64_t len, uint32_t prot, uint32_t flags)
+{
+    return vma_insert(va, va + len, prot, flags);
+}
+
+int mm_map(uint64_t va, uint64_t len, uint64_t pa, uint32_t prot, uint32_t flags)
+{
+    uint64_t end = va + len;
+    /* PROT_NONE reservations get memory only when mprotect opens them. */
+    if (!prot && !pa)
+        return vma_insert(va, end, prot, flags);
+    if (populate(va, len, pa, prot))
+        return -ENOMEM;
     int r = vma_insert(va, end, prot, flags);
     if (r) {
         /* No record of the mapping: take its pages back. */
@@ -350,8 +385,11 @@ int mm_protect(uint64_t va, uint64_t len, uint32_t prot)
     uint64_t end = va + len;
     if (!range_mapped(va, end))
         return -ENOMEM;
-    /* Pages of PROT_NONE mappings made with no backing get it now. */
-    for (uint64_t v = va; v < end && prot; v += PAGE_SIZE) {
+    /* Pages of PROT_NONE mappings made with no backing get it now (not a
+     * shared file's: its pages are the file's, mapped when they exist). */
+    const struct vma *first_vma = mm_find(va);
+    int file_backed = first_vma && (first_vma->flags & VMA_SHARED);
+    for (uint64_t v = va; v < end && prot && !file_backed; v += PAGE_SIZE) {
         uint64_t *pde = entry(v, 1, 0);
         if (pde && (*pde & PTE_PS))
             continue;

@@ -24,6 +24,14 @@ void mm_init(void);
 /* Maps [va, va+len) with prot; pa == 0 allocates zeroed memory, else maps
  * the physically contiguous range at pa. Records a VMA. 0 or -ENOMEM. */
 int mm_map(uint64_t va, uint64_t len, uint64_t pa, uint32_t prot, uint32_t flags);
+/* Page-table entries only, for part of an existing VMA (pa as mm_map). */
+int mm_populate(uint64_t va, uint64_t len, uint64_t pa, uint32_t prot);
+/* Takes the pages of a range away, keeping its VMA (a file's end). */
+void mm_drop_pages(uint64_t va, uint64_t len);
+/* Records a new protection for a range without touching its pages. */
+int mm_set_prot(uint64_t va, uint64_t len, uint32_t prot);
+/* A VMA without pages yet (they are mapped when they exist). */
+int mm_reserve(uint64_t va, uint64_t len, uint32_t prot, uint32_t flags);
 /* Removes every mapping in [va, va+len). */
 void mm_unmap(uint64_t va, uint64_t len);
 /* 0, or -ENOMEM when part of the range is not mapped. */

@@ -108,9 +108,10 @@ void hx_trap(struct hx_trap_frame *f)
     int sig = signal_of(f->vector);
     /* Linux reports si_addr 0 for a general-protection fault. */
     uint64_t addr = f->vector == 14 ? f->cr2 : 0;
-    if (signal_handles_fault(sig)) {
-        /* Save the program's state and continue at CPL3, where the signal
-         * frame is built at native speed (syscalls/signal.c). */
+    {
+        /* Save the program's state and continue at CPL3, where the fault is
+         * looked at and its signal delivered at native speed
+         * (syscalls/signal.c). */
         struct hx_uregs *u = &hx_fault_regs;
         u->r15 = f->r15, u->r14 = f->r14, u->r13 = f->r13, u->r12 = f->r12;
         u->rbp = f->rbp, u->rbx = f->rbx, u->r11 = f->r11, u->r10 = f->r10;
@@ -124,10 +125,5 @@ void hx_trap(struct hx_trap_frame *f)
         f->ss = HX_SEL_UDATA;
         f->rsp = (uint64_t)hx_kstack_top;
         f->rflags = 0x2;
-        return;
     }
-    hcall(HX_HC_FATAL, (uint64_t)sig, f->vector, f->error, addr, f->rip,
-          (boot->flags & HX_BOOT_STATS) ? (uint64_t)&kstats : 0);
-    for (;;)
-        ;
 }

@@ -519,8 +519,9 @@ SYSCALL(pwrite64)
     return positioned(a0, a1, a2, (int64_t)a3, 1);
 }
 
-/* For mmap: fills a fresh private mapping from a file. Past the end of
- * the file the mapping reads as zeroes. */
+/* For mmap: fills a fresh private mapping from a file. Returns how many
+ * bytes the file had for it (the rest of the last page reads as zeroes;
+ * pages wholly past the end are the caller's to take away), or -errno. */
 long fs_read_at(int fd, void *buf, uint64_t len, uint64_t off)
 {
     struct file *f = fd_get((uint64_t)fd);
@@ -529,7 +530,7 @@ long fs_read_at(int fd, void *buf, uint64_t len, uint64_t off)
     if ((f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_PATH))
         return -EACCES;
     if (f->kind == K_ZERO)
-        return 0;
+        return (long)len; /* /dev/zero has no end */
     if (f->kind != K_HOST && f->kind != K_TMP && f->kind != K_GEN)
         return -ENODEV;
     if (f->kind == K_TMP && (f->node->mode & S_IFMT) == S_IFDIR)
@@ -547,10 +548,10 @@ long fs_read_at(int fd, void *buf, uint64_t len, uint64_t off)
         if (r < 0)
             return r;
         if (r == 0)
-            break;
+            return (long)done;
         done += (uint64_t)r;
     }
-    return 0;
+    return (long)len;
 }
 
 long fs_shared_fd(int fd, int writable, uint64_t *size, int *may_write, struct mfs_node **node)

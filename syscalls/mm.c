@@ -29,6 +29,10 @@ static struct shared {
     uint64_t va, len, gpa;
     int may_write;         /* the file was opened read-write */
     struct mfs_node *node; /* a /tmp file or memfd: its own pages are mapped */
+    uint64_t backed;       /* host files: bytes mapped, the file's pages */
+    uint64_t off;          /* host files: offset in the file */
+    int hostfd;
+    uint32_t prot;
 } shared[MAX_SHARED];
 
 /* Unmaps a range, and hands the host back every shared file mapping that
@@ -72,7 +76,7 @@ static long map_shared_tmp(uint64_t addr, uint64_t len, uint32_t prot, struct mf
     if (r)
         return r;
     mfs_map(node);
-    shared[slot] = (struct shared){addr, len, 0, may_write, node};
+    shared[slot] = (struct shared){.va = addr, .len = len, .may_write = may_write, .node = node};
     return (long)addr;
 }
 
@@ -91,22 +95,26 @@ static long map_shared_file(uint64_t addr, uint64_t len, uint32_t prot, int fd, 
         return -ENOMEM;
     if (node)
         return map_shared_tmp(addr, len, prot, node, off, may_write, slot);
-    (void)size;
-    uint64_t backed = len;
-    if (backed) {
-        long gpa = hcall4(HX_HC_MAP_SHARED, hostfd, off, backed, may_write);
-        if (gpa < 0)
-            return gpa;
-        if (mm_map(addr, backed, (uint64_t)gpa, prot, VMA_SHARED)) {
-            hcall1(HX_HC_UNMAP_SHARED, gpa);
-            return -ENOMEM;
-        }
-        shared[slot] = (struct shared){addr, backed, (uint64_t)gpa, may_write, NULL};
-    }
-    if (len > backed && mm_map(addr + backed, len - backed, 0, 0, VMA_SHARED)) {
-        unmap_range(addr, backed);
+    /* Only the pages the file has: past its end a touch is SIGBUS, unless
+     * the file grew since (mm_shared_fault maps them then). */
+    uint64_t backed = MIN(len, size > off ? PAGE_ALIGN(size - off) : 0);
+    long gpa = hcall4(HX_HC_MAP_SHARED, hostfd, off, len, may_write);
+    if (gpa < 0)
+        return gpa;
+    if (mm_reserve(addr, len, prot, VMA_SHARED) ||
+        (backed && mm_populate(addr, backed, (uint64_t)gpa, prot))) {
+        mm_unmap(addr, len);
+        hcall1(HX_HC_UNMAP_SHARED, gpa);
         return -ENOMEM;
     }
+    shared[slot] = (struct shared){.va = addr,
+                                   .len = len,
+                                   .gpa = (uint64_t)gpa,
+                                   .may_write = may_write,
+                                   .backed = backed,
+                                   .off = off,
+                                   .hostfd = (int)hostfd,
+                                   .prot = prot};
     return (long)addr;
 }
 
@@ -131,6 +139,35 @@ SYSCALL(brk)
     }
     brk_cur = want;
     return (long)brk_cur;
+}
+
+struct kstat_size {
+    uint64_t dev, ino, nlink;
+    uint32_t mode, uid, gid, _pad0;
+    uint64_t rdev;
+    int64_t size;
+    int64_t _rest[12];
+};
+
+int mm_shared_fault(uint64_t addr)
+{
+    for (int i = 0; i < MAX_SHARED; i++) {
+        struct shared *m = &shared[i];
+        if (!m->len || m->node || addr < m->va + m->backed || addr >= m->va + m->len)
+            continue;
+        /* A page past the file's end when mapped: has the file grown? */
+        struct kstat_size st;
+        if (hcall2(HX_HC_FSTAT, m->hostfd, &st) || (uint64_t)st.size <= m->off)
+            return 0;
+        uint64_t now = MIN(m->len, PAGE_ALIGN((uint64_t)st.size - m->off));
+        if (addr >= m->va + now)
+            return 0;
+        if (mm_populate(m->va + m->backed, now - m->backed, m->gpa + m->backed, m->prot))
+            return 0;
+        m->backed = now;
+        return 1;
+    }
+    return -1;
 }
 
 /* Fills a fresh private mapping from a file, through the host. */
@@ -189,8 +226,15 @@ SYSCALL(mmap)
             mm_unmap(addr, len);
             return r;
         }
+        /* Pages wholly past the end of the file have no page: a touch is
+         * SIGBUS, as on Linux (see hx_deliver_fault). */
+        uint64_t have = PAGE_ALIGN((uint64_t)r);
+        if (have < len)
+            mm_drop_pages(addr + have, len - have);
         if (first != prot)
-            mm_protect(addr, len, prot);
+            mm_protect(addr, have, prot);
+        if (first != prot && have < len)
+            mm_set_prot(addr + have, len - have, prot);
     }
     return (long)addr;
 }
@@ -250,7 +294,12 @@ SYSCALL(mprotect)
         if (shared[i].len && !shared[i].may_write && shared[i].va < a0 + len &&
             a0 < shared[i].va + shared[i].len)
             return -EACCES;
-    return mm_protect(a0, len, prot_of(a2));
+    long r = mm_protect(a0, len, prot_of(a2));
+    /* Pages a shared mapping maps later get the protection it has now. */
+    for (int i = 0; !r && i < MAX_SHARED; i++)
+        if (shared[i].len && shared[i].va < a0 + len && a0 < shared[i].va + shared[i].len)
+            shared[i].prot = prot_of(a2);
+    return r;
 }
 
 SYSCALL(mremap)

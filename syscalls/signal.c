@@ -397,6 +397,35 @@ int signal_handles_fault(int sig)
 
 void hx_deliver_fault(void)
 {
+    struct hx_fault_info *fi = &hx_fault_info;
+    if (fi->vector == 14 && user_ok((void *)fi->addr, 1, (fi->error & 2) != 0) &&
+        (!(fi->error & 16) || (mm_find(fi->addr) && (mm_find(fi->addr)->prot & HX_PROT_X)))) {
+        /* The page tables allow it: a stale TLB entry from before a
+         * permission upgrade (those are not flushed). Flush it, retry. */
+        tlb_flush(fi->addr & ~(PAGE_SIZE - 1), 1);
+        hx_resume(&hx_fault_regs);
+    }
+    if (fi->vector == 14) {
+        int r = mm_shared_fault(fi->addr);
+        if (r == 1)
+            hx_resume(&hx_fault_regs); /* the file grew: its page is mapped now */
+        /* A page the mapping allows but does not have is past the end of
+         * a mapped file (anonymous memory is mapped eagerly). */
+        const struct vma *v = mm_find(fi->addr);
+        uint32_t need = (fi->error & 2) ? HX_PROT_W : HX_PROT_R;
+        if (r == 0 ||
+            (r < 0 && v && !(v->flags & VMA_ANON) && (v->prot & need) && !(fi->error & 1))) {
+            fi->signo = 7; /* SIGBUS: past the end of a mapped file */
+            fi->code = 2;  /* BUS_ADRERR */
+        }
+    }
+    if (!signal_handles_fault(fi->signo)) {
+        /* The default action: the program ends as Linux ends it. */
+        hcall(HX_HC_FATAL, (uint64_t)fi->signo, fi->vector, fi->error, fi->addr, hx_fault_regs.rip,
+              (boot->flags & HX_BOOT_STATS) ? (uint64_t)&kstats : 0);
+        for (;;)
+            ;
+    }
     struct ksiginfo info = {0};
     info.signo = hx_fault_info.signo;
     info.code = hx_fault_info.code;

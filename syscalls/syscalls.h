@@ -51,6 +51,11 @@ void fs_init(void);
 /* proc.c: the thread name (PR_GET_NAME, /proc/self/status). */
 const char *proc_comm(void);
 
+/* mm.c: a fault at addr in the part of a shared file mapping past the
+ * file's end when it was mapped: 1 when the file has grown to cover it (the
+ * pages are mapped now: retry), 0 when not (SIGBUS), -1 for other addresses. */
+int mm_shared_fault(uint64_t addr);
+
 /* signal.c: delivery of pending signals to handlers, from the state u the
  * program is in (does not return when it enters a handler). */
 int signal_deliverable(void);
