@@ -100,6 +100,9 @@ hx_syscall_entry:
  * the program's stack is never touched. */
 	.globl hx_resume
 hx_resume:
+	mov %cs, %eax
+	test $3, %al
+	jz 1f
 	mov 128(%rdi), %rax	/* rip */
 	mov %rax, hx_resume_rip(%rip)
 	mov 136(%rdi), %rax	/* rflags */
@@ -125,6 +128,28 @@ hx_resume:
 	popfq
 	mov hx_user_rsp(%rip), %rsp
 	jmp *hx_resume_rip(%rip)
+	/* At CPL0 (hardware KVM's syscall entry): iretq to CPL3. */
+1:	pushq $HX_SEL_UDATA
+	pushq 144(%rdi)		/* rsp */
+	pushq 136(%rdi)		/* rflags */
+	pushq $HX_SEL_UCODE
+	pushq 128(%rdi)		/* rip */
+	mov 0(%rdi), %r15
+	mov 8(%rdi), %r14
+	mov 16(%rdi), %r13
+	mov 24(%rdi), %r12
+	mov 32(%rdi), %rbp
+	mov 40(%rdi), %rbx
+	mov 48(%rdi), %r11
+	mov 56(%rdi), %r10
+	mov 64(%rdi), %r9
+	mov 72(%rdi), %r8
+	mov 80(%rdi), %rax
+	mov 88(%rdi), %rcx
+	mov 96(%rdi), %rdx
+	mov 104(%rdi), %rsi
+	mov 112(%rdi), %rdi
+	iretq
 
 /* A fault the program handles: the CPL0 handler saved the registers in
  * hx_fault_regs and iretq'd here, at CPL3 on the kernel stack. */
