@@ -398,10 +398,17 @@ int signal_handles_fault(int sig)
 void hx_deliver_fault(void)
 {
     struct hx_fault_info *fi = &hx_fault_info;
-    if (fi->vector == 14 && user_ok((void *)fi->addr, 1, (fi->error & 2) != 0) &&
+    /* The page tables allow the access: a stale TLB entry from before a
+     * permission upgrade (those are not flushed). Flush it and retry, once
+     * per place: a fault that comes back is real. */
+    static uint64_t retried_rip, retried_addr;
+    int again = fi->vector == 14 && hx_fault_regs.rip == retried_rip && fi->addr == retried_addr;
+    retried_rip = retried_addr = 0;
+    if (fi->vector == 14 && !again && !(fi->error & 8 /* reserved bit */) &&
+        user_ok((void *)fi->addr, 1, (fi->error & 2) != 0) &&
         (!(fi->error & 16) || (mm_find(fi->addr) && (mm_find(fi->addr)->prot & HX_PROT_X)))) {
-        /* The page tables allow it: a stale TLB entry from before a
-         * permission upgrade (those are not flushed). Flush it, retry. */
+        retried_rip = hx_fault_regs.rip;
+        retried_addr = fi->addr;
         tlb_flush(fi->addr & ~(PAGE_SIZE - 1), 1);
         hx_resume(&hx_fault_regs);
     }
