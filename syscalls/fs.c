@@ -138,10 +138,9 @@ static long gen_open(struct loc *l, uint64_t flags, struct file **out)
 #define RESOLVE_IN_ROOT 0x10
 #define RESOLVE_CACHED 0x20
 
-/* openat2's RESOLVE_* flags for the open in progress (0 for open/openat). */
-static uint64_t resolve;
-
-static long do_open(int dirfd, const char *upath, int from_user, uint64_t flags, uint64_t mode)
+/* resolve: openat2's RESOLVE_* flags (0 for open, openat, creat). */
+static long do_open(int dirfd, const char *upath, int from_user, uint64_t flags, uint64_t mode,
+                    uint64_t resolve)
 {
     static struct loc l;
     long r = path_resolve(dirfd, upath, from_user, l.path);
@@ -230,17 +229,17 @@ by_path:;
 
 SYSCALL(open)
 {
-    return do_open(AT_FDCWD, (const char *)a0, 1, a1, a2);
+    return do_open(AT_FDCWD, (const char *)a0, 1, a1, a2, 0);
 }
 
 SYSCALL(openat)
 {
-    return do_open((int)a0, (const char *)a1, 1, a2, a3);
+    return do_open((int)a0, (const char *)a1, 1, a2, a3, 0);
 }
 
 SYSCALL(creat)
 {
-    return do_open(AT_FDCWD, (const char *)a0, 1, O_CREAT | O_WRONLY | O_TRUNC, a1);
+    return do_open(AT_FDCWD, (const char *)a0, 1, O_CREAT | O_WRONLY | O_TRUNC, a1, 0);
 }
 
 struct open_how {
@@ -250,7 +249,8 @@ struct open_how {
 /* openat2: RESOLVE_BENEATH and RESOLVE_IN_ROOT below a host directory are
  * the host's to enforce (hc_files.c); elsewhere they are checked here,
  * lexically. RESOLVE_NO_XDEV compares the mounts of start and result. */
-static long open_resolved(int dirfd, const char *upath, uint64_t flags, uint64_t mode)
+static long open_resolved(int dirfd, const char *upath, uint64_t flags, uint64_t mode,
+                          uint64_t resolve)
 {
     static struct loc dir;
     static char rel[PATH_MAX];
@@ -258,7 +258,7 @@ static long open_resolved(int dirfd, const char *upath, uint64_t flags, uint64_t
     if (len < 0)
         return len;
     if (!(resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT | RESOLVE_NO_XDEV)))
-        return do_open(dirfd, upath, 1, flags, mode);
+        return do_open(dirfd, upath, 1, flags, mode, resolve);
     long r = lookup(dirfd, ".", 0, 1, &dir);
     loc_done(&dir);
     if (r)
@@ -306,11 +306,11 @@ static long open_resolved(int dirfd, const char *upath, uint64_t flags, uint64_t
             /* RESOLVE_IN_ROOT: absolute means from the start directory. */
             static char joined[PATH_MAX];
             ksnprintf(joined, sizeof(joined), "%s/%s", dir.path, rel);
-            return do_open(AT_FDCWD, joined, 0, flags, mode);
+            return do_open(AT_FDCWD, joined, 0, flags, mode, resolve);
         }
     }
     enum mnt start = dir.mnt;
-    r = do_open(dirfd, upath, 1, flags, mode);
+    r = do_open(dirfd, upath, 1, flags, mode, resolve);
     if (r >= 0 && (resolve & RESOLVE_NO_XDEV)) {
         struct file *f = fd_get((uint64_t)r);
         enum mnt end = f->kind == K_HOST ? M_HOST : f->kind == K_TMP ? M_TMP : M_PROC;
@@ -336,10 +336,7 @@ SYSCALL(openat2)
         return -EINVAL;
     if ((how->resolve & RESOLVE_CACHED) && (how->flags & (O_TRUNC | O_CREAT | O_TMPFILE_FLAG)))
         return -EAGAIN;
-    resolve = how->resolve;
-    long r = open_resolved((int)a0, (const char *)a1, how->flags, how->mode);
-    resolve = 0;
-    return r;
+    return open_resolved((int)a0, (const char *)a1, how->flags, how->mode, how->resolve);
 }
 
 /* ---- read and write --------------------------------------------------- */
@@ -786,6 +783,17 @@ static void statx_from_stat(const struct kstat *st, struct kstatx *sx)
     sx->dev_minor = (uint32_t)(st->dev & 0xff);
 }
 
+/* statx of an open file: the host's for host files. */
+static long statx_file(struct file *f, uint64_t flags, uint64_t mask, uint64_t ubuf)
+{
+    if (f->kind == K_HOST)
+        return hcall5(HX_HC_STATX, f->hostfd, 0, flags, mask, ubuf);
+    struct kstat st;
+    guest_stat(f, &st);
+    statx_from_stat(&st, (struct kstatx *)ubuf);
+    return 0;
+}
+
 SYSCALL(statx)
 {
     int dirfd = (int)a0;
@@ -800,13 +808,7 @@ SYSCALL(statx)
     if ((flags & AT_EMPTY_PATH) && upath && user_strlen((const char *)upath, 1) == 0 &&
         dirfd != AT_FDCWD) {
         struct file *f = fd_get((uint64_t)dirfd);
-        if (!f)
-            return -EBADF;
-        if (f->kind == K_HOST)
-            return hcall5(HX_HC_STATX, f->hostfd, 0, flags, mask, ubuf);
-        guest_stat(f, &st);
-        statx_from_stat(&st, (struct kstatx *)ubuf);
-        return 0;
+        return f ? statx_file(f, flags, mask, ubuf) : -EBADF;
     }
     if ((flags & AT_EMPTY_PATH) && upath && user_strlen((const char *)upath, 1) == 0)
         upath = (uint64_t) ".";
@@ -817,13 +819,7 @@ SYSCALL(statx)
     int fd = fd_path(l.path);
     if (fd >= 0 && !(flags & AT_SYMLINK_NOFOLLOW)) {
         struct file *f = fd_get((uint64_t)fd);
-        if (!f)
-            return -ENOENT;
-        if (f->kind == K_HOST)
-            return hcall5(HX_HC_STATX, f->hostfd, 0, flags, mask, ubuf);
-        guest_stat(f, &st);
-        statx_from_stat(&st, (struct kstatx *)ubuf);
-        return 0;
+        return f ? statx_file(f, flags, mask, ubuf) : -ENOENT;
     }
     int follow = !(flags & AT_SYMLINK_NOFOLLOW);
     r = lookup(dirfd, (const char *)upath, 1, follow, &l);

@@ -3,6 +3,7 @@
 #include "heap.h"
 #include "syscalls.h"
 #include "tmpfs.h"
+#include "vfs.h"
 
 #define PROT_READ 1
 #define PROT_WRITE 2
@@ -141,14 +142,6 @@ SYSCALL(brk)
     return (long)brk_cur;
 }
 
-struct kstat_size {
-    uint64_t dev, ino, nlink;
-    uint32_t mode, uid, gid, _pad0;
-    uint64_t rdev;
-    int64_t size;
-    int64_t _rest[12];
-};
-
 int mm_shared_fault(uint64_t addr)
 {
     for (int i = 0; i < MAX_SHARED; i++) {
@@ -156,7 +149,7 @@ int mm_shared_fault(uint64_t addr)
         if (!m->len || m->node || addr < m->va + m->backed || addr >= m->va + m->len)
             continue;
         /* A page past the file's end when mapped: has the file grown? */
-        struct kstat_size st;
+        struct kstat st;
         if (hcall2(HX_HC_FSTAT, m->hostfd, &st) || (uint64_t)st.size <= m->off)
             return 0;
         uint64_t now = MIN(m->len, PAGE_ALIGN((uint64_t)st.size - m->off));
