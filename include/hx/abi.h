@@ -134,42 +134,42 @@ struct hx_hcall {
 };
 
 enum hx_hcall_nr {
-    HX_HC_EXIT = 1,    /* status, stats gva */
-    HX_HC_FATAL,       /* signo, vector or HX_FATAL_SIGNAL, error, address, rip, stats */
-    HX_HC_WRITE,       /* hostfd, buf, len */
-    HX_HC_READ,        /* hostfd, buf, len */
-    HX_HC_PREAD,       /* hostfd, buf, len, offset */
-    HX_HC_PWRITE,      /* hostfd, buf, len, offset */
-    HX_HC_WRITEV,      /* hostfd, iov, iovcnt */
-    HX_HC_READV,       /* hostfd, iov, iovcnt */
-    HX_HC_OPEN,        /* path, flags, mode: path absolute in the guest */
-    HX_HC_CLOSE,       /* hostfd */
-    HX_HC_LSEEK,       /* hostfd, offset, whence */
-    HX_HC_FSTAT,       /* hostfd, struct stat */
-    HX_HC_STAT,        /* path, struct stat, AT_* flags */
-    HX_HC_STATX,       /* hostfd or -1, path or 0, flags, mask, struct statx */
-    HX_HC_IOCTL,       /* hostfd, cmd, arg: TCGETS, TIOCGWINSZ */
-    HX_HC_FCNTL,       /* hostfd, cmd, arg: F_GETFL, F_SETFL */
-    HX_HC_GETRANDOM,   /* buf, len, flags */
-    HX_HC_SLEEP,       /* monotonic deadline in ns */
-    HX_HC_POLL,        /* struct pollfd[] of host fds, n, timeout ms */
-    HX_HC_UNSUPPORTED, /* syscall nr */
-    HX_HC_STRACE,      /* nr, args gva (6 x u64), result */
-    HX_HC_FTRUNCATE,   /* hostfd, length */
-    HX_HC_UNLINK,      /* path, AT_REMOVEDIR or 0 */
-    HX_HC_ACCESS,      /* path, mode, AT_* flags */
-    HX_HC_READLINK,    /* path, buf, size */
-    HX_HC_FSYNC,       /* hostfd, datasync */
-    HX_HC_RENAME,      /* old path, new path, RENAME_* flags */
-    HX_HC_GETDENTS,    /* hostfd, buf, size: struct linux_dirent64 records */
-    HX_HC_STATFS,      /* hostfd or -1, path or 0, struct statfs */
-    HX_HC_COPY_RANGE,  /* in fd, in offset gva or 0, out fd, out offset gva or 0, len */
-    HX_HC_PATHOP,      /* enum hx_pathop, path, path2 or 0, arg, arg2 */
-    HX_HC_FDOP,        /* enum hx_fdop, hostfd, arg, arg2, arg3 */
-    HX_HC_MAP_SHARED,  /* hostfd, offset, length, writable: returns the guest physical base */
+    HX_HC_EXIT = 1,     /* status, stats gva */
+    HX_HC_FATAL,        /* signo, vector or HX_FATAL_SIGNAL, error, address, rip, stats */
+    HX_HC_WRITE,        /* hostfd, buf, len */
+    HX_HC_READ,         /* hostfd, buf, len */
+    HX_HC_PREAD,        /* hostfd, buf, len, offset */
+    HX_HC_PWRITE,       /* hostfd, buf, len, offset */
+    HX_HC_WRITEV,       /* hostfd, iov, iovcnt */
+    HX_HC_READV,        /* hostfd, iov, iovcnt */
+    HX_HC_OPEN,         /* path, flags, mode: path absolute in the guest */
+    HX_HC_CLOSE,        /* hostfd */
+    HX_HC_LSEEK,        /* hostfd, offset, whence */
+    HX_HC_FSTAT,        /* hostfd, struct stat */
+    HX_HC_STAT,         /* path, struct stat, AT_* flags */
+    HX_HC_STATX,        /* hostfd or -1, path or 0, flags, mask, struct statx */
+    HX_HC_IOCTL,        /* hostfd, cmd, arg: TCGETS, TIOCGWINSZ */
+    HX_HC_FCNTL,        /* hostfd, cmd, arg: F_GETFL, F_SETFL */
+    HX_HC_GETRANDOM,    /* buf, len, flags */
+    HX_HC_SLEEP,        /* monotonic deadline in ns */
+    HX_HC_POLL,         /* struct pollfd[] of host fds, n, timeout ms */
+    HX_HC_UNSUPPORTED,  /* syscall nr */
+    HX_HC_STRACE,       /* nr, args gva (6 x u64), result */
+    HX_HC_FTRUNCATE,    /* hostfd, length */
+    HX_HC_UNLINK,       /* path, AT_REMOVEDIR or 0 */
+    HX_HC_ACCESS,       /* path, mode, AT_* flags */
+    HX_HC_READLINK,     /* path, buf, size */
+    HX_HC_FSYNC,        /* hostfd, datasync */
+    HX_HC_RENAME,       /* old path, new path, RENAME_* flags */
+    HX_HC_GETDENTS,     /* hostfd, buf, size: struct linux_dirent64 records */
+    HX_HC_STATFS,       /* hostfd or -1, path or 0, struct statfs */
+    HX_HC_COPY_RANGE,   /* in fd, in offset gva or 0, out fd, out offset gva or 0, len */
+    HX_HC_PATHOP,       /* enum hx_pathop, path, path2 or 0, arg, arg2 */
+    HX_HC_FDOP,         /* enum hx_fdop, hostfd, arg, arg2, arg3 */
+    HX_HC_MAP_SHARED,   /* hostfd, offset, length, writable: returns the guest physical base */
     HX_HC_UNMAP_SHARED, /* guest physical base */
-    HX_HC_MSYNC,       /* guest physical address, length, MS_* flags */
-    HX_HC_FDPATH,      /* hostfd, buf, size: the guest path of an open directory */
+    HX_HC_MSYNC,        /* guest physical address, length, MS_* flags */
+    HX_HC_FDPATH,       /* hostfd, buf, size: the guest path of an open directory */
     HX_HC_NR
 };
 
@@ -191,13 +191,13 @@ enum hx_pathop {
 
 /* Operations on host fds the guest owns (HX_HC_FDOP). */
 enum hx_fdop {
-    HX_FD_CHMOD = 1,  /* mode */
-    HX_FD_CHOWN,      /* uid, gid */
-    HX_FD_UTIMENS,    /* struct timespec[2] gva or 0 */
-    HX_FD_FALLOCATE,  /* mode, offset, length */
-    HX_FD_FLOCK,      /* operation */
-    HX_FD_LOCK,       /* F_GETLK/F_SETLK/F_SETLKW/F_OFD_*, struct flock gva */
-    HX_FD_LINK,       /* new path: give the open file (an O_TMPFILE, say) a name */
+    HX_FD_CHMOD = 1, /* mode */
+    HX_FD_CHOWN,     /* uid, gid */
+    HX_FD_UTIMENS,   /* struct timespec[2] gva or 0 */
+    HX_FD_FALLOCATE, /* mode, offset, length */
+    HX_FD_FLOCK,     /* operation */
+    HX_FD_LOCK,      /* F_GETLK/F_SETLK/F_SETLKW/F_OFD_*, struct flock gva */
+    HX_FD_LINK,      /* new path: give the open file (an O_TMPFILE, say) a name */
 };
 
 /* HX_HC_FATAL for a signal that was sent, not raised by a fault. */

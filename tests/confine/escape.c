@@ -55,29 +55,30 @@
 #define RESOLVE_IN_ROOT_ 0x10
 
 struct open_how_ {
-	uint64_t flags, mode, resolve;
+    uint64_t flags, mode, resolve;
 };
 
 static const struct {
-	int e;
-	const char *n;
+    int e;
+    const char *n;
 } errs[] = {
-	{ OK, "ok" }, { EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { EBADF, "EBADF" },
-	{ EACCES, "EACCES" }, { EFAULT, "EFAULT" }, { EBUSY, "EBUSY" },
-	{ EEXIST, "EEXIST" }, { EXDEV, "EXDEV" }, { ENOTDIR, "ENOTDIR" },
-	{ EISDIR, "EISDIR" }, { EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" },
-	{ EROFS, "EROFS" }, { ELOOP, "ELOOP" }, { ENOSYS, "ENOSYS" },
-	{ ENOTEMPTY, "ENOTEMPTY" }, { EOPNOTSUPP, "EOPNOTSUPP" }, { ENODEV, "ENODEV" },
+    {OK, "ok"},           {EPERM, "EPERM"},         {ENOENT, "ENOENT"},
+    {EBADF, "EBADF"},     {EACCES, "EACCES"},       {EFAULT, "EFAULT"},
+    {EBUSY, "EBUSY"},     {EEXIST, "EEXIST"},       {EXDEV, "EXDEV"},
+    {ENOTDIR, "ENOTDIR"}, {EISDIR, "EISDIR"},       {EINVAL, "EINVAL"},
+    {ENOSPC, "ENOSPC"},   {EROFS, "EROFS"},         {ELOOP, "ELOOP"},
+    {ENOSYS, "ENOSYS"},   {ENOTEMPTY, "ENOTEMPTY"}, {EOPNOTSUPP, "EOPNOTSUPP"},
+    {ENODEV, "ENODEV"},
 };
 
 static const char *errname(int e)
 {
-	static char buf[32];
-	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
-		if (errs[i].e == e)
-			return errs[i].n;
-	snprintf(buf, sizeof(buf), "errno %d", e);
-	return buf;
+    static char buf[32];
+    for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
+        if (errs[i].e == e)
+            return errs[i].n;
+    snprintf(buf, sizeof(buf), "errno %d", e);
+    return buf;
 }
 
 static int checks;
@@ -87,298 +88,296 @@ static char tree[2048];
  * against WANT (OK or an errno). */
 static void check(const char *label, long r, int want, const char *why)
 {
-	int got = r < 0 ? errno : OK;
-	checks++;
-	if (got == want)
-		printf("PASS %s: %s\n", label, errname(got));
-	else
-		printf("FAIL %s: got %s, want %s -- %s\n", label, errname(got), errname(want), why);
-	errno = 0;
+    int got = r < 0 ? errno : OK;
+    checks++;
+    if (got == want)
+        printf("PASS %s: %s\n", label, errname(got));
+    else
+        printf("FAIL %s: got %s, want %s -- %s\n", label, errname(got), errname(want), why);
+    errno = 0;
 }
 
 /* Opens PATH with FLAGS (mode 0644) and closes it again. */
 static long try_open(const char *path, int flags)
 {
-	int fd = open(path, flags, 0644);
-	if (fd >= 0)
-		close(fd);
-	return fd;
+    int fd = open(path, flags, 0644);
+    if (fd >= 0)
+        close(fd);
+    return fd;
 }
 
 static long try_openat(int dirfd, const char *path, int flags)
 {
-	int fd = openat(dirfd, path, flags, 0644);
-	if (fd >= 0)
-		close(fd);
-	return fd;
+    int fd = openat(dirfd, path, flags, 0644);
+    if (fd >= 0)
+        close(fd);
+    return fd;
 }
 
 /* Opens PATH read-only and requires both success and CONTENT. */
 static void check_read(const char *label, const char *path, const char *content)
 {
-	char buf[256] = { 0 };
-	checks++;
-	int fd = open(path, O_RDONLY);
-	if (fd < 0) {
-		printf("FAIL %s: got %s, want ok and its content\n", label, errname(errno));
-		errno = 0;
-		return;
-	}
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n >= 0 && strcmp(buf, content) == 0)
-		printf("PASS %s: read\n", label);
-	else
-		printf("FAIL %s: read back something else (%zd bytes)\n", label, n);
+    char buf[256] = {0};
+    checks++;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        printf("FAIL %s: got %s, want ok and its content\n", label, errname(errno));
+        errno = 0;
+        return;
+    }
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n >= 0 && strcmp(buf, content) == 0)
+        printf("PASS %s: read\n", label);
+    else
+        printf("FAIL %s: read back something else (%zd bytes)\n", label, n);
 }
 
 static long openat2_(int dirfd, const char *path, uint64_t resolve)
 {
-	struct open_how_ how = { O_RDONLY, 0, resolve };
-	long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-	if (fd >= 0)
-		close((int)fd);
-	return fd;
+    struct open_how_ how = {O_RDONLY, 0, resolve};
+    long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+    if (fd >= 0)
+        close((int)fd);
+    return fd;
 }
 
 static long touch_times(const char *path)
 {
-	struct timespec ts[2] = { { 1, 0 }, { 1, 0 } };
-	return utimensat(AT_FDCWD, path, ts, 0);
+    struct timespec ts[2] = {{1, 0}, {1, 0}};
+    return utimensat(AT_FDCWD, path, ts, 0);
 }
 
 static void path_of(char *out, size_t n, const char *prefix, const char *suffix)
 {
-	snprintf(out, n, "%s%s%s", prefix, tree, suffix);
+    snprintf(out, n, "%s%s%s", prefix, tree, suffix);
 }
 
 /* Ways out of /data, by name and by descriptor. */
 static void escapes(void)
 {
-	const char *why_root = "'..' of the guest root is the root; /outside does not exist";
-	const char *why_abs = "absolute symlink targets are guest paths; TREE is not in the guest";
-	char p[4096];
+    const char *why_root = "'..' of the guest root is the root; /outside does not exist";
+    const char *why_abs = "absolute symlink targets are guest paths; TREE is not in the guest";
+    char p[4096];
 
-	check_read("sanity: read /data/inside.txt", "/data/inside.txt", "inside\n");
-	struct stat st;
-	check("sanity: lstat /data/abs", lstat("/data/abs", &st), OK,
-	      "the symlink itself is in the mount");
-	check("/etc/passwd is not visible", try_open("/etc/passwd", O_RDONLY), ENOENT,
-	      "--no-host-root hides the host root");
-	path_of(p, sizeof(p), "", "/host/outside/secret.txt");
-	check("open the host path of secret.txt", try_open(p, O_RDONLY), ENOENT,
-	      "--no-host-root: the tree is not in the guest");
-	check("open /data/../outside/secret.txt",
-	      try_open("/data/../outside/secret.txt", O_RDONLY), ENOENT, why_root);
-	check("open /data/../../../../outside/secret.txt",
-	      try_open("/data/../../../../outside/secret.txt", O_RDONLY), ENOENT, why_root);
-	path_of(p, sizeof(p), "/data/../../../../..", "/host/outside/secret.txt");
-	check("open /data/../../../../..TREE/host/outside/secret.txt", try_open(p, O_RDONLY),
-	      ENOENT, why_abs);
-	check("open /data/abs", try_open("/data/abs", O_RDONLY), ENOENT, why_abs);
-	check("open /data/a (a -> b -> ../outside/secret.txt)", try_open("/data/a", O_RDONLY),
-	      ENOENT, why_root);
-	check("open /data/up/outside/secret.txt (up -> ..)",
-	      try_open("/data/up/outside/secret.txt", O_RDONLY), ENOENT, why_root);
-	check("open /data/absdir/secret.txt", try_open("/data/absdir/secret.txt", O_RDONLY),
-	      ENOENT, why_abs);
-	check("sanity: open /data/up/data/up/data/inside.txt",
-	      try_open("/data/up/data/up/data/inside.txt", O_RDONLY), OK,
-	      "up -> .. leads to the guest root, which holds data/");
-	check("open ../host/outside/secret.txt from the cwd",
-	      try_open("../host/outside/secret.txt", O_RDONLY), ENOENT,
-	      "the cwd's parent in the guest holds no host/ directory");
-	check("open /proc/self/root/outside/secret.txt",
-	      try_open("/proc/self/root/outside/secret.txt", O_RDONLY), ENOENT,
-	      "/proc/self/root is the guest root");
-	path_of(p, sizeof(p), "/proc/self/root", "/host/outside/secret.txt");
-	check("open /proc/self/rootTREE/host/outside/secret.txt", try_open(p, O_RDONLY), ENOENT,
-	      "/proc/self/root is the guest root");
+    check_read("sanity: read /data/inside.txt", "/data/inside.txt", "inside\n");
+    struct stat st;
+    check("sanity: lstat /data/abs", lstat("/data/abs", &st), OK,
+          "the symlink itself is in the mount");
+    check("/etc/passwd is not visible", try_open("/etc/passwd", O_RDONLY), ENOENT,
+          "--no-host-root hides the host root");
+    path_of(p, sizeof(p), "", "/host/outside/secret.txt");
+    check("open the host path of secret.txt", try_open(p, O_RDONLY), ENOENT,
+          "--no-host-root: the tree is not in the guest");
+    check("open /data/../outside/secret.txt", try_open("/data/../outside/secret.txt", O_RDONLY),
+          ENOENT, why_root);
+    check("open /data/../../../../outside/secret.txt",
+          try_open("/data/../../../../outside/secret.txt", O_RDONLY), ENOENT, why_root);
+    path_of(p, sizeof(p), "/data/../../../../..", "/host/outside/secret.txt");
+    check("open /data/../../../../..TREE/host/outside/secret.txt", try_open(p, O_RDONLY), ENOENT,
+          why_abs);
+    check("open /data/abs", try_open("/data/abs", O_RDONLY), ENOENT, why_abs);
+    check("open /data/a (a -> b -> ../outside/secret.txt)", try_open("/data/a", O_RDONLY), ENOENT,
+          why_root);
+    check("open /data/up/outside/secret.txt (up -> ..)",
+          try_open("/data/up/outside/secret.txt", O_RDONLY), ENOENT, why_root);
+    check("open /data/absdir/secret.txt", try_open("/data/absdir/secret.txt", O_RDONLY), ENOENT,
+          why_abs);
+    check("sanity: open /data/up/data/up/data/inside.txt",
+          try_open("/data/up/data/up/data/inside.txt", O_RDONLY), OK,
+          "up -> .. leads to the guest root, which holds data/");
+    check("open ../host/outside/secret.txt from the cwd",
+          try_open("../host/outside/secret.txt", O_RDONLY), ENOENT,
+          "the cwd's parent in the guest holds no host/ directory");
+    check("open /proc/self/root/outside/secret.txt",
+          try_open("/proc/self/root/outside/secret.txt", O_RDONLY), ENOENT,
+          "/proc/self/root is the guest root");
+    path_of(p, sizeof(p), "/proc/self/root", "/host/outside/secret.txt");
+    check("open /proc/self/rootTREE/host/outside/secret.txt", try_open(p, O_RDONLY), ENOENT,
+          "/proc/self/root is the guest root");
 
-	int data = open("/data", O_RDONLY | O_DIRECTORY);
-	check("sanity: open /data O_DIRECTORY", data, OK, "the mount point");
-	check("openat(/data, ../outside/secret.txt)",
-	      try_openat(data, "../outside/secret.txt", O_RDONLY), ENOENT, why_root);
-	snprintf(p, sizeof(p), "/proc/self/fd/%d/../outside/secret.txt", data);
-	check("open /proc/self/fd/DATA/../outside/secret.txt", try_open(p, O_RDONLY), ENOENT,
-	      why_root);
+    int data = open("/data", O_RDONLY | O_DIRECTORY);
+    check("sanity: open /data O_DIRECTORY", data, OK, "the mount point");
+    check("openat(/data, ../outside/secret.txt)",
+          try_openat(data, "../outside/secret.txt", O_RDONLY), ENOENT, why_root);
+    snprintf(p, sizeof(p), "/proc/self/fd/%d/../outside/secret.txt", data);
+    check("open /proc/self/fd/DATA/../outside/secret.txt", try_open(p, O_RDONLY), ENOENT, why_root);
 
-	/* ELOOP: O_NOFOLLOW on a final symlink, and a loop. */
-	check("open /data/abs O_NOFOLLOW", try_open("/data/abs", O_RDONLY | O_NOFOLLOW), ELOOP,
-	      "O_NOFOLLOW and the last component is a symlink");
-	check("open /data/a O_NOFOLLOW", try_open("/data/a", O_RDONLY | O_NOFOLLOW), ELOOP,
-	      "O_NOFOLLOW and the last component is a symlink");
-	check("open /data/loop", try_open("/data/loop", O_RDONLY), ELOOP, "loop -> loop");
+    /* ELOOP: O_NOFOLLOW on a final symlink, and a loop. */
+    check("open /data/abs O_NOFOLLOW", try_open("/data/abs", O_RDONLY | O_NOFOLLOW), ELOOP,
+          "O_NOFOLLOW and the last component is a symlink");
+    check("open /data/a O_NOFOLLOW", try_open("/data/a", O_RDONLY | O_NOFOLLOW), ELOOP,
+          "O_NOFOLLOW and the last component is a symlink");
+    check("open /data/loop", try_open("/data/loop", O_RDONLY), ELOOP, "loop -> loop");
 
-	/* openat2 resolution restrictions, relative to /data. */
-	check("openat2(/data, inside.txt, RESOLVE_BENEATH)",
-	      openat2_(data, "inside.txt", RESOLVE_BENEATH_), OK, "stays beneath");
-	check("openat2(/data, ../outside/secret.txt, RESOLVE_BENEATH)",
-	      openat2_(data, "../outside/secret.txt", RESOLVE_BENEATH_), EXDEV,
-	      "RESOLVE_BENEATH refuses .. above the start with EXDEV");
-	check("openat2(/data, abs, RESOLVE_BENEATH)", openat2_(data, "abs", RESOLVE_BENEATH_), EXDEV,
-	      "RESOLVE_BENEATH refuses absolute symlinks with EXDEV");
-	check("openat2(/data, a, RESOLVE_BENEATH)", openat2_(data, "a", RESOLVE_BENEATH_), EXDEV,
-	      "the chain leaves through ..: EXDEV");
-	check("openat2(/data, a, RESOLVE_NO_SYMLINKS)", openat2_(data, "a", RESOLVE_NO_SYMLINKS_),
-	      ELOOP, "RESOLVE_NO_SYMLINKS refuses every symlink with ELOOP");
-	check("openat2(/data, abs, RESOLVE_IN_ROOT)", openat2_(data, "abs", RESOLVE_IN_ROOT_), ENOENT,
-	      "resolved as /data/TREE/host/outside/secret.txt");
-	check("openat2(/data, a, RESOLVE_IN_ROOT)", openat2_(data, "a", RESOLVE_IN_ROOT_), ENOENT,
-	      "'..' is clamped at /data: /data/outside/secret.txt");
+    /* openat2 resolution restrictions, relative to /data. */
+    check("openat2(/data, inside.txt, RESOLVE_BENEATH)",
+          openat2_(data, "inside.txt", RESOLVE_BENEATH_), OK, "stays beneath");
+    check("openat2(/data, ../outside/secret.txt, RESOLVE_BENEATH)",
+          openat2_(data, "../outside/secret.txt", RESOLVE_BENEATH_), EXDEV,
+          "RESOLVE_BENEATH refuses .. above the start with EXDEV");
+    check("openat2(/data, abs, RESOLVE_BENEATH)", openat2_(data, "abs", RESOLVE_BENEATH_), EXDEV,
+          "RESOLVE_BENEATH refuses absolute symlinks with EXDEV");
+    check("openat2(/data, a, RESOLVE_BENEATH)", openat2_(data, "a", RESOLVE_BENEATH_), EXDEV,
+          "the chain leaves through ..: EXDEV");
+    check("openat2(/data, a, RESOLVE_NO_SYMLINKS)", openat2_(data, "a", RESOLVE_NO_SYMLINKS_),
+          ELOOP, "RESOLVE_NO_SYMLINKS refuses every symlink with ELOOP");
+    check("openat2(/data, abs, RESOLVE_IN_ROOT)", openat2_(data, "abs", RESOLVE_IN_ROOT_), ENOENT,
+          "resolved as /data/TREE/host/outside/secret.txt");
+    check("openat2(/data, a, RESOLVE_IN_ROOT)", openat2_(data, "a", RESOLVE_IN_ROOT_), ENOENT,
+          "'..' is clamped at /data: /data/outside/secret.txt");
 
-	/* Changes through the same paths. */
-	check("open /data/abs O_WRONLY|O_TRUNC", try_open("/data/abs", O_WRONLY | O_TRUNC), ENOENT,
-	      why_abs);
-	check("open /data/abs O_WRONLY|O_CREAT|O_EXCL",
-	      try_open("/data/abs", O_WRONLY | O_CREAT | O_EXCL), EEXIST,
-	      "O_EXCL never follows the final symlink, which exists");
-	check("open /data/abs O_WRONLY|O_CREAT", try_open("/data/abs", O_WRONLY | O_CREAT), ENOENT,
-	      "follows to a guest path whose directory does not exist");
-	check("open /data/a O_WRONLY|O_CREAT", try_open("/data/a", O_WRONLY | O_CREAT), ENOENT,
-	      "follows to /outside/secret.txt; /outside does not exist");
-	check("open /data/../outside/secret.txt O_RDWR",
-	      try_open("/data/../outside/secret.txt", O_RDWR), ENOENT, why_root);
-	check("unlink /data/../outside/secret.txt", unlink("/data/../outside/secret.txt"), ENOENT,
-	      why_root);
-	check("unlink /data/absdir/secret.txt", unlink("/data/absdir/secret.txt"), ENOENT, why_abs);
-	check("unlink /data/up/outside/secret.txt", unlink("/data/up/outside/secret.txt"), ENOENT,
-	      why_root);
-	check("rename /data/absdir/secret.txt -> /data/stolen",
-	      rename("/data/absdir/secret.txt", "/data/stolen"), ENOENT, why_abs);
-	check("rename /data/up/outside/secret.txt -> /data/stolen",
-	      rename("/data/up/outside/secret.txt", "/data/stolen"), ENOENT, why_root);
-	check("rename /data/inside.txt -> /data/absdir/planted",
-	      rename("/data/inside.txt", "/data/absdir/planted"), ENOENT, why_abs);
-	check("link /data/absdir/secret.txt -> /data/hl",
-	      link("/data/absdir/secret.txt", "/data/hl"), ENOENT, why_abs);
-	check("linkat /data/abs -> /data/hl AT_SYMLINK_FOLLOW",
-	      linkat(AT_FDCWD, "/data/abs", AT_FDCWD, "/data/hl", AT_SYMLINK_FOLLOW), ENOENT,
-	      why_abs);
-	check("truncate /data/abs", truncate("/data/abs", 0), ENOENT, why_abs);
-	check("truncate /data/a", truncate("/data/a", 0), ENOENT, why_root);
-	check("chmod /data/abs", chmod("/data/abs", 0666), ENOENT, why_abs);
-	check("utimensat /data/a", touch_times("/data/a"), ENOENT, why_root);
-	check("mkdir /data/absdir/newdir", mkdir("/data/absdir/newdir", 0755), ENOENT, why_abs);
-	check("symlink x -> /data/up/outside/planted", symlink("x", "/data/up/outside/planted"),
-	      ENOENT, why_root);
+    /* Changes through the same paths. */
+    check("open /data/abs O_WRONLY|O_TRUNC", try_open("/data/abs", O_WRONLY | O_TRUNC), ENOENT,
+          why_abs);
+    check("open /data/abs O_WRONLY|O_CREAT|O_EXCL",
+          try_open("/data/abs", O_WRONLY | O_CREAT | O_EXCL), EEXIST,
+          "O_EXCL never follows the final symlink, which exists");
+    check("open /data/abs O_WRONLY|O_CREAT", try_open("/data/abs", O_WRONLY | O_CREAT), ENOENT,
+          "follows to a guest path whose directory does not exist");
+    check("open /data/a O_WRONLY|O_CREAT", try_open("/data/a", O_WRONLY | O_CREAT), ENOENT,
+          "follows to /outside/secret.txt; /outside does not exist");
+    check("open /data/../outside/secret.txt O_RDWR",
+          try_open("/data/../outside/secret.txt", O_RDWR), ENOENT, why_root);
+    check("unlink /data/../outside/secret.txt", unlink("/data/../outside/secret.txt"), ENOENT,
+          why_root);
+    check("unlink /data/absdir/secret.txt", unlink("/data/absdir/secret.txt"), ENOENT, why_abs);
+    check("unlink /data/up/outside/secret.txt", unlink("/data/up/outside/secret.txt"), ENOENT,
+          why_root);
+    check("rename /data/absdir/secret.txt -> /data/stolen",
+          rename("/data/absdir/secret.txt", "/data/stolen"), ENOENT, why_abs);
+    check("rename /data/up/outside/secret.txt -> /data/stolen",
+          rename("/data/up/outside/secret.txt", "/data/stolen"), ENOENT, why_root);
+    check("rename /data/inside.txt -> /data/absdir/planted",
+          rename("/data/inside.txt", "/data/absdir/planted"), ENOENT, why_abs);
+    check("link /data/absdir/secret.txt -> /data/hl", link("/data/absdir/secret.txt", "/data/hl"),
+          ENOENT, why_abs);
+    check("linkat /data/abs -> /data/hl AT_SYMLINK_FOLLOW",
+          linkat(AT_FDCWD, "/data/abs", AT_FDCWD, "/data/hl", AT_SYMLINK_FOLLOW), ENOENT, why_abs);
+    check("truncate /data/abs", truncate("/data/abs", 0), ENOENT, why_abs);
+    check("truncate /data/a", truncate("/data/a", 0), ENOENT, why_root);
+    check("chmod /data/abs", chmod("/data/abs", 0666), ENOENT, why_abs);
+    check("utimensat /data/a", touch_times("/data/a"), ENOENT, why_root);
+    check("mkdir /data/absdir/newdir", mkdir("/data/absdir/newdir", 0755), ENOENT, why_abs);
+    check("symlink x -> /data/up/outside/planted", symlink("x", "/data/up/outside/planted"), ENOENT,
+          why_root);
 
-	/* Between mounts. */
-	int fd = open("made-in-cwd", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	check("sanity: create made-in-cwd in the cwd", fd, OK, "the cwd is mounted read-write");
-	if (fd >= 0) {
-		if (write(fd, "cwd\n", 4) != 4)
-			printf("write made-in-cwd: %s\n", errname(errno));
-		close(fd);
-	}
-	check("rename /data/inside.txt -> cwd", rename("/data/inside.txt", "moved"), EXDEV,
-	      "rename between two mounts");
-	check("link /data/inside.txt -> cwd", link("/data/inside.txt", "hl"), EXDEV,
-	      "link between two mounts");
-	check("rename cwd file -> /data", rename("made-in-cwd", "/data/moved"), EXDEV,
-	      "rename between two mounts");
-	close(data);
+    /* Between mounts. */
+    int fd = open("made-in-cwd", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    check("sanity: create made-in-cwd in the cwd", fd, OK, "the cwd is mounted read-write");
+    if (fd >= 0) {
+        if (write(fd, "cwd\n", 4) != 4)
+            printf("write made-in-cwd: %s\n", errname(errno));
+        close(fd);
+    }
+    check("rename /data/inside.txt -> cwd", rename("/data/inside.txt", "moved"), EXDEV,
+          "rename between two mounts");
+    check("link /data/inside.txt -> cwd", link("/data/inside.txt", "hl"), EXDEV,
+          "link between two mounts");
+    check("rename cwd file -> /data", rename("made-in-cwd", "/data/moved"), EXDEV,
+          "rename between two mounts");
+    close(data);
 }
 
 /* A read-only mount: every change is EROFS and nothing changes. */
 static void read_only(void)
 {
-	const char *why = "the mount is read-only";
-	check_read("sanity: read /ro/file.txt", "/ro/file.txt", "readonly\n");
-	check("open /ro/file.txt O_WRONLY", try_open("/ro/file.txt", O_WRONLY), EROFS, why);
-	check("open /ro/file.txt O_RDWR", try_open("/ro/file.txt", O_RDWR), EROFS, why);
-	check("open /ro/file.txt O_WRONLY|O_APPEND", try_open("/ro/file.txt", O_WRONLY | O_APPEND),
-	      EROFS, why);
-	check("open /ro/file.txt O_RDONLY|O_TRUNC", try_open("/ro/file.txt", O_RDONLY | O_TRUNC),
-	      EROFS, why);
-	check("open /ro/new O_WRONLY|O_CREAT", try_open("/ro/new", O_WRONLY | O_CREAT), EROFS, why);
-	check("open /ro/file.txt O_CREAT|O_EXCL", try_open("/ro/file.txt", O_WRONLY | O_CREAT | O_EXCL),
-	      EEXIST, "the name exists: EEXIST comes before EROFS");
-	check("unlink /ro/file.txt", unlink("/ro/file.txt"), EROFS, why);
-	check("rename /ro/file.txt -> /ro/renamed", rename("/ro/file.txt", "/ro/renamed"), EROFS, why);
-	check("rename /ro/file.txt -> cwd", rename("/ro/file.txt", "from-ro"), EXDEV,
-	      "between mounts: EXDEV is checked first");
-	check("link /ro/file.txt -> /ro/hl", link("/ro/file.txt", "/ro/hl"), EROFS, why);
-	check("symlink x -> /ro/l", symlink("x", "/ro/l"), EROFS, why);
-	check("mkdir /ro/d", mkdir("/ro/d", 0755), EROFS, why);
-	check("rmdir /ro/sub", rmdir("/ro/sub"), EROFS, why);
-	check("truncate /ro/file.txt", truncate("/ro/file.txt", 0), EROFS, why);
-	check("chmod /ro/file.txt", chmod("/ro/file.txt", 0600), EROFS, why);
-	check("chown /ro/file.txt to its owner", chown("/ro/file.txt", getuid(), getgid()), EROFS, why);
-	check("utimensat /ro/file.txt", touch_times("/ro/file.txt"), EROFS, why);
-	check("access /ro/file.txt W_OK", access("/ro/file.txt", W_OK), EROFS, why);
-	check("access /ro/file.txt R_OK", access("/ro/file.txt", R_OK), OK, "reading is allowed");
-	int fd = open("/ro/file.txt", O_RDONLY);
-	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	check("mmap /ro/file.txt MAP_SHARED PROT_WRITE", p == MAP_FAILED ? -1 : 0, EACCES,
-	      "the descriptor is read-only");
-	if (p != MAP_FAILED)
-		munmap(p, 4096);
-	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-	check("mmap /ro/file.txt MAP_PRIVATE PROT_WRITE", p == MAP_FAILED ? -1 : 0, OK,
-	      "private copies are allowed");
-	if (p != MAP_FAILED) {
-		memcpy(p, "CHANGED", 7);
-		munmap(p, 4096);
-	}
-	check("write to an O_RDONLY fd of /ro/file.txt", write(fd, "x", 1), EBADF,
-	      "the descriptor is read-only");
-	close(fd);
-	struct statvfs sv;
-	check("statvfs /ro", statvfs("/ro", &sv), OK, "statfs works on any mount");
-	check("statvfs /ro has ST_RDONLY", sv.f_flag & ST_RDONLY ? 0 : (errno = EINVAL, -1), OK,
-	      "a read-only mount says so");
+    const char *why = "the mount is read-only";
+    check_read("sanity: read /ro/file.txt", "/ro/file.txt", "readonly\n");
+    check("open /ro/file.txt O_WRONLY", try_open("/ro/file.txt", O_WRONLY), EROFS, why);
+    check("open /ro/file.txt O_RDWR", try_open("/ro/file.txt", O_RDWR), EROFS, why);
+    check("open /ro/file.txt O_WRONLY|O_APPEND", try_open("/ro/file.txt", O_WRONLY | O_APPEND),
+          EROFS, why);
+    check("open /ro/file.txt O_RDONLY|O_TRUNC", try_open("/ro/file.txt", O_RDONLY | O_TRUNC), EROFS,
+          why);
+    check("open /ro/new O_WRONLY|O_CREAT", try_open("/ro/new", O_WRONLY | O_CREAT), EROFS, why);
+    check("open /ro/file.txt O_CREAT|O_EXCL", try_open("/ro/file.txt", O_WRONLY | O_CREAT | O_EXCL),
+          EEXIST, "the name exists: EEXIST comes before EROFS");
+    check("unlink /ro/file.txt", unlink("/ro/file.txt"), EROFS, why);
+    check("rename /ro/file.txt -> /ro/renamed", rename("/ro/file.txt", "/ro/renamed"), EROFS, why);
+    check("rename /ro/file.txt -> cwd", rename("/ro/file.txt", "from-ro"), EXDEV,
+          "between mounts: EXDEV is checked first");
+    check("link /ro/file.txt -> /ro/hl", link("/ro/file.txt", "/ro/hl"), EROFS, why);
+    check("symlink x -> /ro/l", symlink("x", "/ro/l"), EROFS, why);
+    check("mkdir /ro/d", mkdir("/ro/d", 0755), EROFS, why);
+    check("rmdir /ro/sub", rmdir("/ro/sub"), EROFS, why);
+    check("truncate /ro/file.txt", truncate("/ro/file.txt", 0), EROFS, why);
+    check("chmod /ro/file.txt", chmod("/ro/file.txt", 0600), EROFS, why);
+    check("chown /ro/file.txt to its owner", chown("/ro/file.txt", getuid(), getgid()), EROFS, why);
+    check("utimensat /ro/file.txt", touch_times("/ro/file.txt"), EROFS, why);
+    check("access /ro/file.txt W_OK", access("/ro/file.txt", W_OK), EROFS, why);
+    check("access /ro/file.txt R_OK", access("/ro/file.txt", R_OK), OK, "reading is allowed");
+    int fd = open("/ro/file.txt", O_RDONLY);
+    void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    check("mmap /ro/file.txt MAP_SHARED PROT_WRITE", p == MAP_FAILED ? -1 : 0, EACCES,
+          "the descriptor is read-only");
+    if (p != MAP_FAILED)
+        munmap(p, 4096);
+    p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    check("mmap /ro/file.txt MAP_PRIVATE PROT_WRITE", p == MAP_FAILED ? -1 : 0, OK,
+          "private copies are allowed");
+    if (p != MAP_FAILED) {
+        memcpy(p, "CHANGED", 7);
+        munmap(p, 4096);
+    }
+    check("write to an O_RDONLY fd of /ro/file.txt", write(fd, "x", 1), EBADF,
+          "the descriptor is read-only");
+    close(fd);
+    struct statvfs sv;
+    check("statvfs /ro", statvfs("/ro", &sv), OK, "statfs works on any mount");
+    check("statvfs /ro has ST_RDONLY", sv.f_flag & ST_RDONLY ? 0 : (errno = EINVAL, -1), OK,
+          "a read-only mount says so");
 }
 
 /* The host root is visible but read-only (no --no-host-root). */
 static void host_root(void)
 {
-	const char *why = "the host root is mounted read-only";
-	char p[4096], q[4096];
-	path_of(p, sizeof(p), "", "/host/outside/secret.txt");
-	check_read("read the host path of secret.txt", p, "secret\n");
-	check_read("read ../host/outside/secret.txt from the cwd", "../host/outside/secret.txt",
-		   "secret\n");
-	check("open /etc/passwd", try_open("/etc/passwd", O_RDONLY), OK, "the host root is visible");
-	check("open secret.txt O_WRONLY", try_open(p, O_WRONLY), EROFS, why);
-	check("open secret.txt O_RDWR|O_TRUNC", try_open(p, O_RDWR | O_TRUNC), EROFS, why);
-	check("open ../host/outside/secret.txt O_WRONLY",
-	      try_open("../host/outside/secret.txt", O_WRONLY), EROFS, why);
-	path_of(q, sizeof(q), "", "/host/outside/new");
-	check("create TREE/host/outside/new", try_open(q, O_WRONLY | O_CREAT), EROFS, why);
-	check("unlink secret.txt", unlink(p), EROFS, why);
-	path_of(q, sizeof(q), "", "/host/outside/renamed");
-	check("rename secret.txt within the host root", rename(p, q), EROFS, why);
-	check("rename secret.txt into the cwd", rename(p, "stolen"), EXDEV,
-	      "between mounts: EXDEV is checked first");
-	check("link secret.txt into the cwd", link(p, "stolen"), EXDEV, "link between two mounts");
-	check("truncate secret.txt", truncate(p, 0), EROFS, why);
-	check("chmod secret.txt", chmod(p, 0666), EROFS, why);
-	check("utimensat secret.txt", touch_times(p), EROFS, why);
-	check("access secret.txt W_OK", access(p, W_OK), EROFS, why);
-	int fd = open("made-in-cwd", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	check("sanity: create made-in-cwd in the cwd", fd, OK, "the cwd is mounted read-write");
-	if (fd >= 0) {
-		if (write(fd, "cwd\n", 4) != 4)
-			printf("write made-in-cwd: %s\n", errname(errno));
-		close(fd);
-	}
+    const char *why = "the host root is mounted read-only";
+    char p[4096], q[4096];
+    path_of(p, sizeof(p), "", "/host/outside/secret.txt");
+    check_read("read the host path of secret.txt", p, "secret\n");
+    check_read("read ../host/outside/secret.txt from the cwd", "../host/outside/secret.txt",
+               "secret\n");
+    check("open /etc/passwd", try_open("/etc/passwd", O_RDONLY), OK, "the host root is visible");
+    check("open secret.txt O_WRONLY", try_open(p, O_WRONLY), EROFS, why);
+    check("open secret.txt O_RDWR|O_TRUNC", try_open(p, O_RDWR | O_TRUNC), EROFS, why);
+    check("open ../host/outside/secret.txt O_WRONLY",
+          try_open("../host/outside/secret.txt", O_WRONLY), EROFS, why);
+    path_of(q, sizeof(q), "", "/host/outside/new");
+    check("create TREE/host/outside/new", try_open(q, O_WRONLY | O_CREAT), EROFS, why);
+    check("unlink secret.txt", unlink(p), EROFS, why);
+    path_of(q, sizeof(q), "", "/host/outside/renamed");
+    check("rename secret.txt within the host root", rename(p, q), EROFS, why);
+    check("rename secret.txt into the cwd", rename(p, "stolen"), EXDEV,
+          "between mounts: EXDEV is checked first");
+    check("link secret.txt into the cwd", link(p, "stolen"), EXDEV, "link between two mounts");
+    check("truncate secret.txt", truncate(p, 0), EROFS, why);
+    check("chmod secret.txt", chmod(p, 0666), EROFS, why);
+    check("utimensat secret.txt", touch_times(p), EROFS, why);
+    check("access secret.txt W_OK", access(p, W_OK), EROFS, why);
+    int fd = open("made-in-cwd", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    check("sanity: create made-in-cwd in the cwd", fd, OK, "the cwd is mounted read-write");
+    if (fd >= 0) {
+        if (write(fd, "cwd\n", 4) != 4)
+            printf("write made-in-cwd: %s\n", errname(errno));
+        close(fd);
+    }
 }
 
 int main(int argc, char **argv)
 {
-	if (argc != 3 || strlen(argv[2]) >= sizeof(tree)) {
-		fprintf(stderr, "usage: escape confined|hostroot TREE\n");
-		return 2;
-	}
-	snprintf(tree, sizeof(tree), "%s", argv[2]);
-	if (strcmp(argv[1], "confined") == 0) {
-		escapes();
-		read_only();
-	} else {
-		host_root();
-		read_only();
-	}
-	printf("checks: %d\n", checks);
-	return 0;
+    if (argc != 3 || strlen(argv[2]) >= sizeof(tree)) {
+        fprintf(stderr, "usage: escape confined|hostroot TREE\n");
+        return 2;
+    }
+    snprintf(tree, sizeof(tree), "%s", argv[2]);
+    if (strcmp(argv[1], "confined") == 0) {
+        escapes();
+        read_only();
+    } else {
+        host_root();
+        read_only();
+    }
+    printf("checks: %d\n", checks);
+    return 0;
 }

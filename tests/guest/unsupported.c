@@ -12,41 +12,46 @@
 
 static const char *errname(int e)
 {
-	switch (e) {
-	case 0: return "0";
-	case ENOSYS: return "ENOSYS";
-	case EPERM: return "EPERM";
-	case EINVAL: return "EINVAL";
-	case EFAULT: return "EFAULT";
-	}
-	return "other";
+    switch (e) {
+    case 0:
+        return "0";
+    case ENOSYS:
+        return "ENOSYS";
+    case EPERM:
+        return "EPERM";
+    case EINVAL:
+        return "EINVAL";
+    case EFAULT:
+        return "EFAULT";
+    }
+    return "other";
 }
 
 static void try(const char *what, long nr)
 {
-	errno = 0;
-	long r = syscall(nr, 0L, 0L, 0L, 0L, 0L, 0L);
-	printf("syscall %ld (%s): %ld %s\n", nr, what, r, errname(errno));
+    errno = 0;
+    long r = syscall(nr, 0L, 0L, 0L, 0L, 0L, 0L);
+    printf("syscall %ld (%s): %ld %s\n", nr, what, r, errname(errno));
 }
 
 int main(void)
 {
-	try("create_module, removed", 174);
-	try("get_kernel_syms, removed", 177);
-	try("query_module, removed", 178);
-	try("nfsservctl, removed", 180);
-	try("getpmsg, never implemented", 181);
-	try("afs_syscall, never implemented", 183);
-	try("tuxcall, never implemented", 184);
-	try("security, never implemented", 185);
-	try("vserver, never implemented", 236);
-	/* 335 and 336 looked free but are uretprobe/uprobe since 6.11 and
-	 * raise SIGILL when called directly, so stay mid-gap. */
-	try("unassigned, gap before pidfd_send_signal", 400);
-	try("unassigned, gap before pidfd_send_signal", 423);
-	try("past the end of the table", 1000);
-	try("far past the end of the table", 100000);
-	try("negative", -1);
-	printf("still running\n");
-	return 0;
+    try("create_module, removed", 174);
+    try("get_kernel_syms, removed", 177);
+    try("query_module, removed", 178);
+    try("nfsservctl, removed", 180);
+    try("getpmsg, never implemented", 181);
+    try("afs_syscall, never implemented", 183);
+    try("tuxcall, never implemented", 184);
+    try("security, never implemented", 185);
+    try("vserver, never implemented", 236);
+    /* 335 and 336 looked free but are uretprobe/uprobe since 6.11 and
+     * raise SIGILL when called directly, so stay mid-gap. */
+    try("unassigned, gap before pidfd_send_signal", 400);
+    try("unassigned, gap before pidfd_send_signal", 423);
+    try("past the end of the table", 1000);
+    try("far past the end of the table", 100000);
+    try("negative", -1);
+    printf("still running\n");
+    return 0;
 }

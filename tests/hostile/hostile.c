@@ -95,8 +95,8 @@ void hostile_main(const struct hx_boot_info *boot)
            hc(HX_HC_WRITE, 1, HX_DIRECT_MAP + (64ull << 30), 16, 0), -EFAULT);
     expect("write with a length past SSIZE_MAX", hc(HX_HC_WRITE, 1, (uint64_t)buf, ~0ull, 0),
            -EINVAL);
-    expect("write of a buffer that wraps the address space",
-           hc(HX_HC_WRITE, 1, ~0ull - 15, 64, 0), -EFAULT);
+    expect("write of a buffer that wraps the address space", hc(HX_HC_WRITE, 1, ~0ull - 15, 64, 0),
+           -EFAULT);
     expect("read into the hypercall MMIO page", hc(HX_HC_READ, 0, HX_HYPERCALL_VA, 8, 0), -EFAULT);
     /* Host fds the guest was never given: the KVM fds, anything else. */
     for (int fd = 3; fd < 8; fd++)

@@ -8,6 +8,6 @@ Suite *loader_suite(void);    /* loader/elf_load.c and loader/stack.c */
 Suite *guest_mem_suite(void); /* hypervisor/guest_mem.c */
 Suite *random_suite(void);    /* kernel/random.c, built for the host */
 Suite *scan_suite(void);      /* rewriter/: syscall-site analysis for hxscan */
-Suite *minifs_suite(void); /* minifs/minifs.c */
+Suite *minifs_suite(void);    /* minifs/minifs.c */
 
 #endif
