@@ -170,7 +170,12 @@ enum hx_hcall_nr {
     HX_HC_UNMAP_SHARED, /* guest physical base */
     HX_HC_MSYNC,        /* guest physical address, length, MS_* flags */
     HX_HC_FDPATH,       /* hostfd, buf, size: the guest path of an open directory */
-    HX_HC_NR
+    /* Ranges kept apart so independent work can add numbers without
+     * colliding: 64.. scheduling and waiting, 96.. sockets, 128.. fastcalls. */
+    HX_HC_SCHED_BASE = 64,
+    HX_HC_NET_BASE = 96,
+    HX_HC_FAST_BASE = 128,
+    HX_HC_NR = 160
 };
 
 /* A host path operation whose path led, through a symlink, into one of the
