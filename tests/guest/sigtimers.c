@@ -185,8 +185,9 @@ static void itimers(void)
     it = (struct itimerval){{0, 0}, {0, 20000}};
     setitimer(ITIMER_PROF, &it, NULL);
     getitimer(ITIMER_PROF, &old);
-    printf("getitimer PROF: remaining <= 20 ms %s, armed %s\n", yn(tv_ns(old.it_value) <= 20 * MS),
-           yn(tv_ns(old.it_value) > 0));
+    /* Linux adds a tick to CPU-time timers, so allow some slack. */
+    printf("getitimer PROF: armed %s, remaining <= 40 ms %s\n", yn(tv_ns(old.it_value) > 0),
+           yn(tv_ns(old.it_value) <= 40 * MS));
     printf("ITIMER_PROF 20 ms of CPU while spinning: fired %s\n", yn(spin_until(&profs, 10000)));
     setitimer(ITIMER_VIRTUAL, &it, NULL);
     printf("ITIMER_VIRTUAL 20 ms of CPU while spinning: fired %s\n",
