@@ -27,9 +27,14 @@
 
 static sigjmp_buf jb;
 static volatile sig_atomic_t sig_seen;
-static siginfo_t info;
-static greg_t trapno, errcode, rip;
-static int on_alt, alt_flag_in_handler;
+/* What the last handler saw.  volatile: it changes behind the compiler's
+ * back (glibc even declares its wrappers leaf functions). */
+static volatile struct {
+    int code;
+    void *addr;
+} info;
+static volatile greg_t trapno, errcode, rip;
+static volatile int on_alt, alt_flag_in_handler;
 
 static const char *code_name(int sig, int code)
 {
@@ -52,7 +57,8 @@ static void record(int s, siginfo_t *si, void *ucv)
 {
     ucontext_t *uc = ucv;
     sig_seen = s;
-    info = *si;
+    info.code = si->si_code;
+    info.addr = si->si_addr;
     trapno = uc->uc_mcontext.gregs[REG_TRAPNO];
     errcode = uc->uc_mcontext.gregs[REG_ERR];
     rip = uc->uc_mcontext.gregs[REG_RIP];
@@ -109,7 +115,8 @@ static void segv(void)
                                                            : none) +
                                     100;
         sig_seen = 0;
-        memset(&info, 0, sizeof(info));
+        info.code = 0;
+        info.addr = NULL;
         if (!sigsetjmp(jb, 1)) {
             if (cases[i].exec)
                 ((void (*)(void))(uintptr_t)a)();
@@ -121,7 +128,7 @@ static void segv(void)
         printf("%s: signal %s, %s, si_addr right %s, trapno 14 %s, error code: write %s, user %s, "
                "fetch %s",
                cases[i].name, sig_seen == SIGSEGV ? "SIGSEGV" : "none",
-               code_name(SIGSEGV, info.si_code), info.si_addr == (void *)a ? "yes" : "no",
+               code_name(SIGSEGV, info.code), info.addr == (void *)a ? "yes" : "no",
                trapno == 14 ? "yes" : "no", errcode & PF_WRITE ? "yes" : "no",
                errcode & PF_USER ? "yes" : "no", errcode & PF_INSTR ? "yes" : "no");
         if (cases[i].exec)
@@ -172,7 +179,7 @@ static void resume(void)
                      : "d"(16L)
                      : "rcx", "memory");
     printf("load from 16 skipped by the handler: rax %ld, si_addr 16 %s\n", v,
-           info.si_addr == (void *)16 ? "yes" : "no");
+           info.addr == (void *)16 ? "yes" : "no");
     signal(SIGSEGV, SIG_DFL);
 }
 
@@ -182,7 +189,8 @@ static void arith(void)
     static const char *names[] = {"1 / 0", "INT_MIN / -1", "1 % 0 (64-bit)"};
     for (int i = 0; i < 3; i++) {
         sig_seen = 0;
-        memset(&info, 0, sizeof(info));
+        info.code = 0;
+        info.addr = NULL;
         if (!sigsetjmp(jb, 1)) {
             if (i == 0) {
                 int num = 1, den = 0;
@@ -200,8 +208,8 @@ static void arith(void)
         const unsigned char *at = (const unsigned char *)rip;
         int is_idiv = at && (at[0] == 0xf7 || ((at[0] & 0xf0) == 0x40 && at[1] == 0xf7));
         printf("%s: signal %s, %s, trapno 0 %s, si_addr is rip %s, rip at the idiv %s\n", names[i],
-               sig_seen == SIGFPE ? "SIGFPE" : "none", code_name(SIGFPE, info.si_code),
-               trapno == 0 ? "yes" : "no", info.si_addr == (void *)rip ? "yes" : "no",
+               sig_seen == SIGFPE ? "SIGFPE" : "none", code_name(SIGFPE, info.code),
+               trapno == 0 ? "yes" : "no", info.addr == (void *)rip ? "yes" : "no",
                is_idiv ? "yes" : "no");
     }
     signal(SIGFPE, SIG_DFL);
@@ -217,8 +225,8 @@ static void ill_and_trap(void)
         __asm__ volatile("ud2");
     const unsigned char *op = (const unsigned char *)rip;
     printf("ud2: signal %s, %s, trapno 6 %s, si_addr is rip %s, rip at ud2 %s\n",
-           sig_seen == SIGILL ? "SIGILL" : "none", code_name(SIGILL, info.si_code),
-           trapno == 6 ? "yes" : "no", info.si_addr == (void *)rip ? "yes" : "no",
+           sig_seen == SIGILL ? "SIGILL" : "none", code_name(SIGILL, info.code),
+           trapno == 6 ? "yes" : "no", info.addr == (void *)rip ? "yes" : "no",
            op && op[0] == 0x0f && op[1] == 0x0b ? "yes" : "no");
     signal(SIGILL, SIG_DFL);
 
@@ -233,7 +241,7 @@ static void ill_and_trap(void)
                      : "=r"(at));
     after_trap = 1;
     printf("int3: signal %s, %s, trapno 3 %s, rip after int3 %s, carried on %s\n",
-           sig_seen == SIGTRAP ? "SIGTRAP" : "none", code_name(SIGTRAP, info.si_code),
+           sig_seen == SIGTRAP ? "SIGTRAP" : "none", code_name(SIGTRAP, info.code),
            trapno == 3 ? "yes" : "no", (uintptr_t)rip == at ? "yes" : "no",
            after_trap ? "yes" : "no");
     signal(SIGTRAP, SIG_DFL);
@@ -273,7 +281,7 @@ static void overflow(const char *who)
     sigaltstack(NULL, &ss);
     printf("%s: stack overflow caught: %s, %s, on the alternate stack %s, SS_ONSTACK in handler "
            "%s, SS_ONSTACK after siglongjmp %s\n",
-           who, sig_seen == SIGSEGV ? "yes" : "no", code_name(SIGSEGV, info.si_code),
+           who, sig_seen == SIGSEGV ? "yes" : "no", code_name(SIGSEGV, info.code),
            on_alt ? "yes" : "no", alt_flag_in_handler ? "yes" : "no",
            ss.ss_flags & SS_ONSTACK ? "yes" : "no");
 }

@@ -66,7 +66,7 @@ static const char *yn(int c)
 }
 
 static volatile sig_atomic_t alarms, profs, vtalrms, usr1s;
-static siginfo_t last_info;
+static volatile int last_signo, last_code, last_value;
 
 static void on_alarm(int s)
 {
@@ -86,7 +86,9 @@ static void on_usr1(int s, siginfo_t *si, void *uc)
 {
     (void)s;
     (void)uc;
-    last_info = *si;
+    last_signo = si->si_signo;
+    last_code = si->si_code;
+    last_value = si->si_value.sival_int;
     usr1s++;
 }
 
@@ -202,7 +204,7 @@ static void itimers(void)
 }
 
 static sem_t thread_fired;
-static int thread_value;
+static volatile int thread_value;
 
 static void on_timer_thread(union sigval v)
 {
@@ -240,8 +242,7 @@ static void posix_timers(void)
     for (int i = 0; i < 100 && !usr1s; i++)
         sigsuspend(&orig);
     printf("fired: %s, si_signo SIGUSR1 %s, si_code SI_TIMER %s, si_value %d\n", yn(usr1s == 1),
-           yn(last_info.si_signo == SIGUSR1), yn(last_info.si_code == SI_TIMER),
-           last_info.si_value.sival_int);
+           yn(last_signo == SIGUSR1), yn(last_code == SI_TIMER), last_value);
     timer_gettime(t, &cur);
     printf("after firing, gettime 0: %s\n", yn(ns_of(cur.it_value) == 0));
 
