@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -112,14 +113,26 @@ static int spin_until(volatile sig_atomic_t *flag, long long limit_ms)
     return 1;
 }
 
-/* Burn CPU for ms milliseconds of wall time. */
+/* Burn ms milliseconds of this thread's CPU time (not wall time: on a
+ * loaded machine the thread may get a fraction of a CPU), giving up after
+ * 5 s of wall time should the thread CPU clock not advance. */
 static void burn(long ms)
 {
-    long long end = now(CLOCK_MONOTONIC) + ms * MS;
+    long long start = now(CLOCK_THREAD_CPUTIME_ID), wall = now(CLOCK_MONOTONIC);
     volatile unsigned long x = 0;
-    while (now(CLOCK_MONOTONIC) < end)
+    while (now(CLOCK_THREAD_CPUTIME_ID) - start < ms * MS &&
+           now(CLOCK_MONOTONIC) - wall < 5000 * MS)
         for (int i = 0; i < 1000; i++)
             x++;
+}
+
+/* sigsuspend, bounded: ppoll with no fds lets a signal in through the
+ * mask the same way but gives up after 5 s, so a timer that never fires
+ * fails the test instead of hanging it. */
+static void wait_for_signal(const sigset_t *mask)
+{
+    struct timespec limit = {5, 0};
+    ppoll(NULL, 0, &limit, mask);
 }
 
 static void itimers(void)
@@ -175,7 +188,7 @@ static void itimers(void)
     setitimer(ITIMER_REAL, &it, NULL);
     int rounds = 0;
     while (alarms < 3 && rounds++ < 100)
-        sigsuspend(&orig);
+        wait_for_signal(&orig);
     setitimer(ITIMER_REAL, &zero, NULL);
     sigprocmask(SIG_SETMASK, &orig, NULL);
     printf("periodic ITIMER_REAL 20 ms: fired 3 times %s, took >= 55 ms %s\n", yn(alarms >= 3),
@@ -232,6 +245,10 @@ static void posix_timers(void)
     timer_t t;
     int r = timer_create(CLOCK_MONOTONIC, &ev, &t);
     printf("timer_create(MONOTONIC, SIGEV_SIGNAL): %s\n", r ? errname(errno) : "ok");
+    if (r) {
+        sigprocmask(SIG_SETMASK, &orig, NULL);
+        return;
+    }
     struct itimerspec its = {{0, 0}, {0, 30 * MS}}, cur;
     r = timer_settime(t, 0, &its, NULL);
     timer_gettime(t, &cur);
@@ -240,7 +257,7 @@ static void posix_timers(void)
            yn(ns_of(cur.it_interval) == 0));
     usr1s = 0;
     for (int i = 0; i < 100 && !usr1s; i++)
-        sigsuspend(&orig);
+        wait_for_signal(&orig);
     printf("fired: %s, si_signo SIGUSR1 %s, si_code SI_TIMER %s, si_value %d\n", yn(usr1s == 1),
            yn(last_signo == SIGUSR1), yn(last_code == SI_TIMER), last_value);
     timer_gettime(t, &cur);
@@ -269,6 +286,9 @@ static void posix_timers(void)
     int over = timer_getoverrun(t);
     its = (struct itimerspec){{0, 0}, {0, 0}};
     timer_settime(t, 0, &its, NULL);
+    /* Another expiry may have queued a signal before the disarm. */
+    while (sigtimedwait(&block, NULL, &zero) == SIGUSR1)
+        ;
     printf("1 ms periodic, signal blocked 30 ms: one signal %s, si_overrun > 0 %s, "
            "timer_getoverrun > 0 %s, same %s\n",
            yn(s == SIGUSR1), yn(si.si_overrun > 0), yn(over > 0), yn(over == si.si_overrun));
@@ -395,10 +415,11 @@ static void cpu_time(void)
     long long p1 = now(CLOCK_PROCESS_CPUTIME_ID), th1 = now(CLOCK_THREAD_CPUTIME_ID);
     clock_t c1 = times(&t1);
     getrusage(RUSAGE_SELF, &r1);
-    printf("times() after a 50 ms spin: elapsed ticks non-decreasing %s, CPU ticks advanced %s, "
-           "children 0 %s\n",
-           yn(c1 >= c0), yn(t1.tms_utime + t1.tms_stime > t0.tms_utime + t0.tms_stime),
-           yn(t1.tms_cutime == 0 && t1.tms_cstime == 0));
+    printf(
+        "times() after a 50 ms CPU spin: elapsed ticks non-decreasing %s, CPU ticks advanced %s, "
+        "children 0 %s\n",
+        yn(c1 >= c0), yn(t1.tms_utime + t1.tms_stime > t0.tms_utime + t0.tms_stime),
+        yn(t1.tms_cutime == 0 && t1.tms_cstime == 0));
     printf("getrusage SELF after the spin: CPU advanced %s, user time >= 10 ms %s\n",
            yn(tv_ns(r1.ru_utime) + tv_ns(r1.ru_stime) > tv_ns(r0.ru_utime) + tv_ns(r0.ru_stime)),
            yn(tv_ns(r1.ru_utime) >= 10 * MS));
