@@ -15,6 +15,7 @@ struct hx_regs {
 #define SC_ENTRY_proc(nr, name) [nr] = sys_##name,
 #define SC_ENTRY_time(nr, name) [nr] = sys_##name,
 #define SC_ENTRY_signal(nr, name) [nr] = sys_##name,
+#define SC_ENTRY_net(nr, name) [nr] = sys_##name,
 
 /* -ENOSYS on purpose; see the table's comment. */
 static SYSCALL(quiet_enosys)

@@ -81,7 +81,7 @@ static long deliver(int sig)
 #define SI_USER 0
 #define SI_TKILL (-6)
 
-static long raise_signal(int sig, int32_t code)
+long raise_signal(int sig, int32_t code)
 {
     if (sig < 0 || sig > NSIG)
         return -EINVAL;

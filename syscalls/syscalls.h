@@ -22,6 +22,7 @@ typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uin
 #define SC_DECL_proc(name) SYSCALL(name);
 #define SC_DECL_time(name) SYSCALL(name);
 #define SC_DECL_signal(name) SYSCALL(name);
+#define SC_DECL_net(name) SYSCALL(name);
 #include "table.h"
 #undef SC
 
@@ -65,6 +66,10 @@ int signal_handles_fault(int sig);
 
 /* signal.c: the disposition of a signal: 0 default, 1 ignore, 2 handler. */
 int signal_disposition(int sig);
+/* Sends the program sig with si_code code, as Linux's send_sig: ignored,
+ * made pending (blocked, or a handler to run on the way out of the
+ * system call), or the default action at once. */
+long raise_signal(int sig, int32_t code);
 /* Ends the program as if killed by sig (no handler was run). */
 __attribute__((noreturn)) void kill_self(int sig);
 

@@ -40,6 +40,7 @@ struct file {
     uint64_t pos;          /* K_TMP, K_GEN, K_GDIR: offset or entry index */
     struct gen gen;        /* K_GEN, K_GDIR */
     char path[256];        /* absolute guest path, "" if unknown or too long */
+    int sock;              /* K_HOST: 0, or a socket's domain (AF_*; net.c) */
 };
 
 /* Linux's struct stat on x86-64. */
@@ -115,6 +116,10 @@ const char *cwd_path(void);
 void cwd_pin(void);
 /* After one: the cwd's path must be asked of the pin again. */
 void cwd_moved(void);
+
+/* net.c: socket ioctls, and what /proc/self/fd/N shows for a socket. */
+long net_ioctl(struct file *f, uint64_t cmd, uint64_t arg);
+void net_describe(const struct file *f, char *out, size_t size);
 
 /* fs.c */
 void guest_stat(const struct file *f, struct kstat *st);
