@@ -34,7 +34,7 @@ HOST_SRC := $(wildcard hypervisor/*.c) $(wildcard loader/*.c) rewriter/libpath.c
 HOST_OBJ := $(patsubst %.c,$(BUILD)/h/%.o,$(HOST_SRC)) $(BUILD)/h/hypervisor/kernel_blob.o
 HXRUN := $(BUILD)/hxrun
 
-.PHONY: all kernel demo test unit-test guest-test compat-test confine-test hostile-test cli-test trim-test bench format clean deps
+.PHONY: all kernel demo test unit-test guest-test compat-test confine-test hostile-test cli-test trim-test signals-test bench format clean deps
 all: $(HXRUN) $(BUILD)/hxscan
 kernel: $(KERNEL)
 
@@ -73,7 +73,9 @@ demo: $(HXRUN)
 include rewriter/rewriter.mk
 include tests/unit/unit.mk
 
-test: unit-test cli-test guest-test compat-test confine-test hostile-test scan-test trim-test
+test: unit-test cli-test guest-test compat-test confine-test hostile-test scan-test trim-test signals-test
+signals-test: $(HXRUN)
+	tests/signals/run.sh $(HXRUN) $(BUILD)
 trim-test: $(HXRUN) $(BUILD)/hxscan
 	tests/trim/run.sh $(HXRUN) $(BUILD)
 cli-test: $(HXRUN)
@@ -91,6 +93,7 @@ confine-test: $(HXRUN)
 
 bench: $(HXRUN)
 	scripts/bench/run.sh $(HXRUN) $(BUILD)
+	scripts/bench/threads.sh $(HXRUN) $(BUILD)
 
 deps:
 	scripts/deps.sh

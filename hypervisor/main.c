@@ -26,6 +26,8 @@ static void usage(FILE *f)
           "  --stats        print VM exits, hypercalls and CPL0 entries at exit\n"
           "  -v HOST:GUEST[:ro]  mount a host directory or file at GUEST\n"
           "  --no-host-root  expose only the program, its loader and libraries, and -v mounts\n"
+          "  --net=MODE     host (default): sockets are the host's, as for a host process;\n"
+          "                 none: AF_INET and AF_INET6 sockets fail with EACCES (AF_UNIX works)\n"
           "  --kernel PATH  run on another hx kernel image\n"
           "  -h, --help     show this help\n",
           f);
@@ -119,13 +121,11 @@ static const char *find_program(const char *name, char *buf, size_t size)
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"clean-env", no_argument, NULL, 'C'},
-                                             {"strace", no_argument, NULL, 'S'},
-                                             {"stats", no_argument, NULL, 's'},
-                                             {"kernel", required_argument, NULL, 'k'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {"no-host-root", no_argument, NULL, 'R'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"clean-env", no_argument, NULL, 'C'}, {"strace", no_argument, NULL, 'S'},
+        {"stats", no_argument, NULL, 's'},     {"kernel", required_argument, NULL, 'k'},
+        {"help", no_argument, NULL, 'h'},      {"no-host-root", no_argument, NULL, 'R'},
+        {"net", required_argument, NULL, 'N'}, {NULL, 0, NULL, 0}};
     struct hx_options opt = {.mem_size = 1ull << 30};
     /* The console as we found it, before any open could take a free 0-2;
      * a closed one is filled with /dev/null so nothing else lands there. */
@@ -158,6 +158,13 @@ int main(int argc, char **argv)
             break;
         case 'R':
             opt.no_host_root = 1;
+            break;
+        case 'N':
+            if (strcmp(optarg, "host") && strcmp(optarg, "none")) {
+                fprintf(stderr, "hxrun: --net must be host or none, got '%s'\n", optarg);
+                return 2;
+            }
+            opt.net_none = !strcmp(optarg, "none");
             break;
         case 'C':
             clean = 1;
@@ -216,6 +223,7 @@ int main(int argc, char **argv)
     /* The program's output must reach the console before our own lines. */
     fflush(stdout);
     int status = hx_vm_run(&vm);
+    hx_net_cleanup();
     if (opt.stats)
         hx_print_stats(&vm);
     return status;

@@ -25,6 +25,7 @@ typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uin
 #define SC_DECL_signal(name) SYSCALL(name);
 #define SC_DECL_thread(name) SYSCALL(name);
 #define SC_DECL_event(name) SYSCALL(name);
+#define SC_DECL_net(name) SYSCALL(name);
 #include "table.h"
 #undef SC
 
