@@ -1,0 +1,274 @@
+#!/bin/bash
+# Debian's redis-server, unmodified, as a server for host clients: run
+# natively and as "HXRUN /usr/bin/redis-server", each serving redis-cli and
+# redis-benchmark on the host over loopback, with the same answers.
+#
+#   tests/compat/redis.sh HXRUN
+#
+# One scenario, run twice in a fresh working directory (the read-write
+# directory of the hxrun run), natively first as the oracle:
+#
+#   1. --save '': commands of every type from redis-cli, a 1 MB value,
+#      redis-benchmark (set,get), SAVE (dump.rdb in the working directory),
+#      then SIGTERM: redis shuts down without saving (no save points).
+#   2. a new server loads dump.rdb back: the same data, key by key; started
+#      with a save point, it is sent SIGTERM and saves on the way out.
+#   3. a new server has that last key; SIGINT (Ctrl-C) saves likewise.
+#   4. a new server has the key written before SIGINT; SHUTDOWN NOSAVE.
+#
+# Every step's output (redis-cli replies, the server's log lines that tell
+# how it shut down, its exit status, facts about dump.rdb) is recorded and
+# the hxrun run must match the native one, PASS/FAIL per step; a few steps
+# also have their expected native output checked, so a broken scenario
+# cannot pass.  Ports are picked free at run time, every client command
+# runs under timeout, servers are ended by their pid (server-lib.sh).
+# REDIS_TEST_N sets redis-benchmark's requests per test (default 20000).
+
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=server-lib.sh
+source "$here/server-lib.sh"
+
+REDIS=/usr/bin/redis-server
+CLI=/usr/bin/redis-cli
+BENCH=/usr/bin/redis-benchmark
+CMD_LIMIT=10   # seconds for one client command
+READY_LIMIT=20 # seconds for a server to answer PING
+EXIT_LIMIT=10  # seconds for a server to exit after a signal
+N=${REDIS_TEST_N:-20000}
+
+who="" dir="" res="" port="" pid="" log="" nstart=0
+runner=()
+
+# cli NAME ARGS...: a redis-cli command against the current server.
+cli() {
+	local name=$1
+	shift
+	rec "$name" "$CLI" -p "$port" "$@"
+}
+
+# ---- the server ----
+
+# start [ARGS...]: a redis-server in $dir on a free port (retried when the
+# port was taken meanwhile), answering PING; sets port, pid and log.
+start() {
+	nstart=$((nstart + 1))
+	log=$res/$who/server.$nstart.log
+	for _ in 1 2 3; do
+		port=$(free_port)
+		srv_start "$log" env -C "$dir" "${runner[@]}" "$REDIS" --port "$port" --bind 127.0.0.1 "$@"
+		pid=$srv_pid
+		srv_wait_ready "$pid" "$READY_LIMIT" timeout -k 1 2 "$CLI" -p "$port" ping
+		case $? in
+		0) return 0 ;;
+		2) break ;;
+		esac
+		# It exited: the port may have been taken by someone else.
+		srv_wait_exit "$pid" 1
+		grep -q 'Address already in use' "$log" || break
+	done
+	srv_stop "$pid"
+	return 1
+}
+
+# stopped NAME: wait for the server to exit; record its status and the log
+# lines that say how it shut down (without pid and time).
+stopped() {
+	srv_wait_exit "$pid" "$EXIT_LIMIT"
+	note "$1.status" "exit status $srv_status"
+	note "$1.log" "$(sed -e 's/^[0-9]*:[A-Z] [0-9]* [A-Za-z]* [0-9]* [0-9:.]* [#*.-] //' \
+		-e 's/^[0-9]*:signal-handler ([0-9]*) //' "$log" |
+		sed -n '/^Received SIG\|^User requested shutdown/,$p' |
+		grep -E '^(Received SIG|User requested shutdown|Saving the final RDB|DB saved on disk|Redis is now ready to exit)')"
+}
+
+# The whole data set in one reply: each key (sorted) with its type, whether
+# it expires, and the SHA-1 of its value (set and hash members sorted).
+DUMP_LUA='
+local keys = redis.call("KEYS", "*")
+table.sort(keys)
+local out = {}
+for _, k in ipairs(keys) do
+	local t = redis.call("TYPE", k).ok
+	local v = ""
+	if t == "string" then
+		v = redis.call("GET", k)
+	elseif t == "list" then
+		v = table.concat(redis.call("LRANGE", k, 0, -1), ",")
+	elseif t == "set" then
+		local m = redis.call("SMEMBERS", k)
+		table.sort(m)
+		v = table.concat(m, ",")
+	elseif t == "hash" then
+		local h, m = redis.call("HGETALL", k), {}
+		for i = 1, #h, 2 do m[#m + 1] = h[i] .. "=" .. h[i + 1] end
+		table.sort(m)
+		v = table.concat(m, ",")
+	elseif t == "zset" then
+		v = table.concat(redis.call("ZRANGE", k, 0, -1, "WITHSCORES"), ",")
+	end
+	local ttl = redis.call("TTL", k) > 0 and "expires" or "persistent"
+	out[#out + 1] = k .. " " .. t .. " " .. ttl .. " " .. redis.sha1hex(v)
+end
+return out'
+
+dump() {
+	cli "$1" eval "$DUMP_LUA" 0
+}
+
+# rdb NAME: what dump.rdb in the working directory looks like.
+rdb() {
+	if [[ -s $dir/dump.rdb ]]; then
+		note "$1" "dump.rdb $(head -c 9 "$dir/dump.rdb" | tr -c '[:alnum:]' .)"
+	else
+		note "$1" "no dump.rdb"
+	fi
+}
+
+COMMANDS='SET greeting hello
+GET greeting
+APPEND greeting ", world"
+STRLEN greeting
+GETRANGE greeting 0 4
+MSET a 1 b 2 c 3
+MGET a b c missing
+INCR counter
+INCRBY counter 41
+DECR counter
+INCRBYFLOAT pi 3.14159
+SET temp v EX 1000
+TTL temp
+EXISTS greeting missing
+RPUSH list one two three
+LPUSH list zero
+LRANGE list 0 -1
+LPOP list
+LLEN list
+SADD set x y z x
+SCARD set
+SISMEMBER set y
+SORT set ALPHA
+HSET hash f1 v1 f2 v2 f3 v3
+HGET hash f2
+HLEN hash
+HINCRBY hash n 5
+ZADD zset 3 c 1 a 2 b
+ZRANGE zset 0 -1 WITHSCORES
+ZSCORE zset b
+DEL a
+TYPE list
+OBJECT ENCODING counter
+GET missing
+RENAME b bb
+KEYS bb'
+
+# ---- the scenario ----
+
+scenario() {
+	mkdir -p "$res/$who"
+	# 1. No save points: SAVE writes dump.rdb, SIGTERM does not save.
+	start --save '' || note start.1 "redis-server did not answer PING"
+	cli ping ping
+	rec commands bash -c "exec \"\$1\" -p \"\$2\" <<<\"\$3\"" - "$CLI" "$port" "$COMMANDS"
+	seq 1 150000 >"$dir/big.txt" # about 1 MB
+	rec big.set bash -c "exec \"\$1\" -p \"\$2\" -x set big <\"\$3\"" - "$CLI" "$port" "$dir/big.txt"
+	rm -f "$dir/big.txt"
+	cli big.strlen strlen big
+	rec big.get bash -c "\"\$1\" -p \"\$2\" get big | sha256sum" - "$CLI" "$port"
+	# Rates differ from run to run: what is compared is that both tests
+	# ran to the end and reported a rate.
+	local out=""
+	[[ $(cat "$res/$who/ping") == PONG ]] && out=$(timeout -k 2 30 "$BENCH" -p "$port" -t set,get -n "$N" -c 50 -q 2>&1 </dev/null | tr '\r' '\n')
+	note bench "$(grep -E '^(SET|GET): [0-9.]+ requests per second' <<<"$out" | sed 's/:.*//')"
+	expect bench $'^SET\nGET$'
+	cli bench.value get key:__rand_int__
+	cli dbsize dbsize
+	dump data
+	cli save save
+	expect save '^OK$'
+	rdb rdb.saved
+	expect rdb.saved '^dump.rdb REDIS[0-9]{4}$'
+	local saved
+	saved=$(sha256sum "$dir/dump.rdb" 2>/dev/null)
+	kill -TERM "$pid" 2>/dev/null
+	stopped sigterm-nosave
+	expect sigterm-nosave.log $'^Received SIGTERM scheduling shutdown...\nUser requested shutdown...\nRedis is now ready to exit, bye bye...$'
+	expect sigterm-nosave.status '^exit status 0$'
+	[[ $(sha256sum "$dir/dump.rdb" 2>/dev/null) == "$saved" ]]
+	note rdb.unchanged "dump.rdb unchanged: $?"
+
+	# 2. A new server loads it all back; with a save point, SIGTERM saves.
+	start --save '3600 1' || note start.2 "redis-server did not answer PING"
+	dump reloaded
+	cmp -s "$res/$who/data" "$res/$who/reloaded"
+	note reloaded.same "same data after reload: $?"
+	expect reloaded.same ': 0$'
+	cli sigterm.set set written-before sigterm
+	kill -TERM "$pid" 2>/dev/null
+	stopped sigterm-save
+	expect sigterm-save.log $'^Received SIGTERM scheduling shutdown...\nUser requested shutdown...\nSaving the final RDB snapshot before exiting.\nDB saved on disk\nRedis is now ready to exit, bye bye...$'
+	expect sigterm-save.status '^exit status 0$'
+	rdb rdb.sigterm
+	[[ $(sha256sum "$dir/dump.rdb" 2>/dev/null) != "$saved" ]]
+	note rdb.changed "dump.rdb changed: $?"
+	expect rdb.changed ': 0$'
+
+	# 3. SIGINT (Ctrl-C) saves the same way.
+	start --save '3600 1' || note start.3 "redis-server did not answer PING"
+	cli sigterm.get get written-before
+	expect sigterm.get '^sigterm$'
+	cli sigint.set set written-before sigint
+	kill -INT "$pid" 2>/dev/null
+	stopped sigint
+	expect sigint.log $'^Received SIGINT scheduling shutdown...\nUser requested shutdown...\nSaving the final RDB snapshot before exiting.\nDB saved on disk\nRedis is now ready to exit, bye bye...$'
+	expect sigint.status '^exit status 0$'
+
+	# 4. And it was saved; SHUTDOWN NOSAVE from a client ends the server.
+	start --save '' || note start.4 "redis-server did not answer PING"
+	cli sigint.get get written-before
+	expect sigint.get '^sigint$'
+	dump final
+	cli shutdown shutdown nosave
+	stopped shutdown
+	expect shutdown.log $'^User requested shutdown...\nRedis is now ready to exit, bye bye...$'
+	expect shutdown.status '^exit status 0$'
+	rdb rdb.final
+}
+
+main() {
+	if (($# != 1)); then
+		echo "usage: $0 HXRUN" >&2
+		exit 2
+	fi
+	srv_set_hxrun "$1"
+	local p
+	for p in "$REDIS" "$CLI" "$BENCH"; do
+		if [[ ! -x $p ]]; then
+			echo "${0##*/}: $p missing (apt-get install redis-server)" >&2
+			exit 2
+		fi
+	done
+	ulimit -c 0
+	res=$(mktemp -d "${TMPDIR:-/tmp}/hx-redis-results.XXXXXX")
+	for who in native hxrun; do
+		runner=()
+		nstart=0
+		[[ $who == hxrun ]] && runner=("$HXRUN")
+		dir=$(mktemp -d "${TMPDIR:-/tmp}/hx-redis.XXXXXX")
+		scenario
+		srv_cleanup
+		rm -rf "$dir"
+	done
+
+	srv_report redis
+	if ((failed == 0)); then
+		rm -rf "$res"
+	else
+		echo "server logs and outputs are in $res"
+	fi
+	echo "$passed passed, $failed failed"
+	((failed == 0))
+}
+
+main "$@"
