@@ -83,6 +83,7 @@ int signal_dequeue(uint64_t set, struct ksiginfo *info);
 uint64_t signal_pending_set(void);
 void signal_set_mask(uint64_t mask);
 void signal_set_temp_mask(uint64_t mask);
+void signal_init(void);
 /* Whether the program runs a handler for a fault's signal now. */
 int signal_handles_fault(int sig);
 

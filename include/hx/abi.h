@@ -127,6 +127,9 @@ struct hx_boot_info {
     /* Seed of the guest's random generator, from the host's getrandom. */
     uint8_t random_seed[32];
     int32_t umask;
+    /* What exec passes on: the signal mask and the signals set to be
+     * ignored (bit N-1 for signal N), as hxrun found them. */
+    uint64_t sig_blocked, sig_ignored;
     char cwd[4096];
     char exe[4096];
     /* Read and written by both sides while the guest runs. */
