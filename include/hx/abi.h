@@ -197,9 +197,11 @@ enum hx_hcall_nr {
     /* Ranges kept apart so independent work can add numbers without
      * colliding: 64.. scheduling and waiting, 96.. sockets, 128.. fastcalls. */
     HX_HC_SCHED_BASE = 64,
-    /* struct pollfd[] of host fds, n, deadline (CLOCK_MONOTONIC ns, or -1):
-     * the idle wait. Returns the number of ready fds; 0 at the deadline or
-     * when a host signal arrived (see hx_live). */
+    /* struct pollfd[] of host fds, n, deadline (CLOCK_MONOTONIC ns, or -1;
+     * 0: do not wait), struct hx_batch gva or 0: the idle wait. The
+     * batch's sends go first; after the wait its receives are made on the
+     * fds found readable. Returns the number of ready fds; 0 at the
+     * deadline or when a host signal arrived (see hx_live). */
     HX_HC_WAIT = HX_HC_SCHED_BASE,
     HX_HC_TIMER_KICK, /* timer_deadline_ns moved before timer_checked_ns */
     HX_HC_NET_BASE = 96,
@@ -239,6 +241,20 @@ enum hx_unix_kind {
                        * HX_HC_OPEN */
     HX_UNIX_TMP,      /* where: the inode number of a minifs socket node; the
                        * host socket lives in a private directory of the run */
+};
+
+/* Socket I/O carried by HX_HC_WAIT, so that an event loop pays one VM exit
+ * per wait rather than one per read and write (DESIGN.md section 5). */
+#define HX_BATCH_MAX 64
+struct hx_sockio {
+    int32_t fd;     /* host fd; for a receive, also in the wait's pollfds */
+    uint32_t len;   /* bytes to send, or room to receive into */
+    uint64_t buf;   /* guest virtual address */
+    int64_t result; /* bytes sent or received, 0 at end of file, or -errno */
+};
+struct hx_batch {
+    uint32_t ntx, nrx;
+    struct hx_sockio tx[HX_BATCH_MAX], rx[HX_BATCH_MAX];
 };
 
 /* A host path operation whose path led, through a symlink, into one of the
