@@ -35,7 +35,7 @@ HOST_OBJ := $(patsubst %.c,$(BUILD)/h/%.o,$(HOST_SRC)) $(BUILD)/h/hypervisor/ker
 HXRUN := $(BUILD)/hxrun
 
 .PHONY: all kernel demo test unit-test guest-test compat-test confine-test hostile-test cli-test trim-test bench format clean deps
-all: $(HXRUN) $(BUILD)/hxscan
+all: $(HXRUN) $(BUILD)/hxscan $(BUILD)/hxrewrite
 kernel: $(KERNEL)
 
 $(KDIR)/k/%.o: %.c $(wildcard include/hx/*.h kernel/*.h syscalls/*.h minifs/*.h)

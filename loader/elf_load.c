@@ -46,6 +46,25 @@ static int check_load(const GElf_Phdr *ph, size_t size, char *err, size_t errlen
     return 0;
 }
 
+/* hxrewrite's note in the PT_NOTE segment ph: its version, or 0. */
+static uint32_t fastcall_note(Elf *elf, const GElf_Phdr *ph, size_t size)
+{
+    if (ph->p_offset > size || ph->p_filesz > size - ph->p_offset || !ph->p_filesz)
+        return 0;
+    Elf_Data *d = elf_getdata_rawchunk(elf, (int64_t)ph->p_offset, ph->p_filesz, ELF_T_NHDR);
+    GElf_Nhdr nh;
+    size_t off = 0, name, desc;
+    while (d && off < d->d_size && (off = gelf_getnote(d, off, &nh, &name, &desc)) != 0) {
+        if (nh.n_type == HX_NOTE_FASTCALL && nh.n_namesz == 3 &&
+            !memcmp((char *)d->d_buf + name, "hx", 3) && nh.n_descsz == 4) {
+            uint32_t v;
+            memcpy(&v, (char *)d->d_buf + desc, 4);
+            return v ? v : UINT32_MAX;
+        }
+    }
+    return 0;
+}
+
 int hx_elf_parse(const void *data, size_t size, struct hx_elf *e, char *err, size_t errlen)
 {
     const unsigned char *b = data;
@@ -135,6 +154,10 @@ int hx_elf_parse(const void *data, size_t size, struct hx_elf *e, char *err, siz
         case PT_PHDR:
             phdr_vaddr = ph.p_vaddr;
             have_phdr = 1;
+            break;
+        case PT_NOTE:
+            if (!e->fastcall)
+                e->fastcall = fastcall_note(elf, &ph, size);
             break;
         case PT_GNU_STACK:
             e->exec_stack = (ph.p_flags & PF_X) != 0;
