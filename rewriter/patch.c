@@ -285,7 +285,7 @@ static int plan_site(struct hx_patch_plan *p, const struct hx_scan *sc, uint32_t
             size_t len = lb + sys->len + la;
             if (len < HX_PATCH_JMP_LEN)
                 continue;
-            if (len < best_len || (len == best_len && xb + xa < best_n)) {
+            if (len < best_len || (len == best_len && xb + xa <= best_n)) {
                 best_len = len, best_n = xb + xa;
                 best_b = xb, best_a = xa;
             }
