@@ -29,8 +29,11 @@ KERNEL := $(KDIR)/hxkernel.elf
 
 # hxrun finds a program's libraries as ld.so does (for --no-host-root) with
 # the resolver it shares with hxscan.
+# --fastcall rewrites with hxrewrite's code, linked in (Capstone).
 HOST_SRC := $(wildcard hypervisor/*.c) $(wildcard loader/*.c) rewriter/libpath.c \
-	rewriter/elf_dyn.c rewriter/ldcache.c
+	rewriter/elf_dyn.c rewriter/ldcache.c rewriter/insn.c rewriter/disasm.c rewriter/code.c \
+	rewriter/cfg.c rewriter/eh_frame.c rewriter/elf_code.c rewriter/infer.c rewriter/scan.c \
+	rewriter/patch.c rewriter/elf_rewrite.c
 HOST_OBJ := $(patsubst %.c,$(BUILD)/h/%.o,$(HOST_SRC)) $(BUILD)/h/hypervisor/kernel_blob.o
 HXRUN := $(BUILD)/hxrun
 
@@ -62,7 +65,7 @@ $(BUILD)/h/hypervisor/kernel_blob.o: hypervisor/kernel_blob.S $(BUILD)/hxkernel.
 	@mkdir -p $(dir $@)
 	$(CC) -DHX_KERNEL_ELF='"$(BUILD)/hxkernel.elf"' -c $< -o $@
 $(HXRUN): $(HOST_OBJ)
-	$(CC) -o $@ $(HOST_OBJ) $(LDLIBS)
+	$(CC) -o $@ $(HOST_OBJ) $(LDLIBS) -lcapstone
 
 # The README's first command: build and run a demo program under hxrun.
 demo: $(HXRUN)

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fastcall_cache.h"
 #include "hcall.h"
 #include "vm.h"
 
@@ -27,6 +28,9 @@ static void usage(FILE *f)
           "  -v HOST:GUEST[:ro]  mount a host directory or file at GUEST\n"
           "  --no-host-root  expose only the program, its loader and libraries, and -v mounts\n"
           "  --kernel PATH  run on another hx kernel image\n"
+          "  --fastcall     run the program, its loader and libraries rewritten by hxrewrite\n"
+          "                 (cached in $XDG_CACHE_HOME/hx or ~/.cache/hx)\n"
+          "  --no-fastcall  run them as they are (the default for now)\n"
           "  -h, --help     show this help\n",
           f);
 }
@@ -125,6 +129,8 @@ int main(int argc, char **argv)
                                              {"kernel", required_argument, NULL, 'k'},
                                              {"help", no_argument, NULL, 'h'},
                                              {"no-host-root", no_argument, NULL, 'R'},
+                                             {"fastcall", no_argument, NULL, 'F'},
+                                             {"no-fastcall", no_argument, NULL, 'N'},
                                              {NULL, 0, NULL, 0}};
     struct hx_options opt = {.mem_size = 1ull << 30};
     /* The console as we found it, before any open could take a free 0-2;
@@ -161,6 +167,12 @@ int main(int argc, char **argv)
             break;
         case 'C':
             clean = 1;
+            break;
+        case 'F':
+            opt.fastcall = 1;
+            break;
+        case 'N':
+            opt.fastcall = 0;
             break;
         case 'S':
             opt.strace = 1;
@@ -202,6 +214,10 @@ int main(int argc, char **argv)
         return 127;
     }
     opt.mem_size &= ~((2ull << 20) - 1);
+    /* A program that cannot be rewritten still runs, with syscall
+     * instructions: the warning says why. */
+    if (opt.fastcall)
+        hx_fastcall_prepare(&opt, prog);
     static struct hx_vm vm;
     int rc = hx_vm_create(&vm, &opt);
     if (!rc)

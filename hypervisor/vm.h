@@ -23,6 +23,7 @@ struct hx_options {
     } volumes[HX_MAX_MOUNTS];
     int nvolumes;
     int no_host_root;
+    int fastcall; /* --fastcall: run rewritten copies (fastcall_cache.c) */
     char **envp;
     /* The host's fds 0-2 as hxrun found them (F_GETFL, -1 when closed). */
     int console_flags[3];

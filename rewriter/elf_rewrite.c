@@ -23,7 +23,7 @@
 #include "scan.h"
 
 #define PAGE 4096ull
-#define NOTE_SIZE 16 /* Nhdr, "hx\0" padded to 4, the version */
+#define NOTE_SIZE 20 /* Nhdr (12 bytes), "hx\0" padded to 4, the version */
 
 static uint64_t round_up(uint64_t v, uint64_t a)
 {
