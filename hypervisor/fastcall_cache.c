@@ -50,11 +50,18 @@ static int make_dirs(char *path)
     }
 }
 
-static int cache_dir(char *out, size_t size)
+static int cache_dir(const char *given, char *out, size_t size)
 {
     const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    char cwd[4096];
     int n;
-    if (xdg && xdg[0] == '/')
+    if (given && given[0] == '/')
+        n = snprintf(out, size, "%s", given);
+    else if (given && getcwd(cwd, sizeof(cwd)))
+        n = snprintf(out, size, "%s/%s", cwd, given);
+    else if (given)
+        return -1;
+    else if (xdg && xdg[0] == '/')
         n = snprintf(out, size, "%s/hx", xdg);
     else if (home && home[0] == '/')
         n = snprintf(out, size, "%s/.cache/hx", home);
@@ -121,9 +128,9 @@ int hx_fastcall_prepare(const struct hx_options *opt, const char *prog)
 {
     char dir[4096], cached[8192], err[512];
     uint8_t self[32];
-    if (cache_dir(dir, sizeof(dir)) || self_digest(self)) {
-        fprintf(stderr, "hxrun: warning: no fastcall cache directory (set XDG_CACHE_HOME or "
-                        "HOME): running without fastcalls\n");
+    if (cache_dir(opt->fastcall_cache, dir, sizeof(dir)) || self_digest(self)) {
+        fprintf(stderr, "hxrun: warning: no usable fastcall cache directory (--fastcall-cache, "
+                        "XDG_CACHE_HOME or HOME): running without fastcalls\n");
         return -1;
     }
     struct hx_libs_config cfg;

@@ -31,6 +31,7 @@ static void usage(FILE *f)
           "  --fastcall     run the program, its loader and libraries rewritten by hxrewrite\n"
           "                 (cached in $XDG_CACHE_HOME/hx or ~/.cache/hx)\n"
           "  --no-fastcall  run them as they are (the default for now)\n"
+          "  --fastcall-cache DIR  keep the rewritten copies in DIR\n"
           "  -h, --help     show this help\n",
           f);
 }
@@ -131,6 +132,7 @@ int main(int argc, char **argv)
                                              {"no-host-root", no_argument, NULL, 'R'},
                                              {"fastcall", no_argument, NULL, 'F'},
                                              {"no-fastcall", no_argument, NULL, 'N'},
+                                             {"fastcall-cache", required_argument, NULL, 'D'},
                                              {NULL, 0, NULL, 0}};
     struct hx_options opt = {.mem_size = 1ull << 30};
     /* The console as we found it, before any open could take a free 0-2;
@@ -173,6 +175,9 @@ int main(int argc, char **argv)
             break;
         case 'N':
             opt.fastcall = 0;
+            break;
+        case 'D':
+            opt.fastcall_cache = optarg;
             break;
         case 'S':
             opt.strace = 1;

@@ -23,7 +23,8 @@ struct hx_options {
     } volumes[HX_MAX_MOUNTS];
     int nvolumes;
     int no_host_root;
-    int fastcall; /* --fastcall: run rewritten copies (fastcall_cache.c) */
+    int fastcall;               /* --fastcall: run rewritten copies (fastcall_cache.c) */
+    const char *fastcall_cache; /* --fastcall-cache DIR, else the XDG default */
     char **envp;
     /* The host's fds 0-2 as hxrun found them (F_GETFL, -1 when closed). */
     int console_flags[3];
