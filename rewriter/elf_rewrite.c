@@ -243,12 +243,97 @@ static int build_segment(Elf *elf, const struct hx_elf *e, const struct hx_rewri
     return rc;
 }
 
+/* A new section header table (after the segment, with a copy of the
+ * section names grown by two) naming the new segment's code and note, so
+ * objdump shows the trampolines, readelf -n the note, and strip keeps
+ * them. Nothing loads it. Fills *out (malloc'd, *outlen bytes, to write at
+ * file offset at) and the ELF header's e_shoff and e_shnum; files without
+ * usable section headers get none (returns 0 with *out NULL). */
+static int build_sections(Elf *elf, const struct hx_rewrite_layout *l, uint64_t segsize,
+                          uint64_t at, GElf_Ehdr *eh, uint8_t **out, size_t *outlen)
+{
+    static const char names[] = ".hx.text\0.note.hx";
+    size_t shnum, shstrndx;
+    *out = NULL;
+    *outlen = 0;
+    if (elf_getshdrnum(elf, &shnum) || elf_getshdrstrndx(elf, &shstrndx) || shnum < 2 ||
+        shnum + 2 >= SHN_LORESERVE || shstrndx == 0 || shstrndx >= shnum)
+        return 0;
+    Elf_Scn *strscn = elf_getscn(elf, shstrndx);
+    GElf_Shdr strsh;
+    Elf_Data *strd = strscn && gelf_getshdr(strscn, &strsh) ? elf_rawdata(strscn, NULL) : NULL;
+    if (!strd || strsh.sh_type != SHT_STRTAB || strd->d_size != strsh.sh_size)
+        return 0;
+    size_t strsize = strd->d_size + sizeof(names), shoff = round_up(strsize, 8);
+    size_t len = shoff + (shnum + 2) * sizeof(Elf64_Shdr);
+    uint8_t *buf = calloc(1, len);
+    Elf64_Shdr *raw = calloc(shnum + 2, sizeof(*raw));
+    if (!buf || !raw) {
+        free(buf);
+        free(raw);
+        return -1;
+    }
+    memcpy(buf, strd->d_buf, strd->d_size);
+    memcpy(buf + strd->d_size, names, sizeof(names));
+    for (size_t i = 0; i < shnum; i++) {
+        GElf_Shdr sh;
+        Elf_Scn *scn = elf_getscn(elf, i);
+        if (!scn || !gelf_getshdr(scn, &sh)) {
+            free(buf);
+            free(raw);
+            return 0;
+        }
+        if (i == shstrndx) {
+            sh.sh_offset = at;
+            sh.sh_size = strsize;
+        }
+        raw[i] = (Elf64_Shdr){(Elf64_Word)sh.sh_name,
+                              (Elf64_Word)sh.sh_type,
+                              sh.sh_flags,
+                              sh.sh_addr,
+                              sh.sh_offset,
+                              sh.sh_size,
+                              (Elf64_Word)sh.sh_link,
+                              (Elf64_Word)sh.sh_info,
+                              sh.sh_addralign,
+                              sh.sh_entsize};
+    }
+    uint64_t code = l->stub ? l->stub : l->tramp;
+    raw[shnum] = (Elf64_Shdr){.sh_name = (Elf64_Word)strd->d_size,
+                              .sh_type = SHT_PROGBITS,
+                              .sh_flags = SHF_ALLOC | SHF_EXECINSTR,
+                              .sh_addr = l->vaddr + code,
+                              .sh_offset = l->offset + code,
+                              .sh_size = segsize - code,
+                              .sh_addralign = 16};
+    raw[shnum + 1] = (Elf64_Shdr){.sh_name = (Elf64_Word)(strd->d_size + 9),
+                                  .sh_type = SHT_NOTE,
+                                  .sh_flags = SHF_ALLOC,
+                                  .sh_addr = l->vaddr + l->note,
+                                  .sh_offset = l->offset + l->note,
+                                  .sh_size = NOTE_SIZE,
+                                  .sh_addralign = 4};
+    int rc = to_file(elf, buf + shoff, raw, (shnum + 2) * sizeof(*raw), ELF_T_SHDR);
+    free(raw);
+    if (rc) {
+        free(buf);
+        return -1;
+    }
+    eh->e_shoff = at + shoff;
+    eh->e_shnum = (Elf64_Half)(shnum + 2);
+    *out = buf;
+    *outlen = len;
+    return 0;
+}
+
 int hx_rewrite_write(const struct hx_elf *e, const struct hx_rewrite_layout *l,
                      const struct hx_patch_plan *p, const char *path, unsigned mode, char *err,
                      size_t errlen)
 {
     uint64_t segsize = l->tramp + p->tramp_len;
-    uint8_t *body = malloc(e->size), *seg = calloc(1, segsize);
+    uint8_t *body = malloc(e->size), *seg = calloc(1, segsize), *secs = NULL;
+    size_t secslen = 0;
+    uint64_t secsat = round_up(l->offset + segsize, 8);
     Elf *elf = elf_memory((char *)e->data, e->size);
     char tmp[4096];
     int fd = -1, rc = -1;
@@ -277,6 +362,10 @@ int hx_rewrite_write(const struct hx_elf *e, const struct hx_rewrite_layout *l,
     eh.e_phnum = (Elf64_Half)l->nphdr;
     if (l->executable)
         eh.e_entry = l->vaddr + l->stub;
+    if (build_sections(elf, l, segsize, secsat, &eh, &secs, &secslen)) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
     Elf64_Ehdr raw = {.e_type = eh.e_type,
                       .e_machine = eh.e_machine,
                       .e_version = eh.e_version,
@@ -302,7 +391,8 @@ int hx_rewrite_write(const struct hx_elf *e, const struct hx_rewrite_layout *l,
         goto out;
     }
     if (write_all(fd, body, e->size, 0) || write_all(fd, seg, segsize, (off_t)l->offset) ||
-        fchmod(fd, mode & 07777) || close(fd)) {
+        (secs && write_all(fd, secs, secslen, (off_t)secsat)) || fchmod(fd, mode & 07777) ||
+        close(fd)) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         fd = -1;
         unlink(tmp);
@@ -324,6 +414,7 @@ out:
         elf_end(elf);
     free(body);
     free(seg);
+    free(secs);
     return rc;
 }
 
