@@ -37,7 +37,7 @@ HOST_SRC := $(wildcard hypervisor/*.c) $(wildcard loader/*.c) rewriter/libpath.c
 HOST_OBJ := $(patsubst %.c,$(BUILD)/h/%.o,$(HOST_SRC)) $(BUILD)/h/hypervisor/kernel_blob.o
 HXRUN := $(BUILD)/hxrun
 
-.PHONY: all kernel demo test unit-test guest-test compat-test confine-test hostile-test cli-test trim-test bench format clean deps
+.PHONY: all kernel demo test unit-test guest-test compat-test confine-test hostile-test cli-test trim-test fastcall-test bench bench-fastcall format clean deps
 all: $(HXRUN) $(BUILD)/hxscan $(BUILD)/hxrewrite
 kernel: $(KERNEL)
 
@@ -76,7 +76,8 @@ demo: $(HXRUN)
 include rewriter/rewriter.mk
 include tests/unit/unit.mk
 
-test: unit-test cli-test guest-test compat-test confine-test hostile-test scan-test trim-test
+test: unit-test cli-test guest-test compat-test confine-test hostile-test scan-test trim-test \
+	fastcall-test
 trim-test: $(HXRUN) $(BUILD)/hxscan
 	tests/trim/run.sh $(HXRUN) $(BUILD)
 cli-test: $(HXRUN)
@@ -91,9 +92,15 @@ compat-test: $(HXRUN)
 	tests/compat/programs.sh $(HXRUN)
 confine-test: $(HXRUN)
 	tests/confine/run.sh $(HXRUN) $(BUILD)
+# hxrewrite and hxrun --fastcall (issue 7).
+fastcall-test: $(HXRUN) $(BUILD)/hxrewrite
+	tests/fastcall/run.sh $(HXRUN) $(BUILD)
 
-bench: $(HXRUN)
+bench: $(HXRUN) $(BUILD)/hxrewrite
 	scripts/bench/run.sh $(HXRUN) $(BUILD)
+	scripts/bench/fastcall.sh $(HXRUN) $(BUILD)
+bench-fastcall: $(HXRUN) $(BUILD)/hxrewrite
+	scripts/bench/fastcall.sh $(HXRUN) $(BUILD)
 
 deps:
 	scripts/deps.sh

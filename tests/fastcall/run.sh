@@ -1,0 +1,182 @@
+#!/bin/bash
+# Fastcall rewriting (issue 7), end to end:
+#   1. hxrewrite on Debian's busybox-static, sqlite3 and redis-server and on
+#      the libraries and loaders they run with: the counts line, every
+#      original loadable segment unchanged, the hx note, a second rewrite
+#      refused, and for programs the native-run guard (status 126 and its
+#      message instead of a crash);
+#   2. hxrun refuses a rewritten file whose fastcall ABI version it does not
+#      know (126);
+#   3. a program rewritten offline runs under hxrun with the output of the
+#      original, and --stats shows its system calls took the fastcall path;
+#   4. every tests/guest program (five builds each) and the busybox and
+#      sqlite3/lua/python3 compatibility scenarios run with
+#      "hxrun --fastcall" (program, ld.so and libraries rewritten into a
+#      fresh cache) and must match the native runs exactly as the
+#      unrewritten hxrun runs do. redis-server is only rewritten and checked
+#      statically until sockets exist.
+#
+#   tests/fastcall/run.sh HXRUN BUILDDIR
+set -u
+if (($# != 2)); then
+	echo "usage: $0 HXRUN BUILDDIR" >&2
+	exit 2
+fi
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+HX=$(realpath "$1")
+BUILD=$(realpath -m "$2")
+RW=$BUILD/hxrewrite
+B=$BUILD/fastcall
+rm -rf "$B"
+mkdir -p "$B/static" "$B/offline" "$B/orig"
+passed=0
+failed=0
+
+pass() {
+	echo "PASS $1"
+	passed=$((passed + 1))
+}
+fail() {
+	echo "FAIL $1: $2"
+	failed=$((failed + 1))
+	[[ -s $B/err ]] && head -n 20 "$B/err" | sed 's/^/    /'
+}
+
+GUARD='this program was rewritten by hxrewrite and runs only under hxrun'
+
+# static_check FILE: rewrite FILE and check the result without running it
+# under hxrun.
+static_check() {
+	local f=$1 name=${1##*/} out=$B/static/${1##*/}.fast
+	if ! "$RW" "$f" -o "$out" >"$B/out" 2>"$B/err"; then
+		fail "rewrite $name" "hxrewrite failed"
+		return
+	fi
+	if ! grep -Eq "^$f: [0-9]+ syscall sites found, [0-9]+ patched, [0-9]+ left$" "$B/out"; then
+		fail "rewrite $name" "no counts line"
+		return
+	fi
+	sed -n 1p "$B/out"
+	# Every original PT_LOAD, byte for byte the same header line, in order.
+	readelf -lW "$f" | grep '^ *LOAD' >"$B/load.orig"
+	readelf -lW "$out" | grep '^ *LOAD' >"$B/load.new"
+	if [[ $(head -n "$(wc -l <"$B/load.orig")" "$B/load.new") != "$(cat "$B/load.orig")" ]] ||
+		(($(wc -l <"$B/load.new") != $(wc -l <"$B/load.orig") + 1)); then
+		fail "rewrite $name" "original segments changed or no new segment"
+		return
+	fi
+	if ! readelf -nW "$out" 2>/dev/null | grep -Eq '^ +hx +0x00000004'; then
+		fail "rewrite $name" "no hx note"
+		return
+	fi
+	if "$RW" "$out" -o "$B/static/again" >/dev/null 2>"$B/err" ||
+		! grep -q 'already rewritten' "$B/err"; then
+		fail "rewrite $name" "a rewritten file was rewritten again"
+		return
+	fi
+	rm -f "$B/err"
+	pass "rewrite $name"
+}
+
+# guard_check FILE: the rewritten program run natively stops cleanly.
+guard_check() {
+	local out=$B/static/${1##*/}.fast st
+	"$out" --help >/dev/null 2>"$B/err" </dev/null
+	st=$?
+	if ((st == 126)) && grep -q "^$out: $GUARD\$" "$B/err"; then
+		rm -f "$B/err"
+		pass "native guard ${1##*/}"
+	else
+		fail "native guard ${1##*/}" "status $st"
+	fi
+}
+
+echo "== hxrewrite on Debian programs and libraries"
+for f in /bin/busybox /usr/bin/sqlite3 /usr/bin/redis-server; do
+	static_check "$f"
+	guard_check "$f"
+done
+for f in /lib/x86_64-linux-gnu/libc.so.6 /lib64/ld-linux-x86-64.so.2 \
+	/lib/x86_64-linux-musl/libc.so "$(ldd /usr/bin/redis-server | awk '/libssl/ { print $3 }')"; do
+	[[ -n $f ]] && static_check "$f"
+done
+
+echo "== an unknown fastcall ABI version"
+musl-gcc -static -O2 -o "$B/orig/hello" "$root/tests/demo/hello.c"
+"$RW" "$B/orig/hello" -o "$B/offline/hello" >/dev/null
+cp "$B/offline/hello" "$B/v2"
+# The note's descriptor: 16 bytes into the last PT_NOTE (12-byte header, "hx\0" padded).
+off=$(readelf -lW "$B/v2" | awk '$1 == "NOTE" { o = $2 } END { print o }')
+printf '\002' | dd of="$B/v2" bs=1 seek=$((off + 16)) conv=notrunc status=none
+"$HX" "$B/v2" >/dev/null 2>"$B/err"
+st=$?
+if ((st == 126)) && grep -q 'fastcall ABI version 2; this hxrun runs version 1' "$B/err"; then
+	rm -f "$B/err"
+	pass "unknown version refused"
+else
+	fail "unknown version refused" "status $st"
+fi
+
+echo "== programs rewritten offline, under hxrun"
+# offline NAME ARGS...: B/orig/NAME and B/offline/NAME (its rewrite) run
+# under hxrun as ./NAME in their own directories: same output and status.
+offline() {
+	local name=$1 o r so sr
+	shift
+	o=$(cd "$B/orig" && "$HX" "./$name" "$@" 2>&1 </dev/null)
+	so=$?
+	r=$(cd "$B/offline" && "$HX" "./$name" "$@" 2>&1 </dev/null)
+	sr=$?
+	if [[ $o == "$r" && $so == "$sr" ]]; then
+		pass "offline $name $*"
+	else
+		printf '%s\n--- rewritten:\n%s\n' "$o" "$r" >"$B/err"
+		fail "offline $name $*" "output or status differs ($so, $sr)"
+	fi
+}
+offline hello
+cp /bin/busybox "$B/orig/busybox"
+"$RW" /bin/busybox -o "$B/offline/busybox" >/dev/null
+offline busybox echo fastcall
+offline busybox sh -c 'i=0; while [ $i -lt 50 ]; do i=$((i+1)); done; echo $i; cat /etc/hostname'
+offline busybox ls -l /usr/share/doc/busybox-static
+# Most system calls must take the fastcall path: everything but
+# exit_group here.
+stats=$(cd "$B/offline" && "$HX" --stats ./hello 2>&1 >/dev/null)
+fast=$(sed -n 's/^hxrun: stats: .* \([0-9][0-9]*\) fastcalls.*$/\1/p' <<<"$stats")
+if [[ -n $fast ]] && ((fast > 0)); then
+	pass "fastcalls counted ($fast)"
+else
+	echo "$stats" >"$B/err"
+	fail "fastcalls counted" "no fastcalls in --stats"
+fi
+
+echo "== hxrun --fastcall: guest programs and compatibility scenarios"
+# The test runners take one HXRUN executable and a clean environment.
+cat >"$B/hxrun-fastcall" <<EOF
+#!/bin/sh
+exec "$HX" --fastcall --fastcall-cache "$B/cache" "\$@"
+EOF
+chmod +x "$B/hxrun-fastcall"
+mkdir -p "$BUILD/guest"
+ln -sfn "$BUILD/guest" "$B/guest" # the guest test binaries, built once
+suites=0
+"$root/tests/guest/run.sh" "$B/hxrun-fastcall" "$B" >"$B/guest.log" 2>&1 || suites=1
+tail -n 1 "$B/guest.log"
+grep '^FAIL' "$B/guest.log"
+"$root/tests/compat/busybox.sh" "$B/hxrun-fastcall" >"$B/busybox.log" 2>&1 || suites=1
+tail -n 1 "$B/busybox.log"
+grep '^FAIL' "$B/busybox.log"
+"$root/tests/compat/programs.sh" "$B/hxrun-fastcall" >"$B/programs.log" 2>&1 || suites=1
+tail -n 1 "$B/programs.log"
+grep '^FAIL' "$B/programs.log"
+if ((suites == 0)); then
+	pass "guest, busybox and programs suites with --fastcall"
+else
+	fail "guest, busybox and programs suites with --fastcall" "see $B/*.log"
+fi
+ls "$B/cache" | sed -n 's/^[0-9a-f]*-/cached: /p' | sort | uniq -c | awk '{ n++ } END { print n " objects in the cache" }'
+
+echo "$passed passed, $failed failed"
+((failed == 0))
