@@ -451,6 +451,10 @@ int hx_vm_load_program(struct hx_vm *vm, const char *prog, char **argv)
         hx_elf_close(&e);
         return 126;
     }
+    /* A rewritten program starts where the original did: its e_entry is
+     * the guard that only matters when it is run without hxrun. */
+    if (e.fastcall && e.fastcall_entry)
+        e.entry = e.fastcall_entry;
     vm->prog = prog;
     struct hx_boot_info *b = vm->boot;
     if (!realpath(prog, b->exe))

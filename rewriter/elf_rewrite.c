@@ -23,7 +23,10 @@
 #include "scan.h"
 
 #define PAGE 4096ull
-#define NOTE_SIZE 20 /* Nhdr (12 bytes), "hx\0" padded to 4, the version */
+/* The notes: Nhdr (12 bytes), "hx\0" padded to 4, then the version (4
+ * bytes), and for programs the original entry (8 bytes). */
+#define NOTE_VERSION_SIZE 20
+#define NOTE_ENTRY_SIZE 24
 
 static uint64_t round_up(uint64_t v, uint64_t a)
 {
@@ -119,7 +122,8 @@ int hx_rewrite_layout(const struct hx_elf *e, struct hx_rewrite_layout *l, char 
         l->offset = round_up(end, PAGE) - delta;
     l->vaddr = l->offset + delta;
     l->note = round_up(l->nphdr * sizeof(Elf64_Phdr), 4);
-    uint64_t next = round_up(l->note + NOTE_SIZE, 16);
+    l->note_size = NOTE_VERSION_SIZE + (l->executable ? NOTE_ENTRY_SIZE : 0);
+    uint64_t next = round_up(l->note + l->note_size, 16);
     if (l->executable) {
         l->stub = next;
         next = round_up(next + STUB_SIZE, 16);
@@ -202,8 +206,8 @@ static int build_segment(Elf *elf, const struct hx_elf *e, const struct hx_rewri
                           .p_offset = l->offset + l->note,
                           .p_vaddr = l->vaddr + l->note,
                           .p_paddr = l->vaddr + l->note,
-                          .p_filesz = NOTE_SIZE,
-                          .p_memsz = NOTE_SIZE,
+                          .p_filesz = l->note_size,
+                          .p_memsz = l->note_size,
                           .p_align = 4};
     for (size_t i = 0; i < n; i++)
         if (ph[i].p_type == PT_PHDR) {
@@ -226,11 +230,24 @@ static int build_segment(Elf *elf, const struct hx_elf *e, const struct hx_rewri
 
     Elf64_Nhdr nh = {3, 4, HX_NOTE_FASTCALL};
     uint32_t version = HX_FASTCALL_VERSION;
+    uint8_t *note = seg + l->note;
     if (!rc)
-        rc = to_file(elf, seg + l->note, &nh, sizeof(nh), ELF_T_NHDR);
-    memcpy(seg + l->note + sizeof(nh), "hx\0", 4);
+        rc = to_file(elf, note, &nh, sizeof(nh), ELF_T_NHDR);
+    memcpy(note + sizeof(nh), "hx\0", 4);
     if (!rc)
-        rc = to_file(elf, seg + l->note + sizeof(nh) + 4, &version, 4, ELF_T_WORD);
+        rc = to_file(elf, note + sizeof(nh) + 4, &version, 4, ELF_T_WORD);
+    /* The entry the guard stands in front of: hxrun starts the program
+     * there (and reports it as AT_ENTRY), as Linux would the original. */
+    if (l->executable) {
+        Elf64_Nhdr ne = {3, 8, HX_NOTE_ENTRY};
+        uint64_t entry = e->entry;
+        note += NOTE_VERSION_SIZE;
+        if (!rc)
+            rc = to_file(elf, note, &ne, sizeof(ne), ELF_T_NHDR);
+        memcpy(note + sizeof(ne), "hx\0", 4);
+        if (!rc)
+            rc = to_file(elf, note + sizeof(ne) + 4, &entry, 8, ELF_T_XWORD);
+    }
 
     if (l->executable) {
         uint8_t *s = seg + l->stub;
@@ -311,7 +328,7 @@ static int build_sections(Elf *elf, const struct hx_rewrite_layout *l, uint64_t 
                                   .sh_flags = SHF_ALLOC,
                                   .sh_addr = l->vaddr + l->note,
                                   .sh_offset = l->offset + l->note,
-                                  .sh_size = NOTE_SIZE,
+                                  .sh_size = l->note_size,
                                   .sh_addralign = 4};
     int rc = to_file(elf, buf + shoff, raw, (shnum + 2) * sizeof(*raw), ELF_T_SHDR);
     free(raw);

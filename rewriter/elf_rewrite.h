@@ -19,6 +19,7 @@ struct hx_rewrite_layout {
     uint64_t offset, vaddr; /* the new segment, page aligned */
     size_t nphdr;           /* program headers after rewriting */
     uint64_t note, stub;    /* offsets in the segment; stub 0 when none */
+    uint64_t note_size;     /* bytes of the notes at note */
     uint64_t tramp;         /* offset of the trampolines in the segment */
     int executable;         /* gets the native-run guard at e_entry */
 };

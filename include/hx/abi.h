@@ -217,6 +217,10 @@ enum hx_fdop {
  * a 4-byte version of the fastcall ABI as its descriptor. */
 #define HX_NOTE_FASTCALL 1
 #define HX_FASTCALL_VERSION 1
+/* A rewritten program's e_entry is its native-run guard; a second note
+ * (type HX_NOTE_ENTRY, 8-byte descriptor) keeps the program's own entry,
+ * where hxrun starts it and which it reports as AT_ENTRY. */
+#define HX_NOTE_ENTRY 2
 /* Auxiliary-vector tag ("HX", value 1) hxrun adds when the program or its
  * interpreter is rewritten: the native-run guard of a rewritten program
  * looks for it. */

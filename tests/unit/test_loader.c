@@ -127,8 +127,12 @@ static int parse(void)
 START_TEST(elf_fastcall_note)
 {
     static const uint8_t notes[] = {
-        4, 0, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0, 'G', 'N', 'U', 0, 0, 0, 0, 0, /* NT_GNU_ABI_TAG */
-        3, 0, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0, 'h', 'x', 0,   0, 7, 0, 0, 0, /* hx, version 7 */
+        4,    0,    0,    0, 4, 0, 0, 0, 1, 0, 0, 0, 'G', 'N', 'U', 0,
+        0,    0,    0,    0, /* NT_GNU_ABI_TAG */
+        3,    0,    0,    0, 4, 0, 0, 0, 1, 0, 0, 0, 'h', 'x', 0,   0,
+        7,    0,    0,    0,                                           /* hx, version 7 */
+        3,    0,    0,    0, 8, 0, 0, 0, 2, 0, 0, 0, 'h', 'x', 0,   0, /* hx, the program's entry */
+        0x10, 0x20, 0x40, 0, 0, 0, 0, 0,
     };
     build_static();
     ck_assert_int_eq(parse(), 0);
@@ -138,6 +142,7 @@ START_TEST(elf_fastcall_note)
     memcpy(img + 0x900, notes, sizeof(notes));
     ck_assert_int_eq(hx_elf_parse(img, IMG_SIZE, &E, err, sizeof(err)), 0);
     ck_assert_uint_eq(E.fastcall, 7);
+    ck_assert_uint_eq(E.fastcall_entry, 0x402010);
     /* Another owner's note of the same type is not hxrewrite's. */
     img[0x900 + 20 + 12] = 'g';
     ck_assert_int_eq(hx_elf_parse(img, IMG_SIZE, &E, err, sizeof(err)), 0);
