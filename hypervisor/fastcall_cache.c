@@ -3,7 +3,10 @@
  * and of the running hxrun (whose rewriter made the copy, so a new hxrun
  * never runs an old rewriter's output) followed by the original's name.
  * Files appear atomically (written aside, then renamed), so concurrent
- * runs share the cache safely.
+ * runs share the cache safely. Hashing every library on every run would
+ * cost tens of ms, so a symlink named by the file's identity and times
+ * (device, inode, size, mtime, ctime: any change to the file changes its
+ * ctime) and hxrun's leads to the content-named copy once it exists.
  *
  * The guest sees the original paths: hxrun loads the program and
  * interpreter from their copies, and an open of a rewritten object (ld.so
@@ -109,26 +112,58 @@ static void cache_name(const char *dir, const uint8_t self[32], const struct hx_
     snprintf(out, size, "%s/%s-%s", dir, hex, base ? base + 1 : o->path);
 }
 
-/* The cached copy of o, made when missing. Returns 0, or -1 with err. */
-static int ensure_cached(const struct hx_object *o, const char *cached, char *err, size_t errlen)
+/* Whether cached is a usable rewritten copy. */
+static int usable(const char *cached)
 {
     struct hx_elf e;
     char why[256];
-    if (hx_elf_open(cached, &e, why, sizeof(why)) == 0) {
-        int ok = e.fastcall == HX_FASTCALL_VERSION;
-        hx_elf_close(&e);
-        if (ok)
-            return 0;
+    if (hx_elf_open(cached, &e, why, sizeof(why)))
+        return 0;
+    int ok = e.fastcall == HX_FASTCALL_VERSION;
+    hx_elf_close(&e);
+    return ok;
+}
+
+/* dir/stat-KEY, the fast-path link of the file st for the hxrun self. */
+static void stat_name(const char *dir, const struct stat *self, const struct stat *st, char *out,
+                      size_t size)
+{
+    const struct stat *both[2] = {self, st};
+    struct hx_sha256 s;
+    uint8_t d[32];
+    hx_sha256_init(&s);
+    for (int i = 0; i < 2; i++) {
+        const struct stat *x = both[i];
+        uint64_t v[] = {x->st_dev,         x->st_ino,          (uint64_t)x->st_size,
+                        x->st_mtim.tv_sec, x->st_mtim.tv_nsec, x->st_ctim.tv_sec,
+                        x->st_ctim.tv_nsec};
+        hx_sha256_update(&s, v, sizeof(v));
     }
-    struct hx_rewrite_stats st;
-    return hx_rewrite_file(o->path, cached, NULL, &st, err, errlen);
+    hx_sha256_final(&s, d);
+    char hex[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    snprintf(out, size, "%s/stat-%s", dir, hex);
+}
+
+/* Points the fast-path link at the copy cached (atomically: a link made
+ * aside, then renamed over). Failing costs only speed. */
+static void link_stat(const char *link, const char *cached)
+{
+    char tmp[8300];
+    const char *base = strrchr(cached, '/');
+    snprintf(tmp, sizeof(tmp), "%s.%ld", link, (long)getpid());
+    if (symlink(base ? base + 1 : cached, tmp) == 0 && rename(tmp, link))
+        unlink(tmp);
 }
 
 int hx_fastcall_prepare(const struct hx_options *opt, const char *prog)
 {
-    char dir[4096], cached[8192], err[512];
+    char dir[4096], cached[8192], link[8192], target[4096], err[512];
     uint8_t self[32];
-    if (cache_dir(opt->fastcall_cache, dir, sizeof(dir)) || self_digest(self)) {
+    int have_self = 0;
+    struct stat self_st;
+    if (cache_dir(opt->fastcall_cache, dir, sizeof(dir)) || stat("/proc/self/exe", &self_st)) {
         fprintf(stderr, "hxrun: warning: no usable fastcall cache directory (--fastcall-cache, "
                         "XDG_CACHE_HOME or HOME): running without fastcalls\n");
         return -1;
@@ -145,11 +180,33 @@ int hx_fastcall_prepare(const struct hx_options *opt, const char *prog)
         const struct hx_object *o = &set.v[i];
         if (o->elf.fastcall)
             continue; /* rewritten already: runs as it is */
-        cache_name(dir, self, o, cached, sizeof(cached));
-        if (ensure_cached(o, cached, err, sizeof(err))) {
-            fprintf(stderr, "hxrun: warning: %s: cannot rewrite for fastcalls: %s\n", o->path,
-                    err);
-            continue;
+        struct stat st;
+        ssize_t n = -1;
+        link[0] = 0;
+        if (stat(o->path, &st) == 0) {
+            stat_name(dir, &self_st, &st, link, sizeof(link));
+            n = readlink(link, target, sizeof(target) - 1);
+        }
+        if (n > 0 && !memchr(target, '/', (size_t)n)) {
+            target[n] = 0;
+            snprintf(cached, sizeof(cached), "%s/%s", dir, target);
+        }
+        if (n <= 0 || !usable(cached)) {
+            struct hx_rewrite_stats rs;
+            if (!have_self && self_digest(self)) {
+                fprintf(stderr, "hxrun: warning: cannot read hxrun itself: running without "
+                                "fastcalls\n");
+                break;
+            }
+            have_self = 1;
+            cache_name(dir, self, o, cached, sizeof(cached));
+            if (!usable(cached) && hx_rewrite_file(o->path, cached, NULL, &rs, err, sizeof(err))) {
+                fprintf(stderr, "hxrun: warning: %s: cannot rewrite for fastcalls: %s\n", o->path,
+                        err);
+                continue;
+            }
+            if (link[0])
+                link_stat(link, cached);
         }
         objs[nobjs++] = (struct rewritten){o->dev, o->ino, strdup(cached)};
     }
