@@ -164,8 +164,9 @@ int hx_fastcall_prepare(const struct hx_options *opt, const char *prog)
     int have_self = 0;
     struct stat self_st;
     if (cache_dir(opt->fastcall_cache, dir, sizeof(dir)) || stat("/proc/self/exe", &self_st)) {
-        fprintf(stderr, "hxrun: warning: no usable fastcall cache directory (--fastcall-cache, "
-                        "XDG_CACHE_HOME or HOME): running without fastcalls\n");
+        if (opt->fastcall == HX_FASTCALL_ASKED)
+            fprintf(stderr, "hxrun: warning: no usable fastcall cache directory (--fastcall-cache, "
+                            "XDG_CACHE_HOME or HOME): running without fastcalls\n");
         return -1;
     }
     struct hx_libs_config cfg;
@@ -194,15 +195,17 @@ int hx_fastcall_prepare(const struct hx_options *opt, const char *prog)
         if (n <= 0 || !usable(cached)) {
             struct hx_rewrite_stats rs;
             if (!have_self && self_digest(self)) {
-                fprintf(stderr, "hxrun: warning: cannot read hxrun itself: running without "
-                                "fastcalls\n");
+                if (opt->fastcall == HX_FASTCALL_ASKED)
+                    fprintf(stderr, "hxrun: warning: cannot read hxrun itself: running without "
+                                    "fastcalls\n");
                 break;
             }
             have_self = 1;
             cache_name(dir, self, o, cached, sizeof(cached));
             if (!usable(cached) && hx_rewrite_file(o->path, cached, NULL, &rs, err, sizeof(err))) {
-                fprintf(stderr, "hxrun: warning: %s: cannot rewrite for fastcalls: %s\n", o->path,
-                        err);
+                if (opt->fastcall == HX_FASTCALL_ASKED)
+                    fprintf(stderr, "hxrun: warning: %s: cannot rewrite for fastcalls: %s\n",
+                            o->path, err);
                 continue;
             }
             if (link[0])

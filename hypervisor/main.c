@@ -171,7 +171,7 @@ int main(int argc, char **argv)
             clean = 1;
             break;
         case 'F':
-            opt.fastcall = 1;
+            opt.fastcall = HX_FASTCALL_ASKED;
             break;
         case 'N':
             opt.fastcall = 0;
@@ -219,12 +219,12 @@ int main(int argc, char **argv)
         return 127;
     }
     opt.mem_size &= ~((2ull << 20) - 1);
-    /* A program that cannot be rewritten still runs, with syscall
-     * instructions: the warning says why. */
-    if (opt.fastcall)
-        hx_fastcall_prepare(&opt, prog);
     static struct hx_vm vm;
     int rc = hx_vm_create(&vm, &opt);
+    /* A program that cannot be rewritten still runs, with syscall
+     * instructions (with a warning when --fastcall asked for them). */
+    if (!rc && opt.fastcall)
+        hx_fastcall_prepare(&opt, prog);
     if (!rc)
         rc = hx_vm_load_program(&vm, prog, argv + optind);
     if (!rc)
