@@ -465,7 +465,7 @@ static void list_left(FILE *f, const struct hx_code *c, const struct hx_patch_si
         fprintf(f, " (before: %s at 0x%llx; after: %s at 0x%llx)", hx_stop_text(s->stop_before),
                 (unsigned long long)s->stop_before_at, hx_stop_text(s->stop_after),
                 (unsigned long long)s->stop_after_at);
-    else if (s->leave == HX_LEAVE_RELOC)
+    else if (s->leave == HX_LEAVE_RELOC || s->leave == HX_LEAVE_INSIDE)
         fprintf(f, " (0x%llx)", (unsigned long long)s->leave_at);
     fputc('\n', f);
 }

@@ -49,6 +49,7 @@ const char *hx_leave_text(unsigned leave)
         [HX_LEAVE_UNMAP] = "munmap followed by exit (may unmap the stack it runs on)",
         [HX_LEAVE_CLONE3] = "clone3 (the fastcall contract covers clone's new stack only)",
         [HX_LEAVE_RELOC] = "a displaced RIP-relative operand is out of the trampoline's reach",
+        [HX_LEAVE_INSIDE] = "a branch or code address lands inside the bytes it would overwrite",
     };
     return leave < HX_LEAVE_COUNT ? text[leave] : "?";
 }
@@ -207,10 +208,63 @@ static unsigned policy(const struct hx_scan *sc, uint32_t obj, const struct hx_s
     return HX_LEAVE_NONE;
 }
 
+/* Every address the object's code may transfer control to, as far as it
+ * shows: direct branch and call targets, addresses taken with lea or held
+ * in data, immediates of position-dependent code. Sorted. */
+struct targets {
+    uint64_t *v;
+    size_t n;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int collect_targets(const struct hx_code *c, struct targets *t)
+{
+    t->n = 0;
+    t->v = malloc((c->insns.n + c->nrefs + 1) * sizeof(*t->v));
+    if (!t->v)
+        return -1;
+    for (size_t i = 0; i < c->insns.n; i++) {
+        const struct hx_insn *in = &c->insns.v[i];
+        if (in->flow == HX_FLOW_JMP || in->flow == HX_FLOW_JCC || in->flow == HX_FLOW_CALL)
+            t->v[t->n++] = in->target;
+        else if (in->lea_rip)
+            t->v[t->n++] = (uint64_t)in->imm;
+        else if (in->imm_ref && c->absolute)
+            t->v[t->n++] = in->target;
+    }
+    memcpy(t->v + t->n, c->refs, c->nrefs * sizeof(*c->refs));
+    t->n += c->nrefs;
+    qsort(t->v, t->n, sizeof(*t->v), cmp_u64);
+    return 0;
+}
+
+/* The first target strictly inside (start, end), or 0. The basic blocks
+ * already keep branches to instruction starts out; this also catches a
+ * branch into the middle of an instruction (glibc jumps over lock
+ * prefixes: "je 1f; lock; 1: cmpxchg"). */
+static uint64_t target_inside(const struct targets *t, uint64_t start, uint64_t end)
+{
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->v[mid] <= start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < t->n && t->v[lo] < end ? t->v[lo] : 0;
+}
+
 /* Chooses the displaced instructions of the syscall at instruction i and
  * builds its trampoline. */
 static int plan_site(struct hx_patch_plan *p, const struct hx_scan *sc, uint32_t obj,
-                     struct hx_disasm *d, size_t i, uint64_t *last_end, struct hx_patch_site *ps)
+                     struct hx_disasm *d, const struct targets *targets, size_t i,
+                     uint64_t *last_end, struct hx_patch_site *ps)
 {
     const struct hx_code *c = &sc->objs[obj].code;
     const struct hx_insn *sys = &c->insns.v[i];
@@ -297,9 +351,16 @@ static int plan_site(struct hx_patch_plan *p, const struct hx_scan *sc, uint32_t
         return 0;
     }
 
+    uint64_t start = best_b ? c->insns.v[before[best_b - 1]].addr : sys->addr;
+    uint64_t inside = target_inside(targets, start, start + best_len);
+    if (inside) {
+        ps->leave = HX_LEAVE_INSIDE;
+        ps->leave_at = inside;
+        return 0;
+    }
     size_t mark = p->tramp_len;
     ps->tramp = p->tramp_base + mark;
-    ps->start = best_b ? c->insns.v[before[best_b - 1]].addr : sys->addr;
+    ps->start = start;
     ps->end = ps->start + best_len;
     int rc = 0;
     for (size_t k = best_b; k-- > 0 && !rc;)
@@ -356,19 +417,25 @@ int hx_patch_plan(const struct hx_scan *sc, uint32_t obj, struct hx_disasm *d, u
     for (size_t i = 0; i < c->insns.n; i++)
         n += c->insns.v[i].sys == HX_SYS_SYSCALL;
     p->sites = calloc(n ? n : 1, sizeof(*p->sites));
-    if (!p->sites)
+    struct targets targets = {0};
+    if (!p->sites || collect_targets(c, &targets)) {
+        free(p->sites);
+        p->sites = NULL;
         return -1;
+    }
     uint64_t last_end = 0;
     for (size_t i = 0; i < c->insns.n; i++) {
         if (c->insns.v[i].sys != HX_SYS_SYSCALL)
             continue;
         struct hx_patch_site *ps = &p->sites[p->nsites++];
-        if (plan_site(p, sc, obj, d, i, &last_end, ps)) {
+        if (plan_site(p, sc, obj, d, &targets, i, &last_end, ps)) {
+            free(targets.v);
             hx_patch_plan_free(p);
             return -1;
         }
         p->npatched += ps->leave == HX_LEAVE_NONE;
     }
+    free(targets.v);
     return 0;
 }
 

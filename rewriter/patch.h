@@ -33,6 +33,7 @@ enum hx_leave {
     HX_LEAVE_UNMAP,     /* munmap followed by exit: may unmap its own stack */
     HX_LEAVE_CLONE3,    /* clone3 */
     HX_LEAVE_RELOC,     /* a displaced RIP-relative operand out of the trampoline's reach */
+    HX_LEAVE_INSIDE,    /* a branch or code address lands inside the bytes to overwrite */
     HX_LEAVE_COUNT
 };
 
@@ -54,7 +55,7 @@ struct hx_patch_site {
     uint8_t leave;                   /* enum hx_leave; HX_LEAVE_NONE when patched */
     uint8_t stop_before, stop_after; /* HX_LEAVE_ROOM: enum hx_stop on each side */
     uint64_t stop_before_at, stop_after_at;
-    uint64_t leave_at; /* HX_LEAVE_RELOC: the instruction */
+    uint64_t leave_at; /* HX_LEAVE_RELOC: the instruction; HX_LEAVE_INSIDE: the address */
 };
 
 struct hx_patch_plan {

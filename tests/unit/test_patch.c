@@ -159,6 +159,30 @@ START_TEST(displaced_after)
 }
 END_TEST
 
+/* glibc jumps over lock prefixes ("je 1f; lock; 1: cmpxchg"): a branch
+ * into the middle of an instruction. Covering that instruction would put
+ * the branch inside the jmp rel32, so the site stays. */
+START_TEST(branch_into_instruction)
+{
+    static const uint8_t b[] = {
+        0x85, 0xff,             /* 1000: test %edi,%edi */
+        0x74, 0x01,             /* 1002: je 0x1005 (inside the next instruction) */
+        0xf0, 0x0f, 0xb1, 0x17, /* 1004: lock cmpxchg %edx,(%rdi) */
+        0x0f, 0x05,             /* 1008: syscall */
+        0xc3,                   /* 100a: ret */
+    };
+    struct hx_scan sc;
+    struct hx_patch_plan p;
+    plan(&sc, &p, b, sizeof(b), TRAMP);
+    ck_assert_uint_eq(p.nsites, 1);
+    ck_assert_uint_eq(p.npatched, 0);
+    ck_assert_uint_eq(p.sites[0].leave, HX_LEAVE_INSIDE);
+    ck_assert_uint_eq(p.sites[0].leave_at, 0x1005);
+    ck_assert_uint_eq(p.tramp_len, 0);
+    done(&sc, &p);
+}
+END_TEST
+
 /* A displaced RIP-relative load keeps reading the same address from the
  * trampoline; out of reach, the site is left. */
 START_TEST(rip_relative)
@@ -254,6 +278,7 @@ Suite *patch_suite(void)
     tcase_add_test(t, red_zone_leaf);
     tcase_add_test(t, branch_into_patch);
     tcase_add_test(t, displaced_after);
+    tcase_add_test(t, branch_into_instruction);
     tcase_add_test(t, rip_relative);
     tcase_add_test(t, policy_by_number);
     tcase_add_test(t, adjacent_sites);
