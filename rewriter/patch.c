@@ -210,7 +210,8 @@ static unsigned policy(const struct hx_scan *sc, uint32_t obj, const struct hx_s
 
 /* Every address the object's code may transfer control to, as far as it
  * shows: direct branch and call targets, addresses taken with lea or held
- * in data, immediates of position-dependent code. Sorted. */
+ * in data, immediates of position-dependent code, exception landing pads.
+ * Sorted. */
 struct targets {
     uint64_t *v;
     size_t n;
@@ -225,7 +226,7 @@ static int cmp_u64(const void *a, const void *b)
 static int collect_targets(const struct hx_code *c, struct targets *t)
 {
     t->n = 0;
-    t->v = malloc((c->insns.n + c->nrefs + 1) * sizeof(*t->v));
+    t->v = malloc((c->insns.n + c->nrefs + c->npads + 1) * sizeof(*t->v));
     if (!t->v)
         return -1;
     for (size_t i = 0; i < c->insns.n; i++) {
@@ -239,6 +240,8 @@ static int collect_targets(const struct hx_code *c, struct targets *t)
     }
     memcpy(t->v + t->n, c->refs, c->nrefs * sizeof(*c->refs));
     t->n += c->nrefs;
+    memcpy(t->v + t->n, c->pads, c->npads * sizeof(*c->pads));
+    t->n += c->npads;
     qsort(t->v, t->n, sizeof(*t->v), cmp_u64);
     return 0;
 }

@@ -27,18 +27,26 @@ static void teardown(void)
 
 /* Decodes bytes at BASE as one function, scans it and plans its patches
  * with trampolines at tramp. */
-static void plan(struct hx_scan *sc, struct hx_patch_plan *p, const uint8_t *bytes, size_t n,
-                 uint64_t tramp)
+static void plan_pad(struct hx_scan *sc, struct hx_patch_plan *p, const uint8_t *bytes, size_t n,
+                     uint64_t tramp, uint64_t pad)
 {
     struct hx_code c;
     hx_code_init(&c, "test");
     ck_assert_int_eq(hx_code_add_range(&c, BASE, bytes, n, 0), 0);
     ck_assert_int_eq(hx_code_add_func(&c, BASE, 0, "f", HX_FUNC_ENTRY), 0);
+    if (pad)
+        ck_assert_int_eq(hx_code_add_pad(&c, pad), 0);
     ck_assert_int_eq(hx_code_decode(&c, &dis), 0);
     hx_scan_init(sc);
     ck_assert_int_eq(hx_scan_add(sc, &c), 0);
     ck_assert_int_eq(hx_scan_run(sc), 0);
     ck_assert_int_eq(hx_patch_plan(sc, 0, &dis, tramp, p), 0);
+}
+
+static void plan(struct hx_scan *sc, struct hx_patch_plan *p, const uint8_t *bytes, size_t n,
+                 uint64_t tramp)
+{
+    plan_pad(sc, p, bytes, n, tramp, 0);
 }
 
 static void done(struct hx_scan *sc, struct hx_patch_plan *p)
@@ -183,6 +191,30 @@ START_TEST(branch_into_instruction)
 }
 END_TEST
 
+/* An exception landing pad is entered by the unwinder, from no branch the
+ * code shows: the patch of displaced_after's site would cover one at
+ * 0x1008, so the site stays. */
+START_TEST(landing_pad_inside)
+{
+    static const uint8_t b[] = {
+        0x85, 0xff, /* 1000: test %edi,%edi */
+        0x75, 0x06, /* 1002: jne 0x100a */
+        0x31, 0xc0, /* 1004: xor %eax,%eax */
+        0x0f, 0x05, /* 1006: syscall */
+        0x89, 0xc2, /* 1008: mov %eax,%edx (a landing pad) */
+        0x89, 0xd0, /* 100a: mov %edx,%eax */
+        0xc3,       /* 100c: ret */
+    };
+    struct hx_scan sc;
+    struct hx_patch_plan p;
+    plan_pad(&sc, &p, b, sizeof(b), TRAMP, 0x1008);
+    ck_assert_uint_eq(p.npatched, 0);
+    ck_assert_uint_eq(p.sites[0].leave, HX_LEAVE_INSIDE);
+    ck_assert_uint_eq(p.sites[0].leave_at, 0x1008);
+    done(&sc, &p);
+}
+END_TEST
+
 /* A displaced RIP-relative load keeps reading the same address from the
  * trampoline; out of reach, the site is left. */
 START_TEST(rip_relative)
@@ -279,6 +311,7 @@ Suite *patch_suite(void)
     tcase_add_test(t, branch_into_patch);
     tcase_add_test(t, displaced_after);
     tcase_add_test(t, branch_into_instruction);
+    tcase_add_test(t, landing_pad_inside);
     tcase_add_test(t, rip_relative);
     tcase_add_test(t, policy_by_number);
     tcase_add_test(t, adjacent_sites);
