@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <termios.h> /* TCGETS, TIOCGWINSZ, struct winsize */
 #include <unistd.h>
 
@@ -32,6 +33,12 @@ static int64_t rw(struct hx_vm *vm, const uint64_t *a, int to_guest, int positio
 {
     if (!hx_hostfd_ok(vm, a[0]))
         return -EBADF;
+    /* A read that can block (a terminal, a pipe) waits where a host signal
+     * can stop it, so Ctrl-C reaches a program blocked in read. */
+    struct stat st;
+    if (to_guest && !positioned && a[2] && fstat((int)a[0], &st) == 0 && !S_ISREG(st.st_mode) &&
+        !(fcntl((int)a[0], F_GETFL) & O_NONBLOCK) && hx_sched_wait_readable(vm, (int)a[0]) < 0)
+        return -EINTR;
     struct iovec *iov = malloc(MAX_IOV * sizeof(*iov));
     if (!iov)
         return -ENOMEM;

@@ -43,6 +43,8 @@ static const hx_hcall_fn handlers[HX_HC_NR] = {
     [HX_HC_UNMAP_SHARED] = hx_hc_unmap_shared,
     [HX_HC_MSYNC] = hx_hc_msync,
     [HX_HC_FDPATH] = hx_hc_fdpath,
+    [HX_HC_WAIT] = hx_hc_wait,
+    [HX_HC_TIMER_KICK] = hx_hc_timer_kick,
 };
 
 static const char *const hcall_names[HX_HC_NR] = {
@@ -82,6 +84,8 @@ static const char *const hcall_names[HX_HC_NR] = {
     [HX_HC_UNMAP_SHARED] = "unmap_shared",
     [HX_HC_MSYNC] = "msync",
     [HX_HC_FDPATH] = "fdpath",
+    [HX_HC_WAIT] = "wait",
+    [HX_HC_TIMER_KICK] = "timer_kick",
 };
 
 int hx_hostfd_ok(const struct hx_vm *vm, uint64_t fd)
@@ -117,10 +121,18 @@ int hx_hcall_dispatch(struct hx_vm *vm, uint64_t gpa, int *status)
 void hx_print_stats(const struct hx_vm *vm)
 {
     static const char *const reasons[64] = {
-        [2] = "io",       [5] = "hlt",        [6] = "mmio",
-        [8] = "shutdown", [9] = "fail_entry", [17] = "internal_error",
+        [2] = "io",
+        [5] = "hlt",
+        [6] = "mmio",
+        [7] = "irq_window",
+        [8] = "shutdown",
+        [9] = "fail_entry",
+        [17] = "internal_error",
     };
     fprintf(stderr, "hxrun: stats: %llu VM exits\n", (unsigned long long)vm->exits_total);
+    if (vm->irqs_injected)
+        fprintf(stderr, "hxrun: stats: %llu interrupts injected\n",
+                (unsigned long long)vm->irqs_injected);
     for (int i = 0; i < 64; i++)
         if (vm->exits_by_reason[i])
             fprintf(stderr, "hxrun: stats:   exit %-16s %llu\n", reasons[i] ? reasons[i] : "other",
@@ -132,7 +144,7 @@ void hx_print_stats(const struct hx_vm *vm)
     if (!vm->have_guest_stats)
         return;
     static const char *const causes[HX_CPL0_NCAUSES] = {
-        [HX_CPL0_TLB] = "tlb-flush", [HX_CPL0_FAULT] = "fault"};
+        [HX_CPL0_TLB] = "tlb-flush", [HX_CPL0_FAULT] = "fault", [HX_CPL0_IRQ] = "interrupt"};
     uint64_t cpl0 = 0;
     for (int i = 0; i < HX_CPL0_NCAUSES; i++)
         cpl0 += vm->guest_stats.cpl0[i];
@@ -141,6 +153,11 @@ void hx_print_stats(const struct hx_vm *vm)
         if (vm->guest_stats.cpl0[i])
             fprintf(stderr, "hxrun: stats:   cpl0 %-15s %llu\n", causes[i],
                     (unsigned long long)vm->guest_stats.cpl0[i]);
-    fprintf(stderr, "hxrun: stats: %llu system calls\n",
-            (unsigned long long)vm->guest_stats.syscalls);
+    fprintf(stderr, "hxrun: stats: %llu system calls (%llu syscall instruction, %llu fastcall)\n",
+            (unsigned long long)(vm->guest_stats.syscalls + vm->guest_stats.fastcalls),
+            (unsigned long long)vm->guest_stats.syscalls,
+            (unsigned long long)vm->guest_stats.fastcalls);
+    if (vm->guest_stats.switches)
+        fprintf(stderr, "hxrun: stats: %llu thread switches\n",
+                (unsigned long long)vm->guest_stats.switches);
 }

@@ -51,6 +51,14 @@ int64_t hx_hc_unmap_shared(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_msync(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_fdpath(struct hx_vm *vm, const uint64_t *a, int *status);
 
+int64_t hx_hc_wait(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_timer_kick(struct hx_vm *vm, const uint64_t *a, int *status);
+
+/* The guest's interrupt and host signals (hc_sched.c). */
+int hx_sched_start(struct hx_vm *vm);
+void hx_sched_before_run(struct hx_vm *vm);
+int hx_sched_wait_readable(struct hx_vm *vm, int fd);
+
 /* Host file-system mounts (hc_files.c). */
 int hx_hostfs_init(struct hx_vm *vm);
 

@@ -191,13 +191,13 @@ static int setup_cpu(struct hx_vm *vm, uint64_t entry, uint64_t syscall_entry)
               {{.index = MSR_STAR,
                 .data = ((uint64_t)HX_SEL_KCODE << 32) | ((uint64_t)(HX_SEL_KDATA | 3) << 48)},
                {.index = MSR_LSTAR, .data = syscall_entry},
-               {.index = MSR_FMASK, .data = 0x40700}, /* clear AC, DF, TF on entry */
+               {.index = MSR_FMASK, .data = 0x40500}, /* clear AC, DF, TF; IF stays */
                {.index = MSR_MTRR_DEF_TYPE, .data = 0x806},
                {.index = MSR_PAT, .data = 0x0007040600070406ull}}};
     if (ioctl(vm->vcpu_fd, KVM_SET_MSRS, &msrs) != 5)
         return kvm_error("KVM_SET_MSRS");
 
-    struct kvm_regs r = {.rip = entry, .rflags = 2, .rdi = HX_KTEXT_BASE + HX_GPA_BOOTINFO};
+    struct kvm_regs r = {.rip = entry, .rflags = 0x202, .rdi = HX_KTEXT_BASE + HX_GPA_BOOTINFO};
     if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &r) < 0)
         return kvm_error("KVM_SET_REGS");
     return 0;
@@ -581,7 +581,10 @@ static void dump_regs(struct hx_vm *vm)
 int hx_vm_run(struct hx_vm *vm)
 {
     start_clock(vm);
+    if (hx_sched_start(vm))
+        return 125;
     for (;;) {
+        hx_sched_before_run(vm);
         if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
             if (errno == EINTR || errno == EAGAIN)
                 continue;
@@ -598,6 +601,8 @@ int hx_vm_run(struct hx_vm *vm)
         vm->exits_total++;
         vm->exits_by_reason[run->exit_reason < 64 ? run->exit_reason : 63]++;
         switch (run->exit_reason) {
+        case KVM_EXIT_IRQ_WINDOW_OPEN:
+            continue; /* hx_sched_before_run injects now */
         case KVM_EXIT_MMIO:
             if (run->mmio.phys_addr == HX_GPA_HYPERCALL && run->mmio.is_write &&
                 run->mmio.len == 8) {

@@ -50,8 +50,11 @@ struct hx_vm {
      * (HX_FD_OWNED, or HX_FD_OWNED_RO for a read-only mount or the console,
      * whose attributes the guest may not change). */
     uint8_t hostfd_owned[HX_MAX_HOSTFDS];
+    /* The guest's interrupt (hc_sched.c): wanted, and whether the vCPU is
+     * inside a host wait (then no interrupt is needed). */
+    volatile int irq_pending, in_hcall;
     /* Statistics. */
-    uint64_t exits_by_reason[64], hcalls[HX_HC_NR], exits_total;
+    uint64_t exits_by_reason[64], hcalls[HX_HC_NR], exits_total, irqs_injected;
     struct hx_stats guest_stats;
     int have_guest_stats;
 };

@@ -2,6 +2,7 @@
  * booting is bookkeeping: traps, clock, memory map, files; then the program. */
 #include "kernel.h"
 #include "mm.h"
+#include "sched.h"
 #include "syscalls.h"
 
 struct hx_boot_info *boot;
@@ -18,6 +19,7 @@ __attribute__((noreturn)) void hx_kmain(struct hx_boot_info *b)
     time_init();
     random_init();
     mm_init();
+    sched_init();
     fs_init();
     brk_start = brk_cur = b->brk_start;
     hx_enter_user(b->entry, b->stack_pointer);

@@ -6,6 +6,7 @@
 	.section .hxhdr, "a"
 	.long HX_KERNEL_MAGIC, HX_ABI_VERSION
 	.quad hx_boot_entry
+	.quad hx_fastcall_entry
 	.quad hx_syscall_entry
 
 	.text
@@ -46,14 +47,35 @@ hx_enter_user:
 
 /* The syscall instruction lands here, at CPL3 on PVM and at CPL0 on
  * hardware KVM: the code is the same, only the way back differs. The
- * program's stack is never written (the red zone is the program's). */
+ * program's stack is never written (the red zone is the program's). The
+ * frame is struct hx_regs (syscalls/dispatch.c), on the kernel stack of the
+ * thread that made the call. IF stays set (FMASK leaves it): an interrupt
+ * that lands in kernel code only sets hx_irq_pending (see hx_irq). */
 	.globl hx_syscall_entry
 hx_syscall_entry:
 	mov %rsp, hx_user_rsp(%rip)
-	lea hx_kstack_top(%rip), %rsp
-	pushq hx_user_rsp(%rip)	/* frame: see struct hx_regs */
+	mov hx_kstack_cur(%rip), %rsp
+	pushq hx_user_rsp(%rip)	/* rsp */
 	push %r11		/* user rflags */
 	push %rcx		/* user rip */
+	pushq $0		/* entered by the syscall instruction */
+	jmp syscall_common
+
+/* A rewritten site's `call *HX_FASTCALL_SLOT` lands here, always at CPL3:
+ * [rsp] is the return address into its trampoline, which has already moved
+ * rsp past the red zone. Same frame as a syscall; rcx and r11 come back
+ * holding the return address and rflags, as after sysret. */
+	.globl hx_fastcall_entry
+hx_fastcall_entry:
+	mov %rsp, hx_user_rsp(%rip)
+	mov hx_kstack_cur(%rip), %rsp
+	mov hx_user_rsp(%rip), %rcx
+	lea 8(%rcx), %r11
+	push %r11		/* rsp after the return */
+	pushfq			/* rflags */
+	pushq (%rcx)		/* rip: the return address */
+	pushq $1		/* entered by a fastcall */
+syscall_common:
 	push %rax		/* syscall number */
 	push %rdi
 	push %rsi
@@ -81,7 +103,7 @@ hx_syscall_entry:
 	pop %rdx
 	pop %rsi
 	pop %rdi
-	add $8, %rsp		/* number */
+	add $16, %rsp		/* number, entry kind */
 	mov %cs, %ecx
 	test $3, %cl
 	pop %rcx		/* rip */
@@ -89,9 +111,9 @@ hx_syscall_entry:
 	jz 1f
 	push %r11
 	popfq
-	mov hx_user_rsp(%rip), %rsp
+	pop %rsp
 	jmp *%rcx
-1:	mov hx_user_rsp(%rip), %rsp
+1:	pop %rsp
 	sysretq
 
 /* hx_resume(struct hx_uregs *r): returns to the program with every
@@ -108,7 +130,7 @@ hx_resume:
 	mov 136(%rdi), %rax	/* rflags */
 	mov %rax, hx_resume_flags(%rip)
 	mov 144(%rdi), %rax	/* rsp */
-	mov %rax, hx_user_rsp(%rip)
+	mov %rax, hx_resume_rsp(%rip)
 	mov 0(%rdi), %r15
 	mov 8(%rdi), %r14
 	mov 16(%rdi), %r13
@@ -126,7 +148,7 @@ hx_resume:
 	mov 112(%rdi), %rdi
 	pushq hx_resume_flags(%rip)
 	popfq
-	mov hx_user_rsp(%rip), %rsp
+	mov hx_resume_rsp(%rip), %rsp
 	jmp *hx_resume_rip(%rip)
 	/* At CPL0 (hardware KVM's syscall entry): iretq to CPL3. */
 1:	pushq $HX_SEL_UDATA
@@ -151,13 +173,56 @@ hx_resume:
 	mov 112(%rdi), %rdi
 	iretq
 
-/* A fault the program handles: the CPL0 handler saved the registers in
- * hx_fault_regs and iretq'd here, at CPL3 on the kernel stack. */
+/* A fault or interrupt in the program: the CPL0 handler saved the
+ * registers in hx_fault_regs and iretq'd here, at CPL3 on the kernel stack
+ * of the thread that was running. */
 	.globl hx_fault_cpl3
 hx_fault_cpl3:
-	lea hx_kstack_top(%rip), %rsp
+	mov hx_kstack_cur(%rip), %rsp
 	call hx_deliver_fault
 	ud2
+
+/* hx_switch(uint64_t *save_sp, uint64_t sp): thread switch, at CPL3. The
+ * callee-saved registers go on the old kernel stack; the new one holds
+ * what an earlier hx_switch saved (or what thread_new prepared). */
+	.globl hx_switch
+hx_switch:
+	push %rbp
+	push %rbx
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %rsp, (%rdi)
+	mov %rsi, %rsp
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbx
+	pop %rbp
+	ret
+
+/* A new thread's first switch returns here. */
+	.globl hx_thread_start
+hx_thread_start:
+	and $-16, %rsp
+	call thread_first_run
+	ud2
+
+/* The monitor's interrupt (HX_IRQ_VECTOR): a timer deadline passed or a
+ * host signal arrived. In kernel code (which runs at CPL3 too, but in the
+ * upper half) it only leaves a note for the next return to the program;
+ * in the program it is handled at CPL3 like a fault. */
+	.globl hx_irq
+hx_irq:
+	btq $63, (%rsp)		/* rip in the upper half: the kernel */
+	jnc 1f
+	movb $1, hx_irq_pending(%rip)
+	iretq
+1:	pushq $0
+	pushq $HX_IRQ_VECTOR
+	jmp trap_common
 
 /* Exceptions: a common frame (struct hx_trap_frame), then C at CPL0. */
 	.macro trap_noerr vec
@@ -263,19 +328,30 @@ hx_tlb_ud2:
 	ud2
 	ret
 
+	.data
+/* The top of the running thread's kernel stack. */
+	.globl hx_kstack_cur
+hx_kstack_cur:
+	.quad hx_kstack_top
+
 	.bss
 	.balign 4096
-/* The kernel stack for boot and system calls (one thread for now). */
+/* The first thread's kernel stack (boot, then its system calls). */
 	.skip 65536
 	.globl hx_kstack_top
 hx_kstack_top:
-/* The program's rsp while a system call runs. */
-	.globl hx_user_rsp
+/* The program's rsp between the syscall instruction and the frame. */
 hx_user_rsp:
 	.skip 8
+/* hx_resume's targets: no register is free for them. */
 hx_resume_rip:
 	.skip 8
 hx_resume_flags:
+	.skip 8
+hx_resume_rsp:
+	.skip 8
+	.globl hx_irq_pending
+hx_irq_pending:
 	.skip 8
 
 	.section .note.GNU-stack, "", @progbits

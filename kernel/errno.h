@@ -39,4 +39,10 @@
 #define ENOTSUP EOPNOTSUPP
 #define ETIMEDOUT 110
 #define EOVERFLOW 75
+/* Inside the kernel only: an interrupted call the signal code restarts or
+ * turns into EINTR, as Linux's restart rules say. */
+#define ERESTARTSYS 512
+#define ERESTARTNOINTR 513
+#define ERESTARTNOHAND 514
+#define ERESTART_RESTARTBLOCK 516
 #endif

@@ -16,7 +16,7 @@ struct hx_trap_frame {
 extern char hx_trap0[], hx_trap1[], hx_trap2[], hx_trap3[], hx_trap4[], hx_trap5[], hx_trap6[],
     hx_trap7[], hx_trap8[], hx_trap9[], hx_trap10[], hx_trap11[], hx_trap12[], hx_trap13[],
     hx_trap14[], hx_trap15[], hx_trap16[], hx_trap17[], hx_trap18[], hx_trap19[], hx_trap20[],
-    hx_trap21[];
+    hx_trap21[], hx_irq[];
 static char *const traps[NTRAPS] = {
     hx_trap0,  hx_trap1,  hx_trap2,  hx_trap3,  hx_trap4,  hx_trap5,  hx_trap6,  hx_trap7,
     hx_trap8,  hx_trap9,  hx_trap10, hx_trap11, hx_trap12, hx_trap13, hx_trap14, hx_trap15,
@@ -44,6 +44,7 @@ void trap_init(void)
     memcpy(tss + 102, &iomap, 2);
     for (int v = 0; v < NTRAPS; v++)
         set_gate(v, traps[v], v == 3 || v == 4 ? 3 : 0); /* int3 and into from CPL3 */
+    set_gate(HX_IRQ_VECTOR, hx_irq, 0);
 }
 
 void tlb_flush(uint64_t va, uint64_t pages)
@@ -93,12 +94,14 @@ static int32_t code_of(const struct hx_trap_frame *f, int sig)
     }
 }
 
-extern char hx_fault_cpl3[], hx_kstack_top[];
+extern char hx_fault_cpl3[];
+extern uint64_t hx_kstack_cur;
 
-/* Runs at CPL0: kept short, every instruction is emulated under PVM. */
+/* Runs at CPL0: kept short, every instruction is emulated under PVM. The
+ * monitor's interrupt in the program comes here too (vector HX_IRQ_VECTOR)
+ * and goes on to CPL3 the same way; it is counted there. */
 void hx_trap(struct hx_trap_frame *f)
 {
-    kstats.cpl0[HX_CPL0_FAULT]++;
     if (f->rip >= HX_USER_TOP) {
         /* The kernel itself faulted: a bug in hx, not in the program. */
         hcall(HX_HC_FATAL, 0, f->vector, f->error, f->cr2, f->rip, 1);
@@ -123,7 +126,7 @@ void hx_trap(struct hx_trap_frame *f)
         f->rip = (uint64_t)hx_fault_cpl3;
         f->cs = HX_SEL_UCODE;
         f->ss = HX_SEL_UDATA;
-        f->rsp = (uint64_t)hx_kstack_top;
-        f->rflags = 0x2;
+        f->rsp = hx_kstack_cur;
+        f->rflags = 0x202; /* IF: CPL3 code could not set it again */
     }
 }

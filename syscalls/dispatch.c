@@ -2,11 +2,6 @@
  * later, fastcalls) at CPL3. The dispatch array is generated from table.h. */
 #include "syscalls.h"
 
-struct hx_regs {
-    uint64_t r15, r14, r13, r12, rbp, rbx, r9, r8, r10, rdx, rsi, rdi;
-    uint64_t nr, rip, rflags, rsp;
-};
-
 #define SC(nr, name, sub, fmt) SC_ENTRY_##sub(nr, name)
 #define SC_ENTRY_none(nr, name)
 #define SC_ENTRY_quiet(nr, name) [nr] = sys_quiet_enosys,
@@ -15,6 +10,8 @@ struct hx_regs {
 #define SC_ENTRY_proc(nr, name) [nr] = sys_##name,
 #define SC_ENTRY_time(nr, name) [nr] = sys_##name,
 #define SC_ENTRY_signal(nr, name) [nr] = sys_##name,
+#define SC_ENTRY_thread(nr, name) [nr] = sys_##name,
+#define SC_ENTRY_event(nr, name) [nr] = sys_##name,
 
 /* -ENOSYS on purpose; see the table's comment. */
 static SYSCALL(quiet_enosys)
@@ -57,7 +54,11 @@ long hx_syscall(struct hx_regs *r)
 {
     uint64_t nr = r->nr;
     uint64_t args[6] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9};
-    kstats.syscalls++;
+    current->frame = r;
+    if (r->fast)
+        kstats.fastcalls++;
+    else
+        kstats.syscalls++;
     int tracing = boot->flags & HX_BOOT_STRACE;
     /* exit never returns: trace it first, as strace prints "= ?". */
     if (tracing && (nr == NR_EXIT || nr == NR_EXIT_GROUP))
@@ -73,27 +74,10 @@ long hx_syscall(struct hx_regs *r)
         ret = -EXDEV;
     if (tracing)
         trace(nr, args, ret);
-    if (signal_deliverable()) {
-        /* The state the program would return to, for the signal frame. */
-        struct hx_uregs u = {.r15 = r->r15,
-                             .r14 = r->r14,
-                             .r13 = r->r13,
-                             .r12 = r->r12,
-                             .rbp = r->rbp,
-                             .rbx = r->rbx,
-                             .r11 = r->rflags,
-                             .r10 = r->r10,
-                             .r9 = r->r9,
-                             .r8 = r->r8,
-                             .rax = (uint64_t)ret,
-                             .rcx = r->rip,
-                             .rdx = r->rdx,
-                             .rsi = r->rsi,
-                             .rdi = r->rdi,
-                             .rip = r->rip,
-                             .rflags = r->rflags,
-                             .rsp = r->rsp};
-        signal_deliver(&u);
-    }
+    if (irq_due())
+        irq_process();
+    if (signal_deliverable() || current->restore_mask ||
+        (ret <= -ERESTARTSYS && ret >= -ERESTART_RESTARTBLOCK))
+        signal_syscall_exit(r, &ret);
     return ret;
 }

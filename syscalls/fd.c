@@ -45,6 +45,12 @@ void file_put(struct file *f)
     case K_GDIR:
         gen_free(&f->gen);
         break;
+    case K_EVENTFD:
+    case K_TIMERFD:
+    case K_SIGNALFD:
+    case K_EPOLL:
+        event_release(f);
+        break;
     default:
         break;
     }

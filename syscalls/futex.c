@@ -1,7 +1,8 @@
-/* futex for a process with one thread: nobody else can wait or wake, so
- * WAKE wakes no one, and WAIT either fails at once (EAGAIN when the value
- * changed) or sleeps until its timeout, as Linux does for a lone thread.
- * Real waiters arrive with threads (issue 4). */
+/* futex: waiters queue on the word's address (one address space, so
+ * private and shared futexes are the same) in FIFO order, and sleep in the
+ * scheduler, so a wait and its wake never leave CPL3. The kernel is never
+ * preempted, which makes each operation atomic with respect to the
+ * program's threads. */
 #include "syscalls.h"
 
 #define FUTEX_WAIT 0
@@ -9,21 +10,162 @@
 #define FUTEX_REQUEUE 3
 #define FUTEX_CMP_REQUEUE 4
 #define FUTEX_WAKE_OP 5
+#define FUTEX_LOCK_PI 6
+#define FUTEX_UNLOCK_PI 7
+#define FUTEX_TRYLOCK_PI 8
 #define FUTEX_WAIT_BITSET 9
 #define FUTEX_WAKE_BITSET 10
+#define FUTEX_LOCK_PI2 13
 #define FUTEX_PRIVATE_FLAG 128
 #define FUTEX_CLOCK_REALTIME 256
+#define FUTEX_WAITERS 0x80000000u
+#define FUTEX_OWNER_DIED 0x40000000u
+#define FUTEX_TID_MASK 0x3fffffffu
+#define EDEADLK 35
 #define NSEC 1000000000ll
 
 struct timespec64 {
     int64_t sec, nsec;
 };
 
+static struct thread *waiters; /* every queued thread, oldest first */
+
+static void enqueue(struct thread *t, uint32_t *uaddr, uint32_t bitset)
+{
+    t->futex_key = (uint64_t)uaddr;
+    t->futex_bitset = bitset;
+    t->futex_next = NULL;
+    struct thread **p = &waiters;
+    while (*p)
+        p = &(*p)->futex_next;
+    *p = t;
+}
+
+static void dequeue(struct thread *t)
+{
+    for (struct thread **p = &waiters; *p; p = &(*p)->futex_next)
+        if (*p == t) {
+            *p = t->futex_next;
+            break;
+        }
+    t->futex_key = 0;
+}
+
+long futex_wake(uint32_t *uaddr, int n, uint32_t bitset)
+{
+    int woken = 0;
+    for (struct thread **p = &waiters; *p && woken < n;) {
+        struct thread *t = *p;
+        if (t->futex_key == (uint64_t)uaddr && (t->futex_bitset & bitset)) {
+            *p = t->futex_next;
+            t->futex_key = 0;
+            sched_wake(t, WAKE_EVENT);
+            woken++;
+        } else {
+            p = &t->futex_next;
+        }
+    }
+    return woken;
+}
+
+/* Wakes n waiters of uaddr and moves up to n2 more to uaddr2. */
+static long requeue(uint32_t *uaddr, int n, uint32_t *uaddr2, int n2)
+{
+    long woken = futex_wake(uaddr, n, ~0u), moved = 0;
+    for (struct thread *t = waiters; t && moved < n2; t = t->futex_next)
+        if (t->futex_key == (uint64_t)uaddr) {
+            t->futex_key = (uint64_t)uaddr2;
+            moved++;
+        }
+    return woken + moved;
+}
+
+/* Sleeps while *uaddr == val, until a wake, the deadline or a signal. */
+static long wait(uint32_t *uaddr, uint32_t val, int64_t deadline, uint32_t bitset)
+{
+    if (__atomic_load_n(uaddr, __ATOMIC_SEQ_CST) != val)
+        return -EAGAIN;
+    struct thread *t = current;
+    enqueue(t, uaddr, bitset);
+    enum wake_reason r = sched_block(deadline, 1);
+    if (t->futex_key) /* not woken by a wake */
+        dequeue(t);
+    else
+        return 0;
+    if (r == WAKE_TIMEOUT)
+        return -ETIMEDOUT;
+    /* A signal: restarted after the handler only when there was no
+     * timeout to account for (Linux's restart block does that part). */
+    return deadline ? -ERESTART_RESTARTBLOCK : -ERESTARTSYS;
+}
+
+/* Priority-inheritance locks (FUTEX_LOCK_PI): the word holds the owner's
+ * tid; with one CPU and threads of equal priority there is no priority to
+ * lend, so these are plain handoff locks with Linux's word protocol. */
+static long lock_pi(uint32_t *uaddr, int64_t deadline, int try)
+{
+    struct thread *t = current;
+    for (;;) {
+        uint32_t v = *uaddr;
+        uint32_t owner = v & FUTEX_TID_MASK;
+        if (!owner) {
+            *uaddr = (uint32_t)t->tid | (v & FUTEX_OWNER_DIED);
+            return 0;
+        }
+        if (owner == (uint32_t)t->tid)
+            return try ? -EAGAIN : -EDEADLK;
+        if (try)
+            return -EAGAIN;
+        if (!thread_by_tid((int)owner)) {
+            /* The owner is gone without unlocking: Linux hands the lock
+             * over with OWNER_DIED set. */
+            *uaddr = (uint32_t)t->tid | FUTEX_OWNER_DIED;
+            return 0;
+        }
+        *uaddr = v | FUTEX_WAITERS;
+        enqueue(t, uaddr, ~0u);
+        enum wake_reason r = sched_block(deadline, 1);
+        if (t->futex_key)
+            dequeue(t);
+        else if ((*uaddr & FUTEX_TID_MASK) == (uint32_t)t->tid)
+            return 0; /* handed over by unlock_pi */
+        if (r == WAKE_TIMEOUT)
+            return -ETIMEDOUT;
+        if (r == WAKE_SIGNAL)
+            return -ERESTARTNOINTR;
+    }
+}
+
+static long unlock_pi(uint32_t *uaddr)
+{
+    struct thread *t = current;
+    if ((*uaddr & FUTEX_TID_MASK) != (uint32_t)t->tid)
+        return -EPERM;
+    struct thread *next = NULL;
+    int more = 0;
+    for (struct thread *w = waiters; w; w = w->futex_next)
+        if (w->futex_key == (uint64_t)uaddr) {
+            if (next) {
+                more = 1;
+                break;
+            }
+            next = w;
+        }
+    if (!next) {
+        *uaddr = 0;
+        return 0;
+    }
+    *uaddr = (uint32_t)next->tid | (more ? FUTEX_WAITERS : 0);
+    dequeue(next);
+    sched_wake(next, WAKE_EVENT);
+    return 0;
+}
+
 /* FUTEX_WAKE_OP's operation on *uaddr2 (encoded in val3). */
-static long wake_op(uint32_t *uaddr2, uint32_t val3)
+static long wake_op(uint32_t *uaddr, uint32_t val, uint32_t *uaddr2, uint32_t val2, uint32_t val3)
 {
     uint32_t op = (val3 >> 28) & 7, cmp = (val3 >> 24) & 15;
-    uint32_t oparg = (val3 >> 12) & 0xfff;
+    uint32_t oparg = (val3 >> 12) & 0xfff, cmparg = val3 & 0xfff;
     if ((val3 >> 31) & 1) /* FUTEX_OP_OPARG_SHIFT */
         oparg = oparg >= 32 ? 0 : 1u << oparg;
     if (!user_ok(uaddr2, 4, 1))
@@ -48,65 +190,117 @@ static long wake_op(uint32_t *uaddr2, uint32_t val3)
     default:
         return -ENOSYS;
     }
-    if (cmp > 5)
+    int take;
+    switch (cmp) {
+    case 0:
+        take = old == cmparg;
+        break;
+    case 1:
+        take = old != cmparg;
+        break;
+    case 2:
+        take = (int32_t)old < (int32_t)cmparg;
+        break;
+    case 3:
+        take = (int32_t)old <= (int32_t)cmparg;
+        break;
+    case 4:
+        take = (int32_t)old > (int32_t)cmparg;
+        break;
+    case 5:
+        take = (int32_t)old >= (int32_t)cmparg;
+        break;
+    default:
         return -ENOSYS;
-    return 0; /* whatever the comparison says, no one waits on uaddr2 */
+    }
+    long n = futex_wake(uaddr, (int)val, ~0u);
+    if (take)
+        n += futex_wake(uaddr2, (int)val2, ~0u);
+    return n;
+}
+
+/* A timeout argument as an absolute CLOCK_MONOTONIC deadline: relative for
+ * FUTEX_WAIT, absolute on the chosen clock for the others. */
+static long deadline_of(uint64_t uts, int relative, int realtime, int64_t *deadline)
+{
+    const struct timespec64 *ts = (const struct timespec64 *)uts;
+    *deadline = 0;
+    if (!ts)
+        return 0;
+    if (!user_ok(ts, sizeof(*ts), 0))
+        return -EFAULT;
+    if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= NSEC)
+        return -EINVAL;
+    int64_t ns = MIN(ts->sec, 1ll << 33) * NSEC + ts->nsec;
+    if (relative)
+        *deadline = clock_monotonic_ns() + ns;
+    else if (realtime)
+        *deadline = ns - clock_realtime_ns() + clock_monotonic_ns();
+    else
+        *deadline = ns;
+    if (*deadline <= 0)
+        *deadline = 1; /* already past, but "0" means none */
+    return 0;
 }
 
 SYSCALL(futex)
 {
     uint32_t *uaddr = (uint32_t *)a0;
     int op = (int)a1 & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+    int realtime = (a1 & FUTEX_CLOCK_REALTIME) != 0;
     uint32_t val = (uint32_t)a2;
     if ((uint64_t)uaddr & 3)
         return -EINVAL;
-    if (!user_ok(uaddr, 4, 0))
+    if (!user_ok(uaddr, 4, 1))
         return -EFAULT;
-    if ((a1 & FUTEX_CLOCK_REALTIME) && op != FUTEX_WAIT_BITSET && op != FUTEX_WAIT)
+    if (realtime && op != FUTEX_WAIT_BITSET && op != FUTEX_WAIT && op != FUTEX_LOCK_PI2)
         return -ENOSYS;
+    int64_t deadline;
+    long r;
     switch (op) {
-    case FUTEX_WAKE:
-    case FUTEX_WAKE_BITSET:
-        if (op == FUTEX_WAKE_BITSET && !(uint32_t)a5)
-            return -EINVAL;
-        return 0;
-    case FUTEX_REQUEUE:
-        return 0;
-    case FUTEX_CMP_REQUEUE:
-        return *uaddr != (uint32_t)a5 ? -EAGAIN : 0;
-    case FUTEX_WAKE_OP:
-        return wake_op((uint32_t *)a4, (uint32_t)a5);
     case FUTEX_WAIT:
     case FUTEX_WAIT_BITSET: {
-        if (op == FUTEX_WAIT_BITSET && !(uint32_t)a5)
+        uint32_t bitset = op == FUTEX_WAIT ? ~0u : (uint32_t)a5;
+        if (!bitset)
             return -EINVAL;
-        if (*uaddr != val)
-            return -EAGAIN;
-        /* No other thread can change *uaddr or wake us: wait out the
-         * timeout (relative for WAIT, absolute for WAIT_BITSET). */
-        const struct timespec64 *ts = (const struct timespec64 *)a3;
-        if (!ts) {
-            for (;;)
-                hcall3(HX_HC_POLL, 0, 0, -1);
-        }
-        if (!user_ok(ts, sizeof(*ts), 0))
-            return -EFAULT;
-        if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= NSEC)
-            return -EINVAL;
-        int64_t ns = ts->sec * NSEC + ts->nsec, deadline;
-        if (op == FUTEX_WAIT)
-            deadline = clock_monotonic_ns() + ns;
-        else if (a1 & FUTEX_CLOCK_REALTIME)
-            deadline = ns - clock_realtime_ns() + clock_monotonic_ns();
-        else
-            deadline = ns;
-        if (deadline > clock_monotonic_ns())
-            hcall1(HX_HC_SLEEP, deadline);
-        return -ETIMEDOUT;
+        if ((r = deadline_of(a3, op == FUTEX_WAIT, realtime, &deadline)))
+            return r;
+        return wait(uaddr, val, deadline, bitset);
     }
+    case FUTEX_WAKE:
+    case FUTEX_WAKE_BITSET: {
+        uint32_t bitset = op == FUTEX_WAKE ? ~0u : (uint32_t)a5;
+        if (!bitset)
+            return -EINVAL;
+        return futex_wake(uaddr, (int)MIN(val, 0x7fffffffu), bitset);
+    }
+    case FUTEX_CMP_REQUEUE:
+        if (*uaddr != (uint32_t)a5)
+            return -EAGAIN;
+        /* fall through */
+    case FUTEX_REQUEUE:
+        if ((int)val < 0 || (int)a3 < 0)
+            return -EINVAL;
+        if (!user_ok((void *)a4, 4, 0) || (a4 & 3))
+            return (a4 & 3) ? -EINVAL : -EFAULT;
+        return requeue(uaddr, (int)val, (uint32_t *)a4, (int)a3);
+    case FUTEX_WAKE_OP:
+        if (((uint64_t)a4 & 3))
+            return -EINVAL;
+        return wake_op(uaddr, val, (uint32_t *)a4, (uint32_t)a3, (uint32_t)a5);
+    case FUTEX_LOCK_PI:
+    case FUTEX_LOCK_PI2:
+        /* LOCK_PI's timeout is absolute CLOCK_REALTIME; LOCK_PI2's follows the flag. */
+        if ((r = deadline_of(a3, 0, op == FUTEX_LOCK_PI || realtime, &deadline)))
+            return r;
+        return lock_pi(uaddr, deadline, 0);
+    case FUTEX_TRYLOCK_PI:
+        return lock_pi(uaddr, 0, 1);
+    case FUTEX_UNLOCK_PI:
+        return unlock_pi(uaddr);
     }
     static uint8_t warned[16];
     if (op < 16 && !warned[op]++)
-        kwarn("futex operation %d is not supported yet", op);
+        kwarn("futex operation %d is not supported", op);
     return -ENOSYS;
 }

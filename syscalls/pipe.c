@@ -8,9 +8,17 @@ struct pipe {
     uint8_t buf[PIPE_SIZE];
     uint32_t head, len;
     int readers, writers;
+    uint32_t gen; /* bumped by every change: epoll's edge trigger */
 };
 
 static struct pipe pipes[NPIPES];
+
+/* Something changed for the pipe's readers, writers and pollers. */
+static void changed(struct pipe *p)
+{
+    p->gen++;
+    io_notify();
+}
 
 void pipe_release(struct file *f)
 {
@@ -18,6 +26,12 @@ void pipe_release(struct file *f)
         f->pipe->readers--;
     else
         f->pipe->writers--;
+    changed(f->pipe);
+}
+
+uint32_t pipe_gen(const struct file *f)
+{
+    return f->pipe->gen;
 }
 
 uint64_t pipe_available(const struct file *f)
@@ -89,54 +103,56 @@ SYSCALL(pipe)
     return sys_pipe2(a0, 0, 0, 0, 0, 0);
 }
 
-/* With one thread, a pipe that must wait can only wait forever, as the
- * same program would on Linux; block in the host until killed. */
-__attribute__((noreturn)) static void block_forever(void)
-{
-    for (;;)
-        hcall3(HX_HC_POLL, 0, 0, -1);
-}
-
 long pipe_read(struct file *f, uint8_t *buf, uint64_t len)
 {
     struct pipe *p = f->pipe;
-    if (!p->len) {
+    while (!p->len) {
         if (!p->writers || !len)
             return 0;
         if (f->flags & O_NONBLOCK)
             return -EAGAIN;
-        block_forever();
+        if (io_block(0) == WAKE_SIGNAL)
+            return -ERESTARTSYS;
     }
     uint64_t n = MIN(len, p->len);
     for (uint64_t i = 0; i < n; i++)
         buf[i] = p->buf[(p->head + i) % PIPE_SIZE];
     p->head = (uint32_t)((p->head + n) % PIPE_SIZE);
     p->len -= (uint32_t)n;
+    changed(p);
     return (long)n;
 }
 
 #define PIPE_BUF 4096
 
+/* Writes of at most PIPE_BUF bytes are atomic: all or nothing. Longer ones
+ * go in pieces as room appears, and a blocking writer waits until all of
+ * it is in (or a signal stops it: then it reports what it wrote). */
 long pipe_write(struct file *f, const uint8_t *buf, uint64_t len)
 {
     struct pipe *p = f->pipe;
     if (!len)
         return 0; /* Linux answers an empty write before anything else */
-    if (!p->readers) {
-        if (signal_disposition(SIGPIPE) == 0)
-            kill_self(SIGPIPE);
-        return -EPIPE;
+    uint64_t done = 0;
+    while (done < len) {
+        if (!p->readers) {
+            signal_send(current, SIGPIPE, 0 /* SI_USER */);
+            return done ? (long)done : -EPIPE;
+        }
+        uint64_t room = PIPE_SIZE - p->len;
+        if (!room || (len <= PIPE_BUF && room < len)) {
+            if (f->flags & O_NONBLOCK)
+                return done ? (long)done : -EAGAIN;
+            if (io_block(0) == WAKE_SIGNAL)
+                return done ? (long)done : -ERESTARTSYS;
+            continue;
+        }
+        uint64_t n = MIN(len - done, room);
+        for (uint64_t i = 0; i < n; i++)
+            p->buf[(p->head + p->len + i) % PIPE_SIZE] = buf[done + i];
+        p->len += (uint32_t)n;
+        done += n;
+        changed(p);
     }
-    uint64_t room = PIPE_SIZE - p->len;
-    /* Writes of at most PIPE_BUF bytes are atomic: all or nothing. */
-    if (!room || (len <= PIPE_BUF && room < len)) {
-        if (f->flags & O_NONBLOCK)
-            return -EAGAIN;
-        block_forever();
-    }
-    uint64_t n = MIN(len, room);
-    for (uint64_t i = 0; i < n; i++)
-        p->buf[(p->head + p->len + i) % PIPE_SIZE] = buf[i];
-    p->len += (uint32_t)n;
-    return (long)n;
+    return (long)done;
 }

@@ -2,11 +2,6 @@
  * guest objects are checked here, host fds by one host poll. */
 #include "vfs.h"
 
-struct pollfd {
-    int fd;
-    int16_t events, revents;
-};
-
 #define POLLIN 1
 #define POLLOUT 4
 #define POLLERR 8
@@ -14,49 +9,96 @@ struct pollfd {
 #define POLLNVAL 32
 #define MAX_HOST_POLL 64
 
-/* Readiness of a guest object; files and devices are always ready. */
-static int16_t guest_revents(const struct file *f, int16_t events)
+/* Readiness of a guest object; files and devices are always ready. Other
+ * object kinds (eventfd, timerfd, signalfd, epoll) answer in event.c. */
+int16_t file_revents(struct file *f, int16_t events)
 {
     if (f->kind == K_PIPE_R || f->kind == K_PIPE_W)
         return pipe_revents(f, events);
+    if (f->kind >= K_EVENTFD)
+        return event_revents(f, events);
     return events & (POLLIN | POLLOUT);
 }
 
-/* Polls an array in kernel or user memory the caller has checked. */
-static long do_poll(struct pollfd *p, uint64_t n, int timeout)
+uint32_t file_gen(struct file *f)
 {
-    struct pollfd host[MAX_HOST_POLL];
-    int map[MAX_HOST_POLL], nhost = 0, ready = 0;
-    for (uint64_t i = 0; i < n; i++) {
-        p[i].revents = 0;
-        if (p[i].fd < 0)
-            continue;
-        struct file *f = fd_get((uint64_t)p[i].fd);
-        if (!f) {
-            p[i].revents = POLLNVAL;
-        } else if (f->kind == K_HOST) {
-            if (nhost == MAX_HOST_POLL)
-                return -ENOMEM;
-            host[nhost] = (struct pollfd){f->hostfd, p[i].events, 0};
-            map[nhost++] = (int)i;
-            continue;
-        } else {
-            p[i].revents = guest_revents(f, p[i].events);
+    if (f->kind == K_PIPE_R || f->kind == K_PIPE_W)
+        return pipe_gen(f);
+    if (f->kind >= K_EVENTFD)
+        return event_gen(f);
+    return 0;
+}
+
+/* Polls an array in kernel or user memory the caller has checked, until
+ * something is ready, the deadline (0: none, -1: do not wait) or a signal.
+ * Guest objects are looked at here; host fds by the scheduler's host wait,
+ * which covers every blocked thread's host fds in one hypercall. */
+long poll_wait(struct pollfd *p, uint64_t n, int64_t deadline)
+{
+    struct hostwait host[MAX_HOST_POLL];
+    int map[MAX_HOST_POLL];
+    int host_known = 0; /* host[] holds fresh answers from a wake */
+    for (;;) {
+        int nhost = 0, ready = 0;
+        for (uint64_t i = 0; i < n; i++) {
+            p[i].revents = 0;
+            if (p[i].fd < 0)
+                continue;
+            struct file *f = fd_get((uint64_t)p[i].fd);
+            if (!f) {
+                p[i].revents = POLLNVAL;
+            } else if (f->kind == K_HOST) {
+                if (nhost == MAX_HOST_POLL)
+                    return -ENOMEM;
+                if (!host_known)
+                    host[nhost] = (struct hostwait){f->hostfd, p[i].events, 0};
+                map[nhost++] = (int)i;
+                continue;
+            } else {
+                p[i].revents = file_revents(f, p[i].events);
+            }
+            ready += p[i].revents != 0;
         }
-        ready += p[i].revents != 0;
+        /* Ask the host now when the answer is needed now, or when other
+         * threads would keep the CPU until the next tick; otherwise the
+         * idle wait asks, once. */
+        if (nhost && !host_known && (ready || deadline == -1 || sched_others_runnable())) {
+            long r = hcall3(HX_HC_POLL, host, nhost, 0);
+            if (r < 0)
+                return r;
+            host_known = r > 0 || ready || deadline == -1;
+        }
+        if (host_known)
+            for (int i = 0; i < nhost; i++) {
+                p[map[i]].revents = host[i].revents;
+                ready += host[i].revents != 0;
+            }
+        if (ready || deadline == -1)
+            return ready;
+        if (host_known)
+            for (int i = 0; i < nhost; i++)
+                host[i].revents = 0;
+        current->hostwait = nhost ? host : NULL;
+        current->nhostwait = nhost;
+        enum wake_reason w = io_block(deadline);
+        host_known = 0;
+        for (int i = 0; i < nhost; i++)
+            host_known |= host[i].revents != 0;
+        if (w == WAKE_SIGNAL)
+            return -ERESTARTNOHAND;
+        if (w == WAKE_TIMEOUT)
+            deadline = -1; /* one last look, then 0 */
     }
-    /* Guest objects cannot change while we wait (one thread), so the host
-     * wait only needs the host fds, and none at all if something is ready. */
-    if (!nhost && (ready || !timeout))
-        return ready;
-    long r = hcall3(HX_HC_POLL, host, nhost, ready ? 0 : timeout);
-    if (r < 0)
-        return r;
-    for (int i = 0; i < nhost; i++) {
-        p[map[i]].revents = host[i].revents;
-        ready += host[i].revents != 0;
-    }
-    return ready;
+}
+
+/* A poll timeout in ms as a deadline for poll_wait. */
+static int64_t ms_deadline(int timeout)
+{
+    if (timeout < 0)
+        return 0;
+    if (timeout == 0)
+        return -1;
+    return clock_monotonic_ns() + (int64_t)timeout * 1000000;
 }
 
 SYSCALL(poll)
@@ -66,7 +108,72 @@ SYSCALL(poll)
         return -EINVAL;
     if (!user_ok(p, a1 * sizeof(*p), 1))
         return -EFAULT;
-    return do_poll(p, a1, (int)a2);
+    return poll_wait(p, a1, ms_deadline((int)a2));
+}
+
+struct timespec64 {
+    int64_t sec, nsec;
+};
+
+/* A timespec timeout as a deadline for poll_wait (NULL: none). */
+static long ts_deadline(uint64_t uts, int64_t *deadline)
+{
+    const struct timespec64 *ts = (const struct timespec64 *)uts;
+    *deadline = 0;
+    if (!ts)
+        return 0;
+    if (!user_ok(ts, sizeof(*ts), 0))
+        return -EFAULT;
+    if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= 1000000000)
+        return -EINVAL;
+    if (!ts->sec && !ts->nsec)
+        *deadline = -1;
+    else
+        *deadline = clock_monotonic_ns() + MIN(ts->sec, 1ll << 33) * 1000000000ll + ts->nsec;
+    return 0;
+}
+
+/* Writes back the time left, as Linux does for ppoll and pselect6. */
+static void ts_left(uint64_t uts, int64_t deadline)
+{
+    struct timespec64 *ts = (struct timespec64 *)uts;
+    if (!ts || deadline <= 0 || !user_ok(ts, sizeof(*ts), 1))
+        return;
+    int64_t left = MAX(deadline - clock_monotonic_ns(), 0);
+    ts->sec = left / 1000000000ll;
+    ts->nsec = left % 1000000000ll;
+}
+
+/* The signal mask argument of ppoll, pselect6 and epoll_pwait: in place
+ * for the call, the old one back afterwards. */
+long temp_sigmask(uint64_t umask, uint64_t size)
+{
+    if (!umask)
+        return 0;
+    if (size != 8)
+        return -EINVAL;
+    if (!user_ok((void *)umask, 8, 0))
+        return -EFAULT;
+    signal_set_temp_mask(*(uint64_t *)umask);
+    return 0;
+}
+
+SYSCALL(ppoll)
+{
+    struct pollfd *p = (struct pollfd *)a0;
+    int64_t deadline;
+    if (a1 > boot->rlimits[7].cur)
+        return -EINVAL;
+    if (!user_ok(p, a1 * sizeof(*p), 1))
+        return -EFAULT;
+    long r = ts_deadline(a2, &deadline);
+    if (!r)
+        r = temp_sigmask(a3, a4);
+    if (r)
+        return r;
+    r = poll_wait(p, a1, deadline);
+    ts_left(a2, deadline);
+    return r;
 }
 
 #define FD_SETSIZE 1024
@@ -74,7 +181,7 @@ SYSCALL(poll)
 #define POLLOUT_SET (POLLOUT | POLLERR)
 
 /* select and pselect6 as poll over the fds named in the sets. */
-static long do_select(uint64_t nfds, uint64_t *sets[3], int timeout)
+static long do_select(uint64_t nfds, uint64_t *sets[3], int64_t deadline)
 {
     static struct pollfd p[FD_SETSIZE];
     static const int16_t want[3] = {POLLIN, POLLOUT, 0x2 /* POLLPRI */};
@@ -97,7 +204,7 @@ static long do_select(uint64_t nfds, uint64_t *sets[3], int timeout)
             return -EBADF;
         p[n++] = (struct pollfd){(int)fd, ev, 0};
     }
-    long r = do_poll(p, n, timeout);
+    long r = poll_wait(p, n, deadline);
     if (r < 0)
         return r;
     for (int k = 0; k < 3; k++)
@@ -117,28 +224,25 @@ static long do_select(uint64_t nfds, uint64_t *sets[3], int timeout)
     return count;
 }
 
-struct timespec64 {
-    int64_t sec, nsec;
-};
-
 SYSCALL(select)
 {
     uint64_t *sets[3] = {(uint64_t *)a1, (uint64_t *)a2, (uint64_t *)a3};
     int64_t *tv = (int64_t *)a4;
-    int timeout = -1;
+    int64_t deadline = 0;
     if (tv) {
         if (!user_ok(tv, 16, 1))
             return -EFAULT;
         if (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000)
             return -EINVAL;
-        timeout = (int)MIN(tv[0] * 1000 + (tv[1] + 999) / 1000, 0x7fffffff);
+        deadline = (!tv[0] && !tv[1])
+                       ? -1
+                       : clock_monotonic_ns() + MIN(tv[0], 1ll << 33) * 1000000000ll + tv[1] * 1000;
     }
-    int64_t start = clock_monotonic_ns();
-    long r = do_select(a0, sets, timeout);
-    if (tv && r >= 0) {
+    long r = do_select(a0, sets, deadline);
+    if (tv && (r >= 0 || r == -ERESTARTNOHAND)) {
         /* Linux writes back the time left. */
-        int64_t left = tv[0] * 1000000000ll + tv[1] * 1000 - (clock_monotonic_ns() - start);
-        if (left < 0 || r == 0)
+        int64_t left = deadline > 0 ? MAX(deadline - clock_monotonic_ns(), 0) : 0;
+        if (r == 0)
             left = 0;
         tv[0] = left / 1000000000ll;
         tv[1] = left % 1000000000ll / 1000;
@@ -149,18 +253,19 @@ SYSCALL(select)
 SYSCALL(pselect6)
 {
     uint64_t *sets[3] = {(uint64_t *)a1, (uint64_t *)a2, (uint64_t *)a3};
-    const struct timespec64 *ts = (const struct timespec64 *)a4;
-    int timeout = -1;
-    if (ts) {
-        if (!user_ok(ts, sizeof(*ts), 0))
+    int64_t deadline;
+    long r = ts_deadline(a4, &deadline);
+    if (r)
+        return r;
+    if (a5) {
+        /* The sixth argument: { const sigset_t *mask; size_t size; }. */
+        const uint64_t *sm = (const uint64_t *)a5;
+        if (!user_ok(sm, 16, 0))
             return -EFAULT;
-        if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= 1000000000)
-            return -EINVAL;
-        timeout = (int)MIN(ts->sec * 1000 + (ts->nsec + 999999) / 1000000, 0x7fffffff);
+        if ((r = temp_sigmask(sm[0], sm[1])))
+            return r;
     }
-    /* The signal mask argument matters only for delivery, which comes with
-     * issue 4; its pointer is still checked. */
-    if (a5 && !user_ok((void *)a5, 16, 0))
-        return -EFAULT;
-    return do_select(a0, sets, timeout);
+    r = do_select(a0, sets, deadline);
+    ts_left(a4, deadline);
+    return r;
 }

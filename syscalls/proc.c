@@ -8,13 +8,7 @@
 #define ARCH_GET_GS 0x1004
 #define RLIMIT_NLIMITS 16
 
-static uint64_t clear_child_tid, robust_list;
-
 SYSCALL(getpid)
-{
-    return boot->pid;
-}
-SYSCALL(gettid)
 {
     return boot->pid;
 }
@@ -39,11 +33,6 @@ SYSCALL(getegid)
     return boot->egid;
 }
 
-/* One thread: exit ends the process, as the last thread's exit does. */
-SYSCALL(exit)
-{
-    kexit((int)a0);
-}
 SYSCALL(exit_group)
 {
     kexit((int)a0);
@@ -55,25 +44,6 @@ SYSCALL(uname)
         return -EFAULT;
     memcpy((void *)a0, boot->uts, 6 * 65);
     return 0;
-}
-
-SYSCALL(set_tid_address)
-{
-    clear_child_tid = a0;
-    return boot->pid;
-}
-
-SYSCALL(set_robust_list)
-{
-    if (a1 != 24) /* sizeof(struct robust_list_head) */
-        return -EINVAL;
-    robust_list = a0;
-    return 0;
-}
-
-SYSCALL(sched_yield)
-{
-    return 0; /* one thread: nothing else to run */
 }
 
 /* One vCPU: the mask has CPU 0 only. */

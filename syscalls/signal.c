@@ -5,7 +5,6 @@
  * saved context work. Default actions end the program as on Linux. */
 #include "syscalls.h"
 
-#define NSIG 64
 #define SIGKILL 9
 #define SIGSTOP 19
 #define SIG_DFL 0
@@ -17,20 +16,20 @@
 #define SS_DISABLE 2
 #define SS_AUTODISARM (1u << 31)
 #define MINSIGSTKSZ 2048
+#define SI_USER 0
+#define SI_TKILL (-6)
+#define UNBLOCKABLE ((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)))
 
 struct ksigaction {
     uint64_t handler, flags, restorer, mask;
 };
 
+/* Process-wide: the actions, and signals sent to the process that no
+ * thread has taken yet. Each thread has its own mask, pending set and
+ * alternate stack (struct thread). */
 static struct ksigaction actions[NSIG + 1];
-static uint64_t blocked, pending;
-static int32_t pending_code[NSIG + 1]; /* si_code of each pending signal */
-static struct {
-    uint64_t sp;
-    int32_t flags;
-    int32_t _pad;
-    uint64_t size;
-} altstack = {0, SS_DISABLE, 0, 0};
+static uint64_t proc_pending;
+static struct ksiginfo proc_info[NSIG + 1];
 
 int signal_disposition(int sig)
 {
@@ -58,51 +57,125 @@ static int default_ignored(int sig)
            sig == 28 /* SIGWINCH */;
 }
 
-/* Delivers an unblocked signal to the process. Handlers run only once
- * signal frames exist (issue 4); until then that is refused loudly. */
-static long deliver(int sig)
+static int stop_signal(int sig)
 {
-    switch (signal_disposition(sig)) {
-    case 1:
-        return 0;
-    case 2:
-        pending |= bit(sig); /* run when the system call returns */
-        return 0;
-    }
-    if (default_ignored(sig))
-        return 0;
-    if (sig == SIGSTOP || sig == 20 || sig == 21 || sig == 22) {
-        kwarn("stopping on signal %d is not supported; ignored", sig);
-        return 0;
-    }
-    kill_self(sig);
+    return sig == SIGSTOP || sig == 20 || sig == 21 || sig == 22;
 }
 
-#define SI_USER 0
-#define SI_TKILL (-6)
-
-static long raise_signal(int sig, int32_t code)
+int signal_wakes(const struct thread *t)
 {
-    if (sig < 0 || sig > NSIG)
-        return -EINVAL;
-    if (sig == 0)
-        return 0;
-    pending_code[sig] = code;
-    if (blocked & bit(sig)) {
-        pending |= bit(sig);
-        return 0;
-    }
-    return deliver(sig);
+    return ((t->sigpending | proc_pending) & (~t->sigmask | t->sigwait)) != 0;
 }
 
-/* After the mask changed: deliver what is pending and no longer blocked. */
-static void deliver_unblocked(void)
+int signal_deliverable(void)
 {
-    for (int sig = 1; sig <= NSIG; sig++)
-        if ((pending & bit(sig)) && !(blocked & bit(sig)) && signal_disposition(sig) != 2) {
-            pending &= ~bit(sig);
-            deliver(sig);
+    return ((current->sigpending | proc_pending) & ~current->sigmask) != 0;
+}
+
+/* Queues a signal for thread t, or for the process when t is NULL, as
+ * Linux generates it: ignored signals are dropped unless blocked, a fatal
+ * default action ends the process at once unless every candidate blocks
+ * the signal, and a thread that can take it is woken. */
+static long send_signal(struct thread *t, const struct ksiginfo *info)
+{
+    int sig = info->signo;
+    struct thread *target = t;
+    if (!target) {
+        /* The process: the current thread if it takes the signal, else any
+         * thread that does (preferring one that waits), else it stays
+         * pending until a thread unblocks it. */
+        if (!(current->sigmask & bit(sig)))
+            target = current;
+        for (struct thread *c = all_threads; c && !target; c = c->all_next)
+            if (c->state != T_DEAD && !(c->sigmask & bit(sig)))
+                target = c;
+    }
+    int blocked = !target || (target->sigmask & bit(sig));
+    int disp = signal_disposition(sig);
+    if (!blocked && (disp == 1 || (disp == 0 && default_ignored(sig))))
+        return 0;
+    if (!blocked && disp == 0) {
+        if (stop_signal(sig)) {
+            kwarn("stopping on signal %d is not supported; ignored", sig);
+            return 0;
         }
+        kill_self(sig);
+    }
+    if (t) {
+        if (!(t->sigpending & bit(sig)))
+            t->siginfo[sig] = *info;
+        t->sigpending |= bit(sig);
+    } else {
+        if (!(proc_pending & bit(sig)))
+            proc_info[sig] = *info;
+        proc_pending |= bit(sig);
+    }
+    for (struct thread *c = t ? t : all_threads; c; c = t ? NULL : c->all_next)
+        if (c->state == T_BLOCKED && c->interruptible && signal_wakes(c)) {
+            sched_wake(c, WAKE_SIGNAL);
+            break;
+        }
+    io_notify(); /* signalfd readers */
+    return 0;
+}
+
+static struct ksiginfo user_info(int sig, int32_t code)
+{
+    struct ksiginfo info = {0};
+    info.signo = sig;
+    info.code = code;
+    info.u.kill.pid = boot->pid;
+    info.u.kill.uid = boot->uid;
+    return info;
+}
+
+long signal_send(struct thread *t, int sig, int32_t code)
+{
+    struct ksiginfo info = user_info(sig, code);
+    return send_signal(t, &info);
+}
+
+long signal_send_info(struct thread *t, const struct ksiginfo *info)
+{
+    return send_signal(t, info);
+}
+
+/* A signal the host sent hxrun (Ctrl-C, kill): from another process. */
+void signal_from_host(int sig)
+{
+    struct ksiginfo info = {0};
+    info.signo = sig;
+    info.code = SI_USER;
+    send_signal(NULL, &info);
+}
+
+/* Takes the lowest pending signal in set for the current thread, its own
+ * before the process's; 0 when none. */
+int signal_dequeue(uint64_t set, struct ksiginfo *info)
+{
+    struct thread *t = current;
+    for (int pass = 0; pass < 2; pass++) {
+        uint64_t *pend = pass ? &proc_pending : &t->sigpending;
+        uint64_t m = *pend & set;
+        if (!m)
+            continue;
+        int sig = __builtin_ctzll(m) + 1;
+        *pend &= ~bit(sig);
+        *info = pass ? proc_info[sig] : t->siginfo[sig];
+        info->signo = sig;
+        return sig;
+    }
+    return 0;
+}
+
+uint64_t signal_pending_set(void)
+{
+    return current->sigpending | proc_pending;
+}
+
+static int check_sig(uint64_t a)
+{
+    return (int64_t)a >= 0 && a <= NSIG;
 }
 
 /* The only process is this one: pid 0 and -1 (group, everyone we may
@@ -110,26 +183,66 @@ static void deliver_unblocked(void)
 SYSCALL(kill)
 {
     int pid = (int)a0;
+    if (!check_sig(a1))
+        return -EINVAL;
     /* kill(-1) reaches every process but the caller: here, none. */
     if (pid != boot->pid && pid != 0 && pid != -boot->pid)
         return -ESRCH;
-    return raise_signal((int)a1, SI_USER);
+    return a1 ? signal_send(NULL, (int)a1, SI_USER) : 0;
+}
+
+static long thread_kill(int tgid, int tid, uint64_t sig)
+{
+    if (tid <= 0 || !check_sig(sig))
+        return -EINVAL;
+    struct thread *t = thread_by_tid(tid);
+    if (!t || (tgid != -1 && tgid != boot->pid))
+        return -ESRCH;
+    return sig ? signal_send(t, (int)sig, SI_TKILL) : 0;
 }
 
 SYSCALL(tkill)
 {
-    if ((int)a0 != boot->pid)
-        return (int)a0 <= 0 ? -EINVAL : -ESRCH;
-    return raise_signal((int)a1, SI_TKILL);
+    return thread_kill(-1, (int)a0, a1);
 }
 
 SYSCALL(tgkill)
 {
-    if ((int)a0 <= 0 || (int)a1 <= 0)
+    if ((int)a0 <= 0)
         return -EINVAL;
-    if ((int)a0 != boot->pid || (int)a1 != boot->pid)
+    return thread_kill((int)a0, (int)a1, a2);
+}
+
+/* rt_sigqueueinfo and rt_tgsigqueueinfo: the sender chooses the info
+ * (Linux lets a process pretend to be the kernel only towards itself, and
+ * itself is the only process here). */
+static long queue_info(struct thread *t, uint64_t sig, uint64_t uinfo)
+{
+    if (!check_sig(sig))
+        return -EINVAL;
+    if (!user_ok((void *)uinfo, sizeof(struct ksiginfo), 0))
+        return -EFAULT;
+    struct ksiginfo info;
+    memcpy(&info, (void *)uinfo, sizeof(info));
+    info.signo = (int32_t)sig;
+    return sig ? send_signal(t, &info) : 0;
+}
+
+SYSCALL(rt_sigqueueinfo)
+{
+    if ((int)a0 != boot->pid)
         return -ESRCH;
-    return raise_signal((int)a2, SI_TKILL);
+    return queue_info(NULL, a1, a2);
+}
+
+SYSCALL(rt_tgsigqueueinfo)
+{
+    if ((int)a0 != boot->pid)
+        return -ESRCH;
+    struct thread *t = thread_by_tid((int)a1);
+    if (!t)
+        return -ESRCH;
+    return queue_info(t, a2, a3);
 }
 
 SYSCALL(rt_sigpending)
@@ -138,7 +251,8 @@ SYSCALL(rt_sigpending)
         return -EINVAL;
     if (!user_ok((void *)a0, a1, 1))
         return -EFAULT;
-    memcpy((void *)a0, &pending, a1);
+    uint64_t set = signal_pending_set() & current->sigmask;
+    memcpy((void *)a0, &set, a1);
     return 0;
 }
 
@@ -161,10 +275,35 @@ SYSCALL(rt_sigaction)
         memcpy((void *)a2, &actions[sig], sizeof(nw));
     }
     if (a1) {
-        nw.mask &= ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
+        nw.mask &= ~UNBLOCKABLE;
         actions[sig] = nw;
+        /* Setting a pending signal to be ignored discards it (POSIX). */
+        if (nw.handler == SIG_IGN || (nw.handler == SIG_DFL && default_ignored(sig))) {
+            proc_pending &= ~bit(sig);
+            for (struct thread *t = all_threads; t; t = t->all_next)
+                t->sigpending &= ~bit(sig);
+        }
     }
     return 0;
+}
+
+/* A new mask for the current thread; process signals it now takes are
+ * looked at when the system call returns. */
+void signal_set_mask(uint64_t mask)
+{
+    current->sigmask = mask & ~UNBLOCKABLE;
+}
+
+/* For the length of one system call (rt_sigsuspend, ppoll, pselect6,
+ * epoll_pwait): the old mask comes back when it returns, or when the
+ * handler of the signal that ended it returns. */
+void signal_set_temp_mask(uint64_t mask)
+{
+    if (!current->restore_mask) {
+        current->saved_mask = current->sigmask;
+        current->restore_mask = 1;
+    }
+    signal_set_mask(mask);
 }
 
 SYSCALL(rt_sigprocmask)
@@ -182,24 +321,74 @@ SYSCALL(rt_sigprocmask)
     if (a2) {
         if (!user_ok((void *)a2, 8, 1))
             return -EFAULT;
-        *(uint64_t *)a2 = blocked;
+        *(uint64_t *)a2 = current->sigmask;
     }
     if (a1) {
+        uint64_t m = current->sigmask;
         if (a0 == SIG_BLOCK)
-            blocked |= set;
+            m |= set;
         else if (a0 == SIG_UNBLOCK)
-            blocked &= ~set;
+            m &= ~set;
         else
-            blocked = set;
-        blocked &= ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
-        deliver_unblocked();
+            m = set;
+        signal_set_mask(m);
     }
     return 0;
 }
 
+SYSCALL(rt_sigsuspend)
+{
+    if (a1 != 8)
+        return -EINVAL;
+    if (!user_ok((void *)a0, 8, 0))
+        return -EFAULT;
+    signal_set_temp_mask(*(uint64_t *)a0);
+    while (!signal_deliverable())
+        sched_block(0, 1);
+    return -ERESTARTNOHAND;
+}
+
+struct timespec64 {
+    int64_t sec, nsec;
+};
+
+SYSCALL(rt_sigtimedwait)
+{
+    if (a3 != 8)
+        return -EINVAL;
+    if (!user_ok((void *)a0, 8, 0) || (a1 && !user_ok((void *)a1, sizeof(struct ksiginfo), 1)))
+        return -EFAULT;
+    uint64_t set = *(uint64_t *)a0 & ~UNBLOCKABLE;
+    int64_t deadline = 0;
+    if (a2) {
+        const struct timespec64 *ts = (const struct timespec64 *)a2;
+        if (!user_ok(ts, sizeof(*ts), 0))
+            return -EFAULT;
+        if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= 1000000000)
+            return -EINVAL;
+        deadline = clock_monotonic_ns() + MIN(ts->sec, 1ll << 32) * 1000000000ll + ts->nsec;
+    }
+    for (;;) {
+        struct ksiginfo info;
+        int sig = signal_dequeue(set, &info);
+        if (sig) {
+            if (a1)
+                memcpy((void *)a1, &info, sizeof(info));
+            return sig;
+        }
+        if (a2 && deadline <= clock_monotonic_ns())
+            return -EAGAIN;
+        current->sigwait = set;
+        enum wake_reason r = sched_block(a2 ? deadline : 0, 1);
+        current->sigwait = 0;
+        if (r == WAKE_SIGNAL && !(signal_pending_set() & set))
+            return -EINTR; /* another signal, for a handler */
+    }
+}
+
 SYSCALL(sigaltstack)
 {
-    __typeof__(altstack) nw;
+    struct kaltstack nw, *as = &current->altstack;
     if (a0) {
         if (!user_ok((void *)a0, sizeof(nw), 0))
             return -EFAULT;
@@ -210,27 +399,26 @@ SYSCALL(sigaltstack)
         if (mode != SS_DISABLE && nw.size < MINSIGSTKSZ)
             return -ENOMEM;
     }
-    extern uint64_t hx_user_rsp;
-    int on = !(altstack.flags & SS_DISABLE) && hx_user_rsp > altstack.sp &&
-             hx_user_rsp - altstack.sp <= altstack.size;
+    uint64_t rsp = current->frame->rsp;
+    int on = !(as->flags & SS_DISABLE) && rsp > as->sp && rsp - as->sp <= as->size;
     if (a1) {
-        if (!user_ok((void *)a1, sizeof(altstack), 1))
+        if (!user_ok((void *)a1, sizeof(*as), 1))
             return -EFAULT;
-        memcpy((void *)a1, &altstack, sizeof(altstack));
+        memcpy((void *)a1, as, sizeof(*as));
         if (on)
-            ((__typeof__(altstack) *)a1)->flags |= SS_ONSTACK;
+            ((struct kaltstack *)a1)->flags |= SS_ONSTACK;
     }
     if (a0 && on)
         return -EPERM; /* Linux: not while running on it */
     if (a0) {
         if (((uint32_t)nw.flags & ~SS_AUTODISARM) == SS_DISABLE) {
-            altstack.sp = 0;
-            altstack.size = 0;
-            altstack.flags = SS_DISABLE;
+            as->sp = 0;
+            as->size = 0;
+            as->flags = SS_DISABLE;
         } else {
-            altstack.sp = nw.sp;
-            altstack.size = nw.size;
-            altstack.flags = nw.flags & (int32_t)SS_AUTODISARM;
+            as->sp = nw.sp;
+            as->size = nw.size;
+            as->flags = nw.flags & (int32_t)SS_AUTODISARM;
         }
     }
     return 0;
@@ -238,6 +426,7 @@ SYSCALL(sigaltstack)
 
 /* ---- Delivery to handlers --------------------------------------------- */
 #define SA_ONSTACK 0x08000000u
+#define SA_RESTART 0x10000000u
 #define SA_RESETHAND 0x80000000u
 #define SA_NODEFER 0x40000000u
 #define UC_FP_XSTATE 1
@@ -253,27 +442,11 @@ struct sigcontext64 {
     uint16_t cs, gs, fs, ss;
     uint64_t err, trapno, oldmask, cr2, fpstate, reserved1[8];
 };
-struct kstack {
-    uint64_t sp;
-    int32_t flags, _pad;
-    uint64_t size;
-};
 struct kucontext {
     uint64_t flags, link;
-    struct kstack stack;
+    struct kaltstack stack;
     struct sigcontext64 mcontext;
     uint64_t sigmask;
-};
-struct ksiginfo {
-    int32_t signo, errno_, code, _pad;
-    union {
-        struct {
-            int32_t pid;
-            uint32_t uid;
-        } kill;
-        uint64_t addr;
-        uint8_t _size[112];
-    } u;
 };
 struct rt_sigframe {
     uint64_t pretcode;
@@ -287,9 +460,9 @@ _Static_assert(sizeof(struct ksiginfo) == 128, "siginfo layout");
 struct hx_uregs hx_fault_regs;
 struct hx_fault_info hx_fault_info;
 
-static int on_altstack(uint64_t sp)
+static int on_altstack(const struct kaltstack *as, uint64_t sp)
 {
-    return !(altstack.flags & SS_DISABLE) && sp > altstack.sp && sp - altstack.sp <= altstack.size;
+    return !(as->flags & SS_DISABLE) && sp > as->sp && sp - as->sp <= as->size;
 }
 
 /* Builds the frame for sig on the program's stack (or its alternate stack)
@@ -298,12 +471,14 @@ __attribute__((noreturn)) static void enter_handler(int sig, const struct hx_ure
                                                     const struct ksiginfo *info,
                                                     const struct hx_fault_info *fault)
 {
+    struct thread *t = current;
+    struct kaltstack *as = &t->altstack;
     /* A copy: SA_RESETHAND resets the action before the handler is entered. */
     const struct ksigaction saved = actions[sig], *act = &saved;
     uint64_t sp = u->rsp - 128; /* the red zone stays the program's */
-    int was_on = on_altstack(u->rsp);
-    if ((act->flags & SA_ONSTACK) && !(altstack.flags & SS_DISABLE) && !was_on)
-        sp = altstack.sp + altstack.size;
+    int was_on = on_altstack(as, u->rsp);
+    if ((act->flags & SA_ONSTACK) && !(as->flags & SS_DISABLE) && !was_on)
+        sp = as->sp + as->size;
     uint64_t xsize = boot->xsave_size;
     uint64_t fp = (sp - (xsize + 4)) & ~63ull;
     struct rt_sigframe *f = (struct rt_sigframe *)(((fp - sizeof(*f)) & ~15ull) - 8);
@@ -321,14 +496,19 @@ __attribute__((noreturn)) static void enter_handler(int sig, const struct hx_ure
     sw[4] = (uint32_t)xsize;
     *(uint32_t *)(fp + xsize) = FP_XSTATE_MAGIC2;
 
+    /* The mask the handler's return restores: the one from before
+     * rt_sigsuspend, ppoll and the like changed it for their duration. */
+    uint64_t oldmask = t->restore_mask ? t->saved_mask : t->sigmask;
+    t->restore_mask = 0;
+
     memset(f, 0, sizeof(*f));
     f->pretcode = act->restorer;
     f->info = *info;
     f->uc.flags = UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
-    f->uc.stack.sp = altstack.sp;
-    f->uc.stack.size = altstack.size;
-    f->uc.stack.flags = (altstack.flags & SS_DISABLE) ? SS_DISABLE : was_on ? SS_ONSTACK : 0;
-    f->uc.stack.flags |= altstack.flags & (int32_t)SS_AUTODISARM;
+    f->uc.stack.sp = as->sp;
+    f->uc.stack.size = as->size;
+    f->uc.stack.flags = (as->flags & SS_DISABLE) ? SS_DISABLE : was_on ? SS_ONSTACK : 0;
+    f->uc.stack.flags |= as->flags & (int32_t)SS_AUTODISARM;
     struct sigcontext64 *m = &f->uc.mcontext;
     m->r8 = u->r8, m->r9 = u->r9, m->r10 = u->r10, m->r11 = u->r11;
     m->r12 = u->r12, m->r13 = u->r13, m->r14 = u->r14, m->r15 = u->r15;
@@ -342,17 +522,16 @@ __attribute__((noreturn)) static void enter_handler(int sig, const struct hx_ure
         m->trapno = fault->vector;
         m->cr2 = fault->cr2;
     }
-    m->oldmask = blocked;
+    m->oldmask = oldmask;
     m->fpstate = fp;
-    f->uc.sigmask = blocked;
+    f->uc.sigmask = oldmask;
 
-    blocked |= act->mask | ((act->flags & SA_NODEFER) ? 0 : bit(sig));
-    blocked &= ~(bit(SIGKILL) | bit(SIGSTOP));
+    signal_set_mask(t->sigmask | act->mask | ((act->flags & SA_NODEFER) ? 0 : bit(sig)));
     if (act->flags & SA_RESETHAND)
         actions[sig] = (struct ksigaction){SIG_DFL, 0, 0, 0};
-    if ((altstack.flags & SS_AUTODISARM) && !was_on && (act->flags & SA_ONSTACK)) {
-        altstack.sp = altstack.size = 0;
-        altstack.flags = SS_DISABLE;
+    if ((as->flags & SS_AUTODISARM) && !was_on && (act->flags & SA_ONSTACK)) {
+        as->sp = as->size = 0;
+        as->flags = SS_DISABLE;
     }
 
     struct hx_uregs h = *u;
@@ -366,56 +545,118 @@ __attribute__((noreturn)) static void enter_handler(int sig, const struct hx_ure
     hx_resume(&h);
 }
 
-int signal_deliverable(void)
-{
-    return (pending & ~blocked) != 0;
-}
-
+/* Delivers the pending signals the current thread takes, from the state u
+ * it would return to: enters the first handler (not returning), or returns
+ * when none has one. */
 void signal_deliver(const struct hx_uregs *u)
 {
-    for (int sig = 1; sig <= NSIG; sig++) {
-        if (!(pending & ~blocked & bit(sig)))
-            continue;
-        pending &= ~bit(sig);
-        if (signal_disposition(sig) != 2) {
-            deliver(sig);
-            continue;
+    struct ksiginfo info;
+    int sig;
+    while ((sig = signal_dequeue(~current->sigmask, &info))) {
+        if (signal_disposition(sig) == 2)
+            enter_handler(sig, u, &info, NULL);
+        /* Ignored, or fatal: send_signal decided when it was sent, but the
+         * disposition may have changed while it was blocked. */
+        if (signal_disposition(sig) == 0 && !default_ignored(sig) && !stop_signal(sig))
+            kill_self(sig);
+    }
+}
+
+/* The end of a system call whose result is ret, with signals to deliver.
+ * A call a signal interrupted is restarted when Linux would restart it:
+ * the program resumes at its syscall instruction (or fastcall) with rax
+ * the number again. */
+void signal_syscall_exit(struct hx_regs *r, long *ret)
+{
+    int restart = *ret == -ERESTARTSYS || *ret == -ERESTARTNOINTR || *ret == -ERESTARTNOHAND ||
+                  *ret == -ERESTART_RESTARTBLOCK;
+    struct hx_uregs u = {.r15 = r->r15,
+                         .r14 = r->r14,
+                         .r13 = r->r13,
+                         .r12 = r->r12,
+                         .rbp = r->rbp,
+                         .rbx = r->rbx,
+                         .r11 = r->rflags,
+                         .r10 = r->r10,
+                         .r9 = r->r9,
+                         .r8 = r->r8,
+                         .rax = (uint64_t)*ret,
+                         .rcx = r->rip,
+                         .rdx = r->rdx,
+                         .rsi = r->rsi,
+                         .rdi = r->rdi,
+                         .rip = r->rip,
+                         .rflags = r->rflags,
+                         .rsp = r->rsp};
+    uint64_t back = r->fast ? 7 : 2; /* call *HX_FASTCALL_SLOT, or syscall */
+    if (signal_deliverable()) {
+        struct ksiginfo info;
+        int sig;
+        while ((sig = signal_dequeue(~current->sigmask, &info))) {
+            if (signal_disposition(sig) != 2) {
+                if (signal_disposition(sig) == 0 && !default_ignored(sig) && !stop_signal(sig))
+                    kill_self(sig);
+                continue;
+            }
+            if (restart) {
+                int sa_restart = (actions[sig].flags & SA_RESTART) != 0;
+                if (*ret == -ERESTARTNOINTR || (*ret == -ERESTARTSYS && sa_restart)) {
+                    u.rip -= back;
+                    u.rax = r->nr;
+                } else {
+                    u.rax = (uint64_t)-EINTR;
+                }
+            }
+            enter_handler(sig, &u, &info, NULL);
         }
-        struct ksiginfo info = {0};
-        info.signo = sig;
-        info.code = pending_code[sig];
-        info.u.kill.pid = boot->pid;
-        info.u.kill.uid = boot->uid;
-        enter_handler(sig, u, &info, NULL);
+    }
+    if (restart) {
+        /* No handler ran: the call goes on as if nothing happened. */
+        r->rip -= back;
+        *ret = (long)r->nr;
+    }
+    if (current->restore_mask) {
+        current->restore_mask = 0;
+        signal_set_mask(current->saved_mask);
     }
 }
 
 int signal_handles_fault(int sig)
 {
-    return signal_disposition(sig) == 2 && !(blocked & bit(sig));
+    return signal_disposition(sig) == 2 && !(current->sigmask & bit(sig));
 }
 
 void hx_deliver_fault(void)
 {
+    /* Ours: another thread's fault may reuse the global once we switch. */
+    struct hx_uregs regs = hx_fault_regs;
     struct hx_fault_info *fi = &hx_fault_info;
+    if (fi->vector == HX_IRQ_VECTOR) {
+        kstats.cpl0[HX_CPL0_IRQ]++;
+        irq_process();
+        if (signal_deliverable())
+            signal_deliver(&regs);
+        hx_resume(&regs);
+    }
+    kstats.cpl0[HX_CPL0_FAULT]++;
     /* The page tables allow the access: a stale TLB entry from before a
      * permission upgrade (those are not flushed). Flush it and retry, once
      * per place: a fault that comes back is real. */
     static uint64_t retried_rip, retried_addr;
-    int again = fi->vector == 14 && hx_fault_regs.rip == retried_rip && fi->addr == retried_addr;
+    int again = fi->vector == 14 && regs.rip == retried_rip && fi->addr == retried_addr;
     retried_rip = retried_addr = 0;
     if (fi->vector == 14 && !again && !(fi->error & 8 /* reserved bit */) &&
         user_ok((void *)fi->addr, 1, (fi->error & 2) != 0) &&
         (!(fi->error & 16) || (mm_find(fi->addr) && (mm_find(fi->addr)->prot & HX_PROT_X)))) {
-        retried_rip = hx_fault_regs.rip;
+        retried_rip = regs.rip;
         retried_addr = fi->addr;
         tlb_flush(fi->addr & ~(PAGE_SIZE - 1), 1);
-        hx_resume(&hx_fault_regs);
+        hx_resume(&regs);
     }
     if (fi->vector == 14) {
         int r = mm_shared_fault(fi->addr);
         if (r == 1)
-            hx_resume(&hx_fault_regs); /* the file grew: its page is mapped now */
+            hx_resume(&regs); /* the file grew: its page is mapped now */
         /* A page the mapping allows but does not have is past the end of
          * a mapped file (anonymous memory is mapped eagerly). */
         const struct vma *v = mm_find(fi->addr);
@@ -428,25 +669,26 @@ void hx_deliver_fault(void)
     }
     if (!signal_handles_fault(fi->signo)) {
         /* The default action: the program ends as Linux ends it. */
-        hcall(HX_HC_FATAL, (uint64_t)fi->signo, fi->vector, fi->error, fi->addr, hx_fault_regs.rip,
+        hcall(HX_HC_FATAL, (uint64_t)fi->signo, fi->vector, fi->error, fi->addr, regs.rip,
               (boot->flags & HX_BOOT_STATS) ? (uint64_t)&kstats : 0);
         for (;;)
             ;
     }
+    struct hx_fault_info fault = *fi;
     struct ksiginfo info = {0};
-    info.signo = hx_fault_info.signo;
-    info.code = hx_fault_info.code;
-    info.u.addr = hx_fault_info.addr;
-    enter_handler(hx_fault_info.signo, &hx_fault_regs, &info, &hx_fault_info);
+    info.signo = fault.signo;
+    info.code = fault.code;
+    info.u.addr = fault.addr;
+    enter_handler(fault.signo, &regs, &info, &fault);
 }
 
-extern uint64_t hx_user_rsp;
-
 /* The handler returned through its restorer: the frame's pretcode is
- * gone, so the frame starts 8 bytes below the stack pointer. */
+ * gone, so the frame starts 8 bytes below the program's stack pointer at
+ * the call (a fastcall's trampoline had moved it 128 bytes further). */
 SYSCALL(rt_sigreturn)
 {
-    const struct rt_sigframe *f = (const struct rt_sigframe *)(hx_user_rsp - 8);
+    struct hx_regs *r = current->frame;
+    const struct rt_sigframe *f = (const struct rt_sigframe *)(r->rsp + (r->fast ? 128 : 0) - 8);
     if (!user_ok(f, sizeof(*f), 0))
         kill_self(11);
     const struct sigcontext64 *m = &f->uc.mcontext;
@@ -458,16 +700,16 @@ SYSCALL(rt_sigreturn)
     u.rip = m->rip;
     /* Only the flags a program may set (CF PF AF ZF SF TF DF OF AC RF). */
     u.rflags = (m->eflags & 0x50dd5) | 0x202;
-    blocked = f->uc.sigmask & ~(bit(SIGKILL) | bit(SIGSTOP));
+    signal_set_mask(f->uc.sigmask);
     /* The alternate stack as the frame says (Linux's restore_altstack). */
-    struct kstack ss = f->uc.stack;
+    struct kaltstack ss = f->uc.stack, *as = &current->altstack;
     if ((ss.flags & ~(int32_t)SS_AUTODISARM) == SS_DISABLE) {
-        altstack.sp = altstack.size = 0;
-        altstack.flags = SS_DISABLE;
+        as->sp = as->size = 0;
+        as->flags = SS_DISABLE;
     } else if (ss.size >= MINSIGSTKSZ) {
-        altstack.sp = ss.sp;
-        altstack.size = ss.size;
-        altstack.flags = ss.flags & (int32_t)SS_AUTODISARM;
+        as->sp = ss.sp;
+        as->size = ss.size;
+        as->flags = ss.flags & (int32_t)SS_AUTODISARM;
     }
     uint64_t fp = m->fpstate;
     if (fp) {
@@ -477,6 +719,8 @@ SYSCALL(rt_sigreturn)
         __asm__ volatile("xrstor64 (%0)" ::"r"(fp), "a"(lo), "d"(hi) : "memory");
     }
     /* Signals the handler left pending go next, from the restored state. */
+    if (irq_due())
+        irq_process();
     if (signal_deliverable())
         signal_deliver(&u);
     hx_resume(&u);

@@ -5,6 +5,7 @@
 #include "errno.h"
 #include "kernel.h"
 #include "mm.h"
+#include "sched.h"
 
 /* Every handler takes the six raw argument registers. */
 #define SYSCALL(name)                                                                              \
@@ -22,6 +23,8 @@ typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uin
 #define SC_DECL_proc(name) SYSCALL(name);
 #define SC_DECL_time(name) SYSCALL(name);
 #define SC_DECL_signal(name) SYSCALL(name);
+#define SC_DECL_thread(name) SYSCALL(name);
+#define SC_DECL_event(name) SYSCALL(name);
 #include "table.h"
 #undef SC
 
@@ -56,10 +59,26 @@ const char *proc_comm(void);
  * pages are mapped now: retry), 0 when not (SIGBUS), -1 for other addresses. */
 int mm_shared_fault(uint64_t addr);
 
+/* futex.c: wakes up to n waiters on uaddr whose bitset meets bitset. */
+long futex_wake(uint32_t *uaddr, int n, uint32_t bitset);
+
 /* signal.c: delivery of pending signals to handlers, from the state u the
  * program is in (does not return when it enters a handler). */
 int signal_deliverable(void);
 void signal_deliver(const struct hx_uregs *u);
+/* The end of a system call: restarts, handlers, the temporary mask. */
+void signal_syscall_exit(struct hx_regs *r, long *ret);
+/* Whether a pending signal would wake t from an interruptible wait. */
+int signal_wakes(const struct thread *t);
+/* Sends sig to thread t, or to the process when t is NULL. */
+long signal_send(struct thread *t, int sig, int32_t code);
+long signal_send_info(struct thread *t, const struct ksiginfo *info);
+void signal_from_host(int sig);
+/* Takes the lowest pending signal in set (thread's, then process's). */
+int signal_dequeue(uint64_t set, struct ksiginfo *info);
+uint64_t signal_pending_set(void);
+void signal_set_mask(uint64_t mask);
+void signal_set_temp_mask(uint64_t mask);
 /* Whether the program runs a handler for a fault's signal now. */
 int signal_handles_fault(int sig);
 

@@ -1,5 +1,6 @@
 /* Time system calls, served from the TSC without leaving the VM; sleeping
- * is one blocking hypercall. */
+ * blocks the thread in the scheduler. Timers (alarm, setitimer, the POSIX
+ * timer_* calls) are kernel timers that send their signal when due. */
 #include "syscalls.h"
 
 #define CLOCK_REALTIME 0
@@ -20,9 +21,6 @@ struct timespec64 {
     int64_t sec, nsec;
 };
 
-/* Time spent blocked in the host, which is not CPU time. */
-static int64_t idle_ns;
-
 static int clock_read(uint64_t id, int64_t *ns)
 {
     switch (id) {
@@ -40,8 +38,10 @@ static int clock_read(uint64_t id, int64_t *ns)
         *ns = clock_monotonic_ns();
         return 0;
     case CLOCK_PROCESS_CPUTIME_ID:
+        *ns = cpu_time_process();
+        return 0;
     case CLOCK_THREAD_CPUTIME_ID:
-        *ns = clock_monotonic_ns() - boot->monotonic_base_ns - idle_ns;
+        *ns = cpu_time_thread();
         return 0;
     }
     return -EINVAL;
@@ -117,13 +117,16 @@ static long get_ts(uint64_t uaddr, int64_t *ns)
     return 0;
 }
 
-static void sleep_until_monotonic(int64_t deadline)
+/* Sleeps until a CLOCK_MONOTONIC deadline; -EINTR-like when a signal
+ * for a handler came first (the time left is then deadline - now). */
+static long sleep_until(int64_t deadline)
 {
-    int64_t start = clock_monotonic_ns();
-    if (deadline <= start)
-        return;
-    hcall1(HX_HC_SLEEP, deadline);
-    idle_ns += clock_monotonic_ns() - start;
+    for (;;) {
+        if (clock_monotonic_ns() >= deadline)
+            return 0;
+        if (sched_block(deadline, 1) == WAKE_SIGNAL && signal_deliverable())
+            return -ERESTART_RESTARTBLOCK;
+    }
 }
 
 SYSCALL(nanosleep)
@@ -132,8 +135,14 @@ SYSCALL(nanosleep)
     long r = get_ts(a0, &ns);
     if (r)
         return r;
-    sleep_until_monotonic(clock_monotonic_ns() + ns);
-    return 0;
+    int64_t deadline = clock_monotonic_ns() + ns;
+    r = sleep_until(deadline);
+    if (r && a1) {
+        int64_t left = MAX(deadline - clock_monotonic_ns(), 0);
+        if (put_ts(a1, left))
+            return -EFAULT;
+    }
+    return r;
 }
 
 SYSCALL(clock_nanosleep)
@@ -149,8 +158,345 @@ SYSCALL(clock_nanosleep)
     if (r)
         return r;
     /* A realtime deadline becomes a monotonic one: both tick together. */
-    int64_t deadline =
-        (a1 & TIMER_ABSTIME) ? ns - now + clock_monotonic_ns() : clock_monotonic_ns() + ns;
-    sleep_until_monotonic(deadline);
+    int abs = (a1 & TIMER_ABSTIME) != 0;
+    int64_t deadline = abs ? ns - now + clock_monotonic_ns() : clock_monotonic_ns() + ns;
+    r = sleep_until(deadline);
+    if (r) {
+        /* clock_nanosleep returns the error rather than setting errno. */
+        if (!abs && a3 && put_ts(a3, MAX(deadline - clock_monotonic_ns(), 0)))
+            return -EFAULT;
+        return abs ? -ERESTARTNOHAND : r;
+    }
+    return 0;
+}
+
+SYSCALL(pause)
+{
+    while (!signal_deliverable())
+        sched_block(0, 1);
+    return -ERESTARTNOHAND;
+}
+
+/* ---- CPU time ---------------------------------------------------------- */
+#define CLK_TCK 100
+
+SYSCALL(times)
+{
+    int64_t ticks = cpu_time_process() / (NSEC / CLK_TCK);
+    if (a0) {
+        int64_t *t = (int64_t *)a0; /* utime, stime, cutime, cstime */
+        if (!user_ok(t, 32, 1))
+            return -EFAULT;
+        t[0] = ticks;
+        t[1] = t[2] = t[3] = 0;
+    }
+    /* Linux counts from a point before boot; what matters is that it moves. */
+    return (clock_monotonic_ns() / (NSEC / CLK_TCK)) & 0x7fffffffffffffffll;
+}
+
+SYSCALL(getrusage)
+{
+    int who = (int)a0;
+    if (who != 0 && who != -1 && who != 1) /* SELF, CHILDREN, THREAD */
+        return -EINVAL;
+    int64_t *ru = (int64_t *)a1; /* struct rusage: 2 timevals + 14 longs */
+    if (!user_ok(ru, 144, 1))
+        return -EFAULT;
+    memset(ru, 0, 144);
+    if (who == -1)
+        return 0; /* no children */
+    int64_t ns = who == 1 ? cpu_time_thread() : cpu_time_process();
+    /* All of it as user time: the kernel's own share is not told apart. */
+    ru[0] = ns / NSEC;
+    ru[1] = ns % NSEC / 1000;
+    ru[4] = (int64_t)((boot->ram_size - mm_free_bytes()) >> 10); /* ru_maxrss, KiB */
+    return 0;
+}
+
+/* ---- Interval and POSIX timers ----------------------------------------- */
+#define SIGALRM 14
+#define SI_TIMER (-2)
+#define SIGEV_SIGNAL 0
+#define SIGEV_NONE 1
+#define SIGEV_THREAD 2
+#define SIGEV_THREAD_ID 4
+#define NTIMERS 64
+
+struct ptimer {
+    struct ktimer kt;
+    int used, clock, signo, tid; /* tid: SIGEV_THREAD_ID's target, 0: process */
+    int notify;
+    uint64_t value; /* sigev_value */
+    int64_t interval;
+    int overrun, pending_overrun;
+};
+
+/* Slot 0 is ITIMER_REAL (alarm, setitimer); the rest are timer_create's,
+ * whose ids are the slot numbers minus one. */
+static struct ptimer timers[NTIMERS + 1];
+
+static void timer_fire(struct ktimer *kt)
+{
+    struct ptimer *p = (struct ptimer *)kt;
+    int64_t now = clock_monotonic_ns();
+    if (p->interval) {
+        /* Missed periods are overruns, as on Linux. */
+        int64_t next = p->kt.when + p->interval;
+        if (next <= now) {
+            int64_t missed = (now - next) / p->interval + 1;
+            p->overrun += (int)MIN(missed, 0x7fffffff);
+            next += missed * p->interval;
+        }
+        ktimer_arm(&p->kt, next);
+    }
+    if (p->notify == SIGEV_NONE)
+        return;
+    struct ksiginfo info = {0};
+    info.signo = p->signo;
+    if (p == &timers[0]) {
+        info.code = 0x80; /* SI_KERNEL, as Linux's it_real_fn sends */
+    } else {
+        info.code = SI_TIMER;
+        info.u.timer.tid = (int32_t)(p - timers - 1);
+        info.u.timer.overrun = 0;
+        info.u.timer.value = p->value;
+        p->pending_overrun = p->overrun;
+        p->overrun = 0;
+    }
+    struct thread *t = p->tid ? thread_by_tid(p->tid) : NULL;
+    signal_send_info(t, &info);
+}
+
+static int64_t timer_left(const struct ptimer *p)
+{
+    if (!p->kt.armed)
+        return 0;
+    return MAX(p->kt.when - clock_monotonic_ns(), 1);
+}
+
+/* Arms p for value ns from now (0 disarms), then every interval ns. */
+static void timer_set(struct ptimer *p, int64_t value, int64_t interval)
+{
+    ktimer_cancel(&p->kt);
+    p->kt.fire = timer_fire;
+    p->interval = value ? interval : 0;
+    p->overrun = 0;
+    if (value)
+        ktimer_arm(&p->kt, clock_monotonic_ns() + value);
+}
+
+struct ktimeval {
+    int64_t sec, usec;
+};
+struct kitimerval {
+    struct ktimeval interval, value;
+};
+
+static int64_t tv_ns(const struct ktimeval *tv)
+{
+    return MIN(tv->sec, 1ll << 33) * NSEC + tv->usec * 1000;
+}
+
+static void ns_tv(int64_t ns, struct ktimeval *tv)
+{
+    /* Linux rounds a remaining time up to the next microsecond. */
+    ns = (ns + 999) / 1000 * 1000;
+    tv->sec = ns / NSEC;
+    tv->usec = ns % NSEC / 1000;
+}
+
+static long itimer_check(uint64_t which)
+{
+    if (which == 0)
+        return 0;
+    if (which == 1 || which == 2) {
+        static int warned;
+        if (!warned++)
+            kwarn("ITIMER_VIRTUAL and ITIMER_PROF are not supported");
+        return -ENOSYS;
+    }
+    return -EINVAL;
+}
+
+SYSCALL(getitimer)
+{
+    long r = itimer_check(a0);
+    if (r)
+        return r;
+    struct kitimerval *v = (struct kitimerval *)a1;
+    if (!user_ok(v, sizeof(*v), 1))
+        return -EFAULT;
+    ns_tv(timers[0].interval, &v->interval);
+    ns_tv(timer_left(&timers[0]), &v->value);
+    return 0;
+}
+
+SYSCALL(setitimer)
+{
+    long r = itimer_check(a0);
+    if (r)
+        return r;
+    const struct kitimerval *nv = (const struct kitimerval *)a1;
+    struct kitimerval *ov = (struct kitimerval *)a2, nw = {0};
+    if (nv) {
+        if (!user_ok(nv, sizeof(*nv), 0))
+            return -EFAULT;
+        nw = *nv;
+        if (nw.value.usec < 0 || nw.value.usec >= 1000000 || nw.interval.usec < 0 ||
+            nw.interval.usec >= 1000000 || nw.value.sec < 0 || nw.interval.sec < 0)
+            return -EINVAL;
+    }
+    if (ov) {
+        if (!user_ok(ov, sizeof(*ov), 1))
+            return -EFAULT;
+        ns_tv(timers[0].interval, &ov->interval);
+        ns_tv(timer_left(&timers[0]), &ov->value);
+    }
+    timers[0].signo = SIGALRM;
+    timers[0].notify = SIGEV_SIGNAL;
+    timers[0].tid = 0;
+    timer_set(&timers[0], tv_ns(&nw.value), tv_ns(&nw.interval));
+    return 0;
+}
+
+SYSCALL(alarm)
+{
+    int64_t left = timer_left(&timers[0]);
+    timers[0].signo = SIGALRM;
+    timers[0].notify = SIGEV_SIGNAL;
+    timers[0].tid = 0;
+    timer_set(&timers[0], (int64_t)MIN(a0, 1ull << 32) * NSEC, 0);
+    /* Seconds left, rounded to nearest, at least 1 if any (Linux). */
+    return left ? MAX((left + NSEC / 2) / NSEC, 1) : 0;
+}
+
+struct ksigevent {
+    uint64_t value;
+    int32_t signo, notify;
+    int32_t tid;
+    int32_t _pad[11];
+};
+
+static struct ptimer *ptimer_get(uint64_t id)
+{
+    if (id >= NTIMERS || !timers[id + 1].used)
+        return NULL;
+    return &timers[id + 1];
+}
+
+SYSCALL(timer_create)
+{
+    int64_t now;
+    if (a0 != CLOCK_REALTIME && a0 != CLOCK_MONOTONIC && a0 != CLOCK_BOOTTIME && a0 != CLOCK_TAI) {
+        if (clock_read(a0, &now))
+            return -EINVAL;
+        kwarn("timer_create on CPU-time clocks is not supported");
+        return -ENOTSUP;
+    }
+    struct ksigevent ev = {0};
+    if (a1) {
+        if (!user_ok((void *)a1, sizeof(ev), 0))
+            return -EFAULT;
+        memcpy(&ev, (void *)a1, sizeof(ev));
+    }
+    if (!user_ok((void *)a2, 4, 1))
+        return -EFAULT;
+    int id = 1;
+    while (id <= NTIMERS && timers[id].used)
+        id++;
+    if (id > NTIMERS)
+        return -EAGAIN;
+    struct ptimer *p = &timers[id];
+    memset(p, 0, sizeof(*p));
+    if (!a1) {
+        p->notify = SIGEV_SIGNAL;
+        p->signo = SIGALRM;
+        p->value = (uint64_t)(id - 1);
+    } else {
+        int notify = ev.notify & ~SIGEV_THREAD_ID;
+        if (notify != SIGEV_SIGNAL && notify != SIGEV_NONE)
+            return -EINVAL;
+        if (notify == SIGEV_SIGNAL && (ev.signo < 1 || ev.signo > NSIG))
+            return -EINVAL;
+        if (ev.notify & SIGEV_THREAD_ID) {
+            if (!thread_by_tid(ev.tid))
+                return -EINVAL;
+            p->tid = ev.tid;
+        }
+        p->notify = notify;
+        p->signo = ev.signo;
+        p->value = ev.value;
+    }
+    p->used = 1;
+    p->clock = (int)a0;
+    *(int32_t *)a2 = id - 1;
+    return 0;
+}
+
+struct kitimerspec {
+    struct timespec64 interval, value;
+};
+
+static void timer_read(const struct ptimer *p, struct kitimerspec *v)
+{
+    int64_t left = timer_left(p);
+    v->interval.sec = p->interval / NSEC;
+    v->interval.nsec = p->interval % NSEC;
+    v->value.sec = left / NSEC;
+    v->value.nsec = left % NSEC;
+}
+
+SYSCALL(timer_settime)
+{
+    struct ptimer *p = ptimer_get(a0);
+    if (!p)
+        return -EINVAL;
+    const struct kitimerspec *nv = (const struct kitimerspec *)a2;
+    if (!user_ok(nv, sizeof(*nv), 0))
+        return -EFAULT;
+    struct kitimerspec nw = *nv;
+    if (nw.value.nsec < 0 || nw.value.nsec >= NSEC || nw.interval.nsec < 0 ||
+        nw.interval.nsec >= NSEC || nw.value.sec < 0 || nw.interval.sec < 0)
+        return -EINVAL;
+    if (a3) {
+        if (!user_ok((void *)a3, sizeof(struct kitimerspec), 1))
+            return -EFAULT;
+        timer_read(p, (struct kitimerspec *)a3);
+    }
+    int64_t value = MIN(nw.value.sec, 1ll << 33) * NSEC + nw.value.nsec;
+    int64_t interval = MIN(nw.interval.sec, 1ll << 33) * NSEC + nw.interval.nsec;
+    if (value && (a1 & TIMER_ABSTIME)) {
+        int64_t now;
+        clock_read((uint64_t)p->clock, &now);
+        value = MAX(value - now, 1);
+    }
+    timer_set(p, value, interval);
+    return 0;
+}
+
+SYSCALL(timer_gettime)
+{
+    struct ptimer *p = ptimer_get(a0);
+    if (!p)
+        return -EINVAL;
+    if (!user_ok((void *)a1, sizeof(struct kitimerspec), 1))
+        return -EFAULT;
+    timer_read(p, (struct kitimerspec *)a1);
+    return 0;
+}
+
+SYSCALL(timer_getoverrun)
+{
+    struct ptimer *p = ptimer_get(a0);
+    return p ? p->pending_overrun : -EINVAL;
+}
+
+SYSCALL(timer_delete)
+{
+    struct ptimer *p = ptimer_get(a0);
+    if (!p)
+        return -EINVAL;
+    ktimer_cancel(&p->kt);
+    p->used = 0;
     return 0;
 }

@@ -22,10 +22,15 @@ enum kind {
     K_FULL,
     K_RANDOM,
     K_URANDOM,
-    K_TTY, /* /dev/tty: only its status; opening reaches the console */
-    K_TMP, /* a minifs file or directory */
-    K_GEN, /* a generated /proc or /sys file */
-    K_GDIR /* a generated /dev, /proc or /sys directory */
+    K_TTY,  /* /dev/tty: only its status; opening reaches the console */
+    K_TMP,  /* a minifs file or directory */
+    K_GEN,  /* a generated /proc or /sys file */
+    K_GDIR, /* a generated /dev, /proc or /sys directory */
+    /* event.c's objects; keep them last (file_revents relies on it) */
+    K_EVENTFD,
+    K_TIMERFD,
+    K_SIGNALFD,
+    K_EPOLL
 };
 
 struct pipe;
@@ -39,6 +44,7 @@ struct file {
     struct mfs_node *node; /* K_TMP */
     uint64_t pos;          /* K_TMP, K_GEN, K_GDIR: offset or entry index */
     struct gen gen;        /* K_GEN, K_GDIR */
+    void *obj;             /* K_EVENTFD...K_EPOLL: the object */
     char path[256];        /* absolute guest path, "" if unknown or too long */
 };
 
@@ -78,7 +84,25 @@ void pipe_release(struct file *f);
 uint64_t pipe_available(const struct file *f);
 int16_t pipe_revents(const struct file *f, int16_t events);
 uint64_t pipe_ino(const struct file *f);
+uint32_t pipe_gen(const struct file *f);
 
+/* poll.c: readiness of a guest object (not a host fd) for events, and a
+ * counter that moves whenever its readiness may have changed. */
+int16_t file_revents(struct file *f, int16_t events);
+uint32_t file_gen(struct file *f);
+struct pollfd {
+    int fd;
+    int16_t events, revents;
+};
+/* Waits for readiness of an array the caller has checked: deadline 0 for
+ * none, -1 not to wait. */
+long poll_wait(struct pollfd *p, uint64_t n, int64_t deadline);
+long temp_sigmask(uint64_t umask, uint64_t size);
+
+/* event.c: eventfd, timerfd, signalfd and epoll objects. */
+int16_t event_revents(struct file *f, int16_t events);
+uint32_t event_gen(struct file *f);
+void event_release(struct file *f);
 /* path.c: where a path leads. */
 enum mnt { M_HOST, M_TMP, M_DEV, M_PROC };
 struct loc {

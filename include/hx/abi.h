@@ -10,7 +10,7 @@
 #ifndef HX_ABI_H
 #define HX_ABI_H
 
-#define HX_ABI_VERSION 1
+#define HX_ABI_VERSION 2
 #define HX_BOOT_MAGIC 0x48584254u /* "HXBT" */
 
 /* ---- Guest physical layout ------------------------------------------- */
@@ -49,14 +49,23 @@
 /* The kernel image starts with this header (at HX_KERNEL_VA), so the monitor
  * needs no symbol table to find the entry points. */
 #define HX_KERNEL_MAGIC 0x4e524b58 /* "XKRN" */
+/* Where a rewritten syscall site finds the kernel's fastcall entry: the
+ * header's fastcall_entry, read by `call *HX_FASTCALL_SLOT` (an absolute
+ * 32-bit address, sign-extended). */
+#define HX_FASTCALL_SLOT (HX_KERNEL_VA + 16)
+
+/* The interrupt the monitor injects when the guest's timer deadline has
+ * passed or a host signal arrived for the program. */
+#define HX_IRQ_VECTOR 32
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
 struct hx_kernel_header {
     uint32_t magic, version;
-    uint64_t boot_entry;    /* CPL3, rdi = boot info */
-    uint64_t syscall_entry; /* LSTAR */
+    uint64_t boot_entry;     /* CPL3, rdi = boot info */
+    uint64_t fastcall_entry; /* at HX_FASTCALL_SLOT: what rewritten sites call */
+    uint64_t syscall_entry;  /* LSTAR */
 };
 
 /* ---- Boot information ------------------------------------------------- */
@@ -120,6 +129,18 @@ struct hx_boot_info {
     int32_t umask;
     char cwd[4096];
     char exe[4096];
+    /* Read and written by both sides while the guest runs. */
+    struct hx_live {
+        /* The guest's next timer deadline (CLOCK_MONOTONIC ns, 0: none):
+         * the monitor interrupts the guest once it has passed. */
+        volatile int64_t timer_deadline_ns;
+        /* When the monitor will next look at timer_deadline_ns: a deadline
+         * set earlier than that needs HX_HC_TIMER_KICK. */
+        volatile int64_t timer_checked_ns;
+        /* Host signals for the program, bit N-1 for signal N: the monitor
+         * sets bits, the guest takes them with an atomic exchange. */
+        volatile uint64_t host_signals;
+    } live;
 };
 
 /* ---- Hypercalls ------------------------------------------------------- */
@@ -173,6 +194,11 @@ enum hx_hcall_nr {
     /* Ranges kept apart so independent work can add numbers without
      * colliding: 64.. scheduling and waiting, 96.. sockets, 128.. fastcalls. */
     HX_HC_SCHED_BASE = 64,
+    /* struct pollfd[] of host fds, n, deadline (CLOCK_MONOTONIC ns, or -1):
+     * the idle wait. Returns the number of ready fds; 0 at the deadline or
+     * when a host signal arrived (see hx_live). */
+    HX_HC_WAIT = HX_HC_SCHED_BASE,
+    HX_HC_TIMER_KICK, /* timer_deadline_ns moved before timer_checked_ns */
     HX_HC_NET_BASE = 96,
     HX_HC_FAST_BASE = 128,
     HX_HC_NR = 160
@@ -227,10 +253,12 @@ enum hx_fdop {
 #define HX_AT_HX 0x4858
 
 /* Statistics the kernel reports at exit: CPL0 entries by cause. */
-enum hx_cpl0_cause { HX_CPL0_TLB, HX_CPL0_FAULT, HX_CPL0_NCAUSES };
+enum hx_cpl0_cause { HX_CPL0_TLB, HX_CPL0_FAULT, HX_CPL0_IRQ, HX_CPL0_NCAUSES };
 struct hx_stats {
     uint64_t cpl0[HX_CPL0_NCAUSES];
-    uint64_t syscalls;
+    uint64_t syscalls;  /* through the syscall instruction */
+    uint64_t fastcalls; /* through the fastcall entry (rewritten sites) */
+    uint64_t switches;  /* thread switches */
 };
 
 #endif /* __ASSEMBLER__ */

@@ -16,7 +16,8 @@ void hostile_entry(void);
 void hostile_main(const struct hx_boot_info *boot);
 
 __attribute__((section(".hxhdr"), used)) static const struct hx_kernel_header header = {
-    HX_KERNEL_MAGIC, HX_ABI_VERSION, (uint64_t)hostile_entry, (uint64_t)hostile_entry};
+    HX_KERNEL_MAGIC, HX_ABI_VERSION, (uint64_t)hostile_entry, (uint64_t)hostile_entry,
+    (uint64_t)hostile_entry};
 
 static uint8_t stack[16384] __attribute__((aligned(16), used));
 __asm__(".globl hostile_entry\n"

@@ -1,0 +1,241 @@
+/* The host side of the guest's scheduler: its one idle wait (HX_HC_WAIT),
+ * the timer that interrupts a running guest when its published deadline
+ * passes, and host signals (Ctrl-C, kill) forwarded to the program.
+ *
+ * The signals reach the vCPU thread, whose handler notes them, sets
+ * kvm_run's immediate_exit (so a signal just before KVM_RUN is not lost)
+ * and writes an eventfd every host wait includes (so one just before a wait
+ * is not lost either); host calls restart (SA_RESTART). KVM_SET_SIGNAL_MASK
+ * would be the tidier tool, but under PVM a vCPU run with a signal mask
+ * never takes an injected interrupt (measured). A timer thread watches the
+ * deadline the guest writes into shared memory; the guest only makes a
+ * hypercall when it moves the deadline before the thread's next look. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hcall.h"
+
+#define TICK_SIGNAL SIGRTMIN
+#define POLL_NS 10000000ll /* how often the timer thread looks, at most */
+
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+static volatile uint64_t host_pending; /* bit N-1: signal N arrived */
+static int kick_fd = -1;               /* wakes the timer thread */
+static int signal_fd = -1;             /* readable once a forwarded signal arrived */
+static pthread_t vcpu_thread;
+static struct kvm_run *vcpu_run;
+
+static int64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000ll + t.tv_nsec;
+}
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    vcpu_run->immediate_exit = 1;
+    if (sig != TICK_SIGNAL) {
+        __atomic_or_fetch(&host_pending, 1ull << (sig - 1), __ATOMIC_SEQ_CST);
+        uint64_t one = 1;
+        if (write(signal_fd, &one, sizeof(one)) < 0) {
+            /* full: a wake is already pending */
+        }
+    }
+    errno = saved;
+}
+
+static void *timer_main(void *arg)
+{
+    struct hx_vm *vm = arg;
+    struct hx_live *live = &vm->boot->live;
+    int64_t fired_for = 0, fired_at = 0;
+    for (;;) {
+        int64_t now = now_ns(), d = live->timer_deadline_ns;
+        /* Once per deadline: the guest writes a new one when it has acted.
+         * While it waits in the host, that wait covers the deadline. */
+        if (d && d <= now && !vm->in_hcall && (d != fired_for || now - fired_at > POLL_NS)) {
+            fired_for = d;
+            fired_at = now;
+            __atomic_store_n(&vm->irq_pending, 1, __ATOMIC_SEQ_CST);
+            pthread_kill(vcpu_thread, TICK_SIGNAL);
+        }
+        int64_t next = now + POLL_NS;
+        if (d > now && d < next)
+            next = d;
+        live->timer_checked_ns = next;
+        /* A deadline written after the read above but before next is
+         * announced with a kick. */
+        d = live->timer_deadline_ns;
+        if (d && d < next && d != fired_for)
+            next = d > now ? d : now;
+        int64_t wait = next - now_ns();
+        struct timespec ts = {wait > 0 ? wait / 1000000000ll : 0,
+                              wait > 0 ? wait % 1000000000ll : 0};
+        struct pollfd p = {kick_fd, POLLIN, 0};
+        if (ppoll(&p, 1, &ts, NULL) > 0) {
+            uint64_t v;
+            if (read(kick_fd, &v, sizeof(v)) < 0)
+                continue;
+        }
+    }
+    return NULL;
+}
+
+int hx_sched_start(struct hx_vm *vm)
+{
+    vcpu_thread = pthread_self();
+    vcpu_run = vm->run;
+    kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    signal_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (kick_fd < 0 || signal_fd < 0) {
+        perror("hxrun: eventfd");
+        return 1;
+    }
+    kick_fd = hx_high_fd(kick_fd);
+    signal_fd = hx_high_fd(signal_fd);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+        sigaddset(&sa.sa_mask, forwarded[i]);
+    sigaddset(&sa.sa_mask, TICK_SIGNAL);
+    for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+        sigaction(forwarded[i], &sa, NULL);
+    sigaction(TICK_SIGNAL, &sa, NULL);
+    /* The timer thread takes no signal: they all reach the vCPU thread. */
+    sigset_t all, prev;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &prev);
+    pthread_t t;
+    int r = pthread_create(&t, NULL, timer_main, vm);
+    pthread_sigmask(SIG_SETMASK, &prev, NULL);
+    if (r) {
+        fprintf(stderr, "hxrun: cannot start the timer thread: %s\n", strerror(r));
+        return 1;
+    }
+    pthread_detach(t);
+    return 0;
+}
+
+static void drain(int fd)
+{
+    uint64_t v;
+    while (read(fd, &v, sizeof(v)) > 0)
+        ;
+}
+
+/* Before each KVM_RUN: hands host signals to the guest and injects the
+ * interrupt when something is pending and the guest can take it. */
+void hx_sched_before_run(struct hx_vm *vm)
+{
+    vm->run->immediate_exit = 0;
+    uint64_t sigs = __atomic_exchange_n(&host_pending, 0, __ATOMIC_SEQ_CST);
+    if (sigs) {
+        __atomic_or_fetch(&vm->boot->live.host_signals, sigs, __ATOMIC_SEQ_CST);
+        vm->irq_pending = 1;
+    }
+    if (!vm->irq_pending) {
+        vm->run->request_interrupt_window = 0;
+        return;
+    }
+    if (vm->run->ready_for_interrupt_injection) {
+        struct kvm_interrupt irq = {HX_IRQ_VECTOR};
+        if (ioctl(vm->vcpu_fd, KVM_INTERRUPT, &irq) == 0) {
+            vm->irq_pending = 0;
+            vm->irqs_injected++;
+        }
+        vm->run->request_interrupt_window = 0;
+    } else {
+        vm->run->request_interrupt_window = 1;
+    }
+}
+
+/* Waits for the host fds (p has room for one more) until the deadline
+ * (-1: none) or a forwarded signal; 0 on timeout or signal, else the
+ * count of ready fds. */
+static int wait_fds(struct pollfd *p, uint64_t n, int64_t deadline)
+{
+    struct timespec ts, *tsp = NULL;
+    if (deadline >= 0) {
+        int64_t left = deadline - now_ns();
+        if (left < 0)
+            left = 0;
+        ts.tv_sec = left / 1000000000ll;
+        ts.tv_nsec = left % 1000000000ll;
+        tsp = &ts;
+    }
+    if (host_pending)
+        return 0;
+    p[n] = (struct pollfd){signal_fd, POLLIN, 0};
+    int r = ppoll(p, n + 1, tsp, NULL);
+    if (r < 0)
+        return errno == EINTR ? 0 : -errno;
+    if (p[n].revents) {
+        drain(signal_fd);
+        r--;
+    }
+    return r;
+}
+
+int64_t hx_hc_wait(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    uint64_t n = a[1];
+    struct pollfd p[257];
+    if (n > 256)
+        return -EINVAL;
+    if (n && hx_copy_from_guest(&vm->g, p, a[0], n * sizeof(p[0])))
+        return -EFAULT;
+    for (uint64_t i = 0; i < n; i++)
+        if (p[i].fd >= 0 && !hx_hostfd_ok(vm, (uint64_t)p[i].fd))
+            return -EBADF;
+    vm->in_hcall = 1;
+    int r = wait_fds(p, n, (int64_t)a[2]);
+    vm->in_hcall = 0;
+    /* The wait covered the deadline and the signals: nothing to inject
+     * but what arrived (handed over before the next run). */
+    vm->irq_pending = 0;
+    uint64_t sigs = __atomic_exchange_n(&host_pending, 0, __ATOMIC_SEQ_CST);
+    if (sigs)
+        __atomic_or_fetch(&vm->boot->live.host_signals, sigs, __ATOMIC_SEQ_CST);
+    if (r > 0 && hx_copy_to_guest(&vm->g, a[0], p, n * sizeof(p[0])))
+        return -EFAULT;
+    return r;
+}
+
+int64_t hx_hc_timer_kick(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)vm;
+    (void)a;
+    (void)status;
+    uint64_t one = 1;
+    if (write(kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+        return -errno;
+    return 0;
+}
+
+/* Before a read that may block on a host stream (the console): waits
+ * until it is readable with the forwarded signals able to interrupt, so
+ * Ctrl-C reaches a program blocked in read. -EINTR when one did. */
+int hx_sched_wait_readable(struct hx_vm *vm, int fd)
+{
+    struct pollfd p[2] = {{fd, POLLIN, 0}};
+    vm->in_hcall = 1;
+    int r;
+    while ((r = wait_fds(p, 1, -1)) == 0 && !host_pending)
+        ;
+    vm->in_hcall = 0;
+    return r < 0 || host_pending ? -EINTR : 0;
+}

@@ -1,0 +1,139 @@
+/* Threads and the scheduler: one vCPU, round robin, run at CPL3. A thread
+ * blocks by giving up the CPU until an event, a deadline or a signal wakes
+ * it; when every thread is blocked the kernel waits on the host with one
+ * hypercall. Preemption comes from the monitor's interrupt, requested
+ * through the shared timer deadline only when a thread must be preempted
+ * or a timer is due (tick-less). */
+#ifndef HX_SCHED_H
+#define HX_SCHED_H
+
+#include "kernel.h"
+
+/* Linux's x86-64 siginfo_t (128 bytes). */
+struct ksiginfo {
+    int32_t signo, errno_, code, _pad;
+    union {
+        struct {
+            int32_t pid;
+            uint32_t uid;
+            uint64_t value; /* SI_QUEUE: sigval */
+        } kill;
+        struct {
+            int32_t tid, overrun;
+            uint64_t value;
+        } timer;
+        uint64_t addr;
+        uint8_t _size[112];
+    } u;
+};
+
+struct kaltstack {
+    uint64_t sp;
+    int32_t flags, _pad;
+    uint64_t size;
+};
+
+/* A host fd a blocked thread waits for (struct pollfd). */
+struct hostwait {
+    int32_t fd;
+    int16_t events, revents;
+};
+
+enum thread_state { T_RUNNABLE, T_BLOCKED, T_DEAD };
+enum wake_reason { WAKE_NONE, WAKE_EVENT, WAKE_TIMEOUT, WAKE_SIGNAL };
+#define NSIG 64
+
+struct thread {
+    int tid;
+    enum thread_state state;
+    uint64_t ksp;        /* saved kernel rsp while switched out */
+    uint64_t kstack_top; /* empty kernel stack */
+    void *kstack;        /* its allocation (NULL: the boot stack) */
+    uint8_t *xsave;      /* FPU/SSE/AVX state while switched out, 64-aligned */
+    void *xsave_alloc;
+    uint64_t fsbase, gsbase;
+    struct thread *run_next; /* run queue */
+    struct thread *all_next; /* every thread */
+
+    /* Blocking: a thread waits for an event with an optional deadline. */
+    int64_t deadline;          /* CLOCK_MONOTONIC ns, 0: none */
+    enum wake_reason wake;     /* why it last woke */
+    int interruptible;         /* a signal wakes it */
+    int io_wait;               /* woken by io_notify (guest objects changed) */
+    struct hostwait *hostwait; /* host fds it also waits for */
+    int nhostwait;
+    uint64_t futex_key; /* FUTEX_WAIT: the word's address, 0 when not queued */
+    uint32_t futex_bitset;
+    struct thread *futex_next;
+
+    /* Signals. */
+    uint64_t sigmask, sigpending;
+    uint64_t sigwait; /* rt_sigtimedwait: these wake it though blocked */
+    uint64_t saved_mask;
+    int restore_mask; /* rt_sigsuspend, ppoll...: saved_mask returns after the handler */
+    struct kaltstack altstack;
+    struct ksiginfo *siginfo; /* [NSIG + 1]: the info of each pending signal */
+
+    uint64_t clear_child_tid, robust_list;
+    struct hx_regs *frame; /* its system call's frame, while in one */
+    struct hx_uregs start; /* a new thread's first user state */
+
+    int64_t cpu_ns;    /* CPU time used, up to run_start */
+    int64_t run_start; /* when it last got the CPU */
+};
+
+/* The frame the syscall and fastcall entries build (kernel/entry.S). */
+struct hx_regs {
+    uint64_t r15, r14, r13, r12, rbp, rbx, r9, r8, r10, rdx, rsi, rdi;
+    uint64_t nr;
+    uint64_t fast; /* 1: entered through the fastcall entry */
+    uint64_t rip, rflags, rsp;
+};
+
+extern struct thread *current;
+extern struct thread *all_threads;
+extern int nthreads; /* threads not yet dead */
+
+void sched_init(void);
+/* A new thread sharing everything, not yet runnable; NULL without memory. */
+struct thread *thread_new(void);
+/* Makes t runnable (a new thread, or one woken). */
+void sched_enqueue(struct thread *t);
+/* Blocks the current thread until sched_wake, the deadline (0: none) or,
+ * when interruptible, a signal it does not block. Returns why it woke. */
+enum wake_reason sched_block(int64_t deadline, int interruptible);
+/* Wakes a blocked thread. */
+void sched_wake(struct thread *t, enum wake_reason why);
+/* Gives the CPU to the next runnable thread, if any. */
+void sched_yield(void);
+/* The current thread is gone (its stack is freed later). */
+__attribute__((noreturn)) void sched_exit_thread(void);
+/* Guest objects changed: every thread waiting in io_wait rechecks. */
+void io_notify(void);
+/* Blocks in io_wait (and on hostwait, if set) until io_notify, the
+ * deadline or a signal. */
+enum wake_reason io_block(int64_t deadline);
+struct thread *thread_by_tid(int tid);
+/* Whether another thread waits for the CPU. */
+int sched_others_runnable(void);
+/* CPU time of the process and of the current thread. */
+int64_t cpu_time_process(void);
+int64_t cpu_time_thread(void);
+
+/* Kernel timers, fired from sched_tick/idle on the CPU of whoever runs. */
+struct ktimer {
+    int64_t when; /* CLOCK_MONOTONIC ns */
+    void (*fire)(struct ktimer *t);
+    struct ktimer *next;
+    int armed;
+};
+void ktimer_arm(struct ktimer *t, int64_t when);
+void ktimer_cancel(struct ktimer *t);
+
+/* The monitor's interrupt or a pending host signal: called at CPL3 when a
+ * system call returns or the interrupt hit the program. */
+extern volatile uint8_t hx_irq_pending;
+int irq_due(void);
+void irq_process(void);
+
+#endif

@@ -1,0 +1,176 @@
+/* Threads: clone and clone3 for the flag sets pthread_create uses, thread
+ * exit with the CLONE_CHILD_CLEARTID wake pthread_join waits for, and the
+ * per-thread bookkeeping calls. There is one process: clone without
+ * CLONE_VM|CLONE_THREAD (fork, vfork, posix_spawn) is refused. */
+#include "syscalls.h"
+
+#define CLONE_VM 0x100
+#define CLONE_FS 0x200
+#define CLONE_FILES 0x400
+#define CLONE_SIGHAND 0x800
+#define CLONE_PIDFD 0x1000
+#define CLONE_VFORK 0x4000
+#define CLONE_PARENT 0x8000
+#define CLONE_THREAD 0x10000
+#define CLONE_SYSVSEM 0x40000
+#define CLONE_SETTLS 0x80000
+#define CLONE_PARENT_SETTID 0x100000
+#define CLONE_CHILD_CLEARTID 0x200000
+#define CLONE_DETACHED 0x400000
+#define CLONE_CHILD_SETTID 0x1000000
+#define THREAD_FLAGS (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND)
+/* Flags a thread may carry that change nothing here: the shared tables
+ * are the only tables. */
+#define SHARED_FLAGS (CLONE_FS | CLONE_FILES | CLONE_SYSVSEM | CLONE_DETACHED)
+
+static long do_clone(uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64_t child_tid,
+                     uint64_t tls)
+{
+    if ((flags & THREAD_FLAGS) != THREAD_FLAGS) {
+        if (!(flags & CLONE_VM) || (flags & CLONE_VFORK)) {
+            static int warned;
+            if (!warned++)
+                kwarn("clone without CLONE_VM (fork, vfork, posix_spawn) is not supported: "
+                      "hx runs one process");
+            return -ENOSYS;
+        }
+        return -EINVAL; /* CLONE_VM without a thread: Linux's own rules differ little */
+    }
+    uint64_t known = THREAD_FLAGS | SHARED_FLAGS | CLONE_SETTLS | CLONE_PARENT_SETTID |
+                     CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | 0xff /* exit signal */;
+    if (flags & ~known) {
+        kwarn("clone flags 0x%lx are not supported", flags & ~known);
+        return -EINVAL;
+    }
+    if ((flags & CLONE_PARENT_SETTID) && !user_ok((void *)parent_tid, 4, 1))
+        return -EFAULT;
+    if ((flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) && !user_ok((void *)child_tid, 4, 1))
+        return -EFAULT;
+    if ((flags & CLONE_SETTLS) && tls >= HX_USER_TOP)
+        return -EPERM;
+    struct thread *t = thread_new();
+    if (!t)
+        return -EAGAIN;
+    struct hx_regs *r = current->frame;
+    /* The child returns from the same call with 0, on its own stack. A
+     * fastcall's trampoline adds 128 to rsp after the call, so its child
+     * starts that much lower. */
+    struct hx_uregs *u = &t->start;
+    *u = (struct hx_uregs){.r15 = r->r15,
+                           .r14 = r->r14,
+                           .r13 = r->r13,
+                           .r12 = r->r12,
+                           .rbp = r->rbp,
+                           .rbx = r->rbx,
+                           .r11 = r->rflags,
+                           .r10 = r->r10,
+                           .r9 = r->r9,
+                           .r8 = r->r8,
+                           .rax = 0,
+                           .rcx = r->rip,
+                           .rdx = r->rdx,
+                           .rsi = r->rsi,
+                           .rdi = r->rdi,
+                           .rip = r->rip,
+                           .rflags = r->rflags,
+                           .rsp = stack ? stack - (r->fast ? 128 : 0) : r->rsp};
+    /* The FPU state is the parent's, as Linux copies it. */
+    uint32_t lo = (uint32_t)boot->xcr0, hi = (uint32_t)(boot->xcr0 >> 32);
+    __asm__ volatile("xsave64 (%0)" ::"r"(t->xsave), "a"(lo), "d"(hi) : "memory");
+    if (flags & CLONE_SETTLS)
+        t->fsbase = tls;
+    else
+        __asm__ volatile("rdfsbase %0" : "=r"(t->fsbase));
+    __asm__ volatile("rdgsbase %0" : "=r"(t->gsbase));
+    t->sigmask = current->sigmask;
+    t->altstack.flags = 2; /* SS_DISABLE: a new thread has none */
+    if (flags & CLONE_CHILD_CLEARTID)
+        t->clear_child_tid = child_tid;
+    if (flags & CLONE_CHILD_SETTID)
+        *(uint32_t *)child_tid = (uint32_t)t->tid;
+    if (flags & CLONE_PARENT_SETTID)
+        *(uint32_t *)parent_tid = (uint32_t)t->tid;
+    sched_enqueue(t);
+    return t->tid;
+}
+
+SYSCALL(clone)
+{
+    /* x86-64 order: flags, stack, parent_tid, child_tid, tls. */
+    return do_clone(a0, a1, a2, a3, a4);
+}
+
+struct clone_args {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+        set_tid_size, cgroup;
+};
+
+SYSCALL(clone3)
+{
+    struct clone_args ca = {0};
+    if (a1 < 64 || a1 > 4096)
+        return -EINVAL;
+    if (!user_ok((void *)a0, a1, 0))
+        return -EFAULT;
+    memcpy(&ca, (void *)a0, MIN(a1, sizeof(ca)));
+    /* Fields past what we know must be zero, as Linux checks. */
+    for (uint64_t i = sizeof(ca); i < a1; i++)
+        if (((uint8_t *)a0)[i])
+            return -E2BIG;
+    if (ca.exit_signal > 64 || ca.set_tid || ca.set_tid_size || (ca.flags & CLONE_PIDFD))
+        return -EINVAL;
+    if ((ca.stack == 0) != (ca.stack_size == 0))
+        return -EINVAL;
+    return do_clone(ca.flags | ca.exit_signal, ca.stack ? ca.stack + ca.stack_size : 0,
+                    ca.parent_tid, ca.child_tid, ca.tls);
+}
+
+SYSCALL(exit)
+{
+    struct thread *t = current;
+    if (nthreads == 1)
+        kexit((int)a0); /* the last thread: the process ends with its status */
+    if (t->clear_child_tid && user_ok((void *)t->clear_child_tid, 4, 1)) {
+        *(uint32_t *)t->clear_child_tid = 0;
+        futex_wake((uint32_t *)t->clear_child_tid, 1, ~0u);
+    }
+    /* Signals sent to this thread alone die with it; the process's stay. */
+    sched_exit_thread();
+}
+
+SYSCALL(gettid)
+{
+    return current->tid;
+}
+
+SYSCALL(set_tid_address)
+{
+    current->clear_child_tid = a0;
+    return current->tid;
+}
+
+SYSCALL(set_robust_list)
+{
+    if (a1 != 24) /* sizeof(struct robust_list_head) */
+        return -EINVAL;
+    current->robust_list = a0;
+    return 0;
+}
+
+SYSCALL(get_robust_list)
+{
+    struct thread *t = a0 ? thread_by_tid((int)a0) : current;
+    if (!t)
+        return -ESRCH;
+    if (!user_ok((void *)a1, 8, 1) || !user_ok((void *)a2, 8, 1))
+        return -EFAULT;
+    *(uint64_t *)a1 = t->robust_list;
+    *(uint64_t *)a2 = 24;
+    return 0;
+}
+
+SYSCALL(sched_yield)
+{
+    sched_yield();
+    return 0;
+}

@@ -1,0 +1,190 @@
+#!/bin/bash
+# Signals from outside: a program waiting in pause(), in a CPU loop with no
+# system calls, or blocked in read() is sent a signal by pid, natively and
+# as "HXRUN PROGRAM", and both runs must end the same way: the handler
+# runs and the program exits 42 with the same output, or (no handler) the
+# signal kills it and the shell sees 128+N.  The native run is the oracle,
+# and is also checked against those expectations.
+#
+#   tests/signals/run.sh HXRUN BUILDDIR
+#
+# catch.c is built with musl-gcc -static and gcc -static into
+# BUILDDIR/signals/.  HXRUN must exec the program or forward signals to it
+# (hxrun does the latter; a pass-through wrapper must use exec).  Every
+# case is bounded: "ready" is awaited under timeout(1), the exit for a few
+# seconds, after which the process is killed by its pid.  Output of each
+# run stays in BUILDDIR/signals/LABEL.{native,hxrun}.{out,err}.
+
+set -u
+
+DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CFLAGS=(-std=c11 -O2 -Wall -Wextra -Werror -static)
+READY_LIMIT=${READY_LIMIT:-10} # seconds to wait for "ready"
+EXIT_LIMIT=${EXIT_LIMIT:-10}   # seconds to wait for the exit after the signal
+
+passed=0
+failed=0
+pass() {
+	echo "PASS $1"
+	passed=$((passed + 1))
+}
+fail() {
+	echo "FAIL $1: $2"
+	failed=$((failed + 1))
+}
+
+if (($# != 2)); then
+	echo "usage: $0 HXRUN BUILDDIR" >&2
+	exit 2
+fi
+HX=$1
+[[ $HX == */* ]] || HX=$(command -v -- "$HX") || HX=$1
+HX=$(realpath -- "$HX")
+if [[ ! -x $HX || -d $HX ]]; then
+	echo "${0##*/}: HXRUN '$1' is not an executable file" >&2
+	exit 2
+fi
+B=$(realpath -m -- "$2")/signals
+mkdir -p "$B"
+ulimit -c 0
+
+# Processes this script started and has not reaped; killed by pid on exit.
+live=()
+cleanup() {
+	local p
+	for p in "${live[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	exec 3>&- 2>/dev/null
+	rm -f "$B/fifo"
+}
+trap cleanup EXIT
+
+# stdin for the "read" wait: a FIFO held open for reading and writing by
+# this shell, so it never has data and never reports end of file.
+rm -f "$B/fifo"
+mkfifo "$B/fifo"
+exec 3<>"$B/fifo"
+
+build() {
+	local libc=$1 cc=gcc
+	[[ $libc == musl ]] && cc=musl-gcc
+	local out=$B/catch.$libc
+	[[ -e $out && ! $DIR/catch.c -nt $out ]] && return 0
+	if ! "$cc" "${CFLAGS[@]}" -o "$out" "$DIR/catch.c" 2>"$out.log"; then
+		fail "catch.$libc.build" "$cc failed"
+		sed 's/^/    /' "$out.log" | head -n 20
+		return 1
+	fi
+	rm -f "$out.log"
+}
+
+# run_one OUT ERR SIG CMD...: start CMD in the background, wait for "ready"
+# on its stdout, send SIG to its pid, and wait for it to end.  Sets
+# run_status to the status as the shell sees it, or to "no-ready" or
+# "no-exit" when a limit was hit (the process is then killed).
+run_one() {
+	local out=$1 err=$2 sig=$3
+	shift 3
+	: >"$out"
+	"$@" >"$out" 2>"$err" <&3 &
+	local pid=$!
+	live+=("$pid")
+	if ! timeout "$READY_LIMIT" bash -c 'until grep -qx ready "$1" 2>/dev/null; do sleep 0.01; done' \
+		_ "$out"; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		unlive "$pid"
+		run_status=no-ready
+		return
+	fi
+	# For the spinning program, give it a moment to be in its loop.
+	sleep 0.05
+	kill "-$sig" "$pid"
+	local i
+	for ((i = 0; i < EXIT_LIMIT * 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.02
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		unlive "$pid"
+		run_status=no-exit
+		return
+	fi
+	wait "$pid" 2>/dev/null
+	run_status=$?
+	unlive "$pid"
+}
+
+unlive() {
+	local keep=() p
+	for p in "${live[@]}"; do
+		[[ $p == "$1" ]] || keep+=("$p")
+	done
+	live=("${keep[@]}")
+}
+
+signum() {
+	case $1 in
+	INT) echo 2 ;; HUP) echo 1 ;; TERM) echo 15 ;; USR1) echo 10 ;;
+	esac
+}
+
+# check LIBC MODE WAIT SIG
+check() {
+	local libc=$1 mode=$2 wait=$3 sig=$4
+	local label=catch.$libc.$mode.$wait.$sig bin=$B/catch.$libc
+	local res=$B/$label
+	local want_status want_out
+	if [[ $mode == handler ]]; then
+		want_status=42
+		want_out="ready"$'\n'
+		[[ $wait == read ]] && want_out+="read interrupted"$'\n'
+		want_out+="caught SIG$sig"$'\n'
+	else
+		want_status=$((128 + $(signum "$sig")))
+		want_out="ready"$'\n'
+	fi
+
+	run_one "$res.native.out" "$res.native.err" "$sig" "$bin" "$mode" "$wait" "$sig"
+	local nst=$run_status
+	run_one "$res.hxrun.out" "$res.hxrun.err.raw" "$sig" "$HX" "$bin" "$mode" "$wait" "$sig"
+	local hst=$run_status
+	sed '/^hxrun: /d' "$res.hxrun.err.raw" >"$res.hxrun.err"
+
+	local what=()
+	if [[ $nst != "$want_status" || $(cat "$res.native.out"; echo x) != "${want_out}x" ]]; then
+		what+=("native run not as expected (status $nst)")
+	fi
+	[[ $hst == "$nst" ]] || what+=("status native $nst, hxrun $hst")
+	cmp -s "$res.native.out" "$res.hxrun.out" || what+=("stdout differs")
+	cmp -s "$res.native.err" "$res.hxrun.err" || what+=("stderr differs")
+	if ((${#what[@]} == 0)); then
+		pass "$label"
+		return
+	fi
+	local msg="" w
+	for w in "${what[@]}"; do msg+="${msg:+; }$w"; done
+	fail "$label" "$msg"
+	diff -a -u --label "native stdout" --label "hxrun stdout" \
+		"$res.native.out" "$res.hxrun.out" | head -n 20 | sed 's/^/    /'
+}
+
+# stderr of the loop is bash's own notices about jobs killed by signals.
+for libc in musl glibc; do
+	build "$libc" || continue
+	for wait in pause spin read; do
+		for sig in INT TERM HUP USR1; do
+			check "$libc" handler "$wait" "$sig"
+		done
+		for sig in INT TERM; do
+			check "$libc" default "$wait" "$sig"
+		done
+	done
+done 2>/dev/null
+
+echo "$passed passed, $failed failed"
+((failed == 0)) || exit 1
+exit 0
