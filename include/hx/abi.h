@@ -234,11 +234,7 @@ enum hx_fdop {
 /* HX_HC_FATAL for a signal that was sent, not raised by a fault. */
 #define HX_FATAL_SIGNAL 256
 
-/* ---- Fastcalls (DESIGN.md section 7) ----------------------------------- */
-/* The kernel header's third quad holds the fastcall entry; this address is
- * mapped and readable from CPL3 in every hx guest, so a patched site reaches
- * the kernel with `call *HX_FASTCALL_SLOT` (ff 14 25 disp32). */
-#define HX_FASTCALL_SLOT (HX_KERNEL_VA + 16)
+/* ---- Fastcalls (DESIGN.md section 7; HX_FASTCALL_SLOT above) ---------- */
 /* hxrewrite marks what it rewrote with an ELF note: name "hx", this type,
  * a 4-byte version of the fastcall ABI as its descriptor. */
 #define HX_NOTE_FASTCALL 1
