@@ -15,8 +15,9 @@ struct thread *current, *all_threads;
 int nthreads;
 static struct thread first;
 static struct thread *runq_head, *runq_tail;
-static struct thread *zombie; /* dead, its stack still in use until the switch */
-static struct ktimer *timers; /* armed, sorted by when */
+static struct thread *zombie;     /* dead, its stack still in use until the switch */
+static struct ktimer *timers;     /* armed, sorted by when */
+static struct ktimer *cpu_timers; /* armed CPU-time timers, sorted by when */
 static int64_t slice_end;
 static int64_t dead_cpu_ns; /* CPU time of threads already freed */
 static int host_waiters;    /* blocked threads with host fds */
@@ -142,7 +143,7 @@ static void timer_publish(void);
 void ktimer_arm(struct ktimer *t, int64_t when)
 {
     ktimer_cancel(t);
-    struct ktimer **p = &timers;
+    struct ktimer **p = t->cpu ? &cpu_timers : &timers;
     while (*p && (*p)->when <= when)
         p = &(*p)->next;
     t->when = when;
@@ -156,7 +157,7 @@ void ktimer_cancel(struct ktimer *t)
 {
     if (!t->armed)
         return;
-    for (struct ktimer **p = &timers; *p; p = &(*p)->next)
+    for (struct ktimer **p = t->cpu ? &cpu_timers : &timers; *p; p = &(*p)->next)
         if (*p == t) {
             *p = t->next;
             break;
@@ -165,14 +166,25 @@ void ktimer_cancel(struct ktimer *t)
 }
 
 /* The earliest time something is due: a timer or a blocked thread's
- * deadline; 0 when nothing is. */
-static int64_t next_deadline(void)
+ * deadline; 0 when nothing is. CPU-time timers count only while a thread
+ * runs (the process's CPU clock moves at the wall clock's rate then). */
+static int64_t next_deadline_when(int running)
 {
     int64_t d = timers ? timers->when : 0;
+    if (running && cpu_timers) {
+        int64_t c = clock_monotonic_ns() + MAX(cpu_timers->when - cpu_time_process(), 0);
+        if (!d || c < d)
+            d = c;
+    }
     for (struct thread *t = all_threads; t; t = t->all_next)
         if (t->state == T_BLOCKED && t->deadline && (!d || t->deadline < d))
             d = t->deadline;
     return d;
+}
+
+static int64_t next_deadline(void)
+{
+    return next_deadline_when(1);
 }
 
 /* Tells the monitor when to interrupt the running thread: when something
@@ -215,6 +227,14 @@ static int run_timers(void)
     while (timers && timers->when <= now) {
         struct ktimer *t = timers;
         timers = t->next;
+        t->armed = 0;
+        t->fire(t);
+        any = 1;
+    }
+    int64_t cpu = cpu_time_process();
+    while (cpu_timers && cpu_timers->when <= cpu) {
+        struct ktimer *t = cpu_timers;
+        cpu_timers = t->next;
         t->armed = 0;
         t->fire(t);
         any = 1;
@@ -272,7 +292,7 @@ static void idle(void)
         take_host_signals();
         return;
     }
-    int64_t d = next_deadline();
+    int64_t d = next_deadline_when(0);
     if (d && d <= clock_monotonic_ns() + 200000) {
         run_timers();
         return;

@@ -122,10 +122,11 @@ int64_t cpu_time_thread(void);
 
 /* Kernel timers, fired from sched_tick/idle on the CPU of whoever runs. */
 struct ktimer {
-    int64_t when; /* CLOCK_MONOTONIC ns */
+    int64_t when; /* CLOCK_MONOTONIC ns, or process CPU ns when cpu is set */
     void (*fire)(struct ktimer *t);
     struct ktimer *next;
     int armed;
+    int cpu; /* counts the process's CPU time (ITIMER_VIRTUAL, ITIMER_PROF) */
 };
 void ktimer_arm(struct ktimer *t, int64_t when);
 void ktimer_cancel(struct ktimer *t);

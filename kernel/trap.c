@@ -109,8 +109,9 @@ void hx_trap(struct hx_trap_frame *f)
             ;
     }
     int sig = signal_of(f->vector);
-    /* Linux reports si_addr 0 for a general-protection fault. */
-    uint64_t addr = f->vector == 14 ? f->cr2 : 0;
+    /* si_addr: the address for a page fault, the instruction for SIGFPE
+     * and SIGILL, 0 for a general-protection fault (as Linux). */
+    uint64_t addr = f->vector == 14 ? f->cr2 : (sig == 8 || sig == 4) ? f->rip : 0;
     {
         /* Save the program's state and continue at CPL3, where the fault is
          * looked at and its signal delivered at native speed

@@ -29,6 +29,7 @@ void file_put(struct file *f)
 {
     if (--f->refs)
         return;
+    event_file_closed(f);
     switch (f->kind) {
     case K_HOST:
         hcall1(HX_HC_CLOSE, f->hostfd);

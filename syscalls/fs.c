@@ -367,6 +367,13 @@ static long guest_rw(struct file *f, uint64_t buf, uint64_t len, int write, int6
         if (pos)
             return -ESPIPE;
         return write ? pipe_write(f, (const uint8_t *)buf, len) : pipe_read(f, (uint8_t *)buf, len);
+    case K_EVENTFD:
+    case K_TIMERFD:
+    case K_SIGNALFD:
+    case K_EPOLL:
+        if (pos)
+            return -ESPIPE;
+        return event_rw(f, (uint8_t *)buf, len, write);
     case K_NULL:
         return write ? (long)len : 0;
     case K_ZERO:

@@ -54,6 +54,8 @@ static void dequeue(struct thread *t)
 long futex_wake(uint32_t *uaddr, int n, uint32_t bitset)
 {
     int woken = 0;
+    if (n <= 0)
+        n = 1; /* Linux wakes one for a count of 0 */
     for (struct thread **p = &waiters; *p && woken < n;) {
         struct thread *t = *p;
         if (t->futex_key == (uint64_t)uaddr && (t->futex_bitset & bitset)) {
@@ -71,7 +73,7 @@ long futex_wake(uint32_t *uaddr, int n, uint32_t bitset)
 /* Wakes n waiters of uaddr and moves up to n2 more to uaddr2. */
 static long requeue(uint32_t *uaddr, int n, uint32_t *uaddr2, int n2)
 {
-    long woken = futex_wake(uaddr, n, ~0u), moved = 0;
+    long woken = n ? futex_wake(uaddr, n, ~0u) : 0, moved = 0;
     for (struct thread *t = waiters; t && moved < n2; t = t->futex_next)
         if (t->futex_key == (uint64_t)uaddr) {
             t->futex_key = (uint64_t)uaddr2;

@@ -8,15 +8,20 @@ struct pipe {
     uint8_t buf[PIPE_SIZE];
     uint32_t head, len;
     int readers, writers;
-    uint32_t gen; /* bumped by every change: epoll's edge trigger */
+    /* Edge-trigger generations: data or EOF for readers, room or no
+     * reader for writers. */
+    uint32_t gen_in, gen_out;
 };
 
 static struct pipe pipes[NPIPES];
 
-/* Something changed for the pipe's readers, writers and pollers. */
-static void changed(struct pipe *p)
+/* Something changed for the pipe's readers (in) or writers (out). */
+static void changed(struct pipe *p, int in)
 {
-    p->gen++;
+    if (in)
+        p->gen_in++;
+    else
+        p->gen_out++;
     io_notify();
 }
 
@@ -26,12 +31,12 @@ void pipe_release(struct file *f)
         f->pipe->readers--;
     else
         f->pipe->writers--;
-    changed(f->pipe);
+    changed(f->pipe, f->kind == K_PIPE_W);
 }
 
 uint32_t pipe_gen(const struct file *f)
 {
-    return f->pipe->gen;
+    return f->kind == K_PIPE_R ? f->pipe->gen_in : f->pipe->gen_out;
 }
 
 uint64_t pipe_available(const struct file *f)
@@ -119,7 +124,7 @@ long pipe_read(struct file *f, uint8_t *buf, uint64_t len)
         buf[i] = p->buf[(p->head + i) % PIPE_SIZE];
     p->head = (uint32_t)((p->head + n) % PIPE_SIZE);
     p->len -= (uint32_t)n;
-    changed(p);
+    changed(p, 0);
     return (long)n;
 }
 
@@ -152,7 +157,7 @@ long pipe_write(struct file *f, const uint8_t *buf, uint64_t len)
             p->buf[(p->head + p->len + i) % PIPE_SIZE] = buf[done + i];
         p->len += (uint32_t)n;
         done += n;
-        changed(p);
+        changed(p, 1);
     }
     return (long)done;
 }

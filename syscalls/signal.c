@@ -3,7 +3,9 @@
  * call (a signal it sent itself) or at once (a fault), through Linux's exact
  * rt_sigframe, so that rt_sigreturn and programs that read or change the
  * saved context work. Default actions end the program as on Linux. */
+#include "heap.h"
 #include "syscalls.h"
+#include "vfs.h"
 
 #define SIGKILL 9
 #define SIGSTOP 19
@@ -30,6 +32,69 @@ struct ksigaction {
 static struct ksigaction actions[NSIG + 1];
 static uint64_t proc_pending;
 static struct ksiginfo proc_info[NSIG + 1];
+
+/* Real-time signals (32 and up) queue every instance with its info;
+ * standard ones keep one. Queued instances, oldest first. */
+#define SIGRTMIN 32
+#define MAX_QUEUED 1024
+struct sigq {
+    struct ksiginfo info;
+    struct thread *t; /* NULL: sent to the process */
+    struct sigq *next;
+};
+static struct sigq *queued;
+static int nqueued;
+
+static long rt_queue(struct thread *t, const struct ksiginfo *info)
+{
+    if (nqueued >= MAX_QUEUED)
+        return -EAGAIN;
+    struct sigq *q = kmalloc(sizeof(*q)), **p = &queued;
+    if (!q)
+        return -EAGAIN;
+    q->info = *info;
+    q->t = t;
+    while (*p)
+        p = &(*p)->next;
+    *p = q;
+    nqueued++;
+    return 0;
+}
+
+/* Takes the oldest instance of sig for t (NULL: the process); reports
+ * whether more remain. */
+static int rt_take(int sig, struct thread *t, struct ksiginfo *info)
+{
+    int more = 0, took = 0;
+    for (struct sigq **p = &queued; *p;) {
+        struct sigq *q = *p;
+        if (q->info.signo == sig && q->t == t) {
+            if (took) {
+                more = 1;
+                break;
+            }
+            *info = q->info;
+            *p = q->next;
+            kfree(q, sizeof(*q));
+            nqueued--;
+            took = 1;
+            continue;
+        }
+        p = &q->next;
+    }
+    return more;
+}
+
+/* Drops every queued instance of sig (it became ignored). */
+static void rt_purge(int sig)
+{
+    struct ksiginfo dummy;
+    for (struct thread *t = all_threads; t; t = t->all_next)
+        while (rt_take(sig, t, &dummy))
+            ;
+    while (rt_take(sig, NULL, &dummy))
+        ;
+}
 
 int signal_disposition(int sig)
 {
@@ -101,6 +166,11 @@ static long send_signal(struct thread *t, const struct ksiginfo *info)
         }
         kill_self(sig);
     }
+    if (sig >= SIGRTMIN) {
+        long r = rt_queue(t, info);
+        if (r)
+            return r;
+    }
     if (t) {
         if (!(t->sigpending & bit(sig)))
             t->siginfo[sig] = *info;
@@ -115,6 +185,7 @@ static long send_signal(struct thread *t, const struct ksiginfo *info)
             sched_wake(c, WAKE_SIGNAL);
             break;
         }
+    event_signal_sent();
     io_notify(); /* signalfd readers */
     return 0;
 }
@@ -160,9 +231,16 @@ int signal_dequeue(uint64_t set, struct ksiginfo *info)
         if (!m)
             continue;
         int sig = __builtin_ctzll(m) + 1;
-        *pend &= ~bit(sig);
-        *info = pass ? proc_info[sig] : t->siginfo[sig];
+        if (sig >= SIGRTMIN) {
+            if (!rt_take(sig, pass ? NULL : t, info))
+                *pend &= ~bit(sig);
+        } else {
+            *pend &= ~bit(sig);
+            *info = pass ? proc_info[sig] : t->siginfo[sig];
+        }
         info->signo = sig;
+        if (info->code == -2 /* SI_TIMER */)
+            posix_timer_delivered(info);
         return sig;
     }
     return 0;
@@ -282,6 +360,8 @@ SYSCALL(rt_sigaction)
             proc_pending &= ~bit(sig);
             for (struct thread *t = all_threads; t; t = t->all_next)
                 t->sigpending &= ~bit(sig);
+            if (sig >= SIGRTMIN)
+                rt_purge(sig);
         }
     }
     return 0;
@@ -466,10 +546,9 @@ static int on_altstack(const struct kaltstack *as, uint64_t sp)
 }
 
 /* Builds the frame for sig on the program's stack (or its alternate stack)
- * and enters the handler; never returns. */
-__attribute__((noreturn)) static void enter_handler(int sig, const struct hx_uregs *u,
-                                                    const struct ksiginfo *info,
-                                                    const struct hx_fault_info *fault)
+ * from the state *u, and makes *u the handler's entry state. */
+static void setup_frame(int sig, struct hx_uregs *u, const struct ksiginfo *info,
+                        const struct hx_fault_info *fault)
 {
     struct thread *t = current;
     struct kaltstack *as = &t->altstack;
@@ -534,32 +613,54 @@ __attribute__((noreturn)) static void enter_handler(int sig, const struct hx_ure
         as->flags = SS_DISABLE;
     }
 
-    struct hx_uregs h = *u;
-    h.rdi = (uint64_t)sig;
-    h.rsi = (uint64_t)&f->info;
-    h.rdx = (uint64_t)&f->uc;
-    h.rax = 0;
-    h.rsp = (uint64_t)f;
-    h.rip = act->handler;
-    h.rflags &= ~0x40500ull; /* DF, TF, AC: as Linux clears them */
-    hx_resume(&h);
+    u->rdi = (uint64_t)sig;
+    u->rsi = (uint64_t)&f->info;
+    u->rdx = (uint64_t)&f->uc;
+    u->rax = 0;
+    u->rsp = (uint64_t)f;
+    u->rip = act->handler;
+    u->rflags &= ~0x40500ull; /* DF, TF, AC: as Linux clears them */
+}
+
+/* Takes the next signal the current thread can take and that has a
+ * handler; signals ignored or fatal by now are dealt with on the way. */
+static int next_handled(struct ksiginfo *info)
+{
+    int sig;
+    while ((sig = signal_dequeue(~current->sigmask, info))) {
+        if (signal_disposition(sig) == 2)
+            return sig;
+        /* send_signal decided when it was sent, but the disposition may
+         * have changed while the signal was blocked. */
+        if (signal_disposition(sig) == 0 && !default_ignored(sig) && !stop_signal(sig))
+            kill_self(sig);
+    }
+    return 0;
+}
+
+/* Frames for every further signal the thread takes go on top, so the
+ * last one's handler runs first, as on Linux; then the program resumes. */
+__attribute__((noreturn)) static void resume_stacked(struct hx_uregs *u)
+{
+    struct ksiginfo info;
+    int sig;
+    while ((sig = next_handled(&info)))
+        setup_frame(sig, u, &info, NULL);
+    hx_resume(u);
 }
 
 /* Delivers the pending signals the current thread takes, from the state u
- * it would return to: enters the first handler (not returning), or returns
+ * it would return to: enters the handlers (not returning), or returns
  * when none has one. */
 void signal_deliver(const struct hx_uregs *u)
 {
     struct ksiginfo info;
-    int sig;
-    while ((sig = signal_dequeue(~current->sigmask, &info))) {
-        if (signal_disposition(sig) == 2)
-            enter_handler(sig, u, &info, NULL);
-        /* Ignored, or fatal: send_signal decided when it was sent, but the
-         * disposition may have changed while it was blocked. */
-        if (signal_disposition(sig) == 0 && !default_ignored(sig) && !stop_signal(sig))
-            kill_self(sig);
-    }
+    int sig = next_handled(&info);
+    if (!sig)
+        return;
+    struct hx_uregs w = *u;
+    setup_frame(sig, &w, &info, NULL);
+    resume_stacked(&w);
 }
 
 /* The end of a system call whose result is ret, with signals to deliver.
@@ -591,13 +692,8 @@ void signal_syscall_exit(struct hx_regs *r, long *ret)
     uint64_t back = r->fast ? 7 : 2; /* call *HX_FASTCALL_SLOT, or syscall */
     if (signal_deliverable()) {
         struct ksiginfo info;
-        int sig;
-        while ((sig = signal_dequeue(~current->sigmask, &info))) {
-            if (signal_disposition(sig) != 2) {
-                if (signal_disposition(sig) == 0 && !default_ignored(sig) && !stop_signal(sig))
-                    kill_self(sig);
-                continue;
-            }
+        int sig = next_handled(&info);
+        if (sig) {
             if (restart) {
                 int sa_restart = (actions[sig].flags & SA_RESTART) != 0;
                 if (*ret == -ERESTARTNOINTR || (*ret == -ERESTARTSYS && sa_restart)) {
@@ -607,7 +703,8 @@ void signal_syscall_exit(struct hx_regs *r, long *ret)
                     u.rax = (uint64_t)-EINTR;
                 }
             }
-            enter_handler(sig, &u, &info, NULL);
+            setup_frame(sig, &u, &info, NULL);
+            resume_stacked(&u);
         }
     }
     if (restart) {
@@ -634,9 +731,7 @@ void hx_deliver_fault(void)
     if (fi->vector == HX_IRQ_VECTOR) {
         kstats.cpl0[HX_CPL0_IRQ]++;
         irq_process();
-        if (signal_deliverable())
-            signal_deliver(&regs);
-        hx_resume(&regs);
+        resume_stacked(&regs);
     }
     kstats.cpl0[HX_CPL0_FAULT]++;
     /* The page tables allow the access: a stale TLB entry from before a
@@ -665,6 +760,10 @@ void hx_deliver_fault(void)
             (r < 0 && v && !(v->flags & VMA_ANON) && (v->prot & need) && !(fi->error & 1))) {
             fi->signo = 7; /* SIGBUS: past the end of a mapped file */
             fi->code = 2;  /* BUS_ADRERR */
+        } else {
+            /* A mapping that forbids the access (PROT_NONE pages are not
+             * present here) is SEGV_ACCERR; no mapping is SEGV_MAPERR. */
+            fi->code = v ? 2 : 1;
         }
     }
     if (!signal_handles_fault(fi->signo)) {
@@ -679,7 +778,8 @@ void hx_deliver_fault(void)
     info.signo = fault.signo;
     info.code = fault.code;
     info.u.addr = fault.addr;
-    enter_handler(fault.signo, &regs, &info, &fault);
+    setup_frame(fault.signo, &regs, &info, &fault);
+    resume_stacked(&regs);
 }
 
 /* The handler returned through its restorer: the frame's pretcode is
@@ -721,7 +821,5 @@ SYSCALL(rt_sigreturn)
     /* Signals the handler left pending go next, from the restored state. */
     if (irq_due())
         irq_process();
-    if (signal_deliverable())
-        signal_deliver(&u);
-    hx_resume(&u);
+    resume_stacked(&u);
 }

@@ -59,6 +59,9 @@ const char *proc_comm(void);
  * pages are mapped now: retry), 0 when not (SIGBUS), -1 for other addresses. */
 int mm_shared_fault(uint64_t addr);
 
+/* time.c: a POSIX timer's signal is being taken (fills si_overrun). */
+void posix_timer_delivered(struct ksiginfo *info);
+
 /* futex.c: wakes up to n waiters on uaddr whose bitset meets bitset. */
 long futex_wake(uint32_t *uaddr, int n, uint32_t bitset);
 

@@ -229,16 +229,20 @@ struct ptimer {
     uint64_t value; /* sigev_value */
     int64_t interval;
     int overrun, pending_overrun;
+    int queued; /* its signal is pending: expirations count as overruns */
 };
 
 /* Slot 0 is ITIMER_REAL (alarm, setitimer); the rest are timer_create's,
  * whose ids are the slot numbers minus one. */
 static struct ptimer timers[NTIMERS + 1];
+/* ITIMER_VIRTUAL and ITIMER_PROF: both count the process's CPU time (the
+ * kernel's share is not told apart from the program's). */
+static struct ptimer cpu_itimers[2];
 
 static void timer_fire(struct ktimer *kt)
 {
     struct ptimer *p = (struct ptimer *)kt;
-    int64_t now = clock_monotonic_ns();
+    int64_t now = kt->cpu ? cpu_time_process() : clock_monotonic_ns();
     if (p->interval) {
         /* Missed periods are overruns, as on Linux. */
         int64_t next = p->kt.when + p->interval;
@@ -251,27 +255,49 @@ static void timer_fire(struct ktimer *kt)
     }
     if (p->notify == SIGEV_NONE)
         return;
+    if (p->queued && p != &timers[0] && !kt->cpu) {
+        p->overrun++;
+        return;
+    }
     struct ksiginfo info = {0};
     info.signo = p->signo;
-    if (p == &timers[0]) {
+    if (p == &timers[0] || kt->cpu) {
         info.code = 0x80; /* SI_KERNEL, as Linux's it_real_fn sends */
     } else {
         info.code = SI_TIMER;
         info.u.timer.tid = (int32_t)(p - timers - 1);
         info.u.timer.overrun = 0;
         info.u.timer.value = p->value;
-        p->pending_overrun = p->overrun;
-        p->overrun = 0;
+        p->queued = 1;
     }
     struct thread *t = p->tid ? thread_by_tid(p->tid) : NULL;
     signal_send_info(t, &info);
+}
+
+static struct ptimer *ptimer_get(uint64_t id)
+{
+    if (id >= NTIMERS || !timers[id + 1].used)
+        return NULL;
+    return &timers[id + 1];
+}
+
+/* A timer's signal is being delivered: its overrun count goes with it. */
+void posix_timer_delivered(struct ksiginfo *info)
+{
+    struct ptimer *p = ptimer_get((uint64_t)info->u.timer.tid);
+    if (!p)
+        return;
+    p->pending_overrun = p->overrun;
+    info->u.timer.overrun = p->overrun;
+    p->overrun = 0;
+    p->queued = 0;
 }
 
 static int64_t timer_left(const struct ptimer *p)
 {
     if (!p->kt.armed)
         return 0;
-    return MAX(p->kt.when - clock_monotonic_ns(), 1);
+    return MAX(p->kt.when - (p->kt.cpu ? cpu_time_process() : clock_monotonic_ns()), 1);
 }
 
 /* Arms p for value ns from now (0 disarms), then every interval ns. */
@@ -282,7 +308,7 @@ static void timer_set(struct ptimer *p, int64_t value, int64_t interval)
     p->interval = value ? interval : 0;
     p->overrun = 0;
     if (value)
-        ktimer_arm(&p->kt, clock_monotonic_ns() + value);
+        ktimer_arm(&p->kt, (p->kt.cpu ? cpu_time_process() : clock_monotonic_ns()) + value);
 }
 
 struct ktimeval {
@@ -305,37 +331,38 @@ static void ns_tv(int64_t ns, struct ktimeval *tv)
     tv->usec = ns % NSEC / 1000;
 }
 
-static long itimer_check(uint64_t which)
+/* The itimer which names (ITIMER_REAL, _VIRTUAL, _PROF), or NULL. */
+static struct ptimer *itimer(uint64_t which)
 {
-    if (which == 0)
-        return 0;
-    if (which == 1 || which == 2) {
-        static int warned;
-        if (!warned++)
-            kwarn("ITIMER_VIRTUAL and ITIMER_PROF are not supported");
-        return -ENOSYS;
-    }
-    return -EINVAL;
+    static const int signo[3] = {SIGALRM, 26 /* SIGVTALRM */, 27 /* SIGPROF */};
+    if (which > 2)
+        return NULL;
+    struct ptimer *p = which ? &cpu_itimers[which - 1] : &timers[0];
+    p->kt.cpu = which != 0;
+    p->signo = signo[which];
+    p->notify = SIGEV_SIGNAL;
+    p->tid = 0;
+    return p;
 }
 
 SYSCALL(getitimer)
 {
-    long r = itimer_check(a0);
-    if (r)
-        return r;
+    struct ptimer *p = itimer(a0);
+    if (!p)
+        return -EINVAL;
     struct kitimerval *v = (struct kitimerval *)a1;
     if (!user_ok(v, sizeof(*v), 1))
         return -EFAULT;
-    ns_tv(timers[0].interval, &v->interval);
-    ns_tv(timer_left(&timers[0]), &v->value);
+    ns_tv(p->interval, &v->interval);
+    ns_tv(timer_left(p), &v->value);
     return 0;
 }
 
 SYSCALL(setitimer)
 {
-    long r = itimer_check(a0);
-    if (r)
-        return r;
+    struct ptimer *p = itimer(a0);
+    if (!p)
+        return -EINVAL;
     const struct kitimerval *nv = (const struct kitimerval *)a1;
     struct kitimerval *ov = (struct kitimerval *)a2, nw = {0};
     if (nv) {
@@ -349,22 +376,16 @@ SYSCALL(setitimer)
     if (ov) {
         if (!user_ok(ov, sizeof(*ov), 1))
             return -EFAULT;
-        ns_tv(timers[0].interval, &ov->interval);
-        ns_tv(timer_left(&timers[0]), &ov->value);
+        ns_tv(p->interval, &ov->interval);
+        ns_tv(timer_left(p), &ov->value);
     }
-    timers[0].signo = SIGALRM;
-    timers[0].notify = SIGEV_SIGNAL;
-    timers[0].tid = 0;
-    timer_set(&timers[0], tv_ns(&nw.value), tv_ns(&nw.interval));
+    timer_set(p, tv_ns(&nw.value), tv_ns(&nw.interval));
     return 0;
 }
 
 SYSCALL(alarm)
 {
-    int64_t left = timer_left(&timers[0]);
-    timers[0].signo = SIGALRM;
-    timers[0].notify = SIGEV_SIGNAL;
-    timers[0].tid = 0;
+    int64_t left = timer_left(itimer(0));
     timer_set(&timers[0], (int64_t)MIN(a0, 1ull << 32) * NSEC, 0);
     /* Seconds left, rounded to nearest, at least 1 if any (Linux). */
     return left ? MAX((left + NSEC / 2) / NSEC, 1) : 0;
@@ -376,13 +397,6 @@ struct ksigevent {
     int32_t tid;
     int32_t _pad[11];
 };
-
-static struct ptimer *ptimer_get(uint64_t id)
-{
-    if (id >= NTIMERS || !timers[id + 1].used)
-        return NULL;
-    return &timers[id + 1];
-}
 
 SYSCALL(timer_create)
 {

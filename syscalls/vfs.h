@@ -103,6 +103,9 @@ long temp_sigmask(uint64_t umask, uint64_t size);
 int16_t event_revents(struct file *f, int16_t events);
 uint32_t event_gen(struct file *f);
 void event_release(struct file *f);
+long event_rw(struct file *f, uint8_t *buf, uint64_t len, int write);
+void event_signal_sent(void);
+void event_file_closed(struct file *f);
 /* path.c: where a path leads. */
 enum mnt { M_HOST, M_TMP, M_DEV, M_PROC };
 struct loc {
