@@ -50,6 +50,7 @@ const char *hx_leave_text(unsigned leave)
         [HX_LEAVE_CLONE3] = "clone3 (the fastcall contract covers clone's new stack only)",
         [HX_LEAVE_RELOC] = "a displaced RIP-relative operand is out of the trampoline's reach",
         [HX_LEAVE_INSIDE] = "a branch or code address lands inside the bytes it would overwrite",
+        [HX_LEAVE_PCRANGE] = "its address is compared with a signal's pc (thread cancellation)",
     };
     return leave < HX_LEAVE_COUNT ? text[leave] : "?";
 }
@@ -215,6 +216,8 @@ static unsigned policy(const struct hx_scan *sc, uint32_t obj, const struct hx_s
 struct targets {
     uint64_t *v;
     size_t n;
+    uint64_t *taken; /* of those, addresses used as data: lea, pointers, immediates */
+    size_t ntaken;
 };
 
 static int cmp_u64(const void *a, const void *b)
@@ -225,25 +228,46 @@ static int cmp_u64(const void *a, const void *b)
 
 static int collect_targets(const struct hx_code *c, struct targets *t)
 {
-    t->n = 0;
-    t->v = malloc((c->insns.n + c->nrefs + c->npads + 1) * sizeof(*t->v));
-    if (!t->v)
+    size_t max = c->insns.n + c->nrefs + c->npads + 1;
+    t->n = t->ntaken = 0;
+    t->v = malloc(max * sizeof(*t->v));
+    t->taken = malloc(max * sizeof(*t->taken));
+    if (!t->v || !t->taken) {
+        free(t->v);
+        free(t->taken);
         return -1;
+    }
     for (size_t i = 0; i < c->insns.n; i++) {
         const struct hx_insn *in = &c->insns.v[i];
         if (in->flow == HX_FLOW_JMP || in->flow == HX_FLOW_JCC || in->flow == HX_FLOW_CALL)
             t->v[t->n++] = in->target;
         else if (in->lea_rip)
-            t->v[t->n++] = (uint64_t)in->imm;
+            t->taken[t->ntaken++] = (uint64_t)in->imm;
         else if (in->imm_ref && c->absolute)
-            t->v[t->n++] = in->target;
+            t->taken[t->ntaken++] = in->target;
     }
-    memcpy(t->v + t->n, c->refs, c->nrefs * sizeof(*c->refs));
-    t->n += c->nrefs;
+    memcpy(t->taken + t->ntaken, c->refs, c->nrefs * sizeof(*c->refs));
+    t->ntaken += c->nrefs;
+    qsort(t->taken, t->ntaken, sizeof(*t->taken), cmp_u64);
+    memcpy(t->v + t->n, t->taken, t->ntaken * sizeof(*t->taken));
+    t->n += t->ntaken;
     memcpy(t->v + t->n, c->pads, c->npads * sizeof(*c->pads));
     t->n += c->npads;
     qsort(t->v, t->n, sizeof(*t->v), cmp_u64);
     return 0;
+}
+
+static int is_taken(const struct targets *t, uint64_t addr)
+{
+    size_t lo = 0, hi = t->ntaken;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->taken[mid] < addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < t->ntaken && t->taken[lo] == addr;
 }
 
 /* The first target strictly inside (start, end), or 0. The basic blocks
@@ -280,6 +304,16 @@ static int plan_site(struct hx_patch_plan *p, const struct hx_scan *sc, uint32_t
     }
     if ((ps->leave = (uint8_t)policy(sc, obj, site_for(sc, obj, i), i)))
         return 0;
+    /* Code that takes the address of the syscall or of the instruction
+     * after it compares a signal's interrupted pc with it: musl's thread
+     * cancellation (__cp_begin <= pc < __cp_end, true when the kernel
+     * backs pc up to restart the syscall), glibc's __syscall_cancel_arch
+     * from 2.40 on. A fastcall's pc is in its trampoline: the check would
+     * fail and musl's handler would re-raise the signal forever. */
+    if (is_taken(targets, sys->addr) || is_taken(targets, sys->addr + sys->len)) {
+        ps->leave = HX_LEAVE_PCRANGE;
+        return 0;
+    }
 
     /* The movable instructions on each side, nearest first. Within one
      * block only its first instruction is a branch target (function
@@ -433,12 +467,14 @@ int hx_patch_plan(const struct hx_scan *sc, uint32_t obj, struct hx_disasm *d, u
         struct hx_patch_site *ps = &p->sites[p->nsites++];
         if (plan_site(p, sc, obj, d, &targets, i, &last_end, ps)) {
             free(targets.v);
+            free(targets.taken);
             hx_patch_plan_free(p);
             return -1;
         }
         p->npatched += ps->leave == HX_LEAVE_NONE;
     }
     free(targets.v);
+    free(targets.taken);
     return 0;
 }
 

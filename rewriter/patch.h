@@ -34,6 +34,7 @@ enum hx_leave {
     HX_LEAVE_CLONE3,    /* clone3 */
     HX_LEAVE_RELOC,     /* a displaced RIP-relative operand out of the trampoline's reach */
     HX_LEAVE_INSIDE,    /* a branch or code address lands inside the bytes to overwrite */
+    HX_LEAVE_PCRANGE,   /* its address (or the next) is taken: a pc-range check (cancellation) */
     HX_LEAVE_COUNT
 };
 

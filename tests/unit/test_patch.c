@@ -215,6 +215,28 @@ START_TEST(landing_pad_inside)
 }
 END_TEST
 
+/* musl's cancellable syscall: the signal handler compares the interrupted
+ * pc with __cp_end, the address right after the syscall, which the code
+ * takes with lea. A fastcall's pc would never match: the site stays. */
+START_TEST(pc_range_check)
+{
+    static const uint8_t b[] = {
+        0x48, 0x8d, 0x05, 0x08, 0x00, 0x00, 0x00, /* 1000: lea 0x8(%rip),%rax  # 0x100f */
+        0xc3,                                     /* 1007: ret */
+        0x4c, 0x89, 0x5c, 0x24, 0x08,             /* 1008: mov %r11,0x8(%rsp) */
+        0x0f, 0x05,                               /* 100d: syscall */
+        0xc3,                                     /* 100f: ret (__cp_end) */
+    };
+    struct hx_scan sc;
+    struct hx_patch_plan p;
+    plan(&sc, &p, b, sizeof(b), TRAMP);
+    ck_assert_uint_eq(p.nsites, 1);
+    ck_assert_uint_eq(p.npatched, 0);
+    ck_assert_uint_eq(p.sites[0].leave, HX_LEAVE_PCRANGE);
+    done(&sc, &p);
+}
+END_TEST
+
 /* A displaced RIP-relative load keeps reading the same address from the
  * trampoline; out of reach, the site is left. */
 START_TEST(rip_relative)
@@ -312,6 +334,7 @@ Suite *patch_suite(void)
     tcase_add_test(t, displaced_after);
     tcase_add_test(t, branch_into_instruction);
     tcase_add_test(t, landing_pad_inside);
+    tcase_add_test(t, pc_range_check);
     tcase_add_test(t, rip_relative);
     tcase_add_test(t, policy_by_number);
     tcase_add_test(t, adjacent_sites);
