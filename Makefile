@@ -37,7 +37,7 @@ HOST_SRC := $(wildcard hypervisor/*.c) $(wildcard loader/*.c) rewriter/libpath.c
 HOST_OBJ := $(patsubst %.c,$(BUILD)/h/%.o,$(HOST_SRC)) $(BUILD)/h/hypervisor/kernel_blob.o
 HXRUN := $(BUILD)/hxrun
 
-.PHONY: all kernel demo test unit-test guest-test compat-test confine-test hostile-test cli-test trim-test fastcall-test bench bench-fastcall format clean deps
+.PHONY: all kernel demo test unit-test guest-test compat-test confine-test hostile-test cli-test trim-test signals-test fastcall-test bench bench-fastcall format clean deps
 all: $(HXRUN) $(BUILD)/hxscan $(BUILD)/hxrewrite
 kernel: $(KERNEL)
 
@@ -77,7 +77,9 @@ include rewriter/rewriter.mk
 include tests/unit/unit.mk
 
 test: unit-test cli-test guest-test compat-test confine-test hostile-test scan-test trim-test \
-	fastcall-test
+	signals-test fastcall-test
+signals-test: $(HXRUN)
+	tests/signals/run.sh $(HXRUN) $(BUILD)
 trim-test: $(HXRUN) $(BUILD)/hxscan
 	tests/trim/run.sh $(HXRUN) $(BUILD)
 cli-test: $(HXRUN)
@@ -98,6 +100,7 @@ fastcall-test: $(HXRUN) $(BUILD)/hxrewrite
 
 bench: $(HXRUN) $(BUILD)/hxrewrite
 	scripts/bench/run.sh $(HXRUN) $(BUILD)
+	scripts/bench/threads.sh $(HXRUN) $(BUILD)
 	scripts/bench/fastcall.sh $(HXRUN) $(BUILD)
 bench-fastcall: $(HXRUN) $(BUILD)/hxrewrite
 	scripts/bench/fastcall.sh $(HXRUN) $(BUILD)

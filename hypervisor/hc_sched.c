@@ -23,7 +23,7 @@
 
 #include "hcall.h"
 
-#define TICK_SIGNAL SIGRTMIN
+#define TICK_SIGNAL SIGURG /* a standard signal: never queues up */
 #define POLL_NS 10000000ll /* how often the timer thread looks, at most */
 
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
@@ -58,9 +58,21 @@ static void *timer_main(void *arg)
 {
     struct hx_vm *vm = arg;
     struct hx_live *live = &vm->boot->live;
-    int64_t fired_for = 0, fired_at = 0;
+    int64_t fired_for = 0, fired_at = 0, signal_seen = 0;
     for (;;) {
         int64_t now = now_ns(), d = live->timer_deadline_ns;
+        /* A guest that leaves a host signal untaken for seconds is wedged:
+         * the user's Ctrl-C or kill must still end the run. */
+        uint64_t sigs = live->host_signals;
+        if (!sigs) {
+            signal_seen = 0;
+        } else if (!signal_seen) {
+            signal_seen = now;
+        } else if (now - signal_seen > 3000000000ll) {
+            int sig = __builtin_ctzll(sigs) + 1;
+            fprintf(stderr, "hxrun: the guest did not take signal %d within 3 s; ending it\n", sig);
+            _exit(128 + sig);
+        }
         /* Once per deadline: the guest writes a new one when it has acted.
          * While it waits in the host, that wait covers the deadline. */
         if (d && d <= now && !vm->in_hcall && (d != fired_for || now - fired_at > POLL_NS)) {

@@ -45,6 +45,20 @@ static const hx_hcall_fn handlers[HX_HC_NR] = {
     [HX_HC_FDPATH] = hx_hc_fdpath,
     [HX_HC_WAIT] = hx_hc_wait,
     [HX_HC_TIMER_KICK] = hx_hc_timer_kick,
+    [HX_HC_SOCKET] = hx_hc_socket,
+    [HX_HC_SOCKETPAIR] = hx_hc_socketpair,
+    [HX_HC_BIND] = hx_hc_bind,
+    [HX_HC_CONNECT] = hx_hc_connect,
+    [HX_HC_LISTEN] = hx_hc_listen,
+    [HX_HC_ACCEPT] = hx_hc_accept,
+    [HX_HC_SOCKNAME] = hx_hc_sockname,
+    [HX_HC_SOCKOPT] = hx_hc_sockopt,
+    [HX_HC_SHUTDOWN] = hx_hc_shutdown,
+    [HX_HC_SENDMSG] = hx_hc_sendmsg,
+    [HX_HC_RECVMSG] = hx_hc_recvmsg,
+    [HX_HC_SENDMMSG] = hx_hc_sendmmsg,
+    [HX_HC_RECVMMSG] = hx_hc_recvmmsg,
+    [HX_HC_SOCKIOCTL] = hx_hc_sockioctl,
 };
 
 static const char *const hcall_names[HX_HC_NR] = {
@@ -86,6 +100,20 @@ static const char *const hcall_names[HX_HC_NR] = {
     [HX_HC_FDPATH] = "fdpath",
     [HX_HC_WAIT] = "wait",
     [HX_HC_TIMER_KICK] = "timer_kick",
+    [HX_HC_SOCKET] = "socket",
+    [HX_HC_SOCKETPAIR] = "socketpair",
+    [HX_HC_BIND] = "bind",
+    [HX_HC_CONNECT] = "connect",
+    [HX_HC_LISTEN] = "listen",
+    [HX_HC_ACCEPT] = "accept",
+    [HX_HC_SOCKNAME] = "sockname",
+    [HX_HC_SOCKOPT] = "sockopt",
+    [HX_HC_SHUTDOWN] = "shutdown",
+    [HX_HC_SENDMSG] = "sendmsg",
+    [HX_HC_RECVMSG] = "recvmsg",
+    [HX_HC_SENDMMSG] = "sendmmsg",
+    [HX_HC_RECVMMSG] = "recvmmsg",
+    [HX_HC_SOCKIOCTL] = "sockioctl",
 };
 
 int hx_hostfd_ok(const struct hx_vm *vm, uint64_t fd)

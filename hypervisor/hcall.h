@@ -58,6 +58,23 @@ int64_t hx_hc_timer_kick(struct hx_vm *vm, const uint64_t *a, int *status);
 int hx_sched_start(struct hx_vm *vm);
 void hx_sched_before_run(struct hx_vm *vm);
 int hx_sched_wait_readable(struct hx_vm *vm, int fd);
+/* Sockets (hc_net.c). */
+int64_t hx_hc_socket(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_socketpair(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_bind(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_connect(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_listen(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_accept(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_sockname(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_sockopt(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_shutdown(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_sendmsg(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_recvmsg(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_sendmmsg(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_recvmmsg(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_sockioctl(struct hx_vm *vm, const uint64_t *a, int *status);
+/* Removes the private directory of AF_UNIX sockets in guest RAM paths. */
+void hx_net_cleanup(void);
 
 /* Host file-system mounts (hc_files.c). */
 int hx_hostfs_init(struct hx_vm *vm);

@@ -27,6 +27,8 @@ static void usage(FILE *f)
           "  --stats        print VM exits, hypercalls and CPL0 entries at exit\n"
           "  -v HOST:GUEST[:ro]  mount a host directory or file at GUEST\n"
           "  --no-host-root  expose only the program, its loader and libraries, and -v mounts\n"
+          "  --net=MODE     host (default): sockets are the host's, as for a host process;\n"
+          "                 none: AF_INET and AF_INET6 sockets fail with EACCES (AF_UNIX works)\n"
           "  --kernel PATH  run on another hx kernel image\n"
           "  --fastcall     run the program, its loader and libraries rewritten by hxrewrite\n"
           "                 (cached in $XDG_CACHE_HOME/hx or ~/.cache/hx)\n"
@@ -130,8 +132,9 @@ int main(int argc, char **argv)
                                              {"kernel", required_argument, NULL, 'k'},
                                              {"help", no_argument, NULL, 'h'},
                                              {"no-host-root", no_argument, NULL, 'R'},
+                                             {"net", required_argument, NULL, 'N'},
                                              {"fastcall", no_argument, NULL, 'F'},
-                                             {"no-fastcall", no_argument, NULL, 'N'},
+                                             {"no-fastcall", no_argument, NULL, 'f'},
                                              {"fastcall-cache", required_argument, NULL, 'D'},
                                              {NULL, 0, NULL, 0}};
     struct hx_options opt = {.mem_size = 1ull << 30};
@@ -167,14 +170,21 @@ int main(int argc, char **argv)
         case 'R':
             opt.no_host_root = 1;
             break;
+        case 'N':
+            if (strcmp(optarg, "host") && strcmp(optarg, "none")) {
+                fprintf(stderr, "hxrun: --net must be host or none, got '%s'\n", optarg);
+                return 2;
+            }
+            opt.net_none = !strcmp(optarg, "none");
+            break;
         case 'C':
             clean = 1;
             break;
         case 'F':
             opt.fastcall = HX_FASTCALL_ASKED;
             break;
-        case 'N':
-            opt.fastcall = 0;
+        case 'f':
+            opt.fastcall = HX_FASTCALL_OFF;
             break;
         case 'D':
             opt.fastcall_cache = optarg;
@@ -237,6 +247,7 @@ int main(int argc, char **argv)
     /* The program's output must reach the console before our own lines. */
     fflush(stdout);
     int status = hx_vm_run(&vm);
+    hx_net_cleanup();
     if (opt.stats)
         hx_print_stats(&vm);
     return status;

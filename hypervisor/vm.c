@@ -7,6 +7,7 @@
 #include <cpuid.h>
 #include <elf.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,6 +291,17 @@ static void fill_host_facts(struct hx_boot_info *b, const struct hx_options *opt
     }
     /* The guest applies its own umask; host files get the modes it asks. */
     b->umask = (int32_t)umask(0);
+    /* A program started by exec inherits the mask and ignored signals (a
+     * shell's background job starts with SIGINT ignored). */
+    sigset_t mask;
+    sigprocmask(SIG_SETMASK, NULL, &mask);
+    for (int sig = 1; sig <= 64; sig++) {
+        struct sigaction sa;
+        if (sigismember(&mask, sig) == 1)
+            b->sig_blocked |= 1ull << (sig - 1);
+        if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+            b->sig_ignored |= 1ull << (sig - 1);
+    }
     if (!getcwd(b->cwd, sizeof(b->cwd)))
         strcpy(b->cwd, "/");
     b->hwcap = getauxval(AT_HWCAP);

@@ -270,11 +270,12 @@ static void host_wait(int64_t deadline)
     current->run_start += clock_monotonic_ns() - start;
     if (r <= 0)
         return;
+    /* All answers first: waking a thread forgets its array. */
     for (int i = 0; i < n; i++)
-        if (fds[i].revents) {
-            owner[i]->hostwait[index[i]].revents = fds[i].revents;
+        owner[i]->hostwait[index[i]].revents = fds[i].revents;
+    for (int i = 0; i < n; i++)
+        if (fds[i].revents)
             sched_wake(owner[i], WAKE_EVENT);
-        }
 }
 
 static void take_host_signals(void)

@@ -12,6 +12,7 @@
 #define SC_ENTRY_signal(nr, name) [nr] = sys_##name,
 #define SC_ENTRY_thread(nr, name) [nr] = sys_##name,
 #define SC_ENTRY_event(nr, name) [nr] = sys_##name,
+#define SC_ENTRY_net(nr, name) [nr] = sys_##name,
 
 /* -ENOSYS on purpose; see the table's comment. */
 static SYSCALL(quiet_enosys)

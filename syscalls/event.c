@@ -609,8 +609,9 @@ static long epoll_wait_common(uint64_t epfd, uint64_t uev, uint64_t max, int64_t
     if (!user_ok(out, max * sizeof(*out), 1))
         return -EFAULT;
     struct epoll *ep = ef->obj;
-    static struct hostwait host[MAX_HOST_ITEMS];
-    static int hmap[MAX_HOST_ITEMS];
+    /* On this thread's kernel stack: another may wait on the same epoll. */
+    struct hostwait host[MAX_HOST_ITEMS];
+    int hmap[MAX_HOST_ITEMS];
     int host_known = 0;
     for (;;) {
         prune(ep);

@@ -100,6 +100,8 @@ long fd_describe(int fd, char *out, size_t size)
         [K_RANDOM] = "/dev/random", [K_URANDOM] = "/dev/urandom", [K_TTY] = "/dev/tty"};
     if (f->kind == K_PIPE_R || f->kind == K_PIPE_W)
         ksnprintf(out, size, "pipe:[%lu]", pipe_ino(f));
+    else if (f->kind == K_HOST && f->sock)
+        net_describe(f, out, size);
     else if (f->kind == K_HOST && f->hostfd <= 2 && !f->path[0])
         ksnprintf(out, size, "%s", boot->console_path[f->hostfd]);
     else if (f->kind >= K_NULL && f->kind <= K_TTY)

@@ -89,6 +89,8 @@ static long tmp_open(struct loc *l, uint64_t flags, uint64_t mode, struct file *
             return -EEXIST;
         if ((n->mode & S_IFMT) == S_IFLNK && !(flags & O_PATH))
             return (flags & O_EXCL) ? -EEXIST : -ELOOP; /* O_NOFOLLOW on a symlink */
+        if ((n->mode & S_IFMT) == 0140000 && !(flags & O_PATH))
+            return -ENXIO; /* a socket's name (net.c) cannot be opened */
         int dir = (n->mode & S_IFMT) == S_IFDIR;
         if (dir && (acc != O_RDONLY || (flags & (O_TRUNC | O_CREAT)) == O_CREAT))
             return -EISDIR;
@@ -340,11 +342,12 @@ SYSCALL(openat2)
 }
 
 /* ---- read and write --------------------------------------------------- */
-/* A write to a host pipe with no reader: SIGPIPE, as Linux raises it. */
+/* A write to a host pipe with no reader, or to a socket whose connection
+ * is closed: SIGPIPE, as Linux raises it (to a handler too). */
 static long host_result(long r)
 {
-    if (r == -EPIPE && signal_disposition(SIGPIPE) == 0)
-        kill_self(SIGPIPE);
+    if (r == -EPIPE)
+        signal_send(current, SIGPIPE, 0 /* SI_USER */);
     return r;
 }
 
@@ -421,6 +424,8 @@ static long file_rw(uint64_t fd, uint64_t buf, uint64_t len, int write)
     struct file *f = fd_get(fd);
     if (!f)
         return -EBADF;
+    if (f->kind == K_HOST && f->sock && !(f->flags & O_NONBLOCK))
+        return host_result(sock_rw(f, buf, len, write));
     if (f->kind == K_HOST)
         return host_result(hcall3(write ? HX_HC_WRITE : HX_HC_READ, f->hostfd, buf, len));
     return guest_rw(f, buf, len, write, NULL);
@@ -852,6 +857,8 @@ struct dirent64 {
 #define DT_REG 8
 #define DT_LNK 10
 #define DT_CHR 2
+#define DT_SOCK 12
+#define S_IFSOCK 0140000
 
 static uint8_t dtype(uint32_t mode)
 {
@@ -862,6 +869,8 @@ static uint8_t dtype(uint32_t mode)
         return DT_LNK;
     case S_IFCHR:
         return DT_CHR;
+    case S_IFSOCK:
+        return DT_SOCK; /* a socket bound in /tmp (net.c) */
     default:
         return DT_REG;
     }
@@ -1141,6 +1150,8 @@ SYSCALL(ioctl)
     struct file *f = fd_get(a0);
     if (!f)
         return -EBADF;
+    if (f->kind == K_HOST && f->sock && a1 != FIONBIO && a1 != FIOCLEX && a1 != FIONCLEX)
+        return net_ioctl(f, a1, a2);
     switch (a1) {
     case FIONBIO: {
         if (!user_ok((void *)a2, 4, 0))

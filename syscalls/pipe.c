@@ -57,10 +57,11 @@ int16_t pipe_revents(const struct file *f, int16_t events)
             r |= 1; /* POLLIN */
         if (!f->pipe->writers)
             r |= 16; /* POLLHUP */
-    } else if (!f->pipe->readers) {
-        r |= 8; /* POLLERR */
-    } else if (f->pipe->len < PIPE_SIZE) {
-        r |= 4; /* POLLOUT */
+    } else {
+        if (f->pipe->len < PIPE_SIZE)
+            r |= 4; /* POLLOUT */
+        if (!f->pipe->readers)
+            r |= 8; /* POLLERR */
     }
     return r & (events | 8 | 16);
 }

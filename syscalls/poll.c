@@ -181,11 +181,13 @@ SYSCALL(ppoll)
 #define POLLOUT_SET (POLLOUT | POLLERR)
 
 /* select and pselect6 as poll over the fds named in the sets. */
-static long do_select(uint64_t nfds, uint64_t *sets[3], int64_t deadline)
+static long do_select(uint64_t nfds_arg, uint64_t *sets[3], int64_t deadline)
 {
-    static struct pollfd p[FD_SETSIZE];
+    /* On this thread's kernel stack: another may select while it waits. */
+    struct pollfd p[FD_SETSIZE];
+    uint64_t nfds = (uint32_t)nfds_arg;
     static const int16_t want[3] = {POLLIN, POLLOUT, 0x2 /* POLLPRI */};
-    if ((int64_t)nfds < 0)
+    if ((int)nfds_arg < 0) /* the kernel takes an int */
         return -EINVAL;
     if (nfds > FD_SETSIZE)
         nfds = FD_SETSIZE; /* Linux looks no further than its fd table */

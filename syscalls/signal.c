@@ -96,6 +96,15 @@ static void rt_purge(int sig)
         ;
 }
 
+/* What exec passed on from hxrun's own process (see hx_boot_info). */
+void signal_init(void)
+{
+    for (int sig = 1; sig <= NSIG; sig++)
+        if ((boot->sig_ignored >> (sig - 1) & 1) && sig != SIGKILL && sig != SIGSTOP)
+            actions[sig].handler = SIG_IGN;
+    signal_set_mask(boot->sig_blocked);
+}
+
 int signal_disposition(int sig)
 {
     uint64_t h = actions[sig].handler;

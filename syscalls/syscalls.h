@@ -25,6 +25,7 @@ typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uin
 #define SC_DECL_signal(name) SYSCALL(name);
 #define SC_DECL_thread(name) SYSCALL(name);
 #define SC_DECL_event(name) SYSCALL(name);
+#define SC_DECL_net(name) SYSCALL(name);
 #include "table.h"
 #undef SC
 
@@ -82,6 +83,7 @@ int signal_dequeue(uint64_t set, struct ksiginfo *info);
 uint64_t signal_pending_set(void);
 void signal_set_mask(uint64_t mask);
 void signal_set_temp_mask(uint64_t mask);
+void signal_init(void);
 /* Whether the program runs a handler for a fault's signal now. */
 int signal_handles_fault(int sig);
 

@@ -46,6 +46,7 @@ struct file {
     struct gen gen;        /* K_GEN, K_GDIR */
     void *obj;             /* K_EVENTFD...K_EPOLL: the object */
     char path[256];        /* absolute guest path, "" if unknown or too long */
+    int sock;              /* K_HOST: 0, or a socket's domain (AF_*; net.c) */
 };
 
 /* Linux's struct stat on x86-64. */
@@ -106,6 +107,9 @@ void event_release(struct file *f);
 long event_rw(struct file *f, uint8_t *buf, uint64_t len, int write);
 void event_signal_sent(void);
 void event_file_closed(struct file *f);
+
+/* net.c: read or write on a blocking socket, waiting in the scheduler. */
+long sock_rw(struct file *f, uint64_t buf, uint64_t len, int write);
 /* path.c: where a path leads. */
 enum mnt { M_HOST, M_TMP, M_DEV, M_PROC };
 struct loc {
@@ -142,6 +146,10 @@ const char *cwd_path(void);
 void cwd_pin(void);
 /* After one: the cwd's path must be asked of the pin again. */
 void cwd_moved(void);
+
+/* net.c: socket ioctls, and what /proc/self/fd/N shows for a socket. */
+long net_ioctl(struct file *f, uint64_t cmd, uint64_t arg);
+void net_describe(const struct file *f, char *out, size_t size);
 
 /* fs.c */
 void guest_stat(const struct file *f, struct kstat *st);

@@ -127,6 +127,9 @@ struct hx_boot_info {
     /* Seed of the guest's random generator, from the host's getrandom. */
     uint8_t random_seed[32];
     int32_t umask;
+    /* What exec passes on: the signal mask and the signals set to be
+     * ignored (bit N-1 for signal N), as hxrun found them. */
+    uint64_t sig_blocked, sig_ignored;
     char cwd[4096];
     char exe[4096];
     /* Read and written by both sides while the guest runs. */
@@ -202,6 +205,40 @@ enum hx_hcall_nr {
     HX_HC_NET_BASE = 96,
     HX_HC_FAST_BASE = 128,
     HX_HC_NR = 160
+};
+
+/* Sockets, forwarded to the host (hc_net.c). Addresses are the guest's
+ * struct sockaddr bytes, except that an AF_UNIX path (sun_path[0] != 0) is
+ * never used as a host path: the kernel resolves it in the guest's file
+ * systems and passes where it leads as (kind, where), enum hx_unix_kind.
+ * The monitor reports the guest's own path back wherever Linux reports one
+ * (getsockname, getpeername, accept, recvfrom, recvmsg). */
+enum hx_hcall_net {
+    HX_HC_SOCKET = HX_HC_NET_BASE, /* domain, type, protocol */
+    HX_HC_SOCKETPAIR,              /* domain, type, protocol, int[2] gva */
+    HX_HC_BIND,                    /* hostfd, addr, addrlen, kind, where, umask */
+    HX_HC_CONNECT,                 /* hostfd, addr, addrlen, kind, where */
+    HX_HC_LISTEN,                  /* hostfd, backlog */
+    HX_HC_ACCEPT,                  /* hostfd, addr or 0, addrlen gva or 0, SOCK_NONBLOCK */
+    HX_HC_SOCKNAME,                /* hostfd, addr, addrlen gva, peer (getpeername) */
+    HX_HC_SOCKOPT,                 /* hostfd, level, name, value, len (set) or len gva (get), get */
+    HX_HC_SHUTDOWN,                /* hostfd, how */
+    HX_HC_SENDMSG,                 /* hostfd, struct msghdr gva, flags, kind, where */
+    HX_HC_RECVMSG,                 /* hostfd, struct msghdr gva, flags */
+    HX_HC_SENDMMSG,                /* hostfd, struct mmsghdr gva, vlen, flags: no AF_UNIX paths */
+    HX_HC_RECVMMSG,                /* hostfd, struct mmsghdr gva, vlen, flags, timespec gva or 0 */
+    HX_HC_SOCKIOCTL,               /* hostfd, cmd, int gva: FIONREAD, SIOCOUTQ, SIOCATMARK */
+    HX_HC_NET_END
+};
+
+/* Where the AF_UNIX path of a bind, connect or sendto leads. */
+enum hx_unix_kind {
+    HX_UNIX_NONE = 0, /* no path: abstract, unnamed, or another family */
+    HX_UNIX_HOST,     /* where: the absolute guest path (a kernel buffer of
+                       * 4096 bytes) under a host mount; -HX_EREDIRECT as for
+                       * HX_HC_OPEN */
+    HX_UNIX_TMP,      /* where: the inode number of a minifs socket node; the
+                       * host socket lives in a private directory of the run */
 };
 
 /* A host path operation whose path led, through a symlink, into one of the

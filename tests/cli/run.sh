@@ -163,5 +163,29 @@ for mode in "" ignore; do
     fi
 done
 
+# --net=none: no AF_INET/AF_INET6 sockets (EACCES); AF_UNIX still works;
+# a bad --net is refused. --net=host (the default) allows both.
+musl-gcc -static -O2 -o "$B/net" -x c - <<'C'
+#include <errno.h>
+#include <string.h>
+#include <stdio.h>
+#include <sys/socket.h>
+static const char *try(int family, int type) {
+    int s = socket(family, type, 0);
+    return s >= 0 ? "ok" : errno == EACCES ? "EACCES" : strerror(errno);
+}
+int main(void) {
+    int sv[2];
+    printf("%s %s %s %s\n", try(AF_INET, SOCK_STREAM), try(AF_INET6, SOCK_DGRAM),
+           try(AF_UNIX, SOCK_STREAM), socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ? "fail" : "ok");
+    return 0;
+}
+C
+"$HX" --net=none "$B/net" >"$B/out" 2>"$B/err"
+if [ "$(cat "$B/out")" = "EACCES EACCES ok ok" ]; then ok "--net=none"; else bad "--net=none: $(cat "$B/out")"; fi
+"$HX" --net=host "$B/net" >"$B/out" 2>"$B/err"
+if [ "$(cat "$B/out")" = "ok ok ok ok" ]; then ok "--net=host"; else bad "--net=host: $(cat "$B/out")"; fi
+expect "bad --net: 2" 2 "^hxrun: --net must be host or none, got 'bogus'$" -- "$HX" --net=bogus "$B/net"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -43,9 +43,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -364,6 +366,32 @@ static void host_root(void)
     }
 }
 
+/* AF_UNIX paths are guest paths: bind and connect are confined exactly as
+ * open is (the host tree check afterwards sees no socket file appear). */
+static long unix_call(const char *path, int do_bind)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    long r = do_bind ? bind(s, (struct sockaddr *)&a, sizeof(a))
+                     : connect(s, (struct sockaddr *)&a, sizeof(a));
+    int e = errno;
+    close(s);
+    errno = e;
+    return r;
+}
+
+static void sockets(void)
+{
+    const char *why = "symlinks resolve inside the guest's mounts";
+    check("bind /data/absdir/x.sock", unix_call("/data/absdir/x.sock", 1), ENOENT, why);
+    check("bind /data/up/outside/x.sock", unix_call("/data/up/outside/x.sock", 1), ENOENT, why);
+    check("bind /data/../outside/x.sock", unix_call("/data/../outside/x.sock", 1), ENOENT, why);
+    check("connect /data/abs", unix_call("/data/abs", 0), ENOENT, why);
+    check("connect /data/a", unix_call("/data/a", 0), ENOENT, why);
+    check("bind /ro/x.sock", unix_call("/ro/x.sock", 1), EROFS, "a read-only mount");
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3 || strlen(argv[2]) >= sizeof(tree)) {
@@ -374,6 +402,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "confined") == 0) {
         escapes();
         read_only();
+        sockets();
     } else {
         host_root();
         read_only();

@@ -111,6 +111,44 @@ void hostile_main(const struct hx_boot_info *boot)
     expect("strace with an unmapped argument block", hc(HX_HC_STRACE, 0, 0x1000, 0, 0), -EFAULT);
     expect("readv with an unmapped iovec", hc(HX_HC_READV, 0, 0x1000, 1, 0), -EFAULT);
     expect("poll with too many fds", hc(HX_HC_POLL, (uint64_t)buf, 1000000, 0, 0), -22);
+    /* Sockets: no AF_UNIX path the guest writes reaches the host as it is,
+     * and no option hands the host a pointer or an fd. */
+    static struct {
+        uint16_t family;
+        char path[108];
+    } un = {1, "/tmp/hx-hostile-escape.sock"};
+    static char upath[] = "/tmp/hx-hostile-escape.sock";
+    static uint8_t st[256];
+    expect("socket of another family", hc(HX_HC_SOCKET, 16 /* AF_NETLINK */, 3, 0, 0), -97);
+    int64_t s = hc(HX_HC_SOCKET, 1 /* AF_UNIX */, 1 /* SOCK_STREAM */, 0, 0);
+    expect("an AF_UNIX socket", s >= 3, 1);
+    expect("bind an unresolved path: an abstract name instead",
+           hc(HX_HC_BIND, (uint64_t)s, (uint64_t)&un, sizeof(un), HX_UNIX_NONE), 0);
+    expect("  and no file on the host", hc(HX_HC_STAT, (uint64_t)upath, (uint64_t)st, 0, 0), -2);
+    int64_t s2 = hc(HX_HC_SOCKET, 1, 1, 0, 0);
+    /* Treated as unresolved: the same abstract name, already taken. */
+    expect("bind with a bogus target kind",
+           hc(HX_HC_BIND, (uint64_t)s2, (uint64_t)&un, sizeof(un), 7), -98 /* EADDRINUSE */);
+    req.arg[4] = 0x1000;
+    expect("connect to a host path at an unmapped address",
+           hc(HX_HC_CONNECT, (uint64_t)s2, (uint64_t)&un, sizeof(un), HX_UNIX_HOST), -EFAULT);
+    req.arg[4] = 0;
+    expect("bind an address past sockaddr_storage",
+           hc(HX_HC_BIND, (uint64_t)s2, (uint64_t)&un, 4096, 0), -EINVAL);
+    expect("sendmsg from an unmapped msghdr", hc(HX_HC_SENDMSG, (uint64_t)s, 0x1000, 0, 0),
+           -EFAULT);
+    expect("recvmmsg into an unmapped vector", hc(HX_HC_RECVMMSG, (uint64_t)s, 0x1000, 4, 0x40),
+           -EFAULT);
+    expect("recvmsg on a host fd it does not own", hc(HX_HC_RECVMSG, 4000, (uint64_t)buf, 0, 0),
+           -EBADF);
+    expect("SO_ATTACH_BPF (an fd number)", hc(HX_HC_SOCKOPT, (uint64_t)s, 1, 50, (uint64_t)buf),
+           -95);
+    expect("getsockname into an unmapped length",
+           hc(HX_HC_SOCKNAME, (uint64_t)s, (uint64_t)buf, 0x1000, 0), -EFAULT);
+    expect("accept on the console", hc(HX_HC_ACCEPT, 1, 0, 0, 0), -88 /* ENOTSOCK */);
+    hc(HX_HC_CLOSE, (uint64_t)s, 0, 0, 0);
+    hc(HX_HC_CLOSE, (uint64_t)s2, 0, 0, 0);
+
     expect("a good write still works", hc(HX_HC_WRITE, 1, (uint64_t)buf, 6, 0), 6);
     hc(HX_HC_EXIT, failures ? 1 : 0, 0, 0, 0);
     for (;;)

@@ -1,0 +1,488 @@
+/* Sockets: host sockets in the guest's fd table. A socket is a K_HOST file
+ * whose sock field holds its domain, so read, write, poll, select, close,
+ * dup and fcntl take the host-fd paths unchanged; the monitor does the
+ * socket work (hypervisor/hc_net.c). What happens here: the fd table,
+ * AF_UNIX paths resolved in the guest's own file systems (a path under a
+ * host mount goes to the monitor to be walked confined; a path in /tmp
+ * becomes a minifs node of type socket, whose inode number names the host
+ * socket in the monitor's private directory), and SIGPIPE, which the
+ * monitor never receives and the program must. */
+#include "tmpfs.h"
+#include "vfs.h"
+
+#define AF_UNIX 1
+#define SOCK_NONBLOCK O_NONBLOCK
+#define SOCK_CLOEXEC O_CLOEXEC
+#define MSG_NOSIGNAL 0x4000
+#define MSG_DONTWAIT 0x40
+#define MSG_WAITALL 0x100
+#define S_IFSOCK 0140000
+#define SUN_PATH_OFF 2
+#define SUN_PATH_MAX 108
+#define SOCKADDR_MAX 128 /* sizeof(struct sockaddr_storage) */
+#define SI_USER 0
+
+/* Linux's struct msghdr and struct mmsghdr on x86-64. */
+struct kmsghdr {
+    uint64_t name;
+    uint32_t namelen, _pad;
+    uint64_t iov, iovlen, control, controllen;
+    int32_t flags, _pad2;
+};
+struct kmmsghdr {
+    struct kmsghdr hdr;
+    uint32_t len, _pad;
+};
+
+/* Every host socket call that can wait (connect, accept, send and receive)
+ * goes through here and nowhere else, so that waiting can later be made
+ * the scheduler's business in one place: today the vCPU simply waits in
+ * the host call. read/write/readv/writev on a socket take fs.c's host I/O
+ * path instead. */
+static long sock_call(struct file *f, uint32_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
+                      uint64_t a4, uint64_t a5)
+{
+    /* A blocking socket's call is made so that it cannot block the VM
+     * (MSG_DONTWAIT, or after the socket is ready for accept); when it
+     * would have blocked, the thread waits in the scheduler for the host
+     * fd, so other threads run and timers and signals interrupt it. A
+     * call that must wait for everything (MSG_WAITALL) and connect still
+     * block in the host. */
+    uint64_t *flags = nr == HX_HC_RECVMSG || nr == HX_HC_SENDMSG     ? &a2
+                      : nr == HX_HC_RECVMMSG || nr == HX_HC_SENDMMSG ? &a3
+                                                                     : NULL;
+    int16_t events = nr == HX_HC_SENDMSG || nr == HX_HC_SENDMMSG ? 4 /* POLLOUT */ : 1 /* POLLIN */;
+    if ((f->flags & O_NONBLOCK) || (flags && (*flags & (MSG_DONTWAIT | MSG_WAITALL))) ||
+        (!flags && nr != HX_HC_ACCEPT))
+        return hcall(nr, (uint64_t)f->hostfd, a1, a2, a3, a4, a5);
+    if (flags)
+        *flags |= MSG_DONTWAIT;
+    for (;;) {
+        if (flags) {
+            long r = hcall(nr, (uint64_t)f->hostfd, a1, a2, a3, a4, a5);
+            if (r != -EAGAIN)
+                return r;
+        } else {
+            struct hostwait ready = {f->hostfd, events, 0};
+            long r = hcall3(HX_HC_POLL, &ready, 1, 0);
+            if (r != 0)
+                return r < 0 ? r : hcall(nr, (uint64_t)f->hostfd, a1, a2, a3, a4, a5);
+        }
+        struct hostwait hw = {f->hostfd, events, 0};
+        current->hostwait = &hw;
+        current->nhostwait = 1;
+        if (io_block(0) == WAKE_SIGNAL)
+            return -ERESTARTSYS;
+    }
+}
+
+/* read and write on a blocking socket: recv and send with no flags. */
+long sock_rw(struct file *f, uint64_t buf, uint64_t len, int write)
+{
+    struct {
+        uint64_t base, len;
+    } iov = {buf, MIN(len, 0x7fffffffull)};
+    struct kmsghdr m = {.iov = (uint64_t)&iov, .iovlen = 1};
+    return sock_call(f, write ? HX_HC_SENDMSG : HX_HC_RECVMSG, (uint64_t)&m,
+                     write ? MSG_NOSIGNAL : 0, 0, 0, 0);
+}
+
+static struct file *sock_get(uint64_t fd, long *err)
+{
+    struct file *f = fd_get(fd);
+    *err = !f ? -EBADF : !f->sock ? -ENOTSOCK : 0;
+    return *err ? NULL : f;
+}
+
+/* Puts a new host socket in the fd table. */
+static long sock_install(long hostfd, int domain, uint64_t flags)
+{
+    if (hostfd < 0)
+        return hostfd;
+    struct file *f = file_new(K_HOST);
+    if (!f) {
+        hcall1(HX_HC_CLOSE, hostfd);
+        return -ENFILE;
+    }
+    f->hostfd = (int)hostfd;
+    f->sock = domain;
+    f->flags = O_RDWR | ((uint32_t)flags & O_NONBLOCK);
+    return fd_install(f, 0, (flags & SOCK_CLOEXEC) != 0);
+}
+
+/* A send that met a closed connection: SIGPIPE, unless MSG_NOSIGNAL. */
+static long sent(long r, uint64_t flags)
+{
+    if (r == -EPIPE && !(flags & MSG_NOSIGNAL))
+        signal_send(current, SIGPIPE, SI_USER);
+    return r;
+}
+
+void net_describe(const struct file *f, char *out, size_t size)
+{
+    static struct kstat st;
+    if (hcall2(HX_HC_FSTAT, f->hostfd, &st) < 0)
+        st.ino = 0;
+    ksnprintf(out, size, "socket:[%lu]", st.ino);
+}
+
+#define FIONREAD 0x541b
+#define SIOCOUTQ 0x5411
+#define SIOCATMARK 0x8905
+#define SIOCOUTQNSD 0x894b
+
+long net_ioctl(struct file *f, uint64_t cmd, uint64_t arg)
+{
+    if (cmd == FIONREAD || cmd == SIOCOUTQ || cmd == SIOCATMARK || cmd == SIOCOUTQNSD)
+        return hcall3(HX_HC_SOCKIOCTL, f->hostfd, cmd, arg);
+    /* Interface and routing requests (0x89xx) are not forwarded yet. */
+    static uint8_t warned[256];
+    if ((cmd & 0xff00) == 0x8900 && !warned[cmd & 0xff]++)
+        kwarn("socket ioctl 0x%lx is not supported yet", cmd);
+    return -ENOTTY;
+}
+
+/* ---- Addresses ---------------------------------------------------------- */
+/* A socket address copied from the program, and where its AF_UNIX path
+ * leads (HX_UNIX_NONE for every other address). */
+struct addr {
+    uint8_t buf[SOCKADDR_MAX];
+    uint64_t len;
+    uint64_t kind, where;
+    struct mfs_node *made; /* bind in /tmp: the node made for it */
+};
+
+static struct loc uloc; /* PATH_MAX: too big for the stack */
+static char upath[SUN_PATH_MAX + 1];
+
+/* Linux's move_addr_to_kernel: an int length, at most 128 bytes. */
+static long addr_get(uint64_t uaddr, uint64_t ulen, struct addr *a)
+{
+    int32_t len = (int32_t)ulen;
+    a->kind = HX_UNIX_NONE;
+    a->made = NULL;
+    if (len < 0 || len > SOCKADDR_MAX)
+        return -EINVAL;
+    if (len && !user_ok((void *)uaddr, (uint64_t)len, 0))
+        return -EFAULT;
+    memset(a->buf, 0, sizeof(a->buf));
+    memcpy(a->buf, (void *)uaddr, (size_t)len);
+    a->len = (uint64_t)len;
+    return 0;
+}
+
+static int is_unix_path(const struct file *f, const struct addr *a)
+{
+    return f->sock == AF_UNIX && a->len > SUN_PATH_OFF && *(uint16_t *)a->buf == AF_UNIX &&
+           a->buf[SUN_PATH_OFF];
+}
+
+/* Where the AF_UNIX path in a leads (again: after the host redirected the
+ * walk into the guest's own file systems). bind makes the socket's name
+ * in /tmp; connect and sendto need a socket there. */
+static long unix_resolve(struct addr *a, int bind, int again)
+{
+    int follow = !bind; /* bind never follows: an existing name is in use */
+    long r;
+    if (again) {
+        r = lookup_again(&uloc, follow);
+    } else {
+        size_t n = strnlen((const char *)a->buf + SUN_PATH_OFF, a->len - SUN_PATH_OFF);
+        if (a->len > SUN_PATH_OFF + SUN_PATH_MAX)
+            return -EINVAL;
+        memcpy(upath, a->buf + SUN_PATH_OFF, n);
+        upath[n] = 0;
+        r = lookup(AT_FDCWD, upath, 0, follow, &uloc);
+    }
+    if (r)
+        return r;
+    switch (uloc.mnt) {
+    case M_HOST:
+        a->kind = HX_UNIX_HOST;
+        a->where = (uint64_t)uloc.path;
+        return 0;
+    case M_TMP:
+        if (!bind) {
+            if (!uloc.node)
+                return -ENOENT;
+            if ((uloc.node->mode & S_IFMT) != S_IFSOCK)
+                return -ECONNREFUSED;
+            a->kind = HX_UNIX_TMP;
+            a->where = uloc.node->ino;
+            return 0;
+        }
+        if (uloc.node)
+            return -EADDRINUSE;
+        if (!uloc.parent)
+            return -ENOENT;
+        r = mfs_create(&tmpfs, uloc.parent, uloc.name, uloc.len, S_IFSOCK | (0777 & ~umask_bits),
+                       boot->euid, boot->egid, NULL, &a->made);
+        if (r)
+            return r;
+        a->kind = HX_UNIX_TMP;
+        a->where = a->made->ino;
+        return 0;
+    default:
+        /* /dev and /proc hold no sockets, and take no new names. */
+        return bind ? -EADDRINUSE : -ECONNREFUSED;
+    }
+}
+
+/* After the host call: a failed bind in /tmp leaves no name behind. */
+static long unix_done(struct addr *a, long r)
+{
+    if (r < 0 && a->made)
+        mfs_remove(&tmpfs, uloc.parent, uloc.name, uloc.len, 0);
+    a->made = NULL;
+    loc_done(&uloc);
+    return r;
+}
+
+/* The host calls that take an address: bind, connect and sendmsg. */
+enum addr_op { OP_BIND, OP_CONNECT, OP_SENDMSG };
+
+static long addr_call(struct file *f, enum addr_op op, struct addr *a, uint64_t arg, uint64_t flags)
+{
+    int path = is_unix_path(f, a);
+    long r = path ? unix_resolve(a, op == OP_BIND, 0) : 0;
+    while (!r) {
+        switch (op) {
+        case OP_BIND:
+            r = hcall(HX_HC_BIND, (uint64_t)f->hostfd, (uint64_t)a->buf, a->len, a->kind, a->where,
+                      umask_bits);
+            break;
+        case OP_CONNECT:
+            r = sock_call(f, HX_HC_CONNECT, (uint64_t)a->buf, a->len, a->kind, a->where, 0);
+            break;
+        case OP_SENDMSG:
+            r = sock_call(f, HX_HC_SENDMSG, arg, flags, a->kind, a->where, 0);
+            break;
+        }
+        if (r != -HX_EREDIRECT)
+            break;
+        r = unix_resolve(a, op == OP_BIND, 1);
+    }
+    return path ? unix_done(a, r) : r;
+}
+
+/* ---- Creating, naming, connecting -------------------------------------- */
+SYSCALL(socket)
+{
+    return sock_install(hcall3(HX_HC_SOCKET, a0, a1, a2), (int)a0, a1);
+}
+
+SYSCALL(socketpair)
+{
+    static int sv[2];
+    int *usv = (int *)a3;
+    if (!user_ok(usv, sizeof(sv), 1))
+        return -EFAULT;
+    long r = hcall4(HX_HC_SOCKETPAIR, a0, a1, a2, sv);
+    if (r < 0)
+        return r;
+    long fd0 = sock_install(sv[0], (int)a0, a1);
+    if (fd0 < 0) {
+        hcall1(HX_HC_CLOSE, sv[1]);
+        return fd0;
+    }
+    long fd1 = sock_install(sv[1], (int)a0, a1);
+    if (fd1 < 0) {
+        sys_close((uint64_t)fd0, 0, 0, 0, 0, 0);
+        return fd1;
+    }
+    usv[0] = (int)fd0;
+    usv[1] = (int)fd1;
+    return 0;
+}
+
+SYSCALL(bind)
+{
+    long r;
+    struct addr uaddr; /* on the stack: another thread may call meanwhile */
+    struct file *f = sock_get(a0, &r);
+    if (!f || (r = addr_get(a1, a2, &uaddr)))
+        return r;
+    return addr_call(f, OP_BIND, &uaddr, 0, 0);
+}
+
+SYSCALL(connect)
+{
+    long r;
+    struct addr uaddr; /* on the stack: another thread may call meanwhile */
+    struct file *f = sock_get(a0, &r);
+    if (!f || (r = addr_get(a1, a2, &uaddr)))
+        return r;
+    return addr_call(f, OP_CONNECT, &uaddr, 0, 0);
+}
+
+SYSCALL(listen)
+{
+    long r;
+    struct file *f = sock_get(a0, &r);
+    return f ? hcall2(HX_HC_LISTEN, f->hostfd, a1) : r;
+}
+
+SYSCALL(accept4)
+{
+    long r;
+    struct file *f = sock_get(a0, &r);
+    if (!f)
+        return r;
+    if (a3 & ~(uint64_t)(SOCK_NONBLOCK | SOCK_CLOEXEC))
+        return -EINVAL;
+    /* Without an address buffer its length is not looked at. */
+    r = sock_call(f, HX_HC_ACCEPT, a1, a1 ? a2 : 0, a3, 0, 0);
+    return sock_install(r, f->sock, a3);
+}
+
+SYSCALL(accept)
+{
+    return sys_accept4(a0, a1, a2, 0, 0, 0);
+}
+
+static long sockname(uint64_t fd, uint64_t addr, uint64_t len, int peer)
+{
+    long r;
+    struct file *f = sock_get(fd, &r);
+    return f ? hcall4(HX_HC_SOCKNAME, f->hostfd, addr, len, peer) : r;
+}
+
+SYSCALL(getsockname)
+{
+    return sockname(a0, a1, a2, 0);
+}
+
+SYSCALL(getpeername)
+{
+    return sockname(a0, a1, a2, 1);
+}
+
+SYSCALL(setsockopt)
+{
+    long r;
+    struct file *f = sock_get(a0, &r);
+    return f ? hcall(HX_HC_SOCKOPT, (uint64_t)f->hostfd, a1, a2, a3, (uint32_t)a4, 0) : r;
+}
+
+SYSCALL(getsockopt)
+{
+    long r;
+    struct file *f = sock_get(a0, &r);
+    return f ? hcall(HX_HC_SOCKOPT, (uint64_t)f->hostfd, a1, a2, a3, a4, 1) : r;
+}
+
+SYSCALL(shutdown)
+{
+    long r;
+    struct file *f = sock_get(a0, &r);
+    return f ? hcall2(HX_HC_SHUTDOWN, f->hostfd, a1) : r;
+}
+
+/* ---- Sending and receiving ---------------------------------------------- */
+/* sendmsg with the message's AF_UNIX path, if any, resolved; m is the
+ * program's (checked) or sendto's own. */
+static long send_msg(struct file *f, const struct kmsghdr *m, uint64_t flags)
+{
+    struct addr uaddr; /* on the stack: the send may wait while another thread sends */
+    uaddr.len = 0;
+    uaddr.kind = HX_UNIX_NONE;
+    uaddr.made = NULL;
+    if (m->name && f->sock == AF_UNIX) {
+        long r = addr_get(m->name, m->namelen, &uaddr);
+        if (r)
+            return r;
+    }
+    return sent(addr_call(f, OP_SENDMSG, &uaddr, (uint64_t)m, flags), flags);
+}
+
+/* sendto and recvfrom are sendmsg and recvmsg of one buffer (on the
+ * kernel stack: another thread may call while this one waits). */
+struct kiov {
+    uint64_t base, len;
+};
+
+SYSCALL(sendto)
+{
+    long r;
+    struct file *f = sock_get(a0, &r);
+    if (!f)
+        return r;
+    struct kiov kiov = {a1, MIN(a2, 0x7fffffffull)}; /* Linux sends at most INT_MAX */
+    struct kmsghdr kmsg = {
+        .name = a4, .namelen = a4 ? (uint32_t)a5 : 0, .iov = (uint64_t)&kiov, .iovlen = 1};
+    return send_msg(f, &kmsg, a3);
+}
+
+SYSCALL(recvfrom)
+{
+    long r;
+    struct file *f = sock_get(a0, &r);
+    if (!f)
+        return r;
+    uint32_t *ulen = (uint32_t *)a5;
+    if (a4 && !user_ok(ulen, 4, 1))
+        return -EFAULT;
+    struct kiov kiov = {a1, MIN(a2, 0x7fffffffull)};
+    struct kmsghdr kmsg = {
+        .name = a4, .namelen = a4 ? *ulen : 0, .iov = (uint64_t)&kiov, .iovlen = 1};
+    r = sock_call(f, HX_HC_RECVMSG, (uint64_t)&kmsg, a3, 0, 0, 0);
+    if (r >= 0 && a4)
+        *ulen = kmsg.namelen; /* the sender's full length, as Linux reports */
+    return r;
+}
+
+SYSCALL(sendmsg)
+{
+    long r;
+    struct file *f = sock_get(a0, &r);
+    if (!f)
+        return r;
+    if (!user_ok((const void *)a1, sizeof(struct kmsghdr), 0))
+        return -EFAULT;
+    return send_msg(f, (const struct kmsghdr *)a1, a2);
+}
+
+SYSCALL(recvmsg)
+{
+    long r;
+    struct file *f = sock_get(a0, &r);
+    return f ? sock_call(f, HX_HC_RECVMSG, a1, a2, 0, 0, 0) : r;
+}
+
+#define MAX_VLEN 1024 /* UIO_MAXIOV: Linux clamps vlen to it */
+
+SYSCALL(sendmmsg)
+{
+    long r;
+    struct file *f = sock_get(a0, &r);
+    if (!f)
+        return r;
+    struct kmmsghdr *v = (struct kmmsghdr *)a1;
+    uint64_t n = MIN(a2, MAX_VLEN);
+    if (!user_ok(v, n * sizeof(*v), 1))
+        return -EFAULT;
+    /* One host call for all, unless a message names an AF_UNIX path: the
+     * monitor takes only resolved paths, one per call. */
+    int paths = 0;
+    for (uint64_t i = 0; i < n && f->sock == AF_UNIX; i++)
+        paths |= v[i].hdr.name && v[i].hdr.namelen > SUN_PATH_OFF &&
+                 user_ok((void *)v[i].hdr.name, 3, 0) && *(uint16_t *)v[i].hdr.name == AF_UNIX &&
+                 ((uint8_t *)v[i].hdr.name)[2];
+    if (!paths)
+        return sent(sock_call(f, HX_HC_SENDMMSG, a1, n, a3, 0, 0), a3);
+    uint64_t i = 0;
+    for (; i < n; i++) {
+        r = send_msg(f, &v[i].hdr, a3);
+        if (r < 0)
+            break;
+        v[i].len = (uint32_t)r;
+    }
+    return i ? (long)i : r;
+}
+
+SYSCALL(recvmmsg)
+{
+    long r;
+    struct file *f = sock_get(a0, &r);
+    return f ? sock_call(f, HX_HC_RECVMMSG, a1, MIN(a2, MAX_VLEN), a3, a4, 0) : r;
+}
