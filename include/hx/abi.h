@@ -287,6 +287,20 @@ enum hx_fdop {
 /* HX_HC_FATAL for a signal that was sent, not raised by a fault. */
 #define HX_FATAL_SIGNAL 256
 
+/* ---- Fastcalls (DESIGN.md section 7; HX_FASTCALL_SLOT above) ---------- */
+/* hxrewrite marks what it rewrote with an ELF note: name "hx", this type,
+ * a 4-byte version of the fastcall ABI as its descriptor. */
+#define HX_NOTE_FASTCALL 1
+#define HX_FASTCALL_VERSION 1
+/* A rewritten program's e_entry is its native-run guard; a second note
+ * (type HX_NOTE_ENTRY, 8-byte descriptor) keeps the program's own entry,
+ * where hxrun starts it and which it reports as AT_ENTRY. */
+#define HX_NOTE_ENTRY 2
+/* Auxiliary-vector tag ("HX", value 1) hxrun adds when the program or its
+ * interpreter is rewritten: the native-run guard of a rewritten program
+ * looks for it. */
+#define HX_AT_HX 0x4858
+
 /* Statistics the kernel reports at exit: CPL0 entries by cause. */
 enum hx_cpl0_cause { HX_CPL0_TLB, HX_CPL0_FAULT, HX_CPL0_IRQ, HX_CPL0_NCAUSES };
 struct hx_stats {
