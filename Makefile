@@ -29,13 +29,16 @@ KERNEL := $(KDIR)/hxkernel.elf
 
 # hxrun finds a program's libraries as ld.so does (for --no-host-root) with
 # the resolver it shares with hxscan.
+# --fastcall rewrites with hxrewrite's code, linked in (Capstone).
 HOST_SRC := $(wildcard hypervisor/*.c) $(wildcard loader/*.c) rewriter/libpath.c \
-	rewriter/elf_dyn.c rewriter/ldcache.c
+	rewriter/elf_dyn.c rewriter/ldcache.c rewriter/insn.c rewriter/disasm.c rewriter/code.c \
+	rewriter/cfg.c rewriter/eh_frame.c rewriter/elf_code.c rewriter/infer.c rewriter/scan.c \
+	rewriter/patch.c rewriter/elf_rewrite.c
 HOST_OBJ := $(patsubst %.c,$(BUILD)/h/%.o,$(HOST_SRC)) $(BUILD)/h/hypervisor/kernel_blob.o
 HXRUN := $(BUILD)/hxrun
 
-.PHONY: all kernel demo test unit-test guest-test compat-test confine-test hostile-test cli-test trim-test signals-test server-test nginx-test bench format clean deps
-all: $(HXRUN) $(BUILD)/hxscan
+.PHONY: all kernel demo test unit-test guest-test compat-test confine-test hostile-test cli-test trim-test signals-test fastcall-test server-test nginx-test bench bench-fastcall format clean deps
+all: $(HXRUN) $(BUILD)/hxscan $(BUILD)/hxrewrite
 kernel: $(KERNEL)
 
 $(KDIR)/k/%.o: %.c $(wildcard include/hx/*.h kernel/*.h syscalls/*.h minifs/*.h)
@@ -62,7 +65,7 @@ $(BUILD)/h/hypervisor/kernel_blob.o: hypervisor/kernel_blob.S $(BUILD)/hxkernel.
 	@mkdir -p $(dir $@)
 	$(CC) -DHX_KERNEL_ELF='"$(BUILD)/hxkernel.elf"' -c $< -o $@
 $(HXRUN): $(HOST_OBJ)
-	$(CC) -o $@ $(HOST_OBJ) $(LDLIBS)
+	$(CC) -o $@ $(HOST_OBJ) $(LDLIBS) -lcapstone
 
 # The README's first command: build and run a demo program under hxrun.
 demo: $(HXRUN)
@@ -73,7 +76,8 @@ demo: $(HXRUN)
 include rewriter/rewriter.mk
 include tests/unit/unit.mk
 
-test: unit-test cli-test guest-test compat-test confine-test hostile-test scan-test trim-test signals-test server-test
+test: unit-test cli-test guest-test compat-test confine-test hostile-test scan-test trim-test \
+	signals-test fastcall-test server-test
 # Servers under hxrun with host clients over loopback (redis-cli,
 # redis-benchmark, curl, wrk). nginx-test is not in server-test yet: under
 # hxrun, nginx's keep-alive connections stall (an edge-triggered epoll item
@@ -98,11 +102,17 @@ compat-test: $(HXRUN)
 	tests/compat/programs.sh $(HXRUN)
 confine-test: $(HXRUN)
 	tests/confine/run.sh $(HXRUN) $(BUILD)
+# hxrewrite and hxrun --fastcall (issue 7).
+fastcall-test: $(HXRUN) $(BUILD)/hxrewrite
+	tests/fastcall/run.sh $(HXRUN) $(BUILD)
 
-bench: $(HXRUN)
+bench: $(HXRUN) $(BUILD)/hxrewrite
 	scripts/bench/run.sh $(HXRUN) $(BUILD)
 	scripts/bench/threads.sh $(HXRUN) $(BUILD)
+	scripts/bench/fastcall.sh $(HXRUN) $(BUILD)
 	scripts/bench/net.sh $(HXRUN) $(BUILD)
+bench-fastcall: $(HXRUN) $(BUILD)/hxrewrite
+	scripts/bench/fastcall.sh $(HXRUN) $(BUILD)
 
 deps:
 	scripts/deps.sh

@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fastcall_cache.h"
 #include "hcall.h"
 #include "hostfs.h"
 
@@ -83,7 +84,8 @@ int64_t hx_hc_open(struct hx_vm *vm, const uint64_t *a, int *status)
                          (flags & __O_TMPFILE) == __O_TMPFILE || creating))
         r = -EROFS; /* Linux refuses only changes on a read-only mount */
     else
-        r = own(vm, hx_walk_open(&w, flags, (unsigned)a[2] & 07777), w.m->ro);
+        r = own(vm, hx_fastcall_reopen(hx_walk_open(&w, flags, (unsigned)a[2] & 07777), flags),
+                w.m->ro);
     hx_walk_done(&w);
     return r;
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -201,6 +202,22 @@ static int wait_fds(struct pollfd *p, uint64_t n, int64_t deadline)
     return r;
 }
 
+/* One send or receive of a batch, on a guest buffer; the result is the
+ * call's, never more than the guest asked for. */
+static int64_t batch_io(struct hx_vm *vm, const struct hx_sockio *io, int send_it)
+{
+    if (!hx_hostfd_ok(vm, (uint64_t)io->fd))
+        return -EBADF;
+    struct iovec v[64];
+    int n = hx_gva_iov(&vm->g, io->buf, io->len, !send_it, v, 64);
+    if (n < 0)
+        return n;
+    struct msghdr m = {.msg_iov = v, .msg_iovlen = (size_t)n};
+    ssize_t r = send_it ? sendmsg(io->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL)
+                        : recvmsg(io->fd, &m, MSG_DONTWAIT);
+    return r < 0 ? -errno : r;
+}
+
 int64_t hx_hc_wait(struct hx_vm *vm, const uint64_t *a, int *status)
 {
     (void)status;
@@ -213,9 +230,30 @@ int64_t hx_hc_wait(struct hx_vm *vm, const uint64_t *a, int *status)
     for (uint64_t i = 0; i < n; i++)
         if (p[i].fd >= 0 && !hx_hostfd_ok(vm, (uint64_t)p[i].fd))
             return -EBADF;
+    static struct hx_batch b;
+    int batched = a[3] != 0;
+    if (batched) {
+        if (hx_copy_from_guest(&vm->g, &b, a[3], sizeof(b)))
+            return -EFAULT;
+        if (b.ntx > HX_BATCH_MAX || b.nrx > HX_BATCH_MAX)
+            return -EINVAL;
+        for (uint32_t i = 0; i < b.ntx; i++)
+            b.tx[i].result = batch_io(vm, &b.tx[i], 1);
+        /* Sends may have made the peer answer: a wait still waits. */
+    }
     vm->in_hcall = 1;
     int r = wait_fds(p, n, (int64_t)a[2]);
     vm->in_hcall = 0;
+    if (batched) {
+        for (uint32_t i = 0; i < b.nrx; i++) {
+            b.rx[i].result = -EAGAIN;
+            for (uint64_t k = 0; k < n; k++)
+                if (p[k].fd == b.rx[i].fd && (p[k].revents & (POLLIN | POLLHUP | POLLERR)))
+                    b.rx[i].result = batch_io(vm, &b.rx[i], 0);
+        }
+        if (hx_copy_to_guest(&vm->g, a[3], &b, sizeof(b)))
+            return -EFAULT;
+    }
     /* The wait covered the deadline and the signals: nothing to inject
      * but what arrived (handed over before the next run). */
     vm->irq_pending = 0;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fastcall_cache.h"
 #include "hcall.h"
 #include "vm.h"
 
@@ -29,6 +30,10 @@ static void usage(FILE *f)
           "  --net=MODE     host (default): sockets are the host's, as for a host process;\n"
           "                 none: AF_INET and AF_INET6 sockets fail with EACCES (AF_UNIX works)\n"
           "  --kernel PATH  run on another hx kernel image\n"
+          "  --fastcall     run the program, its loader and libraries rewritten by hxrewrite\n"
+          "                 (cached in $XDG_CACHE_HOME/hx or ~/.cache/hx)\n"
+          "  --no-fastcall  run them as they are (the default for now)\n"
+          "  --fastcall-cache DIR  keep the rewritten copies in DIR\n"
           "  -h, --help     show this help\n",
           f);
 }
@@ -121,11 +126,17 @@ static const char *find_program(const char *name, char *buf, size_t size)
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"clean-env", no_argument, NULL, 'C'}, {"strace", no_argument, NULL, 'S'},
-        {"stats", no_argument, NULL, 's'},     {"kernel", required_argument, NULL, 'k'},
-        {"help", no_argument, NULL, 'h'},      {"no-host-root", no_argument, NULL, 'R'},
-        {"net", required_argument, NULL, 'N'}, {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"clean-env", no_argument, NULL, 'C'},
+                                             {"strace", no_argument, NULL, 'S'},
+                                             {"stats", no_argument, NULL, 's'},
+                                             {"kernel", required_argument, NULL, 'k'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {"no-host-root", no_argument, NULL, 'R'},
+                                             {"net", required_argument, NULL, 'N'},
+                                             {"fastcall", no_argument, NULL, 'F'},
+                                             {"no-fastcall", no_argument, NULL, 'f'},
+                                             {"fastcall-cache", required_argument, NULL, 'D'},
+                                             {NULL, 0, NULL, 0}};
     struct hx_options opt = {.mem_size = 1ull << 30};
     /* The console as we found it, before any open could take a free 0-2;
      * a closed one is filled with /dev/null so nothing else lands there. */
@@ -169,6 +180,15 @@ int main(int argc, char **argv)
         case 'C':
             clean = 1;
             break;
+        case 'F':
+            opt.fastcall = HX_FASTCALL_ASKED;
+            break;
+        case 'f':
+            opt.fastcall = HX_FASTCALL_OFF;
+            break;
+        case 'D':
+            opt.fastcall_cache = optarg;
+            break;
         case 'S':
             opt.strace = 1;
             break;
@@ -211,6 +231,10 @@ int main(int argc, char **argv)
     opt.mem_size &= ~((2ull << 20) - 1);
     static struct hx_vm vm;
     int rc = hx_vm_create(&vm, &opt);
+    /* A program that cannot be rewritten still runs, with syscall
+     * instructions (with a warning when --fastcall asked for them). */
+    if (!rc && opt.fastcall)
+        hx_fastcall_prepare(&opt, prog);
     if (!rc)
         rc = hx_vm_load_program(&vm, prog, argv + optind);
     if (!rc)

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "elf_load.h"
+#include "fastcall_cache.h"
 #include "hcall.h"
 #include "stack.h"
 
@@ -436,15 +437,36 @@ static int load_image(struct hx_vm *vm, const struct hx_elf *e, uint64_t bias)
     return rc;
 }
 
+/* A file rewritten by an hxrewrite whose fastcall ABI this hxrun does not
+ * know: its trampolines might call the kernel in a way it does not expect. */
+static int unknown_fastcall(const char *path, const struct hx_elf *e)
+{
+    if (!e->fastcall || e->fastcall == HX_FASTCALL_VERSION)
+        return 0;
+    fprintf(stderr,
+            "hxrun: %s: rewritten by hxrewrite for fastcall ABI version %u; this hxrun runs "
+            "version %u\n",
+            path, e->fastcall, HX_FASTCALL_VERSION);
+    return 1;
+}
+
 int hx_vm_load_program(struct hx_vm *vm, const char *prog, char **argv)
 {
     struct hx_elf e;
     char err[256];
-    int rc = hx_elf_open(prog, &e, err, sizeof(err));
+    int rc = hx_elf_open(hx_fastcall_path(prog), &e, err, sizeof(err));
     if (rc) {
         fprintf(stderr, "hxrun: %s: %s\n", prog, err);
         return rc;
     }
+    if (unknown_fastcall(prog, &e)) {
+        hx_elf_close(&e);
+        return 126;
+    }
+    /* A rewritten program starts where the original did: its e_entry is
+     * the guard that only matters when it is run without hxrun. */
+    if (e.fastcall && e.fastcall_entry)
+        e.entry = e.fastcall_entry;
     vm->prog = prog;
     struct hx_boot_info *b = vm->boot;
     if (!realpath(prog, b->exe))
@@ -457,9 +479,14 @@ int hx_vm_load_program(struct hx_vm *vm, const char *prog, char **argv)
     uint64_t bias = 0, interp_bias = 0;
     if (e.interp[0]) {
         snprintf(vm->interp, sizeof(vm->interp), "%s", e.interp);
-        rc = hx_elf_open(e.interp, &ie, err, sizeof(err));
+        rc = hx_elf_open(hx_fastcall_path(e.interp), &ie, err, sizeof(err));
         if (!rc && (ie.interp[0] || !ie.is_pie))
             rc = 126, snprintf(err, sizeof(err), "not a position-independent ELF interpreter");
+        if (!rc && unknown_fastcall(e.interp, &ie)) {
+            hx_elf_close(&ie);
+            hx_elf_close(&e);
+            return 126;
+        }
         if (rc) {
             fprintf(stderr, "hxrun: %s: interpreter %s: %s\n", prog, e.interp, err);
             hx_elf_close(&e);
@@ -478,6 +505,7 @@ int hx_vm_load_program(struct hx_vm *vm, const char *prog, char **argv)
         return 125;
     }
     b->entry = ie.data ? ie.entry + interp_bias : e.entry + bias;
+    int rewritten = e.fastcall || ie.fastcall;
     /* Linux moves the brk of a program without interpreter loaded as ET_DYN
      * out of the mmap area, to ELF_ET_DYN_BASE (2/3 of the address space,
      * 0x555555554aaa) rounded up to a page. */
@@ -517,7 +545,8 @@ int hx_vm_load_program(struct hx_vm *vm, const char *prog, char **argv)
                                  "x86_64",
                                  random16,
                                  aux,
-                                 sizeof(aux) / sizeof(aux[0]) - (b->hwcap2 ? 0 : 1)};
+                                 sizeof(aux) / sizeof(aux[0]) - (b->hwcap2 ? 0 : 1),
+                                 rewritten};
     if (hx_build_stack(&spec, vm->g.ram + stack_pa, HX_STACK_SIZE, HX_USER_TOP,
                        &b->stack_pointer)) {
         fprintf(stderr, "hxrun: %s: argument list too long\n", prog);

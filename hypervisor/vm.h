@@ -13,6 +13,12 @@
 #define HX_FD_OWNED 1
 #define HX_FD_OWNED_RO 2
 
+/* hx_options.fastcall: off, on by default (quietly off when it cannot
+ * be), or asked for with --fastcall (warns when it cannot be). */
+#define HX_FASTCALL_OFF 0
+#define HX_FASTCALL_DEFAULT 1
+#define HX_FASTCALL_ASKED 2
+
 struct hx_options {
     uint64_t mem_size;
     int strace, stats;
@@ -23,7 +29,9 @@ struct hx_options {
     } volumes[HX_MAX_MOUNTS];
     int nvolumes;
     int no_host_root;
-    int net_none; /* --net=none: no AF_INET/AF_INET6 sockets */
+    int net_none;               /* --net=none: no AF_INET/AF_INET6 sockets */
+    int fastcall;               /* run rewritten copies (fastcall_cache.c): HX_FASTCALL_* */
+    const char *fastcall_cache; /* --fastcall-cache DIR, else the XDG default */
     char **envp;
     /* The host's fds 0-2 as hxrun found them (F_GETFL, -1 when closed). */
     int console_flags[3];

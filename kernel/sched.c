@@ -265,7 +265,7 @@ static void host_wait(int64_t deadline)
     }
     boot->live.timer_deadline_ns = 0; /* this wait covers the deadline */
     int64_t start = clock_monotonic_ns();
-    long r = hcall3(HX_HC_WAIT, fds, n, deadline == -1 ? 0 : deadline ? deadline : -1);
+    long r = host_io(fds, n, deadline == -1 ? 0 : deadline ? deadline : -1);
     /* Waiting is not CPU time for the thread that happens to be current. */
     current->run_start += clock_monotonic_ns() - start;
     if (r <= 0)

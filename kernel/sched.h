@@ -120,6 +120,12 @@ int sched_others_runnable(void);
 int64_t cpu_time_process(void);
 int64_t cpu_time_thread(void);
 
+/* syscalls/sockbuf.c: one host wait (see HX_HC_WAIT) with the queued
+ * socket sends and the receives it can prefetch; deadline 0: do not wait,
+ * -1: none. */
+long host_io(struct hostwait *fds, int n, int64_t deadline);
+void sockbuf_flush_all(void);
+
 /* Kernel timers, fired from sched_tick/idle on the CPU of whoever runs. */
 struct ktimer {
     int64_t when; /* CLOCK_MONOTONIC ns, or process CPU ns when cpu is set */

@@ -46,6 +46,29 @@ static int check_load(const GElf_Phdr *ph, size_t size, char *err, size_t errlen
     return 0;
 }
 
+/* hxrewrite's notes in the PT_NOTE segment ph: the fastcall ABI version
+ * (0 when there is none) and a rewritten program's own entry. */
+static void fastcall_notes(Elf *elf, const GElf_Phdr *ph, size_t size, struct hx_elf *e)
+{
+    if (ph->p_offset > size || ph->p_filesz > size - ph->p_offset || !ph->p_filesz)
+        return;
+    Elf_Data *d = elf_getdata_rawchunk(elf, (int64_t)ph->p_offset, ph->p_filesz, ELF_T_NHDR);
+    GElf_Nhdr nh;
+    size_t off = 0, name, desc;
+    while (d && off < d->d_size && (off = gelf_getnote(d, off, &nh, &name, &desc)) != 0) {
+        if (nh.n_namesz != 3 || memcmp((char *)d->d_buf + name, "hx", 3))
+            continue;
+        const char *p = (char *)d->d_buf + desc;
+        if (nh.n_type == HX_NOTE_FASTCALL && nh.n_descsz == 4 && !e->fastcall) {
+            uint32_t v;
+            memcpy(&v, p, 4);
+            e->fastcall = v ? v : UINT32_MAX;
+        } else if (nh.n_type == HX_NOTE_ENTRY && nh.n_descsz == 8) {
+            memcpy(&e->fastcall_entry, p, 8);
+        }
+    }
+}
+
 int hx_elf_parse(const void *data, size_t size, struct hx_elf *e, char *err, size_t errlen)
 {
     const unsigned char *b = data;
@@ -135,6 +158,9 @@ int hx_elf_parse(const void *data, size_t size, struct hx_elf *e, char *err, siz
         case PT_PHDR:
             phdr_vaddr = ph.p_vaddr;
             have_phdr = 1;
+            break;
+        case PT_NOTE:
+            fastcall_notes(elf, &ph, size, e);
             break;
         case PT_GNU_STACK:
             e->exec_stack = (ph.p_flags & PF_X) != 0;

@@ -30,6 +30,10 @@ struct hx_elf {
     struct hx_elf_seg load[HX_ELF_MAX_LOAD];
     char interp[256]; /* PT_INTERP path, "" for static programs */
     int exec_stack;   /* PT_GNU_STACK with PF_X */
+    /* The version in hxrewrite's note (HX_NOTE_FASTCALL), 0 when the file
+     * was not rewritten. */
+    uint32_t fastcall;
+    uint64_t fastcall_entry; /* a rewritten program's own entry (HX_NOTE_ENTRY), or 0 */
 };
 
 /* Validates an in-memory ELF image. Returns 0, or HX_ELF_NOEXEC with a

@@ -6,6 +6,8 @@
 #include <elf.h>
 #include <string.h>
 
+#include "hx/abi.h"
+
 struct cursor {
     uint8_t *buf;
     uint64_t base_va; /* user address of buf[0] */
@@ -58,7 +60,7 @@ int hx_build_stack(const struct hx_stack_spec *spec, uint8_t *buf, size_t size, 
         push_bytes(&c, spec->random16, 16, &random_va))
         return -1;
 
-    struct hx_auxv aux[spec->naux + 4];
+    struct hx_auxv aux[spec->naux + 5];
     memcpy(aux, spec->aux, spec->naux * sizeof(*aux));
     size_t n = spec->naux;
     /* Keep Linux's order: AT_RANDOM follows AT_SECURE, AT_EXECFN and
@@ -72,6 +74,10 @@ int hx_build_stack(const struct hx_stack_spec *spec, uint8_t *buf, size_t size, 
     n++;
     aux[n++] = (struct hx_auxv){AT_EXECFN, execfn_va};
     aux[n++] = (struct hx_auxv){AT_PLATFORM, platform_va};
+    /* Only for rewritten programs, so every other program sees exactly
+     * Linux's auxv; a rewritten one's native-run guard looks for it. */
+    if (spec->hx)
+        aux[n++] = (struct hx_auxv){HX_AT_HX, 1};
     aux[n++] = (struct hx_auxv){AT_NULL, 0};
 
     size_t words = 1 + (argc + 1) + (envc + 1) + 2 * n;

@@ -18,6 +18,7 @@ struct hx_stack_spec {
     const uint8_t *random16;   /* 16 bytes for AT_RANDOM */
     const struct hx_auxv *aux; /* auxv without AT_RANDOM/EXECFN/PLATFORM/NULL */
     size_t naux;
+    int hx; /* add AT_HX: the program or its interpreter was rewritten by hxrewrite */
 };
 
 /* Builds the stack image ending at user virtual address top_va into the

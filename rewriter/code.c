@@ -38,6 +38,7 @@ void hx_code_free(struct hx_code *c)
     free(c->got);
     free(c->ptrs);
     free(c->refs);
+    free(c->pads);
     hx_insn_vec_free(&c->insns);
     free(c->blocks);
     free(c->insn_block);
@@ -116,6 +117,14 @@ int hx_code_add_ref(struct hx_code *c, uint64_t addr)
     if (grow(&c->refs, &c->nrefs, &c->cap_refs, sizeof(*c->refs)))
         return -1;
     c->refs[c->nrefs++] = addr;
+    return 0;
+}
+
+int hx_code_add_pad(struct hx_code *c, uint64_t addr)
+{
+    if (grow(&c->pads, &c->npads, &c->cap_pads, sizeof(*c->pads)))
+        return -1;
+    c->pads[c->npads++] = addr;
     return 0;
 }
 

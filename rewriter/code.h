@@ -59,6 +59,10 @@ struct hx_code {
     size_t nptrs;
     uint64_t *refs; /* code addresses stored in data (relative relocations), sorted */
     size_t nrefs;
+    /* Exception landing pads (from .gcc_except_table): entered by the
+     * unwinder. Not part of the graph; hxrewrite never patches across one. */
+    uint64_t *pads;
+    size_t npads;
     int absolute; /* position-dependent: immediates may be code addresses */
     struct hx_insn_vec insns;
     struct hx_block *blocks;
@@ -72,7 +76,7 @@ struct hx_code {
     /* private: names are copied into chunks owned by the code; capacities */
     char **chunks;
     size_t nchunks;
-    size_t cap_ranges, cap_data, cap_funcs, cap_got, cap_chunks, cap_ptrs, cap_refs;
+    size_t cap_ranges, cap_data, cap_funcs, cap_got, cap_chunks, cap_ptrs, cap_refs, cap_pads;
 };
 
 /* Whether a function may be entered from code the analysis does not see. */
@@ -93,6 +97,8 @@ int hx_code_add_got(struct hx_code *c, uint64_t slot, const char *name);
 int hx_code_add_ptr(struct hx_code *c, uint64_t slot, const char *name);
 /* The object's data holds the code address addr (a function pointer). */
 int hx_code_add_ref(struct hx_code *c, uint64_t addr);
+/* An exception landing pad at addr. */
+int hx_code_add_pad(struct hx_code *c, uint64_t addr);
 
 /* Decodes every range (function starts as anchors), adds as function starts
  * every instruction whose address the code takes (direct calls, lea X(%rip),

@@ -120,10 +120,28 @@ static uint64_t encoded(struct cursor *c, uint8_t enc, uint64_t field_addr, int 
     return v;
 }
 
+/* What a CIE says about its FDEs: the pointer encoding of their initial
+ * location ('R', else absptr), whether they carry augmentation data ('z')
+ * and the encoding of their LSDA pointer there ('L', else none). */
+struct cie_info {
+    int enc, lsda_enc, z;
+};
+
+static int cie_parse(const uint8_t *cie, size_t len, uint64_t cie_addr, struct cie_info *ci);
+
 /* The FDE pointer encoding from the CIE at cie[0..len): absptr unless its
  * augmentation has an 'R'. Returns -1 when the CIE is malformed. */
 static int cie_encoding(const uint8_t *cie, size_t len, uint64_t cie_addr)
 {
+    struct cie_info ci;
+    return cie_parse(cie, len, cie_addr, &ci) ? -1 : ci.enc;
+}
+
+static int cie_parse(const uint8_t *cie, size_t len, uint64_t cie_addr, struct cie_info *ci)
+{
+    ci->enc = PE_ABSPTR;
+    ci->lsda_enc = PE_OMIT;
+    ci->z = 0;
     struct cursor c = {cie, cie + len, 0};
     if (take(&c, 4) != 0) /* CIE id */
         return -1;
@@ -142,15 +160,17 @@ static int cie_encoding(const uint8_t *cie, size_t len, uint64_t cie_addr)
     else
         uleb(&c); /* return address register */
     if (aug[0] != 'z')
-        return c.bad ? -1 : PE_ABSPTR;
+        return c.bad ? -1 : 0;
+    ci->z = 1;
     uleb(&c); /* augmentation data length */
     for (const char *a = aug + 1; *a && !c.bad; a++) {
         int ok = 1;
         switch (*a) {
         case 'R':
-            return (int)take(&c, 1);
+            ci->enc = (int)take(&c, 1);
+            break;
         case 'L':
-            take(&c, 1);
+            ci->lsda_enc = (int)take(&c, 1);
             break;
         case 'P': {
             uint8_t penc = (uint8_t)take(&c, 1);
@@ -165,7 +185,7 @@ static int cie_encoding(const uint8_t *cie, size_t len, uint64_t cie_addr)
             return -1; /* unknown: the rest cannot be parsed */
         }
     }
-    return c.bad ? -1 : PE_ABSPTR;
+    return c.bad ? -1 : 0;
 }
 
 int hx_eh_frame_starts(const uint8_t *bytes, size_t size, uint64_t addr,
@@ -206,6 +226,88 @@ int hx_eh_frame_starts(const uint8_t *bytes, size_t size, uint64_t addr,
                     break;
                 if (ok && start && add(ctx, start))
                     return -1;
+            }
+        }
+        off = body + (size_t)len;
+    }
+    return 0;
+}
+
+/* The landing pads of one LSDA (a .gcc_except_table entry) at lsda, for
+ * the function starting at func: its call-site table's non-zero pads. */
+static int lsda_pads(const uint8_t *p, size_t avail, uint64_t lsda, uint64_t func,
+                     int (*add)(void *ctx, uint64_t pad), void *ctx)
+{
+    struct cursor c = {p, p + avail, 0};
+    int ok = 1;
+    uint64_t lpstart = func;
+    uint8_t lpenc = (uint8_t)take(&c, 1);
+    if (lpenc != PE_OMIT)
+        lpstart = encoded(&c, lpenc, lsda + (uint64_t)(c.p - p), &ok);
+    uint8_t ttenc = (uint8_t)take(&c, 1);
+    if (ttenc != PE_OMIT)
+        uleb(&c);
+    uint8_t csenc = (uint8_t)take(&c, 1);
+    uint64_t cslen = uleb(&c);
+    if (c.bad || !ok || cslen > (uint64_t)(c.end - c.p))
+        return 0;
+    c.end = c.p + cslen;
+    while (c.p < c.end && !c.bad) {
+        encoded(&c, csenc, 0, &ok); /* start */
+        encoded(&c, csenc, 0, &ok); /* length */
+        uint64_t lp = encoded(&c, csenc, 0, &ok);
+        uleb(&c); /* action */
+        if (c.bad || !ok)
+            break;
+        if (lp && add(ctx, lpstart + lp))
+            return -1;
+    }
+    return 0;
+}
+
+int hx_eh_frame_landing_pads(const uint8_t *bytes, size_t size, uint64_t addr,
+                             const uint8_t *(*view)(void *ctx, uint64_t addr, size_t *avail),
+                             int (*add)(void *ctx, uint64_t pad), void *ctx)
+{
+    size_t off = 0;
+    while (size - off >= 4) {
+        struct cursor c = {bytes + off, bytes + size, 0};
+        uint64_t len = take(&c, 4);
+        if (len == 0)
+            break;
+        if (len == 0xffffffffu)
+            len = take(&c, 8);
+        size_t body = (size_t)(c.p - bytes);
+        if (c.bad || len < 4 || len > size - body)
+            break;
+        uint32_t id = (uint32_t)take(&c, 4);
+        if (id != 0) {
+            if (id > body)
+                break;
+            size_t cie_off = body - id;
+            struct cursor cc = {bytes + cie_off, bytes + size, 0};
+            uint64_t cie_len = take(&cc, 4);
+            if (cie_len == 0xffffffffu)
+                cie_len = take(&cc, 8);
+            size_t cie_body = (size_t)(cc.p - bytes);
+            struct cie_info ci;
+            if (cc.bad || cie_len > size - cie_body ||
+                cie_parse(bytes + cie_body, (size_t)cie_len, addr + cie_body, &ci))
+                break;
+            int ok = 1;
+            c.end = bytes + body + len;
+            uint64_t start = encoded(&c, (uint8_t)ci.enc, addr + (uint64_t)(c.p - bytes), &ok);
+            encoded(&c, (uint8_t)(ci.enc & PE_FORMAT), 0, &ok); /* address range */
+            if (ci.z && ci.lsda_enc != PE_OMIT && !c.bad) {
+                uint64_t auglen = uleb(&c);
+                if (auglen && !c.bad) {
+                    uint64_t lsda =
+                        encoded(&c, (uint8_t)ci.lsda_enc, addr + (uint64_t)(c.p - bytes), &ok);
+                    size_t avail = 0;
+                    const uint8_t *p = ok && lsda && !c.bad ? view(ctx, lsda, &avail) : NULL;
+                    if (p && lsda_pads(p, avail, lsda, start, add, ctx))
+                        return -1;
+                }
             }
         }
         off = body + (size_t)len;

@@ -96,6 +96,23 @@ static int add_unwind_start(void *ctx, uint64_t start)
     return hx_code_add_func(ctx, start, 0, NULL, HX_FUNC_UNWIND);
 }
 
+static int add_pad(void *ctx, uint64_t pad)
+{
+    return hx_code_add_pad(ctx, pad);
+}
+
+/* The file-backed bytes of the object at addr, for the LSDA reader. */
+static const uint8_t *view_data(void *ctx, uint64_t addr, size_t *avail)
+{
+    const struct hx_code *c = ctx;
+    for (size_t i = 0; i < c->ndata; i++)
+        if (addr - c->data[i].addr < c->data[i].size) {
+            *avail = (size_t)(c->data[i].size - (addr - c->data[i].addr));
+            return c->data[i].bytes + (addr - c->data[i].addr);
+        }
+    return NULL;
+}
+
 int hx_code_from_elf(struct hx_code *c, const struct hx_elf *e, char *err, size_t errlen)
 {
     elf_version(EV_CURRENT);
@@ -106,6 +123,8 @@ int hx_code_from_elf(struct hx_code *c, const struct hx_elf *e, char *err, size_
     }
     size_t shstrndx = 0;
     int rc = 0, have_code = 0;
+    const uint8_t *eh = NULL;
+    uint64_t eh_addr = 0, eh_size = 0;
     if (elf_getshdrstrndx(elf, &shstrndx) != 0)
         shstrndx = 0;
     for (Elf_Scn *scn = NULL; !rc && (scn = elf_nextscn(elf, scn));) {
@@ -124,6 +143,7 @@ int hx_code_from_elf(struct hx_code *c, const struct hx_elf *e, char *err, size_
             rc = add_relocs(c, elf, scn, &sh);
         } else if (name && strcmp(name, ".eh_frame") == 0 && bytes) {
             rc = hx_eh_frame_starts(bytes, sh.sh_size, sh.sh_addr, add_unwind_start, c);
+            eh = bytes, eh_addr = sh.sh_addr, eh_size = sh.sh_size;
         }
     }
     /* Without section headers, the executable segments are the code. */
@@ -133,6 +153,8 @@ int hx_code_from_elf(struct hx_code *c, const struct hx_elf *e, char *err, size_
                                    e->load[i].filesz, 0);
     for (size_t i = 0; !rc && i < e->nload; i++)
         rc = hx_code_add_data(c, e->load[i].vaddr, e->data + e->load[i].offset, e->load[i].filesz);
+    if (!rc && eh)
+        rc = hx_eh_frame_landing_pads(eh, eh_size, eh_addr, view_data, add_pad, c);
     if (!rc && e->entry)
         rc = hx_code_add_func(c, e->entry, 0, NULL, HX_FUNC_ENTRY);
     c->absolute = !e->is_pie;

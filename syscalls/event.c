@@ -616,7 +616,7 @@ static long epoll_wait_common(uint64_t epfd, uint64_t uev, uint64_t max, int64_t
     for (;;) {
         prune(ep);
         uint64_t n = 0;
-        int nhost = 0;
+        int nhost = 0, buffered = 0;
         for (int i = 0; i < ep->n && n < max; i++) {
             struct epitem *it = &ep->items[i];
             if (it->disabled)
@@ -626,6 +626,8 @@ static long epoll_wait_common(uint64_t epfd, uint64_t uev, uint64_t max, int64_t
                     if (!host_known)
                         host[nhost] = (struct hostwait){it->file->hostfd, item_mask(it), 0};
                     hmap[nhost++] = i;
+                    /* Data a wait already brought: answer without waiting. */
+                    buffered += (it->events & POLLIN) && sockbuf_rx_ready(it->file->hostfd);
                 }
                 continue;
             }
@@ -644,8 +646,8 @@ static long epoll_wait_common(uint64_t epfd, uint64_t uev, uint64_t max, int64_t
             if (it->events & EPOLLONESHOT)
                 it->disabled = 1;
         }
-        if (nhost && !host_known && (n || deadline == -1 || sched_others_runnable())) {
-            long r = hcall3(HX_HC_POLL, host, nhost, 0);
+        if (nhost && !host_known && (n || buffered || deadline == -1 || sched_others_runnable())) {
+            long r = host_io(host, nhost, 0);
             if (r < 0)
                 return r;
             host_known = 1;
@@ -653,9 +655,19 @@ static long epoll_wait_common(uint64_t epfd, uint64_t uev, uint64_t max, int64_t
         if (host_known) {
             for (int k = 0; k < nhost && n < max; k++) {
                 struct epitem *it = &ep->items[hmap[k]];
-                int16_t r = host[k].revents & item_mask(it);
+                int fd = it->file->hostfd;
+                int16_t r = host[k].revents;
+                if ((it->events & POLLIN) && sockbuf_rx_ready(fd))
+                    r |= POLLIN;
+                r &= item_mask(it);
+                /* Edge: bits the host did not report last time, or data a
+                 * wait brought since. */
                 int16_t fresh = (int16_t)(r & ~it->last);
+                uint32_t g = sockbuf_rx_gen(fd);
+                if (g != it->gen && (r & POLLIN))
+                    fresh |= POLLIN;
                 it->last = r;
+                it->gen = g;
                 if (!r || ((it->events & EPOLLET) && !fresh))
                     continue;
                 out[n].events = (uint32_t)(uint16_t)r;

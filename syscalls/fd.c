@@ -32,6 +32,8 @@ void file_put(struct file *f)
     event_file_closed(f);
     switch (f->kind) {
     case K_HOST:
+        if (f->sock)
+            sockbuf_close(f->hostfd);
         hcall1(HX_HC_CLOSE, f->hostfd);
         break;
     case K_PIPE_R:

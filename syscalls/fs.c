@@ -424,8 +424,26 @@ static long file_rw(uint64_t fd, uint64_t buf, uint64_t len, int write)
     struct file *f = fd_get(fd);
     if (!f)
         return -EBADF;
-    if (f->kind == K_HOST && f->sock && !(f->flags & O_NONBLOCK))
-        return host_result(sock_rw(f, buf, len, write));
+    if (f->kind == K_HOST && f->sock) {
+        struct sb_iov one = {buf, len};
+        if (sockbuf_user_iov(&one, 1, !write) == 1) {
+            long r = write ? sockbuf_send(f, &one, 1, 0) : sockbuf_recv(f, &one, 1, 0);
+            if (r != SOCKBUF_EMPTY)
+                return r;
+        }
+    }
+    if (f->kind == K_HOST && f->sock && !(f->flags & O_NONBLOCK)) {
+        long r = host_result(sock_rw(f, buf, len, write));
+        if (write && r > 0)
+            sockbuf_connected(f->hostfd);
+        return r;
+    }
+    if (f->kind == K_HOST && f->sock && write) {
+        long r = host_result(hcall3(HX_HC_WRITE, f->hostfd, buf, len));
+        if (r > 0)
+            sockbuf_connected(f->hostfd);
+        return r;
+    }
     if (f->kind == K_HOST)
         return host_result(hcall3(write ? HX_HC_WRITE : HX_HC_READ, f->hostfd, buf, len));
     return guest_rw(f, buf, len, write, NULL);
@@ -454,6 +472,15 @@ static long file_rwv(uint64_t fd, uint64_t uiov, uint64_t cnt, int write, int64_
         return -EBADF;
     if (cnt > 1024)
         return -EINVAL;
+    if (f->kind == K_HOST && f->sock && off < 0) {
+        const struct sb_iov *v = (const struct sb_iov *)uiov;
+        int n = sockbuf_user_iov(v, cnt, !write);
+        if (n >= 0) {
+            long r = write ? sockbuf_send(f, v, n, 0) : sockbuf_recv(f, v, n, 0);
+            if (r != SOCKBUF_EMPTY)
+                return r;
+        }
+    }
     if (f->kind == K_HOST && off < 0)
         return host_result(hcall3(write ? HX_HC_WRITEV : HX_HC_READV, f->hostfd, uiov, cnt));
     const struct iovec64 *iov = (const struct iovec64 *)uiov;

@@ -16,6 +16,8 @@
 #define MSG_NOSIGNAL 0x4000
 #define MSG_DONTWAIT 0x40
 #define MSG_WAITALL 0x100
+#define MSG_PEEK 2
+#define MSG_CMSG_CLOEXEC 0x40000000
 #define S_IFSOCK 0140000
 #define SUN_PATH_OFF 2
 #define SUN_PATH_MAX 108
@@ -64,7 +66,7 @@ static long sock_call(struct file *f, uint32_t nr, uint64_t a1, uint64_t a2, uin
                 return r;
         } else {
             struct hostwait ready = {f->hostfd, events, 0};
-            long r = hcall3(HX_HC_POLL, &ready, 1, 0);
+            long r = host_io(&ready, 1, 0);
             if (r != 0)
                 return r < 0 ? r : hcall(nr, (uint64_t)f->hostfd, a1, a2, a3, a4, a5);
         }
@@ -95,7 +97,7 @@ static struct file *sock_get(uint64_t fd, long *err)
 }
 
 /* Puts a new host socket in the fd table. */
-static long sock_install(long hostfd, int domain, uint64_t flags)
+static long sock_install(long hostfd, int domain, uint64_t flags, int stream)
 {
     if (hostfd < 0)
         return hostfd;
@@ -107,6 +109,8 @@ static long sock_install(long hostfd, int domain, uint64_t flags)
     f->hostfd = (int)hostfd;
     f->sock = domain;
     f->flags = O_RDWR | ((uint32_t)flags & O_NONBLOCK);
+    if (stream)
+        sockbuf_open((int)hostfd);
     return fd_install(f, 0, (flags & SOCK_CLOEXEC) != 0);
 }
 
@@ -133,8 +137,13 @@ void net_describe(const struct file *f, char *out, size_t size)
 
 long net_ioctl(struct file *f, uint64_t cmd, uint64_t arg)
 {
-    if (cmd == FIONREAD || cmd == SIOCOUTQ || cmd == SIOCATMARK || cmd == SIOCOUTQNSD)
-        return hcall3(HX_HC_SOCKIOCTL, f->hostfd, cmd, arg);
+    if (cmd == FIONREAD || cmd == SIOCOUTQ || cmd == SIOCATMARK || cmd == SIOCOUTQNSD) {
+        long r = hcall3(HX_HC_SOCKIOCTL, f->hostfd, cmd, arg);
+        /* What a wait already brought into the guest is unread too. */
+        if (r == 0 && cmd == FIONREAD && sockbuf_rx_avail(f->hostfd) && user_ok((void *)arg, 4, 1))
+            *(int32_t *)arg += (int32_t)sockbuf_rx_avail(f->hostfd);
+        return r;
+    }
     /* Interface and routing requests (0x89xx) are not forwarded yet. */
     static uint8_t warned[256];
     if ((cmd & 0xff00) == 0x8900 && !warned[cmd & 0xff]++)
@@ -268,7 +277,8 @@ static long addr_call(struct file *f, enum addr_op op, struct addr *a, uint64_t 
 /* ---- Creating, naming, connecting -------------------------------------- */
 SYSCALL(socket)
 {
-    return sock_install(hcall3(HX_HC_SOCKET, a0, a1, a2), (int)a0, a1);
+    return sock_install(hcall3(HX_HC_SOCKET, a0, a1, a2), (int)a0, a1,
+                        (a1 & 0xf) == 1 /* SOCK_STREAM */);
 }
 
 SYSCALL(socketpair)
@@ -280,12 +290,12 @@ SYSCALL(socketpair)
     long r = hcall4(HX_HC_SOCKETPAIR, a0, a1, a2, sv);
     if (r < 0)
         return r;
-    long fd0 = sock_install(sv[0], (int)a0, a1);
+    long fd0 = sock_install(sv[0], (int)a0, a1, (a1 & 0xf) == 1);
     if (fd0 < 0) {
         hcall1(HX_HC_CLOSE, sv[1]);
         return fd0;
     }
-    long fd1 = sock_install(sv[1], (int)a0, a1);
+    long fd1 = sock_install(sv[1], (int)a0, a1, (a1 & 0xf) == 1);
     if (fd1 < 0) {
         sys_close((uint64_t)fd0, 0, 0, 0, 0, 0);
         return fd1;
@@ -312,7 +322,10 @@ SYSCALL(connect)
     struct file *f = sock_get(a0, &r);
     if (!f || (r = addr_get(a1, a2, &uaddr)))
         return r;
-    return addr_call(f, OP_CONNECT, &uaddr, 0, 0);
+    r = addr_call(f, OP_CONNECT, &uaddr, 0, 0);
+    if (r == 0)
+        sockbuf_connected(f->hostfd);
+    return r;
 }
 
 SYSCALL(listen)
@@ -332,7 +345,10 @@ SYSCALL(accept4)
         return -EINVAL;
     /* Without an address buffer its length is not looked at. */
     r = sock_call(f, HX_HC_ACCEPT, a1, a1 ? a2 : 0, a3, 0, 0);
-    return sock_install(r, f->sock, a3);
+    long fd = sock_install(r, f->sock, a3, sockbuf_has(f->hostfd));
+    if (fd >= 0)
+        sockbuf_connected((int)r);
+    return fd;
 }
 
 SYSCALL(accept)
@@ -375,14 +391,53 @@ SYSCALL(shutdown)
 {
     long r;
     struct file *f = sock_get(a0, &r);
-    return f ? hcall2(HX_HC_SHUTDOWN, f->hostfd, a1) : r;
+    if (!f)
+        return r;
+    r = hcall2(HX_HC_SHUTDOWN, f->hostfd, a1); /* after the queued sends */
+    if (r == 0 && a1 != 0 /* SHUT_RD */)
+        sockbuf_shutdown(f->hostfd);
+    return r;
 }
 
 /* ---- Sending and receiving ---------------------------------------------- */
 /* sendmsg with the message's AF_UNIX path, if any, resolved; m is the
  * program's (checked) or sendto's own. */
+/* A send a stream socket can queue in the guest (sockbuf.c). */
+static long buffered_send(struct file *f, const struct kmsghdr *m, uint64_t flags)
+{
+    if (m->name || m->controllen || (flags & ~(uint64_t)(MSG_NOSIGNAL | MSG_DONTWAIT)) ||
+        !sockbuf_has(f->hostfd))
+        return SOCKBUF_EMPTY;
+    const struct sb_iov *iov = (const struct sb_iov *)m->iov;
+    int n = sockbuf_user_iov(iov, m->iovlen, 0);
+    return n < 0 ? SOCKBUF_EMPTY : sockbuf_send(f, iov, n, flags);
+}
+
+/* A receive served from what a host wait brought (sockbuf.c). */
+static long buffered_recv(struct file *f, struct kmsghdr *m, uint64_t flags)
+{
+    if ((flags & ~(uint64_t)(MSG_DONTWAIT | MSG_PEEK | MSG_NOSIGNAL | MSG_CMSG_CLOEXEC)) ||
+        !sockbuf_rx_ready(f->hostfd))
+        return SOCKBUF_EMPTY;
+    const struct sb_iov *iov = (const struct sb_iov *)m->iov;
+    int n = sockbuf_user_iov(iov, m->iovlen, 1);
+    if (n < 0)
+        return SOCKBUF_EMPTY;
+    long r = sockbuf_recv(f, iov, n, (flags & MSG_PEEK) != 0);
+    if (r != SOCKBUF_EMPTY) {
+        /* A stream socket names no sender and carries no control data. */
+        m->namelen = 0;
+        m->controllen = 0;
+        m->flags = 0;
+    }
+    return r;
+}
+
 static long send_msg(struct file *f, const struct kmsghdr *m, uint64_t flags)
 {
+    long b = buffered_send(f, m, flags);
+    if (b != SOCKBUF_EMPTY)
+        return b;
     struct addr uaddr; /* on the stack: the send may wait while another thread sends */
     uaddr.len = 0;
     uaddr.kind = HX_UNIX_NONE;
@@ -392,7 +447,10 @@ static long send_msg(struct file *f, const struct kmsghdr *m, uint64_t flags)
         if (r)
             return r;
     }
-    return sent(addr_call(f, OP_SENDMSG, &uaddr, (uint64_t)m, flags), flags);
+    long r = sent(addr_call(f, OP_SENDMSG, &uaddr, (uint64_t)m, flags), flags);
+    if (r > 0)
+        sockbuf_connected(f->hostfd);
+    return r;
 }
 
 /* sendto and recvfrom are sendmsg and recvmsg of one buffer (on the
@@ -425,7 +483,9 @@ SYSCALL(recvfrom)
     struct kiov kiov = {a1, MIN(a2, 0x7fffffffull)};
     struct kmsghdr kmsg = {
         .name = a4, .namelen = a4 ? *ulen : 0, .iov = (uint64_t)&kiov, .iovlen = 1};
-    r = sock_call(f, HX_HC_RECVMSG, (uint64_t)&kmsg, a3, 0, 0, 0);
+    r = buffered_recv(f, &kmsg, a3);
+    if (r == SOCKBUF_EMPTY)
+        r = sock_call(f, HX_HC_RECVMSG, (uint64_t)&kmsg, a3, 0, 0, 0);
     if (r >= 0 && a4)
         *ulen = kmsg.namelen; /* the sender's full length, as Linux reports */
     return r;
@@ -446,7 +506,14 @@ SYSCALL(recvmsg)
 {
     long r;
     struct file *f = sock_get(a0, &r);
-    return f ? sock_call(f, HX_HC_RECVMSG, a1, a2, 0, 0, 0) : r;
+    if (!f)
+        return r;
+    if (user_ok((void *)a1, sizeof(struct kmsghdr), 1)) {
+        r = buffered_recv(f, (struct kmsghdr *)a1, a2);
+        if (r != SOCKBUF_EMPTY)
+            return r;
+    }
+    return sock_call(f, HX_HC_RECVMSG, a1, a2, 0, 0, 0);
 }
 
 #define MAX_VLEN 1024 /* UIO_MAXIOV: Linux clamps vlen to it */

@@ -36,7 +36,7 @@ uint32_t file_gen(struct file *f)
 long poll_wait(struct pollfd *p, uint64_t n, int64_t deadline)
 {
     struct hostwait host[MAX_HOST_POLL];
-    int map[MAX_HOST_POLL];
+    int map[MAX_HOST_POLL], buffered[MAX_HOST_POLL];
     int host_known = 0; /* host[] holds fresh answers from a wake */
     for (;;) {
         int nhost = 0, ready = 0;
@@ -52,6 +52,9 @@ long poll_wait(struct pollfd *p, uint64_t n, int64_t deadline)
                     return -ENOMEM;
                 if (!host_known)
                     host[nhost] = (struct hostwait){f->hostfd, p[i].events, 0};
+                /* Data a wait already brought into the guest. */
+                buffered[nhost] = (p[i].events & POLLIN) && sockbuf_rx_ready(f->hostfd);
+                ready += buffered[nhost];
                 map[nhost++] = (int)i;
                 continue;
             } else {
@@ -63,15 +66,15 @@ long poll_wait(struct pollfd *p, uint64_t n, int64_t deadline)
          * threads would keep the CPU until the next tick; otherwise the
          * idle wait asks, once. */
         if (nhost && !host_known && (ready || deadline == -1 || sched_others_runnable())) {
-            long r = hcall3(HX_HC_POLL, host, nhost, 0);
+            long r = host_io(host, nhost, 0);
             if (r < 0)
                 return r;
             host_known = r > 0 || ready || deadline == -1;
         }
         if (host_known)
             for (int i = 0; i < nhost; i++) {
-                p[map[i]].revents = host[i].revents;
-                ready += host[i].revents != 0;
+                p[map[i]].revents = host[i].revents | (buffered[i] ? POLLIN : 0);
+                ready += host[i].revents != 0 && !buffered[i];
             }
         if (ready || deadline == -1)
             return ready;

@@ -108,6 +108,26 @@ long event_rw(struct file *f, uint8_t *buf, uint64_t len, int write);
 void event_signal_sent(void);
 void event_file_closed(struct file *f);
 
+/* sockbuf.c: queued sends and received data kept in the guest for stream
+ * sockets. SOCKBUF_EMPTY: nothing buffered (or unsuitable), ask the host. */
+#define SOCKBUF_EMPTY (-100000)
+struct sb_iov {
+    uint64_t base, len;
+};
+extern int sockbuf_tx_pending;
+void sockbuf_open(int hostfd);
+void sockbuf_close(int hostfd);
+void sockbuf_shutdown(int hostfd);
+void sockbuf_connected(int hostfd);
+int sockbuf_has(int hostfd);
+uint32_t sockbuf_rx_avail(int hostfd);
+int sockbuf_rx_ready(int hostfd);
+uint32_t sockbuf_rx_gen(int hostfd);
+long sockbuf_recv(struct file *f, const struct sb_iov *iov, int niov, int peek);
+long sockbuf_send(struct file *f, const struct sb_iov *iov, int niov, uint64_t flags);
+/* Checks user iovecs for a buffered transfer: their count, or -1. */
+int sockbuf_user_iov(const struct sb_iov *iov, uint64_t n, int write);
+
 /* net.c: read or write on a blocking socket, waiting in the scheduler. */
 long sock_rw(struct file *f, uint64_t buf, uint64_t len, int write);
 /* path.c: where a path leads. */

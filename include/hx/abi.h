@@ -197,9 +197,11 @@ enum hx_hcall_nr {
     /* Ranges kept apart so independent work can add numbers without
      * colliding: 64.. scheduling and waiting, 96.. sockets, 128.. fastcalls. */
     HX_HC_SCHED_BASE = 64,
-    /* struct pollfd[] of host fds, n, deadline (CLOCK_MONOTONIC ns, or -1):
-     * the idle wait. Returns the number of ready fds; 0 at the deadline or
-     * when a host signal arrived (see hx_live). */
+    /* struct pollfd[] of host fds, n, deadline (CLOCK_MONOTONIC ns, or -1;
+     * 0: do not wait), struct hx_batch gva or 0: the idle wait. The
+     * batch's sends go first; after the wait its receives are made on the
+     * fds found readable. Returns the number of ready fds; 0 at the
+     * deadline or when a host signal arrived (see hx_live). */
     HX_HC_WAIT = HX_HC_SCHED_BASE,
     HX_HC_TIMER_KICK, /* timer_deadline_ns moved before timer_checked_ns */
     HX_HC_NET_BASE = 96,
@@ -241,6 +243,20 @@ enum hx_unix_kind {
                        * host socket lives in a private directory of the run */
 };
 
+/* Socket I/O carried by HX_HC_WAIT, so that an event loop pays one VM exit
+ * per wait rather than one per read and write (DESIGN.md section 5). */
+#define HX_BATCH_MAX 64
+struct hx_sockio {
+    int32_t fd;     /* host fd; for a receive, also in the wait's pollfds */
+    uint32_t len;   /* bytes to send, or room to receive into */
+    uint64_t buf;   /* guest virtual address */
+    int64_t result; /* bytes sent or received, 0 at end of file, or -errno */
+};
+struct hx_batch {
+    uint32_t ntx, nrx;
+    struct hx_sockio tx[HX_BATCH_MAX], rx[HX_BATCH_MAX];
+};
+
 /* A host path operation whose path led, through a symlink, into one of the
  * guest's own file systems: the monitor wrote the new guest path over the
  * request's path buffer, and the kernel resolves it itself. */
@@ -270,6 +286,20 @@ enum hx_fdop {
 
 /* HX_HC_FATAL for a signal that was sent, not raised by a fault. */
 #define HX_FATAL_SIGNAL 256
+
+/* ---- Fastcalls (DESIGN.md section 7; HX_FASTCALL_SLOT above) ---------- */
+/* hxrewrite marks what it rewrote with an ELF note: name "hx", this type,
+ * a 4-byte version of the fastcall ABI as its descriptor. */
+#define HX_NOTE_FASTCALL 1
+#define HX_FASTCALL_VERSION 1
+/* A rewritten program's e_entry is its native-run guard; a second note
+ * (type HX_NOTE_ENTRY, 8-byte descriptor) keeps the program's own entry,
+ * where hxrun starts it and which it reports as AT_ENTRY. */
+#define HX_NOTE_ENTRY 2
+/* Auxiliary-vector tag ("HX", value 1) hxrun adds when the program or its
+ * interpreter is rewritten: the native-run guard of a rewritten program
+ * looks for it. */
+#define HX_AT_HX 0x4858
 
 /* Statistics the kernel reports at exit: CPL0 entries by cause. */
 enum hx_cpl0_cause { HX_CPL0_TLB, HX_CPL0_FAULT, HX_CPL0_IRQ, HX_CPL0_NCAUSES };

@@ -9,5 +9,6 @@ Suite *guest_mem_suite(void); /* hypervisor/guest_mem.c */
 Suite *random_suite(void);    /* kernel/random.c, built for the host */
 Suite *scan_suite(void);      /* rewriter/: syscall-site analysis for hxscan */
 Suite *minifs_suite(void);    /* minifs/minifs.c */
+Suite *patch_suite(void);     /* rewriter/patch.c: hxrewrite's site selection and trampolines */
 
 #endif

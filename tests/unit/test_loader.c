@@ -122,6 +122,34 @@ static int parse(void)
 
 /* ---- Valid images ----------------------------------------------------- */
 
+/* hxrewrite's note ("hx", type HX_NOTE_FASTCALL, a 4-byte version) found
+ * in a PT_NOTE after another note; no note, no version. */
+START_TEST(elf_fastcall_note)
+{
+    static const uint8_t notes[] = {
+        4,    0,    0,    0, 4, 0, 0, 0, 1, 0, 0, 0, 'G', 'N', 'U', 0,
+        0,    0,    0,    0, /* NT_GNU_ABI_TAG */
+        3,    0,    0,    0, 4, 0, 0, 0, 1, 0, 0, 0, 'h', 'x', 0,   0,
+        7,    0,    0,    0,                                           /* hx, version 7 */
+        3,    0,    0,    0, 8, 0, 0, 0, 2, 0, 0, 0, 'h', 'x', 0,   0, /* hx, the program's entry */
+        0x10, 0x20, 0x40, 0, 0, 0, 0, 0,
+    };
+    build_static();
+    ck_assert_int_eq(parse(), 0);
+    ck_assert_uint_eq(E.fastcall, 0);
+    add_ph(PT_NOTE, PF_R, 0x900, 0x400900, sizeof(notes), sizeof(notes));
+    emit();
+    memcpy(img + 0x900, notes, sizeof(notes));
+    ck_assert_int_eq(hx_elf_parse(img, IMG_SIZE, &E, err, sizeof(err)), 0);
+    ck_assert_uint_eq(E.fastcall, 7);
+    ck_assert_uint_eq(E.fastcall_entry, 0x402010);
+    /* Another owner's note of the same type is not hxrewrite's. */
+    img[0x900 + 20 + 12] = 'g';
+    ck_assert_int_eq(hx_elf_parse(img, IMG_SIZE, &E, err, sizeof(err)), 0);
+    ck_assert_uint_eq(E.fastcall, 0);
+}
+END_TEST
+
 START_TEST(elf_static_valid)
 {
     build_static();
@@ -756,7 +784,7 @@ static const struct hx_auxv AUX[] = {
 
 static struct hx_stack_spec default_spec(void)
 {
-    return (struct hx_stack_spec){ARGV, ENVP, "/usr/local/bin/prog", "x86_64", rnd, AUX, NAUX};
+    return (struct hx_stack_spec){ARGV, ENVP, "/usr/local/bin/prog", "x86_64", rnd, AUX, NAUX, 0};
 }
 
 /* Host pointer to n bytes at user address va of the stack buffer. */
@@ -876,6 +904,24 @@ START_TEST(stack_auxv)
     ck_assert_uint_eq(platform + sizeof("x86_64"), word(sp + 8) & ~15ull);
     ck_assert_uint_eq(random, platform - 16);
     ck_assert_uint_ge(random, av + 16 * (k + 3));
+}
+END_TEST
+
+/* A rewritten program gets AT_HX = 1 (its native-run guard looks for it)
+ * just before AT_NULL; every other program's auxv has no such entry. */
+START_TEST(stack_auxv_hx)
+{
+    struct hx_stack_spec spec = default_spec();
+    uint64_t av = auxv_va(build(&spec), 4, 2);
+    for (uint64_t a = av; word(a) != AT_NULL; a += 16)
+        ck_assert_uint_ne(word(a), HX_AT_HX);
+    spec.hx = 1;
+    av = auxv_va(build(&spec), 4, 2);
+    size_t n = NAUX + 3; /* the caller's, AT_RANDOM, AT_EXECFN, AT_PLATFORM */
+    ck_assert_uint_eq(word(av + 16 * (n - 1)), AT_PLATFORM);
+    ck_assert_uint_eq(word(av + 16 * n), HX_AT_HX);
+    ck_assert_uint_eq(word(av + 16 * n + 8), 1);
+    ck_assert_uint_eq(word(av + 16 * (n + 1)), AT_NULL);
 }
 END_TEST
 
@@ -1017,6 +1063,7 @@ Suite *loader_suite(void)
 
     TCase *tc = tcase_create("elf_valid");
     tcase_add_test(tc, elf_static_valid);
+    tcase_add_test(tc, elf_fastcall_note);
     tcase_add_test(tc, elf_pt_phdr_used);
     tcase_add_test(tc, elf_phdr_in_second_segment);
     tcase_add_test(tc, elf_phdr_not_mapped);
@@ -1078,6 +1125,7 @@ Suite *loader_suite(void)
     tcase_add_test(tc, stack_layout);
     tcase_add_test(tc, stack_strings_order);
     tcase_add_test(tc, stack_auxv);
+    tcase_add_test(tc, stack_auxv_hx);
     tcase_add_test(tc, stack_random_after_secure_only);
     tcase_add_test(tc, stack_no_args_no_env);
     tcase_add_test(tc, stack_alignment_all_lengths);
