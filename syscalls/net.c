@@ -41,6 +41,62 @@ struct kmmsghdr {
  * the scheduler's business in one place: today the vCPU simply waits in
  * the host call. read/write/readv/writev on a socket take fs.c's host I/O
  * path instead. */
+static long wait_host_fd(struct file *f, int16_t events)
+{
+    struct hostwait hw = {f->hostfd, events, 0};
+    current->hostwait = &hw;
+    current->nhostwait = 1;
+    return io_block(0) == WAKE_SIGNAL ? -ERESTARTSYS : 0;
+}
+
+/* sendmsg on a blocking socket: Linux returns once all of it is sent (or a
+ * signal stops it after some), so piece by piece with MSG_DONTWAIT, waiting
+ * for room in between. */
+static long send_all(struct file *f, uint64_t um, uint64_t flags, uint64_t kind, uint64_t where)
+{
+    struct kmsghdr m;
+    struct kiov {
+        uint64_t base, len;
+    } iov[64];
+    if (((uint64_t)um < HX_USER_TOP && !user_ok((void *)um, sizeof(m), 0)))
+        return -EFAULT;
+    memcpy(&m, (void *)um, sizeof(m));
+    if (m.iovlen > 64 ||
+        ((uint64_t)m.iov < HX_USER_TOP && !user_ok((void *)m.iov, m.iovlen * 16, 0)))
+        return hcall(HX_HC_SENDMSG, (uint64_t)f->hostfd, um, flags, kind, where, 0);
+    memcpy(iov, (void *)m.iov, m.iovlen * 16);
+    m.iov = (uint64_t)iov;
+    uint64_t total = 0, done = 0;
+    for (uint64_t i = 0; i < m.iovlen; i++)
+        total += iov[i].len;
+    for (;;) {
+        long r = hcall(HX_HC_SENDMSG, (uint64_t)f->hostfd, (uint64_t)&m, flags | MSG_DONTWAIT, kind,
+                       where, 0);
+        if (r == -EAGAIN) {
+            r = wait_host_fd(f, 4 /* POLLOUT */);
+            if (r)
+                return done ? (long)done : r;
+            continue;
+        }
+        if (r < 0)
+            return done ? (long)done : r;
+        done += (uint64_t)r;
+        if (done >= total || (f->sock != 2 && f->sock != 10 && f->sock != 1))
+            return (long)done; /* all of it, or a datagram */
+        /* Past what went: the address and control data went with it. */
+        m.controllen = 0;
+        while (m.iovlen && (uint64_t)r >= iov[0].len) {
+            r -= (long)iov[0].len;
+            memmove(iov, iov + 1, (m.iovlen - 1) * 16);
+            m.iovlen--;
+        }
+        if (m.iovlen) {
+            iov[0].base += (uint64_t)r;
+            iov[0].len -= (uint64_t)r;
+        }
+    }
+}
+
 static long sock_call(struct file *f, uint32_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
                       uint64_t a4, uint64_t a5)
 {
@@ -57,6 +113,8 @@ static long sock_call(struct file *f, uint32_t nr, uint64_t a1, uint64_t a2, uin
     if ((f->flags & O_NONBLOCK) || (flags && (*flags & (MSG_DONTWAIT | MSG_WAITALL))) ||
         (!flags && nr != HX_HC_ACCEPT))
         return hcall(nr, (uint64_t)f->hostfd, a1, a2, a3, a4, a5);
+    if (nr == HX_HC_SENDMSG)
+        return send_all(f, a1, a2, a3, a4);
     if (flags)
         *flags |= MSG_DONTWAIT;
     for (;;) {
@@ -75,6 +133,9 @@ static long sock_call(struct file *f, uint32_t nr, uint64_t a1, uint64_t a2, uin
         current->nhostwait = 1;
         if (io_block(0) == WAKE_SIGNAL)
             return -ERESTARTSYS;
+        /* The wait may have brought the data into the guest already. */
+        if (events == 1 && nr != HX_HC_ACCEPT && sockbuf_rx_ready(f->hostfd))
+            return SOCKBUF_RETRY;
     }
 }
 
@@ -85,8 +146,16 @@ long sock_rw(struct file *f, uint64_t buf, uint64_t len, int write)
         uint64_t base, len;
     } iov = {buf, MIN(len, 0x7fffffffull)};
     struct kmsghdr m = {.iov = (uint64_t)&iov, .iovlen = 1};
-    return sock_call(f, write ? HX_HC_SENDMSG : HX_HC_RECVMSG, (uint64_t)&m,
-                     write ? MSG_NOSIGNAL : 0, 0, 0, 0);
+    for (;;) {
+        long r = sock_call(f, write ? HX_HC_SENDMSG : HX_HC_RECVMSG, (uint64_t)&m,
+                           write ? MSG_NOSIGNAL : 0, 0, 0, 0);
+        if (r != SOCKBUF_RETRY)
+            return r;
+        struct sb_iov one = {buf, len};
+        r = sockbuf_recv(f, &one, 1, 0);
+        if (r != SOCKBUF_EMPTY)
+            return r;
+    }
 }
 
 static struct file *sock_get(uint64_t fd, long *err)
@@ -483,9 +552,11 @@ SYSCALL(recvfrom)
     struct kiov kiov = {a1, MIN(a2, 0x7fffffffull)};
     struct kmsghdr kmsg = {
         .name = a4, .namelen = a4 ? *ulen : 0, .iov = (uint64_t)&kiov, .iovlen = 1};
-    r = buffered_recv(f, &kmsg, a3);
-    if (r == SOCKBUF_EMPTY)
-        r = sock_call(f, HX_HC_RECVMSG, (uint64_t)&kmsg, a3, 0, 0, 0);
+    do {
+        r = buffered_recv(f, &kmsg, a3);
+        if (r == SOCKBUF_EMPTY)
+            r = sock_call(f, HX_HC_RECVMSG, (uint64_t)&kmsg, a3, 0, 0, 0);
+    } while (r == SOCKBUF_RETRY);
     if (r >= 0 && a4)
         *ulen = kmsg.namelen; /* the sender's full length, as Linux reports */
     return r;
@@ -508,12 +579,15 @@ SYSCALL(recvmsg)
     struct file *f = sock_get(a0, &r);
     if (!f)
         return r;
-    if (user_ok((void *)a1, sizeof(struct kmsghdr), 1)) {
-        r = buffered_recv(f, (struct kmsghdr *)a1, a2);
-        if (r != SOCKBUF_EMPTY)
-            return r;
-    }
-    return sock_call(f, HX_HC_RECVMSG, a1, a2, 0, 0, 0);
+    do {
+        if (user_ok((void *)a1, sizeof(struct kmsghdr), 1)) {
+            r = buffered_recv(f, (struct kmsghdr *)a1, a2);
+            if (r != SOCKBUF_EMPTY)
+                return r;
+        }
+        r = sock_call(f, HX_HC_RECVMSG, a1, a2, 0, 0, 0);
+    } while (r == SOCKBUF_RETRY);
+    return r;
 }
 
 #define MAX_VLEN 1024 /* UIO_MAXIOV: Linux clamps vlen to it */
@@ -551,5 +625,22 @@ SYSCALL(recvmmsg)
 {
     long r;
     struct file *f = sock_get(a0, &r);
-    return f ? sock_call(f, HX_HC_RECVMMSG, a1, MIN(a2, MAX_VLEN), a3, a4, 0) : r;
+    if (!f)
+        return r;
+    do {
+        /* Data a wait brought into the guest comes first, as one message
+         * (a stream socket's messages have no boundaries). */
+        struct kmmsghdr *mm = (struct kmmsghdr *)a1;
+        if (a2 && sockbuf_rx_ready(f->hostfd) && user_ok(mm, sizeof(*mm), 1)) {
+            r = buffered_recv(f, &mm->hdr, a3 & ~(uint64_t)0x10000 /* MSG_WAITFORONE */);
+            if (r != SOCKBUF_EMPTY) {
+                if (r < 0)
+                    return r;
+                mm->len = (uint32_t)r;
+                return 1;
+            }
+        }
+        r = sock_call(f, HX_HC_RECVMMSG, a1, MIN(a2, MAX_VLEN), a3, a4, 0);
+    } while (r == SOCKBUF_RETRY);
+    return r;
 }

@@ -63,7 +63,7 @@ static struct hx_batch *batch_build(const struct hostwait *fds, int n)
         for (int fd = 0; fd < MAX_HOSTFD && batch.ntx < HX_BATCH_MAX; fd++) {
             struct sockbuf *b = sbs[fd];
             if (b && b->tx_len)
-                batch.tx[batch.ntx++] = (struct hx_sockio){fd, b->tx_len, (uint64_t)b->tx, 0};
+                batch.tx[batch.ntx++] = (struct hx_sockio){fd, b->tx_len, (uint64_t)b->tx, -EAGAIN};
         }
     for (int i = 0; i < n && batch.nrx < HX_BATCH_MAX; i++) {
         int fd = fds[i].fd;
@@ -73,7 +73,8 @@ static struct hx_batch *batch_build(const struct hostwait *fds, int n)
         if (!b->rx && !(b->rx = kmalloc(RX_CAP)))
             continue;
         b->in_batch = 1;
-        batch.rx[batch.nrx++] = (struct hx_sockio){fd, RX_CAP, (uint64_t)b->rx, 0};
+        /* -EAGAIN until the monitor answers: a failed wait changes nothing. */
+        batch.rx[batch.nrx++] = (struct hx_sockio){fd, RX_CAP, (uint64_t)b->rx, -EAGAIN};
     }
     return batch.ntx || batch.nrx ? &batch : NULL;
 }
@@ -239,18 +240,36 @@ long sockbuf_send(struct file *f, const struct sb_iov *iov, int niov, uint64_t f
         len += iov[i].len;
     if (!len)
         return SOCKBUF_EMPTY;
-    if (b->tx_len + len > TX_CAP) {
+    /* Never past what is queued: a full queue is sent first, and waits
+     * (or, non-blocking, takes what fits) as a full socket buffer would. */
+    while (b->tx_len && b->tx_len + len > TX_CAP) {
         sockbuf_flush_all();
-        if (b->tx_len + len > TX_CAP)
-            return SOCKBUF_EMPTY; /* too big to queue: the caller sends it */
+        if (!b->tx_len || b->tx_len + len <= TX_CAP)
+            break;
+        if (f->flags & O_NONBLOCK) {
+            len = TX_CAP - b->tx_len;
+            if (!len)
+                return -EAGAIN;
+            break;
+        }
+        struct hostwait w = {f->hostfd, 4 /* POLLOUT */, 0};
+        current->hostwait = &w;
+        current->nhostwait = 1;
+        if (io_block(0) == WAKE_SIGNAL)
+            return -ERESTARTSYS;
     }
+    if (!b->tx_len && len > TX_CAP)
+        return SOCKBUF_EMPTY; /* too big to queue, and nothing queued: sent directly */
     if (!b->tx && !(b->tx = kmalloc(TX_CAP)))
         return SOCKBUF_EMPTY;
     if (!b->tx_len)
         sockbuf_tx_pending++;
-    for (int i = 0; i < niov; i++) {
-        memcpy(b->tx + b->tx_len, (const void *)iov[i].base, iov[i].len);
-        b->tx_len += (uint32_t)iov[i].len;
+    uint64_t left = len;
+    for (int i = 0; i < niov && left; i++) {
+        uint64_t n = MIN(iov[i].len, left);
+        memcpy(b->tx + b->tx_len, (const void *)iov[i].base, n);
+        b->tx_len += (uint32_t)n;
+        left -= n;
     }
     return (long)len;
 }

@@ -174,3 +174,167 @@ SYSCALL(sched_yield)
     sched_yield();
     return 0;
 }
+
+/* ---- Scheduling parameters --------------------------------------------- */
+/* One vCPU and round robin among equals: every thread runs SCHED_OTHER.
+ * Nice values are kept and reported (they change nothing here, which a
+ * program cannot tell apart from a machine with nothing else to run). */
+#define SCHED_OTHER 0
+#define SCHED_FIFO 1
+#define SCHED_RR 2
+#define SCHED_BATCH 3
+#define SCHED_IDLE 5
+#define PRIO_PROCESS 0
+#define PRIO_PGRP 1
+#define PRIO_USER 2
+
+static int nice_value;
+
+/* The thread a pid argument names: 0 is the caller. */
+static struct thread *sched_target(uint64_t pid)
+{
+    if ((int)pid < 0)
+        return NULL;
+    return pid ? thread_by_tid((int)pid) : current;
+}
+
+SYSCALL(sched_setaffinity)
+{
+    if ((int)a0 < 0 || (a0 && !thread_by_tid((int)a0)))
+        return -ESRCH;
+    if (!a1)
+        return -EINVAL;
+    if (!user_ok((void *)a2, MIN(a1, 8), 0))
+        return -EFAULT;
+    /* A mask without CPU 0 names no CPU this machine has. */
+    if (!(*(uint8_t *)a2 & 1))
+        return -EINVAL;
+    return 0;
+}
+
+SYSCALL(sched_get_priority_max)
+{
+    switch (a0) {
+    case SCHED_FIFO:
+    case SCHED_RR:
+        return 99;
+    case SCHED_OTHER:
+    case SCHED_BATCH:
+    case SCHED_IDLE:
+        return 0;
+    }
+    return -EINVAL;
+}
+
+SYSCALL(sched_get_priority_min)
+{
+    switch (a0) {
+    case SCHED_FIFO:
+    case SCHED_RR:
+        return 1;
+    case SCHED_OTHER:
+    case SCHED_BATCH:
+    case SCHED_IDLE:
+        return 0;
+    }
+    return -EINVAL;
+}
+
+SYSCALL(sched_getscheduler)
+{
+    return sched_target(a0) ? SCHED_OTHER : ((int)a0 < 0 ? -EINVAL : -ESRCH);
+}
+
+SYSCALL(sched_getparam)
+{
+    if ((int)a0 < 0 || !a1)
+        return -EINVAL;
+    if (!sched_target(a0))
+        return -ESRCH;
+    if (!user_ok((void *)a1, 4, 1))
+        return -EFAULT;
+    *(int32_t *)a1 = 0;
+    return 0;
+}
+
+/* Real-time policies would need priorities this scheduler does not have:
+ * refused as Linux refuses them to a process without CAP_SYS_NICE. */
+static long set_policy(uint64_t pid, uint64_t policy, uint64_t uparam)
+{
+    if ((int)pid < 0 || !uparam)
+        return -EINVAL;
+    if (!sched_target(pid))
+        return -ESRCH;
+    if (!user_ok((void *)uparam, 4, 0))
+        return -EFAULT;
+    int prio = *(int32_t *)uparam;
+    policy &= ~0x40000000ull; /* SCHED_RESET_ON_FORK */
+    if (policy == SCHED_FIFO || policy == SCHED_RR) {
+        if (prio < 1 || prio > 99)
+            return -EINVAL;
+        static int warned;
+        if (!warned++)
+            kwarn("real-time scheduling policies are not supported");
+        return -EPERM;
+    }
+    if (policy != SCHED_OTHER && policy != SCHED_BATCH && policy != SCHED_IDLE)
+        return -EINVAL;
+    return prio ? -EINVAL : 0;
+}
+
+SYSCALL(sched_setscheduler)
+{
+    return set_policy(a0, a1, a2);
+}
+
+SYSCALL(sched_setparam)
+{
+    return set_policy(a0, SCHED_OTHER, a1);
+}
+
+SYSCALL(sched_rr_get_interval)
+{
+    if ((int)a0 < 0)
+        return -EINVAL;
+    if (!sched_target(a0))
+        return -ESRCH;
+    if (!user_ok((void *)a1, 16, 1))
+        return -EFAULT;
+    /* SCHED_OTHER threads get a zero interval, as Linux reports. */
+    ((int64_t *)a1)[0] = ((int64_t *)a1)[1] = 0;
+    return 0;
+}
+
+/* The only process, user and group are this one. */
+static long prio_check(uint64_t which, uint64_t who)
+{
+    if (which > PRIO_USER)
+        return -EINVAL;
+    if (which == PRIO_PROCESS && who && !thread_by_tid((int)who))
+        return -ESRCH;
+    if (which == PRIO_PGRP && who && (int)who != boot->pid)
+        return -ESRCH;
+    if (which == PRIO_USER && who && (uint32_t)who != boot->uid)
+        return -ESRCH;
+    return 0;
+}
+
+SYSCALL(getpriority)
+{
+    long r = prio_check(a0, a1);
+    return r ? r : 20 - nice_value; /* the kernel's form: 40..1 for nice -20..19 */
+}
+
+SYSCALL(setpriority)
+{
+    long r = prio_check(a0, a1);
+    if (r)
+        return r;
+    int n = (int)a2;
+    n = n < -20 ? -20 : n > 19 ? 19 : n;
+    /* Lowering nice needs CAP_SYS_NICE, as on Linux (hxrun's uid decides). */
+    if (n < nice_value && boot->euid != 0)
+        return -EACCES;
+    nice_value = n;
+    return 0;
+}

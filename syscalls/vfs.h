@@ -111,6 +111,7 @@ void event_file_closed(struct file *f);
 /* sockbuf.c: queued sends and received data kept in the guest for stream
  * sockets. SOCKBUF_EMPTY: nothing buffered (or unsuitable), ask the host. */
 #define SOCKBUF_EMPTY (-100000)
+#define SOCKBUF_RETRY (-100001) /* a wait brought data in: look again */
 struct sb_iov {
     uint64_t base, len;
 };
