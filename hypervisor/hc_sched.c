@@ -11,6 +11,7 @@
  * deadline the guest writes into shared memory; the guest only makes a
  * hypercall when it moves the deadline before the thread's next look. */
 #include <errno.h>
+#include <stdint.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -127,6 +128,19 @@ int hx_sched_start(struct hx_vm *vm)
     for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
         sigaction(forwarded[i], &sa, NULL);
     sigaction(TICK_SIGNAL, &sa, NULL);
+    /* Until the guest first sets a deadline (or a signal needs watching),
+     * no timer thread: a short run should not pay for starting one. */
+    vm->boot->live.timer_checked_ns = INT64_MAX;
+    return 0;
+}
+
+/* Starts the timer thread, once. */
+static void timer_start(struct hx_vm *vm)
+{
+    static int started;
+    if (started)
+        return;
+    started = 1;
     /* The timer thread takes no signal: they all reach the vCPU thread. */
     sigset_t all, prev;
     sigfillset(&all);
@@ -136,10 +150,9 @@ int hx_sched_start(struct hx_vm *vm)
     pthread_sigmask(SIG_SETMASK, &prev, NULL);
     if (r) {
         fprintf(stderr, "hxrun: cannot start the timer thread: %s\n", strerror(r));
-        return 1;
+        return;
     }
     pthread_detach(t);
-    return 0;
 }
 
 static void drain(int fd)
@@ -158,6 +171,7 @@ void hx_sched_before_run(struct hx_vm *vm)
     if (sigs) {
         __atomic_or_fetch(&vm->boot->live.host_signals, sigs, __ATOMIC_SEQ_CST);
         vm->irq_pending = 1;
+        timer_start(vm); /* it notices a guest that never takes them */
     }
     if (!vm->irq_pending) {
         vm->run->request_interrupt_window = 0;
@@ -267,9 +281,9 @@ int64_t hx_hc_wait(struct hx_vm *vm, const uint64_t *a, int *status)
 
 int64_t hx_hc_timer_kick(struct hx_vm *vm, const uint64_t *a, int *status)
 {
-    (void)vm;
     (void)a;
     (void)status;
+    timer_start(vm);
     uint64_t one = 1;
     if (write(kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
         return -errno;
