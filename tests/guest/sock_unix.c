@@ -215,7 +215,8 @@ static void dgram(const char *p1, const char *p2)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    snprintf(pidstr, sizeof(pidstr), "%d", (int)getpid());
+    /* Fixed width: a name's length must not depend on how many digits the pid has. */
+    snprintf(pidstr, sizeof(pidstr), "%08d", (int)getpid());
     umask(022);
     char tpath[64], tpath2[64], abs1[64], abs2[64];
     snprintf(tpath, sizeof(tpath), "/tmp/hxsock-%s-s", pidstr);
