@@ -42,11 +42,18 @@ static int64_t now_ns(void)
     return t.tv_sec * 1000000000ll + t.tv_nsec;
 }
 
-static void on_signal(int sig)
+static struct hx_live *live_area;
+
+static void on_signal(int sig, siginfo_t *si, void *uc)
 {
+    (void)uc;
     int saved = errno;
     vcpu_run->immediate_exit = 1;
     if (sig != TICK_SIGNAL) {
+        /* The sender, as the program's siginfo names it (before the bit,
+         * which the guest reads first). */
+        live_area->host_signal_pid[sig - 1] = si->si_pid;
+        live_area->host_signal_uid[sig - 1] = si->si_uid;
         __atomic_or_fetch(&host_pending, 1ull << (sig - 1), __ATOMIC_SEQ_CST);
         uint64_t one = 1;
         if (write(signal_fd, &one, sizeof(one)) < 0) {
@@ -109,6 +116,7 @@ int hx_sched_start(struct hx_vm *vm)
 {
     vcpu_thread = pthread_self();
     vcpu_run = vm->run;
+    live_area = &vm->boot->live;
     kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     signal_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (kick_fd < 0 || signal_fd < 0) {
@@ -119,8 +127,8 @@ int hx_sched_start(struct hx_vm *vm)
     signal_fd = hx_high_fd(signal_fd);
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESTART;
+    sa.sa_sigaction = on_signal;
+    sa.sa_flags = SA_RESTART | SA_SIGINFO;
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
         sigaddset(&sa.sa_mask, forwarded[i]);

@@ -226,6 +226,8 @@ void signal_from_host(int sig)
     struct ksiginfo info = {0};
     info.signo = sig;
     info.code = SI_USER;
+    info.u.kill.pid = boot->live.host_signal_pid[sig - 1];
+    info.u.kill.uid = boot->live.host_signal_uid[sig - 1];
     send_signal(NULL, &info);
 }
 

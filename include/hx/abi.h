@@ -143,6 +143,9 @@ struct hx_boot_info {
         /* Host signals for the program, bit N-1 for signal N: the monitor
          * sets bits, the guest takes them with an atomic exchange. */
         volatile uint64_t host_signals;
+        /* Who sent each: the sender's pid and uid (si_pid, si_uid). */
+        volatile int32_t host_signal_pid[64];
+        volatile uint32_t host_signal_uid[64];
     } live;
 };
 
