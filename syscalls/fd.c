@@ -121,6 +121,10 @@ void fs_init(void)
         struct file *f = file_new(K_HOST);
         f->hostfd = i;
         f->flags = (uint32_t)boot->console_flags[i];
+        /* A terminal, pipe or socket (its /proc name is not a path), or a
+         * device, can make a read wait; a regular file cannot. */
+        const char *path = boot->console_path[i];
+        f->stream = boot->console_tty[i] || path[0] != '/' || !strncmp(path, "/dev/", 5);
         fds[i].f = f;
     }
     umask_bits = (uint32_t)boot->umask;

@@ -419,6 +419,24 @@ static long guest_rw(struct file *f, uint64_t buf, uint64_t len, int write, int6
     return r;
 }
 
+/* A console read while other threads exist: the wait happens in the
+ * scheduler, so they run meanwhile (a read in the host would stop them). */
+static long stream_wait_readable(struct file *f)
+{
+    for (;;) {
+        struct hostwait w = {f->hostfd, 1 /* POLLIN */, 0};
+        long r = host_io(&w, 1, 0);
+        if (r != 0)
+            return r < 0 ? r : 0;
+        current->hostwait = &w;
+        current->nhostwait = 1;
+        if (io_block(0) == WAKE_SIGNAL)
+            return -ERESTARTSYS;
+        if (w.revents)
+            return 0;
+    }
+}
+
 static long file_rw(uint64_t fd, uint64_t buf, uint64_t len, int write)
 {
     struct file *f = fd_get(fd);
@@ -437,6 +455,11 @@ static long file_rw(uint64_t fd, uint64_t buf, uint64_t len, int write)
         if (write && r > 0)
             sockbuf_connected(f->hostfd);
         return r;
+    }
+    if (f->kind == K_HOST && !write && f->stream && nthreads > 1 && !(f->flags & O_NONBLOCK)) {
+        long r = stream_wait_readable(f);
+        if (r)
+            return r;
     }
     if (f->kind == K_HOST && f->sock && write) {
         long r = host_result(hcall3(HX_HC_WRITE, f->hostfd, buf, len));
@@ -480,6 +503,12 @@ static long file_rwv(uint64_t fd, uint64_t uiov, uint64_t cnt, int write, int64_
             if (r != SOCKBUF_EMPTY)
                 return r;
         }
+    }
+    if (f->kind == K_HOST && off < 0 && !write && f->stream && nthreads > 1 &&
+        !(f->flags & O_NONBLOCK)) {
+        long r = stream_wait_readable(f);
+        if (r)
+            return r;
     }
     if (f->kind == K_HOST && off < 0)
         return host_result(hcall3(write ? HX_HC_WRITEV : HX_HC_READV, f->hostfd, uiov, cnt));

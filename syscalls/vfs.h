@@ -47,6 +47,7 @@ struct file {
     void *obj;             /* K_EVENTFD...K_EPOLL: the object */
     char path[256];        /* absolute guest path, "" if unknown or too long */
     int sock;              /* K_HOST: 0, or a socket's domain (AF_*; net.c) */
+    int stream;            /* K_HOST: a console that can block (tty, pipe) */
 };
 
 /* Linux's struct stat on x86-64. */
