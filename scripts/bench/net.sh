@@ -14,6 +14,7 @@
 #   REDIS_P [16]      pipeline depth of the pipelined run
 #   WRK_T [2] WRK_C [50] WRK_D [5s]   wrk threads, connections, duration
 #   BIG [1048576]     size of nginx's large file in bytes
+#   HXFLAGS []        extra hxrun options, e.g. HXFLAGS=--fastcall
 # Servers listen on free loopback ports and are ended by their pid.
 
 set -u
@@ -60,7 +61,7 @@ redis_run() {
 	local who=$1 port pid log=$work/redis.$1.log out
 	shift
 	local -a run=()
-	[[ $who == hx ]] && run=("$HX" --stats)
+	[[ $who == hx ]] && run=("$HX" --stats ${HXFLAGS-})
 	r_set=failed r_get=failed r_exits=""
 	mkdir -p "$work/redis"
 	port=$(free_port)
@@ -90,7 +91,7 @@ nginx_run() {
 	local who=$1 path=$2 port pid log=$work/nginx.$1.log out d=$work/nginx
 	shift 2
 	local -a run=()
-	[[ $who == hx ]] && run=("$HX" --stats)
+	[[ $who == hx ]] && run=("$HX" --stats ${HXFLAGS-})
 	w_rate=failed w_reqs="" w_exits=""
 	port=$(free_port)
 	cat >"$d/nginx.conf" <<EOF
