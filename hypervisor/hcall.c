@@ -59,6 +59,7 @@ static const hx_hcall_fn handlers[HX_HC_NR] = {
     [HX_HC_SENDMMSG] = hx_hc_sendmmsg,
     [HX_HC_RECVMMSG] = hx_hc_recvmmsg,
     [HX_HC_SOCKIOCTL] = hx_hc_sockioctl,
+    [HX_HC_SENDFILE] = hx_hc_sendfile,
 };
 
 static const char *const hcall_names[HX_HC_NR] = {
@@ -114,6 +115,7 @@ static const char *const hcall_names[HX_HC_NR] = {
     [HX_HC_SENDMMSG] = "sendmmsg",
     [HX_HC_RECVMMSG] = "recvmmsg",
     [HX_HC_SOCKIOCTL] = "sockioctl",
+    [HX_HC_SENDFILE] = "sendfile",
 };
 
 int hx_hostfd_ok(const struct hx_vm *vm, uint64_t fd)

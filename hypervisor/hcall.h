@@ -73,6 +73,7 @@ int64_t hx_hc_recvmsg(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_sendmmsg(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_recvmmsg(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_sockioctl(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_sendfile(struct hx_vm *vm, const uint64_t *a, int *status);
 /* Removes the private directory of AF_UNIX sockets in guest RAM paths. */
 void hx_net_cleanup(void);
 

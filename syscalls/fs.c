@@ -1118,7 +1118,15 @@ SYSCALL(sendfile)
             return -EINVAL;
         offp = &off;
     }
-    long r = copy_loop(in, out, offp, MIN(a3, 0x7ffff000));
+    long r;
+    if (in->kind == K_HOST && !in->stream && out->kind == K_HOST && out->sock &&
+        (out->flags & O_NONBLOCK))
+        /* Host file to a non-blocking socket: the host does it (queued
+         * sends go first: any hypercall flushes them). */
+        r = host_result(hcall4(HX_HC_SENDFILE, out->hostfd, in->hostfd, offp ? offp : NULL,
+                               MIN(a3, 0x7ffff000)));
+    else
+        r = copy_loop(in, out, offp, MIN(a3, 0x7ffff000));
     if (a2 && r >= 0)
         *(int64_t *)a2 = off;
     return r;

@@ -233,6 +233,7 @@ enum hx_hcall_net {
     HX_HC_SENDMMSG,                /* hostfd, struct mmsghdr gva, vlen, flags: no AF_UNIX paths */
     HX_HC_RECVMMSG,                /* hostfd, struct mmsghdr gva, vlen, flags, timespec gva or 0 */
     HX_HC_SOCKIOCTL,               /* hostfd, cmd, int gva: FIONREAD, SIOCOUTQ, SIOCATMARK */
+    HX_HC_SENDFILE, /* out hostfd (a non-blocking socket), in hostfd, offset gva or 0, count */
     HX_HC_NET_END
 };
 
