@@ -29,15 +29,22 @@ static int buf_iov(struct hx_vm *vm, uint64_t gva, uint64_t len, int write, stru
     return len && !covered ? -EFAULT : n;
 }
 
+/* A read that can block (a terminal, a pipe) waits where a host signal or
+ * the guest's next timer can stop it, so Ctrl-C and alarm reach a program
+ * blocked in read. -EINTR when one did. */
+static int wait_readable(struct hx_vm *vm, int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !(fcntl(fd, F_GETFL) & O_NONBLOCK))
+        return hx_sched_wait_readable(vm, fd);
+    return 0;
+}
+
 static int64_t rw(struct hx_vm *vm, const uint64_t *a, int to_guest, int positioned)
 {
     if (!hx_hostfd_ok(vm, a[0]))
         return -EBADF;
-    /* A read that can block (a terminal, a pipe) waits where a host signal
-     * can stop it, so Ctrl-C reaches a program blocked in read. */
-    struct stat st;
-    if (to_guest && !positioned && a[2] && fstat((int)a[0], &st) == 0 && !S_ISREG(st.st_mode) &&
-        !(fcntl((int)a[0], F_GETFL) & O_NONBLOCK) && hx_sched_wait_readable(vm, (int)a[0]) < 0)
+    if (to_guest && !positioned && a[2] && wait_readable(vm, (int)a[0]) < 0)
         return -EINTR;
     struct iovec *iov = malloc(MAX_IOV * sizeof(*iov));
     if (!iov)
@@ -89,6 +96,8 @@ static int64_t rwv(struct hx_vm *vm, const uint64_t *a, int to_guest)
     uint64_t cnt = a[2];
     if (cnt > 1024)
         return -EINVAL;
+    if (to_guest && cnt && wait_readable(vm, (int)a[0]) < 0)
+        return -EINTR;
     struct {
         uint64_t base, len;
     } giov[1024];

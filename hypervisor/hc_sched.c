@@ -306,8 +306,17 @@ int hx_sched_wait_readable(struct hx_vm *vm, int fd)
     struct pollfd p[2] = {{fd, POLLIN, 0}};
     vm->in_hcall = 1;
     int r;
-    while ((r = wait_fds(p, 1, -1)) == 0 && !host_pending)
-        ;
+    for (;;) {
+        /* The guest's next deadline ends the wait too: an alarm must
+         * interrupt a read of the console. */
+        int64_t d = vm->boot->live.timer_deadline_ns;
+        r = wait_fds(p, 1, d ? d : -1);
+        if (r != 0 || host_pending || (d && now_ns() >= d))
+            break;
+    }
     vm->in_hcall = 0;
-    return r < 0 || host_pending ? -EINTR : 0;
+    if (r > 0)
+        return 0;
+    vm->irq_pending = 1; /* the guest looks at its timers and signals */
+    return -EINTR;
 }

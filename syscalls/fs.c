@@ -467,8 +467,12 @@ static long file_rw(uint64_t fd, uint64_t buf, uint64_t len, int write)
             sockbuf_connected(f->hostfd);
         return r;
     }
-    if (f->kind == K_HOST)
-        return host_result(hcall3(write ? HX_HC_WRITE : HX_HC_READ, f->hostfd, buf, len));
+    if (f->kind == K_HOST) {
+        long r = host_result(hcall3(write ? HX_HC_WRITE : HX_HC_READ, f->hostfd, buf, len));
+        /* The monitor stopped a console read for a signal or a timer:
+         * restarted unless a handler says otherwise, as Linux does. */
+        return r == -EINTR ? -ERESTARTSYS : r;
+    }
     return guest_rw(f, buf, len, write, NULL);
 }
 
@@ -510,8 +514,10 @@ static long file_rwv(uint64_t fd, uint64_t uiov, uint64_t cnt, int write, int64_
         if (r)
             return r;
     }
-    if (f->kind == K_HOST && off < 0)
-        return host_result(hcall3(write ? HX_HC_WRITEV : HX_HC_READV, f->hostfd, uiov, cnt));
+    if (f->kind == K_HOST && off < 0) {
+        long r = host_result(hcall3(write ? HX_HC_WRITEV : HX_HC_READV, f->hostfd, uiov, cnt));
+        return r == -EINTR ? -ERESTARTSYS : r;
+    }
     const struct iovec64 *iov = (const struct iovec64 *)uiov;
     if (!user_ok(iov, cnt * sizeof(*iov), 0))
         return -EFAULT;
