@@ -54,6 +54,7 @@ struct hx_vm {
     /* The guest's interrupt (hc_sched.c): wanted, and whether the vCPU is
      * inside a host wait (then no interrupt is needed). */
     volatile int irq_pending, in_hcall;
+    volatile uint64_t kvm_runs; /* KVM_RUN calls: the guest got the CPU */
     /* Statistics. */
     uint64_t exits_by_reason[64], hcalls[HX_HC_NR], exits_total, irqs_injected;
     struct hx_stats guest_stats;
