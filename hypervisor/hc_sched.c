@@ -175,15 +175,23 @@ static void drain(int fd)
         ;
 }
 
+/* Moves the host signals that arrived into the guest's view; returns
+ * them. */
+static uint64_t hand_over_signals(struct hx_vm *vm)
+{
+    uint64_t sigs = __atomic_exchange_n(&host_pending, 0, __ATOMIC_SEQ_CST);
+    if (sigs)
+        __atomic_or_fetch(&vm->boot->live.host_signals, sigs, __ATOMIC_SEQ_CST);
+    return sigs;
+}
+
 /* Before each KVM_RUN: hands host signals to the guest and injects the
  * interrupt when something is pending and the guest can take it. */
 void hx_sched_before_run(struct hx_vm *vm)
 {
     vm->kvm_runs++;
     vm->run->immediate_exit = 0;
-    uint64_t sigs = __atomic_exchange_n(&host_pending, 0, __ATOMIC_SEQ_CST);
-    if (sigs) {
-        __atomic_or_fetch(&vm->boot->live.host_signals, sigs, __ATOMIC_SEQ_CST);
+    if (hand_over_signals(vm)) {
         vm->irq_pending = 1;
         timer_start(vm); /* it notices a guest that never takes them */
     }
@@ -285,9 +293,7 @@ int64_t hx_hc_wait(struct hx_vm *vm, const uint64_t *a, int *status)
     /* The wait covered the deadline and the signals: nothing to inject
      * but what arrived (handed over before the next run). */
     vm->irq_pending = 0;
-    uint64_t sigs = __atomic_exchange_n(&host_pending, 0, __ATOMIC_SEQ_CST);
-    if (sigs)
-        __atomic_or_fetch(&vm->boot->live.host_signals, sigs, __ATOMIC_SEQ_CST);
+    hand_over_signals(vm);
     if (r > 0 && hx_copy_to_guest(&vm->g, a[0], p, n * sizeof(p[0])))
         return -EFAULT;
     return r;

@@ -165,6 +165,18 @@ void ktimer_cancel(struct ktimer *t)
     t->armed = 0;
 }
 
+int64_t ktimer_rearm(struct ktimer *t, int64_t interval)
+{
+    int64_t now = t->cpu ? cpu_time_process() : clock_monotonic_ns();
+    int64_t next = t->when + interval, missed = 0;
+    if (next <= now) {
+        missed = (now - next) / interval + 1;
+        next += missed * interval;
+    }
+    ktimer_arm(t, next);
+    return missed;
+}
+
 /* The earliest time something is due: a timer or a blocked thread's
  * deadline; 0 when nothing is. CPU-time timers count only while a thread
  * runs (the process's CPU clock moves at the wall clock's rate then). */
@@ -445,6 +457,29 @@ enum wake_reason io_block(int64_t deadline)
     current->nhostwait = 0;
     current->hostwait = NULL;
     return r;
+}
+
+long host_fd_wait(int fd, int16_t events)
+{
+    struct hostwait w = {fd, events, 0};
+    current->hostwait = &w;
+    current->nhostwait = 1;
+    if (io_block(0) == WAKE_SIGNAL)
+        return -ERESTARTSYS;
+    return w.revents;
+}
+
+long host_fd_ready(int fd, int16_t events)
+{
+    for (;;) {
+        struct hostwait now = {fd, events, 0};
+        long r = host_io(&now, 1, 0);
+        if (r != 0)
+            return r < 0 ? r : 0;
+        r = host_fd_wait(fd, events);
+        if (r != 0)
+            return r < 0 ? r : 0;
+    }
 }
 
 int64_t cpu_time_thread(void)

@@ -124,6 +124,12 @@ int64_t cpu_time_thread(void);
  * socket sends and the receives it can prefetch; deadline 0: do not wait,
  * -1: none. */
 long host_io(struct hostwait *fds, int n, int64_t deadline);
+/* Blocks the current thread until host fd has one of events (other threads
+ * run meanwhile): the events seen, or -ERESTARTSYS for a signal. */
+long host_fd_wait(int fd, int16_t events);
+/* Returns at once if the host fd is ready, else as host_fd_wait: 0 once
+ * ready, or -errno. */
+long host_fd_ready(int fd, int16_t events);
 void sockbuf_flush_all(void);
 
 /* Kernel timers, fired from sched_tick/idle on the CPU of whoever runs. */
@@ -136,6 +142,9 @@ struct ktimer {
 };
 void ktimer_arm(struct ktimer *t, int64_t when);
 void ktimer_cancel(struct ktimer *t);
+/* Re-arms a periodic timer that just fired, one interval after its last
+ * expiry, skipping the periods already past; returns how many it skipped. */
+int64_t ktimer_rearm(struct ktimer *t, int64_t interval);
 
 /* The monitor's interrupt or a pending host signal: called at CPL3 when a
  * system call returns or the interrupt hit the program. */

@@ -215,17 +215,9 @@ static long eventfd_rw(struct file *f, uint8_t *buf, uint64_t len, int write)
 static void timerfd_fire(struct ktimer *kt)
 {
     struct timerfd *t = (struct timerfd *)kt;
-    int64_t now = clock_monotonic_ns();
     t->ticks++;
-    if (t->interval) {
-        int64_t next = kt->when + t->interval;
-        if (next <= now) {
-            int64_t missed = (now - next) / t->interval + 1;
-            t->ticks += (uint64_t)missed;
-            next += missed * t->interval;
-        }
-        ktimer_arm(kt, next);
-    }
+    if (t->interval) /* missed periods count as expirations */
+        t->ticks += (uint64_t)ktimer_rearm(kt, t->interval);
     changed(&t->gen);
 }
 
@@ -694,15 +686,6 @@ static long epoll_wait_common(uint64_t epfd, uint64_t uev, uint64_t max, int64_t
     }
 }
 
-static int64_t ms_deadline(int timeout)
-{
-    if (timeout < 0)
-        return 0;
-    if (timeout == 0)
-        return -1;
-    return clock_monotonic_ns() + (int64_t)timeout * 1000000;
-}
-
 SYSCALL(epoll_wait)
 {
     return epoll_wait_common(a0, a1, a2, ms_deadline((int)a3));
@@ -714,23 +697,11 @@ SYSCALL(epoll_pwait)
     return r ? r : epoll_wait_common(a0, a1, a2, ms_deadline((int)a3));
 }
 
-struct timespec64 {
-    int64_t sec, nsec;
-};
-
 SYSCALL(epoll_pwait2)
 {
-    int64_t deadline = 0;
-    if (a3) {
-        const struct timespec64 *ts = (const struct timespec64 *)a3;
-        if (!user_ok(ts, sizeof(*ts), 0))
-            return -EFAULT;
-        if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= NSEC)
-            return -EINVAL;
-        deadline = (!ts->sec && !ts->nsec)
-                       ? -1
-                       : clock_monotonic_ns() + MIN(ts->sec, 1ll << 33) * NSEC + ts->nsec;
-    }
-    long r = temp_sigmask(a4, a5);
+    int64_t deadline;
+    long r = ts_deadline(a3, &deadline);
+    if (!r)
+        r = temp_sigmask(a4, a5);
     return r ? r : epoll_wait_common(a0, a1, a2, deadline);
 }

@@ -419,24 +419,6 @@ static long guest_rw(struct file *f, uint64_t buf, uint64_t len, int write, int6
     return r;
 }
 
-/* A console read while other threads exist: the wait happens in the
- * scheduler, so they run meanwhile (a read in the host would stop them). */
-static long stream_wait_readable(struct file *f)
-{
-    for (;;) {
-        struct hostwait w = {f->hostfd, 1 /* POLLIN */, 0};
-        long r = host_io(&w, 1, 0);
-        if (r != 0)
-            return r < 0 ? r : 0;
-        current->hostwait = &w;
-        current->nhostwait = 1;
-        if (io_block(0) == WAKE_SIGNAL)
-            return -ERESTARTSYS;
-        if (w.revents)
-            return 0;
-    }
-}
-
 static long file_rw(uint64_t fd, uint64_t buf, uint64_t len, int write)
 {
     struct file *f = fd_get(fd);
@@ -457,7 +439,9 @@ static long file_rw(uint64_t fd, uint64_t buf, uint64_t len, int write)
         return r;
     }
     if (f->kind == K_HOST && !write && f->stream && nthreads > 1 && !(f->flags & O_NONBLOCK)) {
-        long r = stream_wait_readable(f);
+        /* A console read while other threads exist waits in the scheduler,
+         * so they run meanwhile (a read in the host would stop them). */
+        long r = host_fd_ready(f->hostfd, 1 /* POLLIN */);
         if (r)
             return r;
     }
@@ -510,7 +494,7 @@ static long file_rwv(uint64_t fd, uint64_t uiov, uint64_t cnt, int write, int64_
     }
     if (f->kind == K_HOST && off < 0 && !write && f->stream && nthreads > 1 &&
         !(f->flags & O_NONBLOCK)) {
-        long r = stream_wait_readable(f);
+        long r = host_fd_ready(f->hostfd, 1 /* POLLIN */);
         if (r)
             return r;
     }

@@ -347,10 +347,6 @@ static long tmp_chown(struct mfs_node *n, uint64_t uid, uint64_t gid)
     return 0;
 }
 
-struct timespec64 {
-    int64_t sec, nsec;
-};
-
 static long tmp_utimens(struct mfs_node *n, uint64_t utimes)
 {
     long r = may_change(n);

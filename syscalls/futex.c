@@ -24,10 +24,6 @@
 #define EDEADLK 35
 #define NSEC 1000000000ll
 
-struct timespec64 {
-    int64_t sec, nsec;
-};
-
 static struct thread *waiters; /* every queued thread, oldest first */
 
 static void enqueue(struct thread *t, uint32_t *uaddr, uint32_t bitset)

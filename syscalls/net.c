@@ -36,19 +36,6 @@ struct kmmsghdr {
     uint32_t len, _pad;
 };
 
-/* Every host socket call that can wait (connect, accept, send and receive)
- * goes through here and nowhere else, so that waiting can later be made
- * the scheduler's business in one place: today the vCPU simply waits in
- * the host call. read/write/readv/writev on a socket take fs.c's host I/O
- * path instead. */
-static long wait_host_fd(struct file *f, int16_t events)
-{
-    struct hostwait hw = {f->hostfd, events, 0};
-    current->hostwait = &hw;
-    current->nhostwait = 1;
-    return io_block(0) == WAKE_SIGNAL ? -ERESTARTSYS : 0;
-}
-
 /* sendmsg on a blocking socket: Linux returns once all of it is sent (or a
  * signal stops it after some), so piece by piece with MSG_DONTWAIT, waiting
  * for room in between. */
@@ -73,8 +60,8 @@ static long send_all(struct file *f, uint64_t um, uint64_t flags, uint64_t kind,
         long r = hcall(HX_HC_SENDMSG, (uint64_t)f->hostfd, (uint64_t)&m, flags | MSG_DONTWAIT, kind,
                        where, 0);
         if (r == -EAGAIN) {
-            r = wait_host_fd(f, 4 /* POLLOUT */);
-            if (r)
+            r = host_fd_wait(f->hostfd, 4 /* POLLOUT */);
+            if (r < 0)
                 return done ? (long)done : r;
             continue;
         }
@@ -97,6 +84,8 @@ static long send_all(struct file *f, uint64_t um, uint64_t flags, uint64_t kind,
     }
 }
 
+/* Every host socket call that can wait (connect, accept, send and receive)
+ * goes through here. */
 static long sock_call(struct file *f, uint32_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
                       uint64_t a4, uint64_t a5)
 {
@@ -115,26 +104,20 @@ static long sock_call(struct file *f, uint32_t nr, uint64_t a1, uint64_t a2, uin
         return hcall(nr, (uint64_t)f->hostfd, a1, a2, a3, a4, a5);
     if (nr == HX_HC_SENDMSG)
         return send_all(f, a1, a2, a3, a4);
-    if (flags)
-        *flags |= MSG_DONTWAIT;
+    if (!flags) { /* accept: once the socket is ready */
+        long r = host_fd_ready(f->hostfd, events);
+        return r ? r : hcall(nr, (uint64_t)f->hostfd, a1, a2, a3, a4, a5);
+    }
+    *flags |= MSG_DONTWAIT;
     for (;;) {
-        if (flags) {
-            long r = hcall(nr, (uint64_t)f->hostfd, a1, a2, a3, a4, a5);
-            if (r != -EAGAIN)
-                return r;
-        } else {
-            struct hostwait ready = {f->hostfd, events, 0};
-            long r = host_io(&ready, 1, 0);
-            if (r != 0)
-                return r < 0 ? r : hcall(nr, (uint64_t)f->hostfd, a1, a2, a3, a4, a5);
-        }
-        struct hostwait hw = {f->hostfd, events, 0};
-        current->hostwait = &hw;
-        current->nhostwait = 1;
-        if (io_block(0) == WAKE_SIGNAL)
-            return -ERESTARTSYS;
+        long r = hcall(nr, (uint64_t)f->hostfd, a1, a2, a3, a4, a5);
+        if (r != -EAGAIN)
+            return r;
+        r = host_fd_wait(f->hostfd, events);
+        if (r < 0)
+            return r;
         /* The wait may have brought the data into the guest already. */
-        if (events == 1 && nr != HX_HC_ACCEPT && sockbuf_rx_ready(f->hostfd))
+        if (events == 1 && sockbuf_rx_ready(f->hostfd))
             return SOCKBUF_RETRY;
     }
 }

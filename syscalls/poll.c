@@ -95,7 +95,7 @@ long poll_wait(struct pollfd *p, uint64_t n, int64_t deadline)
 }
 
 /* A poll timeout in ms as a deadline for poll_wait. */
-static int64_t ms_deadline(int timeout)
+int64_t ms_deadline(int timeout)
 {
     if (timeout < 0)
         return 0;
@@ -114,12 +114,8 @@ SYSCALL(poll)
     return poll_wait(p, a1, ms_deadline((int)a2));
 }
 
-struct timespec64 {
-    int64_t sec, nsec;
-};
-
 /* A timespec timeout as a deadline for poll_wait (NULL: none). */
-static long ts_deadline(uint64_t uts, int64_t *deadline)
+long ts_deadline(uint64_t uts, int64_t *deadline)
 {
     const struct timespec64 *ts = (const struct timespec64 *)uts;
     *deadline = 0;

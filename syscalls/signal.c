@@ -439,10 +439,6 @@ SYSCALL(rt_sigsuspend)
     return -ERESTARTNOHAND;
 }
 
-struct timespec64 {
-    int64_t sec, nsec;
-};
-
 SYSCALL(rt_sigtimedwait)
 {
     if (a3 != 8)
@@ -674,6 +670,28 @@ void signal_deliver(const struct hx_uregs *u)
     resume_stacked(&w);
 }
 
+struct hx_uregs syscall_return_state(const struct hx_regs *r, uint64_t rax)
+{
+    return (struct hx_uregs){.r15 = r->r15,
+                             .r14 = r->r14,
+                             .r13 = r->r13,
+                             .r12 = r->r12,
+                             .rbp = r->rbp,
+                             .rbx = r->rbx,
+                             .r11 = r->rflags,
+                             .r10 = r->r10,
+                             .r9 = r->r9,
+                             .r8 = r->r8,
+                             .rax = rax,
+                             .rcx = r->rip,
+                             .rdx = r->rdx,
+                             .rsi = r->rsi,
+                             .rdi = r->rdi,
+                             .rip = r->rip,
+                             .rflags = r->rflags,
+                             .rsp = r->rsp};
+}
+
 /* The end of a system call whose result is ret, with signals to deliver.
  * A call a signal interrupted is restarted when Linux would restart it:
  * the program resumes at its syscall instruction (or fastcall) with rax
@@ -682,24 +700,7 @@ void signal_syscall_exit(struct hx_regs *r, long *ret)
 {
     int restart = *ret == -ERESTARTSYS || *ret == -ERESTARTNOINTR || *ret == -ERESTARTNOHAND ||
                   *ret == -ERESTART_RESTARTBLOCK;
-    struct hx_uregs u = {.r15 = r->r15,
-                         .r14 = r->r14,
-                         .r13 = r->r13,
-                         .r12 = r->r12,
-                         .rbp = r->rbp,
-                         .rbx = r->rbx,
-                         .r11 = r->rflags,
-                         .r10 = r->r10,
-                         .r9 = r->r9,
-                         .r8 = r->r8,
-                         .rax = (uint64_t)*ret,
-                         .rcx = r->rip,
-                         .rdx = r->rdx,
-                         .rsi = r->rsi,
-                         .rdi = r->rdi,
-                         .rip = r->rip,
-                         .rflags = r->rflags,
-                         .rsp = r->rsp};
+    struct hx_uregs u = syscall_return_state(r, (uint64_t)*ret);
     uint64_t back = r->fast ? 7 : 2; /* call *HX_FASTCALL_SLOT, or syscall */
     if (signal_deliverable()) {
         struct ksiginfo info;

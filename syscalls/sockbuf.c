@@ -36,7 +36,22 @@ struct sockbuf {
 };
 
 static struct sockbuf *sbs[MAX_HOSTFD];
-int sockbuf_tx_pending; /* sockets with queued sends */
+int sockbuf_tx_pending;        /* sockets with queued sends: */
+static int tx_fds[MAX_HOSTFD]; /* their host fds, in no order */
+
+static void tx_queued(int fd)
+{
+    tx_fds[sockbuf_tx_pending++] = fd;
+}
+
+static void tx_sent(int fd)
+{
+    for (int i = 0; i < sockbuf_tx_pending; i++)
+        if (tx_fds[i] == fd) {
+            tx_fds[i] = tx_fds[--sockbuf_tx_pending];
+            return;
+        }
+}
 static struct hx_batch batch;
 
 void sockbuf_open(int hostfd)
@@ -59,12 +74,10 @@ static struct sockbuf *sb_of(const struct file *f)
 static struct hx_batch *batch_build(const struct hostwait *fds, int n)
 {
     batch.ntx = batch.nrx = 0;
-    if (sockbuf_tx_pending)
-        for (int fd = 0; fd < MAX_HOSTFD && batch.ntx < HX_BATCH_MAX; fd++) {
-            struct sockbuf *b = sbs[fd];
-            if (b && b->tx_len)
-                batch.tx[batch.ntx++] = (struct hx_sockio){fd, b->tx_len, (uint64_t)b->tx, -EAGAIN};
-        }
+    for (int i = 0; i < sockbuf_tx_pending && batch.ntx < HX_BATCH_MAX; i++) {
+        struct sockbuf *b = sbs[tx_fds[i]];
+        batch.tx[batch.ntx++] = (struct hx_sockio){tx_fds[i], b->tx_len, (uint64_t)b->tx, -EAGAIN};
+    }
     for (int i = 0; i < n && batch.nrx < HX_BATCH_MAX; i++) {
         int fd = fds[i].fd;
         struct sockbuf *b = fd >= 0 && fd < MAX_HOSTFD ? sbs[fd] : NULL;
@@ -94,7 +107,7 @@ static void batch_done(void)
         b->tx_len -= (uint32_t)r;
         memmove(b->tx, b->tx + r, b->tx_len);
         if (!b->tx_len)
-            sockbuf_tx_pending--;
+            tx_sent(batch.tx[i].fd);
     }
     for (uint32_t i = 0; i < batch.nrx; i++) {
         struct sockbuf *b = sbs[batch.rx[i].fd];
@@ -143,7 +156,7 @@ void sockbuf_close(int hostfd)
         host_io(&w, 1, clock_monotonic_ns() + 100000000);
     }
     if (b->tx_len)
-        sockbuf_tx_pending--;
+        tx_sent(hostfd);
     if (b->rx)
         kfree(b->rx, RX_CAP);
     if (b->tx)
@@ -252,18 +265,16 @@ long sockbuf_send(struct file *f, const struct sb_iov *iov, int niov, uint64_t f
                 return -EAGAIN;
             break;
         }
-        struct hostwait w = {f->hostfd, 4 /* POLLOUT */, 0};
-        current->hostwait = &w;
-        current->nhostwait = 1;
-        if (io_block(0) == WAKE_SIGNAL)
-            return -ERESTARTSYS;
+        long r = host_fd_wait(f->hostfd, 4 /* POLLOUT */);
+        if (r < 0)
+            return r;
     }
     if (!b->tx_len && len > TX_CAP)
         return SOCKBUF_EMPTY; /* too big to queue, and nothing queued: sent directly */
     if (!b->tx && !(b->tx = kmalloc(TX_CAP)))
         return SOCKBUF_EMPTY;
     if (!b->tx_len)
-        sockbuf_tx_pending++;
+        tx_queued(f->hostfd);
     uint64_t left = len;
     for (int i = 0; i < niov && left; i++) {
         uint64_t n = MIN(iov[i].len, left);

@@ -29,6 +29,11 @@ typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uin
 #include "table.h"
 #undef SC
 
+/* Linux's struct timespec on x86-64. */
+struct timespec64 {
+    int64_t sec, nsec;
+};
+
 /* Linux constants the handlers share. */
 #define AT_FDCWD (-100)
 #define AT_SYMLINK_NOFOLLOW 0x100
@@ -70,6 +75,9 @@ long futex_wake(uint32_t *uaddr, int n, uint32_t bitset);
  * program is in (does not return when it enters a handler). */
 int signal_deliverable(void);
 void signal_deliver(const struct hx_uregs *u);
+/* The registers the program has when system call r returns rax (sysret
+ * leaves rip in rcx and rflags in r11). */
+struct hx_uregs syscall_return_state(const struct hx_regs *r, uint64_t rax);
 /* The end of a system call: restarts, handlers, the temporary mask. */
 void signal_syscall_exit(struct hx_regs *r, long *ret);
 /* Whether a pending signal would wake t from an interruptible wait. */

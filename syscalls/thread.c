@@ -55,25 +55,9 @@ static long do_clone(uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64
     /* The child returns from the same call with 0, on its own stack. A
      * fastcall's trampoline adds 128 to rsp after the call, so its child
      * starts that much lower. */
-    struct hx_uregs *u = &t->start;
-    *u = (struct hx_uregs){.r15 = r->r15,
-                           .r14 = r->r14,
-                           .r13 = r->r13,
-                           .r12 = r->r12,
-                           .rbp = r->rbp,
-                           .rbx = r->rbx,
-                           .r11 = r->rflags,
-                           .r10 = r->r10,
-                           .r9 = r->r9,
-                           .r8 = r->r8,
-                           .rax = 0,
-                           .rcx = r->rip,
-                           .rdx = r->rdx,
-                           .rsi = r->rsi,
-                           .rdi = r->rdi,
-                           .rip = r->rip,
-                           .rflags = r->rflags,
-                           .rsp = stack ? stack - (r->fast ? 128 : 0) : r->rsp};
+    t->start = syscall_return_state(r, 0);
+    if (stack)
+        t->start.rsp = stack - (r->fast ? 128 : 0);
     /* The FPU state is the parent's, as Linux copies it. */
     uint32_t lo = (uint32_t)boot->xcr0, hi = (uint32_t)(boot->xcr0 >> 32);
     __asm__ volatile("xsave64 (%0)" ::"r"(t->xsave), "a"(lo), "d"(hi) : "memory");

@@ -17,10 +17,6 @@
 #define TIMER_ABSTIME 1
 #define NSEC 1000000000ll
 
-struct timespec64 {
-    int64_t sec, nsec;
-};
-
 static int clock_read(uint64_t id, int64_t *ns)
 {
     switch (id) {
@@ -242,17 +238,8 @@ static struct ptimer cpu_itimers[2];
 static void timer_fire(struct ktimer *kt)
 {
     struct ptimer *p = (struct ptimer *)kt;
-    int64_t now = kt->cpu ? cpu_time_process() : clock_monotonic_ns();
-    if (p->interval) {
-        /* Missed periods are overruns, as on Linux. */
-        int64_t next = p->kt.when + p->interval;
-        if (next <= now) {
-            int64_t missed = (now - next) / p->interval + 1;
-            p->overrun += (int)MIN(missed, 0x7fffffff);
-            next += missed * p->interval;
-        }
-        ktimer_arm(&p->kt, next);
-    }
+    if (p->interval) /* missed periods are overruns, as on Linux */
+        p->overrun += (int)MIN(ktimer_rearm(kt, p->interval), 0x7fffffff);
     if (p->notify == SIGEV_NONE)
         return;
     if (p->queued && p != &timers[0] && !kt->cpu) {

@@ -100,6 +100,10 @@ struct pollfd {
  * none, -1 not to wait. */
 long poll_wait(struct pollfd *p, uint64_t n, int64_t deadline);
 long temp_sigmask(uint64_t umask, uint64_t size);
+/* Timeouts as poll_wait deadlines: poll's milliseconds, and a user
+ * timespec (NULL: none). */
+int64_t ms_deadline(int timeout);
+long ts_deadline(uint64_t uts, int64_t *deadline);
 
 /* event.c: eventfd, timerfd, signalfd and epoll objects. */
 int16_t event_revents(struct file *f, int16_t events);
