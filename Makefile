@@ -44,9 +44,9 @@ kernel: $(KERNEL)
 $(KDIR)/k/%.o: %.c $(wildcard include/hx/*.h kernel/*.h syscalls/*.h minifs/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -c $< -o $@
-$(KDIR)/k/kernel/entry.o: kernel/entry.S include/hx/abi.h
+$(KDIR)/k/kernel/entry.o: kernel/entry.S include/hx/abi.h kernel/entry.h
 	@mkdir -p $(dir $@)
-	$(CC) -Iinclude -D__ASSEMBLER__ -c $< -o $@
+	$(CC) -Iinclude -Ikernel -D__ASSEMBLER__ -c $< -o $@
 $(KERNEL): $(KERNEL_OBJ) kernel/kernel.ld
 	ld -nostdlib -z max-page-size=4096 -z noexecstack --gc-sections -T kernel/kernel.ld \
 		-o $@ $(KERNEL_OBJ)

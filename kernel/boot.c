@@ -21,6 +21,7 @@ __attribute__((noreturn)) void hx_kmain(struct hx_boot_info *b)
     mm_init();
     sched_init();
     signal_init();
+    dispatch_init();
     fs_init();
     brk_start = brk_cur = b->brk_start;
     hx_enter_user(b->entry, b->stack_pointer);

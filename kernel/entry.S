@@ -2,6 +2,7 @@
  * instruction (LSTAR), exceptions (IDT, CPL0), and the CPL0 TLB-flush gate.
  * Everything but the exception and TLB paths runs at CPL3 (DESIGN.md s. 3). */
 #include "hx/abi.h"
+#include "entry.h"
 
 	.section .hxhdr, "a"
 	.long HX_KERNEL_MAGIC, HX_ABI_VERSION
@@ -48,7 +49,7 @@ hx_enter_user:
 /* The syscall instruction lands here, at CPL3 on PVM and at CPL0 on
  * hardware KVM: the code is the same, only the way back differs. The
  * program's stack is never written (the red zone is the program's). The
- * frame is struct hx_regs (syscalls/dispatch.c), on the kernel stack of the
+ * frame is struct hx_regs (kernel/sched.h), on the kernel stack of the
  * thread that made the call. IF stays set (FMASK leaves it): an interrupt
  * that lands in kernel code only sets hx_irq_pending (see hx_irq). */
 	.globl hx_syscall_entry
@@ -59,24 +60,112 @@ hx_syscall_entry:
 	push %r11		/* user rflags */
 	push %rcx		/* user rip */
 	pushq $0		/* entered by the syscall instruction */
-	jmp syscall_common
+	push %rax		/* syscall number */
+	jmp syscall_regs
+
+/* Frame offsets (struct hx_regs). */
+#define F_FAST 104
+#define F_RIP 112
+#define F_RFLAGS 120
+#define F_RSP 128
+/* DF, TF, AC: flags the kernel must not run with; a fastcall made with
+ * one of them set takes the slow way in and out (cld, popfq). */
+#define ODD_FLAGS 0x40500
+
+/* Back from a fastcall: the program's rflags and its rsp, pointing at the
+ * return address the trampoline's call pushed, are at the top of the stack.
+ * `ret` (not `jmp`) keeps the CPU's return predictions in step with the
+ * call; the arithmetic flags come back with sahf and an add that sets OF
+ * as it was, because popfq alone costs more than the rest of a fastcall.
+ * rcx and r11 end as after sysret: the return address and the rflags. */
+	.macro fastcall_return
+	pop %r11		/* rflags */
+	mov %rax, %rcx
+	mov %r11d, %eax
+	mov %al, %ah		/* SF ZF AF PF CF, for sahf */
+	bt $11, %r11d		/* OF */
+	setc %al
+	add $0x7f, %al		/* overflows exactly when OF was set */
+	sahf
+	mov %rcx, %rax
+	pop %rsp
+	mov (%rsp), %rcx
+	ret
+	.endm
+
+/* The program's rflags and rsp (at the return address), as the fastcall
+ * entry saves them first, become the first five words of the frame;
+ * r11 holds the number. */
+	.macro quick_to_frame
+	pop %rcx		/* rflags */
+	addq $8, (%rsp)		/* rsp after the return */
+	push %rcx
+	mov 8(%rsp), %rcx
+	pushq -8(%rcx)		/* rip: the return address */
+	pushq $1		/* entered by a fastcall */
+	push %r11		/* number */
+	.endm
 
 /* A rewritten site's `call *HX_FASTCALL_SLOT` lands here, always at CPL3:
  * [rsp] is the return address into its trampoline, which has already moved
- * rsp past the red zone. Same frame as a syscall; rcx and r11 come back
- * holding the return address and rflags, as after sysret. */
+ * rsp past the red zone. A leaf system call (syscalls.h: LEAF_SYSCALL)
+ * keeps every register but rax: it is called with no more than the
+ * program's rsp, rflags and the number saved, and returns straight to the
+ * program unless an interrupt came meanwhile. Anything else builds the
+ * frame a syscall builds. */
 	.globl hx_fastcall_entry
 hx_fastcall_entry:
-	mov %rsp, hx_user_rsp(%rip)
+	mov %rsp, %rcx
 	mov hx_kstack_cur(%rip), %rsp
-	mov hx_user_rsp(%rip), %rcx
-	lea 8(%rcx), %r11
-	push %r11		/* rsp after the return */
-	pushfq			/* rflags */
-	pushq (%rcx)		/* rip: the return address */
-	pushq $1		/* entered by a fastcall */
-syscall_common:
+	push %rcx		/* the program's rsp, at the return address */
+	pushfq			/* first: the checks below change the flags */
+	testl $ODD_FLAGS, (%rsp)
+	jnz 3f
+	cmp $HX_LEAF_MAX, %rax
+	jae 3f
+	mov hx_leaf_table(,%rax,8), %r11
+	test %r11, %r11
+	jz 3f
 	push %rax		/* syscall number */
+	mov %r10, %rcx
+	call *%r11
+	incq kstats+HX_STATS_FASTCALLS(%rip)
+	cmpb $0, hx_irq_pending(%rip)
+	jne 1f
+	pop %r11		/* number */
+	fastcall_return
+	/* An interrupt to act on first: the whole frame, then the end of a
+	 * system call (which may switch threads or enter a handler). */
+1:	pop %r11		/* number */
+	quick_to_frame
+	push %rdi
+	push %rsi
+	push %rdx
+	push %r10
+	push %r8
+	push %r9
+	push %rbx
+	push %rbp
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %rsp, %rdi
+	mov %rax, %rsi
+	call hx_syscall_exit
+	jmp syscall_return
+	/* Not a leaf: the whole frame and the dispatcher. The kernel runs
+	 * without DF, TF and AC; the frame keeps them for the way back. */
+3:	mov %rax, %r11
+	quick_to_frame
+	testl $ODD_FLAGS, 24(%rsp)	/* rflags */
+	jz syscall_regs
+	mov 24(%rsp), %r11
+	and $~ODD_FLAGS, %r11
+	push %r11
+	popfq
+
+syscall_regs:
 	push %rdi
 	push %rsi
 	push %rdx
@@ -91,7 +180,33 @@ syscall_common:
 	push %r15
 	mov %rsp, %rdi
 	call hx_syscall
+syscall_return:
+	/* A fastcall returning where it was called from, with ordinary
+	 * flags: the quick way back. rcx and r11 are free until the end. */
+	cmpq $0, F_FAST(%rsp)
+	je 2f
+	mov F_RSP(%rsp), %rcx
+	mov F_RIP(%rsp), %r11
+	cmp -8(%rcx), %r11
+	jne 2f
+	testl $ODD_FLAGS, F_RFLAGS(%rsp)
+	jnz 2f
 	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbp
+	pop %rbx
+	pop %r9
+	pop %r8
+	pop %r10
+	pop %rdx
+	pop %rsi
+	pop %rdi
+	add $24, %rsp		/* number, entry kind, rip */
+	subq $8, 8(%rsp)	/* rsp at the return address */
+	fastcall_return
+2:	pop %r15
 	pop %r14
 	pop %r13
 	pop %r12

@@ -1,5 +1,7 @@
-/* The system-call dispatcher, reached from the syscall instruction (and,
- * later, fastcalls) at CPL3. The dispatch array is generated from table.h. */
+/* The system-call dispatcher, reached from the syscall instruction and
+ * from fastcalls at CPL3. The dispatch array is generated from table.h;
+ * kernel/entry.S reads it too, to call leaf system calls directly. */
+#include "entry.h"
 #include "syscalls.h"
 
 #define SC(nr, name, sub, fmt) SC_ENTRY_##sub(nr, name)
@@ -26,10 +28,29 @@ static SYSCALL(quiet_enosys)
 #define HX_SYSCALL_TABLE "table.h"
 #endif
 
-static const syscall_fn table[] = {
+const syscall_fn hx_syscall_table[] = {
 #include HX_SYSCALL_TABLE
 };
 #undef SC
+/* The leaf system calls by number, for the fastcall entry: those whose
+ * handler is in the leaf section (kernel/kernel.ld). */
+syscall_fn hx_leaf_table[HX_LEAF_MAX];
+
+_Static_assert(__builtin_offsetof(struct hx_stats, fastcalls) == HX_STATS_FASTCALLS,
+               "kernel/entry.S counts leaf fastcalls at this offset");
+
+void dispatch_init(void)
+{
+    extern const char hx_leaf_text_start[], hx_leaf_text_end[];
+    /* --strace prints every call, and only the full path does. */
+    if (boot->flags & HX_BOOT_STRACE)
+        return;
+    for (size_t nr = 0; nr < ARRAY_SIZE(hx_syscall_table) && nr < HX_LEAF_MAX; nr++) {
+        const char *fn = (const char *)hx_syscall_table[nr];
+        if (fn >= hx_leaf_text_start && fn < hx_leaf_text_end)
+            hx_leaf_table[nr] = hx_syscall_table[nr];
+    }
+}
 
 #define NR_EXIT 60
 #define NR_EXIT_GROUP 231
@@ -65,8 +86,8 @@ long hx_syscall(struct hx_regs *r)
     if (tracing && (nr == NR_EXIT || nr == NR_EXIT_GROUP))
         trace(nr, args, 0);
     long ret;
-    if (nr < ARRAY_SIZE(table) && table[nr])
-        ret = table[nr](args[0], args[1], args[2], args[3], args[4], args[5]);
+    if (nr < ARRAY_SIZE(hx_syscall_table) && hx_syscall_table[nr])
+        ret = hx_syscall_table[nr](args[0], args[1], args[2], args[3], args[4], args[5]);
     else
         ret = unsupported(nr);
     /* A host symlink into /tmp, /dev or /proc for a call that does not
@@ -75,6 +96,12 @@ long hx_syscall(struct hx_regs *r)
         ret = -EXDEV;
     if (tracing)
         trace(nr, args, ret);
+    return hx_syscall_exit(r, ret);
+}
+
+long hx_syscall_exit(struct hx_regs *r, long ret)
+{
+    current->frame = r;
     if (irq_due())
         irq_process();
     if (signal_deliverable() || current->restore_mask ||

@@ -635,7 +635,7 @@ long fs_shared_fd(int fd, int writable, uint64_t *size, int *may_write, struct m
     return f->hostfd;
 }
 
-SYSCALL(lseek)
+LEAF_SYSCALL(lseek)
 {
     struct file *f = fd_get(a0);
     if (!f)
@@ -726,7 +726,7 @@ static long fstat_file(struct file *f, uint64_t ubuf)
     return 0;
 }
 
-SYSCALL(fstat)
+LEAF_SYSCALL(fstat)
 {
     struct file *f = fd_get(a0);
     return f ? fstat_file(f, a1) : -EBADF;

@@ -125,7 +125,7 @@ static uint32_t prot_of(uint64_t prot)
            ((prot & PROT_EXEC) ? HX_PROT_X : 0);
 }
 
-SYSCALL(brk)
+LEAF_SYSCALL(brk)
 {
     uint64_t want = a0;
     if (want < brk_start)
@@ -166,7 +166,7 @@ int mm_shared_fault(uint64_t addr)
 /* Fills a fresh private mapping from a file, through the host. */
 long fs_read_at(int fd, void *buf, uint64_t len, uint64_t off);
 
-SYSCALL(mmap)
+LEAF_SYSCALL(mmap)
 {
     uint64_t addr = a0, len = a1, flags = a3, off = a5;
     int fd = (int)a4;
@@ -232,7 +232,7 @@ SYSCALL(mmap)
     return (long)addr;
 }
 
-SYSCALL(munmap)
+LEAF_SYSCALL(munmap)
 {
     if ((a0 & (PAGE_SIZE - 1)) || !a1 || a0 + a1 < a0 || a0 + a1 > HX_USER_TOP)
         return -EINVAL;
@@ -271,7 +271,7 @@ SYSCALL(msync)
     return 0;
 }
 
-SYSCALL(mprotect)
+LEAF_SYSCALL(mprotect)
 {
     if ((a0 & (PAGE_SIZE - 1)) || (a2 & ~7ull))
         return -EINVAL;
@@ -295,7 +295,7 @@ SYSCALL(mprotect)
     return r;
 }
 
-SYSCALL(mremap)
+LEAF_SYSCALL(mremap)
 {
     uint64_t old = a0, flags = a3;
     /* Lengths past the user half would wrap the arithmetic below. */
@@ -353,7 +353,7 @@ SYSCALL(mremap)
     return (long)dst;
 }
 
-SYSCALL(madvise)
+LEAF_SYSCALL(madvise)
 {
     if (a0 & (PAGE_SIZE - 1))
         return -EINVAL;

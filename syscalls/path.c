@@ -396,7 +396,7 @@ SYSCALL(fchdir)
     return r;
 }
 
-SYSCALL(umask)
+LEAF_SYSCALL(umask)
 {
     uint32_t old = umask_bits;
     umask_bits = (uint32_t)a0 & 0777;

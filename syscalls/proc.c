@@ -8,27 +8,27 @@
 #define ARCH_GET_GS 0x1004
 #define RLIMIT_NLIMITS 16
 
-SYSCALL(getpid)
+LEAF_SYSCALL(getpid)
 {
     return boot->pid;
 }
-SYSCALL(getppid)
+LEAF_SYSCALL(getppid)
 {
     return boot->ppid;
 }
-SYSCALL(getuid)
+LEAF_SYSCALL(getuid)
 {
     return boot->uid;
 }
-SYSCALL(geteuid)
+LEAF_SYSCALL(geteuid)
 {
     return boot->euid;
 }
-SYSCALL(getgid)
+LEAF_SYSCALL(getgid)
 {
     return boot->gid;
 }
-SYSCALL(getegid)
+LEAF_SYSCALL(getegid)
 {
     return boot->egid;
 }
@@ -38,7 +38,7 @@ SYSCALL(exit_group)
     kexit((int)a0);
 }
 
-SYSCALL(uname)
+LEAF_SYSCALL(uname)
 {
     if (!user_ok((void *)a0, sizeof(boot->uts), 1))
         return -EFAULT;
@@ -47,7 +47,7 @@ SYSCALL(uname)
 }
 
 /* One vCPU: the mask has CPU 0 only. */
-SYSCALL(sched_getaffinity)
+LEAF_SYSCALL(sched_getaffinity)
 {
     if (a0 && (int)a0 != boot->pid)
         return -ESRCH;
@@ -91,7 +91,7 @@ struct rlimit64 {
     uint64_t cur, max;
 };
 
-SYSCALL(prlimit64)
+LEAF_SYSCALL(prlimit64)
 {
     int pid = (int)a0;
     if (pid && pid != boot->pid)
@@ -120,7 +120,7 @@ SYSCALL(prlimit64)
     return 0;
 }
 
-SYSCALL(getrlimit)
+LEAF_SYSCALL(getrlimit)
 {
     return sys_prlimit64(0, a0, 0, a1, 0, 0);
 }
@@ -135,7 +135,7 @@ struct sysinfo {
     char _f[4];
 };
 
-SYSCALL(sysinfo)
+LEAF_SYSCALL(sysinfo)
 {
     struct sysinfo *si = (struct sysinfo *)a0;
     if (!user_ok(si, sizeof(*si), 1))
@@ -149,7 +149,7 @@ SYSCALL(sysinfo)
     return 0;
 }
 
-SYSCALL(getrandom)
+LEAF_SYSCALL(getrandom)
 {
     if (a2 & ~7ull) /* GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE */
         return -EINVAL;

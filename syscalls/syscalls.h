@@ -13,6 +13,14 @@
                     __attribute__((unused)) uint64_t a2, __attribute__((unused)) uint64_t a3,      \
                     __attribute__((unused)) uint64_t a4, __attribute__((unused)) uint64_t a5)
 
+/* A leaf system call never blocks, never switches threads, never asks for
+ * a restart, and neither reads the caller's frame nor changes the signal
+ * state. A fastcall reaches it without a frame (kernel/entry.S): the
+ * attribute makes the compiler keep every register but rax, and the
+ * section is how the entry tells leaves apart (kernel/kernel.ld). */
+#define LEAF_SYSCALL(name)                                                                         \
+    __attribute__((no_caller_saved_registers, section(".text.hx_leaf." #name))) SYSCALL(name)
+
 typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 
 #define SC(nr, name, sub, fmt) SC_DECL_##sub(name)
@@ -28,6 +36,14 @@ typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uin
 #define SC_DECL_net(name) SYSCALL(name);
 #include "table.h"
 #undef SC
+
+/* syscalls/dispatch.c */
+extern const syscall_fn hx_syscall_table[];
+void dispatch_init(void);
+long hx_syscall(struct hx_regs *r);
+/* The end of every system call: interrupts that came meanwhile, signals,
+ * restarts. Returns what the program gets in rax. */
+long hx_syscall_exit(struct hx_regs *r, long ret);
 
 /* Linux's struct timespec on x86-64. */
 struct timespec64 {

@@ -122,7 +122,7 @@ SYSCALL(exit)
     sched_exit_thread();
 }
 
-SYSCALL(gettid)
+LEAF_SYSCALL(gettid)
 {
     return current->tid;
 }

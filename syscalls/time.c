@@ -53,14 +53,14 @@ static long put_ts(uint64_t uaddr, int64_t ns)
     return 0;
 }
 
-SYSCALL(clock_gettime)
+LEAF_SYSCALL(clock_gettime)
 {
     int64_t ns;
     int r = clock_read(a0, &ns);
     return r ? r : put_ts(a1, ns);
 }
 
-SYSCALL(clock_getres)
+LEAF_SYSCALL(clock_getres)
 {
     int64_t ns;
     int r = clock_read(a0, &ns);
@@ -72,7 +72,7 @@ SYSCALL(clock_getres)
     return put_ts(a1, coarse ? boot->coarse_res_ns : 1);
 }
 
-SYSCALL(gettimeofday)
+LEAF_SYSCALL(gettimeofday)
 {
     int64_t ns = clock_realtime_ns();
     if (a0) {
@@ -91,7 +91,7 @@ SYSCALL(gettimeofday)
     return 0;
 }
 
-SYSCALL(time)
+LEAF_SYSCALL(time)
 {
     int64_t t = clock_realtime_ns() / NSEC;
     if (a0) {
@@ -176,7 +176,7 @@ SYSCALL(pause)
 /* ---- CPU time ---------------------------------------------------------- */
 #define CLK_TCK 100
 
-SYSCALL(times)
+LEAF_SYSCALL(times)
 {
     int64_t ticks = cpu_time_process() / (NSEC / CLK_TCK);
     if (a0) {
@@ -190,7 +190,7 @@ SYSCALL(times)
     return (clock_monotonic_ns() / (NSEC / CLK_TCK)) & 0x7fffffffffffffffll;
 }
 
-SYSCALL(getrusage)
+LEAF_SYSCALL(getrusage)
 {
     int who = (int)a0;
     if (who != 0 && who != -1 && who != 1) /* SELF, CHILDREN, THREAD */
