@@ -7,6 +7,7 @@
  *     [the displaced instructions before the syscall, relocated]
  *     lea -128(%rsp),%rsp          step over the program's red zone
  *     call *HX_FASTCALL_SLOT       the kernel's fastcall entry
+ *     nopl SITE-.(%rax)            where the syscall was (HX_FASTCALL_MARK)
  *     lea 128(%rsp),%rsp
  *     [the displaced instructions after the syscall, relocated]
  *     jmp END                      the first byte after the patched range
@@ -50,7 +51,6 @@ const char *hx_leave_text(unsigned leave)
         [HX_LEAVE_CLONE3] = "clone3 (the fastcall contract covers clone's new stack only)",
         [HX_LEAVE_RELOC] = "a displaced RIP-relative operand is out of the trampoline's reach",
         [HX_LEAVE_INSIDE] = "a branch or code address lands inside the bytes it would overwrite",
-        [HX_LEAVE_PCRANGE] = "its address is compared with a signal's pc (thread cancellation)",
     };
     return leave < HX_LEAVE_COUNT ? text[leave] : "?";
 }
@@ -216,8 +216,6 @@ static unsigned policy(const struct hx_scan *sc, uint32_t obj, const struct hx_s
 struct targets {
     uint64_t *v;
     size_t n;
-    uint64_t *taken; /* of those, addresses used as data: lea, pointers, immediates */
-    size_t ntaken;
 };
 
 static int cmp_u64(const void *a, const void *b)
@@ -228,46 +226,25 @@ static int cmp_u64(const void *a, const void *b)
 
 static int collect_targets(const struct hx_code *c, struct targets *t)
 {
-    size_t max = c->insns.n + c->nrefs + c->npads + 1;
-    t->n = t->ntaken = 0;
-    t->v = malloc(max * sizeof(*t->v));
-    t->taken = malloc(max * sizeof(*t->taken));
-    if (!t->v || !t->taken) {
-        free(t->v);
-        free(t->taken);
+    t->n = 0;
+    t->v = malloc((c->insns.n + c->nrefs + c->npads + 1) * sizeof(*t->v));
+    if (!t->v)
         return -1;
-    }
     for (size_t i = 0; i < c->insns.n; i++) {
         const struct hx_insn *in = &c->insns.v[i];
         if (in->flow == HX_FLOW_JMP || in->flow == HX_FLOW_JCC || in->flow == HX_FLOW_CALL)
             t->v[t->n++] = in->target;
         else if (in->lea_rip)
-            t->taken[t->ntaken++] = (uint64_t)in->imm;
+            t->v[t->n++] = (uint64_t)in->imm;
         else if (in->imm_ref && c->absolute)
-            t->taken[t->ntaken++] = in->target;
+            t->v[t->n++] = in->target;
     }
-    memcpy(t->taken + t->ntaken, c->refs, c->nrefs * sizeof(*c->refs));
-    t->ntaken += c->nrefs;
-    qsort(t->taken, t->ntaken, sizeof(*t->taken), cmp_u64);
-    memcpy(t->v + t->n, t->taken, t->ntaken * sizeof(*t->taken));
-    t->n += t->ntaken;
+    memcpy(t->v + t->n, c->refs, c->nrefs * sizeof(*c->refs));
+    t->n += c->nrefs;
     memcpy(t->v + t->n, c->pads, c->npads * sizeof(*c->pads));
     t->n += c->npads;
     qsort(t->v, t->n, sizeof(*t->v), cmp_u64);
     return 0;
-}
-
-static int is_taken(const struct targets *t, uint64_t addr)
-{
-    size_t lo = 0, hi = t->ntaken;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (t->taken[mid] < addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < t->ntaken && t->taken[lo] == addr;
 }
 
 /* The first target strictly inside (start, end), or 0. The basic blocks
@@ -304,17 +281,6 @@ static int plan_site(struct hx_patch_plan *p, const struct hx_scan *sc, uint32_t
     }
     if ((ps->leave = (uint8_t)policy(sc, obj, site_for(sc, obj, i), i)))
         return 0;
-    /* Code that takes the address of the syscall or of the instruction
-     * after it compares a signal's interrupted pc with it: musl's thread
-     * cancellation (__cp_begin <= pc < __cp_end, true when the kernel
-     * backs pc up to restart the syscall), glibc's __syscall_cancel_arch
-     * from 2.40 on. A fastcall's pc is in its trampoline: the check would
-     * fail and musl's handler would re-raise the signal forever. */
-    if (is_taken(targets, sys->addr) || is_taken(targets, sys->addr + sys->len)) {
-        ps->leave = HX_LEAVE_PCRANGE;
-        return 0;
-    }
-
     /* The movable instructions on each side, nearest first. Within one
      * block only its first instruction is a branch target (function
      * starts, direct branches and recovered jump tables all start blocks,
@@ -406,8 +372,20 @@ static int plan_site(struct hx_patch_plan *p, const struct hx_scan *sc, uint32_t
     uint8_t call[HX_FASTCALL_CALL_LEN] = {0xff, 0x14, 0x25};
     int32_t slot = (int32_t)(uint32_t)HX_FASTCALL_SLOT;
     memcpy(call + 3, &slot, 4);
+    uint8_t mark_nop[HX_FASTCALL_MARK_LEN] = HX_FASTCALL_MARK;
+    if (!rc) {
+        uint64_t at = p->tramp_base + p->tramp_len + sizeof(lea_down) + sizeof(call);
+        int64_t site = (int64_t)(sys->addr - at);
+        int32_t site32 = (int32_t)site;
+        memcpy(mark_nop + 3, &site32, 4);
+        if (site != site32) {
+            rc = 1;
+            ps->leave_at = sys->addr;
+        }
+    }
     if (!rc)
         rc = tramp_put(p, lea_down, sizeof(lea_down)) || tramp_put(p, call, sizeof(call)) ||
+                     tramp_put(p, mark_nop, sizeof(mark_nop)) ||
                      tramp_put(p, lea_up, sizeof(lea_up))
                  ? -1
                  : 0;
@@ -467,14 +445,12 @@ int hx_patch_plan(const struct hx_scan *sc, uint32_t obj, struct hx_disasm *d, u
         struct hx_patch_site *ps = &p->sites[p->nsites++];
         if (plan_site(p, sc, obj, d, &targets, i, &last_end, ps)) {
             free(targets.v);
-            free(targets.taken);
             hx_patch_plan_free(p);
             return -1;
         }
         p->npatched += ps->leave == HX_LEAVE_NONE;
     }
     free(targets.v);
-    free(targets.taken);
     return 0;
 }
 

@@ -16,10 +16,9 @@
 #include "disasm.h"
 #include "scan.h"
 
-/* Trampoline pieces, fixed by the fastcall contract: the kernel restarts an
- * interrupted system call at its return address minus HX_FASTCALL_CALL_LEN,
- * so the call must be exactly that long and follow the first lea. */
-#define HX_FASTCALL_CALL_LEN 7
+/* The site's jump to its trampoline. The trampoline's own pieces are fixed
+ * by the fastcall contract (hx/abi.h: HX_FASTCALL_CALL_LEN,
+ * HX_FASTCALL_MARK). */
 #define HX_PATCH_JMP_LEN 5
 
 /* Why a site was left as a syscall instruction. */
@@ -34,7 +33,6 @@ enum hx_leave {
     HX_LEAVE_CLONE3,    /* clone3 */
     HX_LEAVE_RELOC,     /* a displaced RIP-relative operand out of the trampoline's reach */
     HX_LEAVE_INSIDE,    /* a branch or code address lands inside the bytes to overwrite */
-    HX_LEAVE_PCRANGE,   /* its address (or the next) is taken: a pc-range check (cancellation) */
     HX_LEAVE_COUNT
 };
 

@@ -692,6 +692,20 @@ struct hx_uregs syscall_return_state(const struct hx_regs *r, uint64_t rax)
                              .rsp = r->rsp};
 }
 
+/* The original syscall instruction of the fastcall that returns to ret
+ * (its trampoline's HX_FASTCALL_MARK), or 0. */
+static uint64_t fastcall_site(uint64_t ret)
+{
+    static const uint8_t call[3] = {0xff, 0x14, 0x25}; /* call *HX_FASTCALL_SLOT */
+    const uint8_t *p = (const uint8_t *)ret;
+    if (!user_ok(p - HX_FASTCALL_CALL_LEN, HX_FASTCALL_CALL_LEN + HX_FASTCALL_MARK_LEN, 0) ||
+        memcmp(p - HX_FASTCALL_CALL_LEN, call, 3) || memcmp(p, HX_FASTCALL_MARK, 3))
+        return 0;
+    int32_t rel;
+    memcpy(&rel, p + 3, 4);
+    return ret + (uint64_t)(int64_t)rel;
+}
+
 /* The end of a system call whose result is ret, with signals to deliver.
  * A call a signal interrupted is restarted when Linux would restart it:
  * the program resumes at its syscall instruction (or fastcall) with rax
@@ -701,21 +715,30 @@ void signal_syscall_exit(struct hx_regs *r, long *ret)
     int restart = *ret == -ERESTARTSYS || *ret == -ERESTARTNOINTR || *ret == -ERESTARTNOHAND ||
                   *ret == -ERESTART_RESTARTBLOCK;
     struct hx_uregs u = syscall_return_state(r, (uint64_t)*ret);
-    uint64_t back = r->fast ? 7 : 2; /* call *HX_FASTCALL_SLOT, or syscall */
+    uint64_t back = r->fast ? HX_FASTCALL_CALL_LEN : 2; /* call *HX_FASTCALL_SLOT, or syscall */
     if (signal_deliverable()) {
         struct ksiginfo info;
         int sig = next_handled(&info);
         if (sig) {
+            uint64_t site = 0;
             if (restart) {
                 int sa_restart = (actions[sig].flags & SA_RESTART) != 0;
                 if (*ret == -ERESTARTNOINTR || (*ret == -ERESTARTSYS && sa_restart)) {
                     u.rip -= back;
                     u.rax = r->nr;
+                    /* The handler sees the syscall instruction and the
+                     * program's own rsp, as on Linux. */
+                    if (r->fast && (site = fastcall_site(r->rip))) {
+                        u.rip = site;
+                        u.rsp += 128;
+                    }
                 } else {
                     u.rax = (uint64_t)-EINTR;
                 }
             }
             setup_frame(sig, &u, &info, NULL);
+            if (site) /* for rt_sigreturn, if the handler leaves rip there */
+                ((struct rt_sigframe *)u.rsp)->uc.mcontext.reserved1[0] = r->rip;
             resume_stacked(&u);
         }
     }
@@ -810,6 +833,13 @@ SYSCALL(rt_sigreturn)
     u.rdi = m->rdi, u.rsi = m->rsi, u.rbp = m->rbp, u.rbx = m->rbx;
     u.rdx = m->rdx, u.rax = m->rax, u.rcx = m->rcx, u.rsp = m->rsp;
     u.rip = m->rip;
+    /* A restarted fastcall showed the handler its syscall instruction;
+     * left there, it resumes at the call again, on the trampoline's rsp. */
+    uint64_t ret = m->reserved1[0];
+    if (ret && fastcall_site(ret) == u.rip && u.rip) {
+        u.rip = ret - HX_FASTCALL_CALL_LEN;
+        u.rsp -= 128;
+    }
     /* Only the flags a program may set (CF PF AF ZF SF TF DF OF AC RF). */
     u.rflags = (m->eflags & 0x50dd5) | 0x202;
     signal_set_mask(f->uc.sigmask);

@@ -295,7 +295,16 @@ enum hx_fdop {
 /* hxrewrite marks what it rewrote with an ELF note: name "hx", this type,
  * a 4-byte version of the fastcall ABI as its descriptor. */
 #define HX_NOTE_FASTCALL 1
-#define HX_FASTCALL_VERSION 1
+#define HX_FASTCALL_VERSION 2
+/* The kernel restarts an interrupted fastcall at its return address minus
+ * the length of `call *HX_FASTCALL_SLOT`, which must be exactly this long. */
+#define HX_FASTCALL_CALL_LEN 7
+/* In a trampoline the fastcall's `call *HX_FASTCALL_SLOT` is followed by `nopl REL(%rax)`: these 3
+ * bytes and a 4-byte REL, the original syscall instruction's address minus the nop's own. With it
+ * the kernel shows a signal handler the pc Linux would show for a restarted call, the syscall
+ * instruction, which pc-range checks (musl's thread cancellation) compare with their labels. */
+#define HX_FASTCALL_MARK "\x0f\x1f\x80"
+#define HX_FASTCALL_MARK_LEN 7
 /* A rewritten program's e_entry is its native-run guard; a second note
  * (type HX_NOTE_ENTRY, 8-byte descriptor) keeps the program's own entry,
  * where hxrun starts it and which it reports as AT_ENTRY. */

@@ -55,12 +55,21 @@ static void done(struct hx_scan *sc, struct hx_patch_plan *p)
     hx_scan_free(sc);
 }
 
-/* The fixed middle of every trampoline. */
-static const uint8_t fastcall[] = {
-    0x48, 0x8d, 0x64, 0x24, 0x80,                  /* lea -0x80(%rsp),%rsp */
-    0xff, 0x14, 0x25, 0x10, 0x00, 0x20, 0x80,      /* call *0xffffffff80200010 */
-    0x48, 0x8d, 0xa4, 0x24, 0x80, 0x00, 0x00, 0x00 /* lea 0x80(%rsp),%rsp */
-};
+/* The middle of every trampoline, placed at `at`, for the syscall
+ * instruction at `site`. */
+#define FASTCALL_LEN 27
+static const uint8_t *fastcall(uint64_t at, uint64_t site)
+{
+    static uint8_t b[FASTCALL_LEN] = {
+        0x48, 0x8d, 0x64, 0x24, 0x80,                  /* lea -0x80(%rsp),%rsp */
+        0xff, 0x14, 0x25, 0x10, 0x00, 0x20, 0x80,      /* call *0xffffffff80200010 */
+        0x0f, 0x1f, 0x80, 0,    0,    0,    0,         /* nopl SITE-.(%rax) */
+        0x48, 0x8d, 0xa4, 0x24, 0x80, 0x00, 0x00, 0x00 /* lea 0x80(%rsp),%rsp */
+    };
+    int32_t rel = (int32_t)(site - (at + 12));
+    memcpy(b + 15, &rel, 4);
+    return b;
+}
 
 /* A leaf function keeps a value in its red zone across the syscall: the
  * trampoline must move rsp past the red zone before its call pushes the
@@ -86,11 +95,11 @@ START_TEST(red_zone_leaf)
     ck_assert_uint_eq(s->end, 0x100c);
     ck_assert_uint_eq(s->tramp, TRAMP);
     /* mov $0x27,%eax; the fastcall; jmp 0x100c. */
-    uint8_t want[5 + sizeof(fastcall) + 5] = {0xb8, 0x27, 0x00, 0x00, 0x00};
-    memcpy(want + 5, fastcall, sizeof(fastcall));
-    want[5 + sizeof(fastcall)] = 0xe9;
+    uint8_t want[5 + FASTCALL_LEN + 5] = {0xb8, 0x27, 0x00, 0x00, 0x00};
+    memcpy(want + 5, fastcall(TRAMP + 5, 0x100a), FASTCALL_LEN);
+    want[5 + FASTCALL_LEN] = 0xe9;
     int32_t rel = (int32_t)(0x100c - (TRAMP + sizeof(want)));
-    memcpy(want + 6 + sizeof(fastcall), &rel, 4);
+    memcpy(want + 6 + FASTCALL_LEN, &rel, 4);
     ck_assert_uint_ge(p.tramp_len, sizeof(want));
     ck_assert_mem_eq(p.tramp, want, sizeof(want));
     /* The site: jmp TRAMP, then int3 over the rest. */
@@ -155,13 +164,13 @@ START_TEST(displaced_after)
     const struct hx_patch_site *s = &p.sites[0];
     ck_assert_uint_eq(s->start, 0x1004);
     ck_assert_uint_eq(s->end, 0x100a);
-    uint8_t want[2 + sizeof(fastcall) + 2 + 5] = {0x31, 0xc0};
-    memcpy(want + 2, fastcall, sizeof(fastcall));
-    want[2 + sizeof(fastcall)] = 0x89;
-    want[3 + sizeof(fastcall)] = 0xc2;
-    want[4 + sizeof(fastcall)] = 0xe9;
+    uint8_t want[2 + FASTCALL_LEN + 2 + 5] = {0x31, 0xc0};
+    memcpy(want + 2, fastcall(TRAMP + 2, 0x1006), FASTCALL_LEN);
+    want[2 + FASTCALL_LEN] = 0x89;
+    want[3 + FASTCALL_LEN] = 0xc2;
+    want[4 + FASTCALL_LEN] = 0xe9;
     int32_t rel = (int32_t)(0x100a - (TRAMP + sizeof(want)));
-    memcpy(want + 5 + sizeof(fastcall), &rel, 4);
+    memcpy(want + 5 + FASTCALL_LEN, &rel, 4);
     ck_assert_mem_eq(p.tramp, want, sizeof(want));
     done(&sc, &p);
 }
@@ -216,8 +225,10 @@ START_TEST(landing_pad_inside)
 END_TEST
 
 /* musl's cancellable syscall: the signal handler compares the interrupted
- * pc with __cp_end, the address right after the syscall, which the code
- * takes with lea. A fastcall's pc would never match: the site stays. */
+ * pc with __cp_begin and __cp_end, the address right after the syscall,
+ * which the code takes with lea. The patch ends at __cp_end, and the
+ * trampoline's mark tells the kernel where the syscall was, which is the
+ * pc it shows a handler for a restarted call. */
 START_TEST(pc_range_check)
 {
     static const uint8_t b[] = {
@@ -231,8 +242,11 @@ START_TEST(pc_range_check)
     struct hx_patch_plan p;
     plan(&sc, &p, b, sizeof(b), TRAMP);
     ck_assert_uint_eq(p.nsites, 1);
-    ck_assert_uint_eq(p.npatched, 0);
-    ck_assert_uint_eq(p.sites[0].leave, HX_LEAVE_PCRANGE);
+    ck_assert_uint_eq(p.npatched, 1);
+    ck_assert_uint_eq(p.sites[0].start, 0x1008);
+    ck_assert_uint_eq(p.sites[0].end, 0x100f);
+    ck_assert_mem_eq(p.tramp, b + 8, 5);
+    ck_assert_mem_eq(p.tramp + 5, fastcall(TRAMP + 5, 0x100d), FASTCALL_LEN);
     done(&sc, &p);
 }
 END_TEST
@@ -257,7 +271,7 @@ START_TEST(rip_relative)
     int32_t disp;
     memcpy(&disp, p.tramp + 2, 4);
     ck_assert_uint_eq(TRAMP + 6 + (int64_t)disp, 0x2000);
-    ck_assert_mem_eq(p.tramp + 6, fastcall, sizeof(fastcall));
+    ck_assert_mem_eq(p.tramp + 6, fastcall(TRAMP + 6, 0x1006), FASTCALL_LEN);
     done(&sc, &p);
 
     plan(&sc, &p, b, sizeof(b), BASE + (3ull << 30));
