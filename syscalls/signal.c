@@ -720,21 +720,28 @@ void signal_syscall_exit(struct hx_regs *r, long *ret)
         struct ksiginfo info;
         int sig = next_handled(&info);
         if (sig) {
-            uint64_t site = 0;
+            int again = 0;
             if (restart) {
                 int sa_restart = (actions[sig].flags & SA_RESTART) != 0;
                 if (*ret == -ERESTARTNOINTR || (*ret == -ERESTARTSYS && sa_restart)) {
                     u.rip -= back;
                     u.rax = r->nr;
-                    /* The handler sees the syscall instruction and the
-                     * program's own rsp, as on Linux. */
-                    if (r->fast && (site = fastcall_site(r->rip))) {
-                        u.rip = site;
-                        u.rsp += 128;
-                    }
+                    again = 1;
                 } else {
                     u.rax = (uint64_t)-EINTR;
                 }
+            }
+            /* A fastcall's handler sees what Linux would show for the
+             * original syscall instruction: its address when the call
+             * starts again, the next one's when it is over, and the
+             * program's own rsp. The trampoline's state at its call and
+             * return is exactly the original's there, so the original
+             * code's unwind tables apply too. */
+            uint64_t site = r->fast ? fastcall_site(r->rip) : 0;
+            if (site) {
+                u.rip = again ? site : site + 2;
+                u.rcx = site + 2;
+                u.rsp += 128;
             }
             setup_frame(sig, &u, &info, NULL);
             if (site) /* for rt_sigreturn, if the handler leaves rip there */
@@ -833,11 +840,12 @@ SYSCALL(rt_sigreturn)
     u.rdi = m->rdi, u.rsi = m->rsi, u.rbp = m->rbp, u.rbx = m->rbx;
     u.rdx = m->rdx, u.rax = m->rax, u.rcx = m->rcx, u.rsp = m->rsp;
     u.rip = m->rip;
-    /* A restarted fastcall showed the handler its syscall instruction;
-     * left there, it resumes at the call again, on the trampoline's rsp. */
-    uint64_t ret = m->reserved1[0];
-    if (ret && fastcall_site(ret) == u.rip && u.rip) {
-        u.rip = ret - HX_FASTCALL_CALL_LEN;
+    /* A fastcall showed the handler its original syscall instruction (see
+     * signal_syscall_exit); a pc left there goes back to the trampoline:
+     * to the call again, or to its return, on the trampoline's rsp. */
+    uint64_t ret = m->reserved1[0], site = ret ? fastcall_site(ret) : 0;
+    if (site && (u.rip == site || u.rip == site + 2)) {
+        u.rip = u.rip == site ? ret - HX_FASTCALL_CALL_LEN : ret;
         u.rsp -= 128;
     }
     /* Only the flags a program may set (CF PF AF ZF SF TF DF OF AC RF). */
