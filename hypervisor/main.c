@@ -31,8 +31,9 @@ static void usage(FILE *f)
           "                 none: AF_INET and AF_INET6 sockets fail with EACCES (AF_UNIX works)\n"
           "  --kernel PATH  run on another hx kernel image\n"
           "  --fastcall     run the program, its loader and libraries rewritten by hxrewrite\n"
-          "                 (cached in $XDG_CACHE_HOME/hx or ~/.cache/hx)\n"
-          "  --no-fastcall  run them as they are (the default for now)\n"
+          "                 (cached in $XDG_CACHE_HOME/hx or ~/.cache/hx): the default,\n"
+          "                 this warns when it cannot\n"
+          "  --no-fastcall  run them as they are\n"
           "  --fastcall-cache DIR  keep the rewritten copies in DIR\n"
           "  -h, --help     show this help\n",
           f);
@@ -137,7 +138,7 @@ int main(int argc, char **argv)
                                              {"no-fastcall", no_argument, NULL, 'f'},
                                              {"fastcall-cache", required_argument, NULL, 'D'},
                                              {NULL, 0, NULL, 0}};
-    struct hx_options opt = {.mem_size = 1ull << 30};
+    struct hx_options opt = {.mem_size = 1ull << 30, .fastcall = HX_FASTCALL_DEFAULT};
     /* The console as we found it, before any open could take a free 0-2;
      * a closed one is filled with /dev/null so nothing else lands there. */
     for (int i = 0; i < 3; i++)

@@ -9,13 +9,14 @@
 #      know (126);
 #   3. a program rewritten offline runs under hxrun with the output of the
 #      original, and --stats shows its system calls took the fastcall path;
-#   4. every tests/guest program (five builds each) and the busybox and
-#      sqlite3/lua/python3 compatibility scenarios run with
-#      "hxrun --fastcall" (program, ld.so and libraries rewritten into a
-#      fresh cache) and must match the native runs exactly as the
-#      unrewritten hxrun runs do (a test that fails without fastcalls too
-#      is reported, not counted); redis-server answers redis-cli the same
-#      rewritten as not.
+#   4. hxrun rewrites by default (into $XDG_CACHE_HOME/hx), --no-fastcall
+#      turns that off, and --fastcall with an unusable cache warns;
+#   5. the other suites of make test run with the default, fastcalls:
+#      here every tests/guest program (five builds each) and the busybox
+#      and sqlite3/lua/python3 compatibility scenarios run again with
+#      "hxrun --no-fastcall" and must match the native runs as well (a
+#      test that fails with fastcalls too is reported, not counted);
+#      redis-server answers redis-cli the same rewritten as not.
 #
 #   tests/fastcall/run.sh HXRUN BUILDDIR
 set -u
@@ -109,10 +110,11 @@ musl-gcc -static -O2 -o "$B/orig/hello" "$root/tests/demo/hello.c"
 cp "$B/offline/hello" "$B/v2"
 # The note's descriptor: 16 bytes into the last PT_NOTE (12-byte header, "hx\0" padded).
 off=$(readelf -lW "$B/v2" | awk '$1 == "NOTE" { o = $2 } END { print o }')
-printf '\002' | dd of="$B/v2" bs=1 seek=$((off + 16)) conv=notrunc status=none
+v=$(awk '$2 == "HX_FASTCALL_VERSION" { print $3 }' "$root/include/hx/abi.h")
+printf "\\$(printf %o $((v + 1)))" | dd of="$B/v2" bs=1 seek=$((off + 16)) conv=notrunc status=none
 "$HX" "$B/v2" >/dev/null 2>"$B/err"
 st=$?
-if ((st == 126)) && grep -q 'fastcall ABI version 2; this hxrun runs version 1' "$B/err"; then
+if ((st == 126)) && grep -q "fastcall ABI version $((v + 1)); this hxrun runs version $v" "$B/err"; then
 	rm -f "$B/err"
 	pass "unknown version refused"
 else
@@ -121,11 +123,12 @@ fi
 
 echo "== programs rewritten offline, under hxrun"
 # offline NAME ARGS...: B/orig/NAME and B/offline/NAME (its rewrite) run
-# under hxrun as ./NAME in their own directories: same output and status.
+# under hxrun as ./NAME in their own directories: same output and status
+# (the original with --no-fastcall: as it is).
 offline() {
 	local name=$1 o r so sr
 	shift
-	o=$(cd "$B/orig" && "$HX" "./$name" "$@" 2>&1 </dev/null)
+	o=$(cd "$B/orig" && "$HX" --no-fastcall "./$name" "$@" 2>&1 </dev/null)
 	so=$?
 	r=$(cd "$B/offline" && "$HX" "./$name" "$@" 2>&1 </dev/null)
 	sr=$?
@@ -153,31 +156,47 @@ else
 	fail "fastcalls counted" "no fastcalls in --stats"
 fi
 
-echo "== hxrun --fastcall: guest programs and compatibility scenarios"
-# The test runners take one HXRUN executable and a clean environment: a
-# compiled wrapper adds the options (a shell script would add PWD to the
-# program's environment and reorder it).
-cc -O2 -Wall -Wextra -Werror -DHXRUN="\"$HX\"" -DCACHE="\"$B/cache\"" -o "$B/hxrun-fastcall" \
-	-x c - <<'EOF'
+echo "== fastcalls by default"
+# Without options hxrun rewrites into $XDG_CACHE_HOME/hx; --no-fastcall
+# does not; --fastcall with a cache it cannot use warns and runs as it is.
+count_fast() {
+	"$@" 2>&1 >/dev/null | sed -n 's/^hxrun: stats: [0-9]* system calls (.* \([0-9][0-9]*\) fastcall)$/\1/p'
+}
+d=$(XDG_CACHE_HOME="$B/xdg" count_fast "$HX" --stats "$B/orig/hello")
+n=$(XDG_CACHE_HOME="$B/xdg" count_fast "$HX" --stats --no-fastcall "$B/orig/hello")
+w=$("$HX" --fastcall --fastcall-cache /proc/hx-no-cache "$B/orig/hello" 2>&1)
+if [[ -n $d && -n $n ]] && ((d > 0 && n == 0)) && ls "$B/xdg/hx" | grep -q -- '-hello$' &&
+	[[ $w == *"running without fastcalls"*"Hello from"* ]]; then
+	pass "default on ($d fastcalls), --no-fastcall off, an unusable cache warns"
+else
+	printf 'default %s, --no-fastcall %s\n%s\n' "$d" "$n" "$w" >"$B/err"
+	fail "fastcalls by default" "default $d, --no-fastcall $n"
+fi
+
+echo "== hxrun --no-fastcall: guest programs and compatibility scenarios"
+# make test runs every suite with hxrun's default, fastcalls; here they run
+# again with syscall instructions, the path of programs hxrun cannot
+# rewrite. The test runners take one HXRUN executable and a clean
+# environment: a compiled wrapper adds the option (a shell script would
+# add PWD to the program's environment and reorder it).
+cc -O2 -Wall -Wextra -Werror -DHXRUN="\"$HX\"" -o "$B/hxrun-nofastcall" -x c - <<'EOF'
 #include <unistd.h>
 int main(int argc, char **argv)
 {
-    char *args[argc + 4];
+    char *args[argc + 2];
     args[0] = HXRUN;
-    args[1] = "--fastcall";
-    args[2] = "--fastcall-cache";
-    args[3] = CACHE;
+    args[1] = "--no-fastcall";
     for (int i = 1; i <= argc; i++)
-        args[i + 3] = argv[i];
+        args[i + 1] = argv[i];
     execv(HXRUN, args);
     return 127;
 }
 EOF
 mkdir -p "$BUILD/guest"
 ln -sfn "$BUILD/guest" "$B/guest" # the guest test binaries, built once
-# suite NAME RUNNER: one suite with the fastcall wrapper. A label that
-# fails there counts against fastcalls only when it passes without them:
-# the guest tests that fail are run again with plain hxrun to tell.
+# suite NAME RUNNER: one suite with the wrapper. A label that fails there
+# counts against the syscall-instruction path only when it passes with
+# the default: the guest tests that fail are run again to tell.
 suite() {
 	local name=$1 log=$B/$1.log
 	shift
@@ -187,30 +206,30 @@ suite() {
 	local -a names
 	mapfile -t names < <(sed -n -E 's/^FAIL ([^.#]+)[.#].*/\1/p' "$log" | sort -u)
 	if [[ $name == guest ]]; then
-		mkdir -p "$B/plain"
-		ln -sfn "$BUILD/guest" "$B/plain/guest"
-		"$root/tests/guest/run.sh" "$HX" "$B/plain" "${names[@]}" >"$B/plain.log" 2>&1
+		mkdir -p "$B/default"
+		ln -sfn "$BUILD/guest" "$B/default/guest"
+		"$root/tests/guest/run.sh" "$HX" "$B/default" "${names[@]}" >"$B/default.log" 2>&1
 	else
-		"${@:1:1}" "$HX" >"$B/plain.log" 2>&1 # the compat scripts take HXRUN only
+		"${@:1:1}" "$HX" >"$B/default.log" 2>&1 # the compat scripts take HXRUN only
 	fi
 	local label regress=0
 	while read -r label; do
-		if grep -q "^PASS $label\$" "$B/plain.log"; then
-			echo "  $label fails only with fastcalls"
+		if grep -q "^PASS $label\$" "$B/default.log"; then
+			echo "  $label fails only with syscall instructions"
 			regress=1
 		else
-			echo "  $label fails without fastcalls too (not counted)"
+			echo "  $label fails with fastcalls too (not counted)"
 		fi
 	done < <(sed -n -E 's/^FAIL ([^:]+):.*/\1/p' "$log")
 	return $regress
 }
 suites=0
-suite guest "$root/tests/guest/run.sh" "$B/hxrun-fastcall" "$B" || suites=1
-suite busybox "$root/tests/compat/busybox.sh" "$B/hxrun-fastcall" || suites=1
-suite programs "$root/tests/compat/programs.sh" "$B/hxrun-fastcall" || suites=1
-echo "== redis-server with --fastcall (sockets)"
-# The replies of a few commands, from redis-server under plain hxrun and
-# rewritten: the same.
+suite guest "$root/tests/guest/run.sh" "$B/hxrun-nofastcall" "$B" || suites=1
+suite busybox "$root/tests/compat/busybox.sh" "$B/hxrun-nofastcall" || suites=1
+suite programs "$root/tests/compat/programs.sh" "$B/hxrun-nofastcall" || suites=1
+echo "== redis-server with and without fastcalls (sockets)"
+# The replies of a few commands, from redis-server under hxrun with
+# fastcalls and without: the same.
 redis_replies() {
 	local port=$1 pid i
 	shift
@@ -229,8 +248,8 @@ redis_replies() {
 }
 if command -v redis-cli >/dev/null; then
 	port=$((20000 + $$ % 20000))
-	o=$(redis_replies "$port" "$HX")
-	r=$(redis_replies "$((port + 1))" "$B/hxrun-fastcall")
+	o=$(redis_replies "$port" "$B/hxrun-nofastcall")
+	r=$(redis_replies "$((port + 1))" "$HX" --fastcall --fastcall-cache "$B/cache")
 	if [[ $o == "$r" && $o == *PONG* ]]; then
 		pass "redis-server rewritten"
 	else
@@ -240,11 +259,10 @@ if command -v redis-cli >/dev/null; then
 fi
 
 if ((suites == 0)); then
-	pass "guest, busybox and programs suites with --fastcall"
+	pass "guest, busybox and programs suites with --no-fastcall"
 else
-	fail "guest, busybox and programs suites with --fastcall" "see $B/*.log"
+	fail "guest, busybox and programs suites with --no-fastcall" "see $B/*.log"
 fi
-ls "$B/cache" | sed -n 's/^[0-9a-f]*-/cached: /p' | sort | uniq -c | awk '{ n++ } END { print n " objects in the cache" }'
 
 echo "$passed passed, $failed failed"
 ((failed == 0))

@@ -26,7 +26,9 @@ set -u
 
 GUEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CFLAGS=(-std=c11 -O2 -Wall -Wextra -Werror)
-TEST_ENV=(HX_TEST=1 LC_ALL=C PATH=/usr/bin:/bin)
+# hxrun keeps its rewritten copies (fastcalls) where XDG_CACHE_HOME says
+# (make test: BUILD/cache); both runs get it, so the environments match.
+TEST_ENV=(HX_TEST=1 LC_ALL=C PATH=/usr/bin:/bin ${XDG_CACHE_HOME:+"XDG_CACHE_HOME=$XDG_CACHE_HOME"})
 TIME_LIMIT=20
 DIFF_LINES=20
 

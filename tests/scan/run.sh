@@ -22,7 +22,9 @@ ROOT=$(cd "$SCAN_DIR/../.." && pwd)
 GUEST_NAMES=(args files malloc stdio time mem)
 LIBCS=(musl glibc glibc-pie glibc-dyn musl-dyn)
 CFLAGS=(-std=c11 -O2 -Wall -Wextra -Werror)
-TEST_ENV=(HX_TEST=1 LC_ALL=C PATH=/usr/bin:/bin)
+# hxrun keeps its rewritten copies (fastcalls) where XDG_CACHE_HOME says
+# (make test: BUILD/cache); both runs get it, so the environments match.
+TEST_ENV=(HX_TEST=1 LC_ALL=C PATH=/usr/bin:/bin ${XDG_CACHE_HOME:+"XDG_CACHE_HOME=$XDG_CACHE_HOME"})
 TIME_LIMIT=20
 
 passed=0
