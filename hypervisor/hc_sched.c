@@ -88,8 +88,13 @@ static void *timer_main(void *arg)
             _exit(128 + sig);
         }
         /* Once per deadline: the guest writes a new one when it has acted.
-         * While it waits in the host, that wait covers the deadline. */
-        if (d && d <= now && !vm->in_hcall && (d != fired_for || now - fired_at > POLL_NS)) {
+         * While it waits in the host, that wait covers the deadline. An
+         * interrupt that lands on the kernel's way back to the program is
+         * only noted there, so one that changed nothing comes again, and
+         * so does one for a host signal still untaken. */
+        int retry = now - fired_at > POLL_NS;
+        if (!vm->in_hcall && ((d && d <= now && (d != fired_for || retry)) ||
+                              (sigs && now - signal_seen > POLL_NS && retry))) {
             fired_for = d;
             fired_at = now;
             __atomic_store_n(&vm->irq_pending, 1, __ATOMIC_SEQ_CST);

@@ -63,6 +63,37 @@ hx_syscall_entry:
 	push %rax		/* syscall number */
 	jmp syscall_regs
 
+/* The rest of struct hx_regs: the registers a system call preserves
+ * (rcx and r11 are not among them). */
+	.macro save_regs
+	push %rdi
+	push %rsi
+	push %rdx
+	push %r10
+	push %r8
+	push %r9
+	push %rbx
+	push %rbp
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	.endm
+	.macro restore_regs
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbp
+	pop %rbx
+	pop %r9
+	pop %r8
+	pop %r10
+	pop %rdx
+	pop %rsi
+	pop %rdi
+	.endm
+
 /* Frame offsets (struct hx_regs). */
 #define F_FAST 104
 #define F_RIP 112
@@ -138,18 +169,7 @@ hx_fastcall_entry:
 	 * system call (which may switch threads or enter a handler). */
 1:	pop %r11		/* number */
 	quick_to_frame
-	push %rdi
-	push %rsi
-	push %rdx
-	push %r10
-	push %r8
-	push %r9
-	push %rbx
-	push %rbp
-	push %r12
-	push %r13
-	push %r14
-	push %r15
+	save_regs
 	mov %rsp, %rdi
 	mov %rax, %rsi
 	call hx_syscall_exit
@@ -166,18 +186,7 @@ hx_fastcall_entry:
 	popfq
 
 syscall_regs:
-	push %rdi
-	push %rsi
-	push %rdx
-	push %r10
-	push %r8
-	push %r9
-	push %rbx
-	push %rbp
-	push %r12
-	push %r13
-	push %r14
-	push %r15
+	save_regs
 	mov %rsp, %rdi
 	call hx_syscall
 syscall_return:
@@ -191,33 +200,11 @@ syscall_return:
 	jne 2f
 	testl $ODD_FLAGS, F_RFLAGS(%rsp)
 	jnz 2f
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %rbp
-	pop %rbx
-	pop %r9
-	pop %r8
-	pop %r10
-	pop %rdx
-	pop %rsi
-	pop %rdi
+	restore_regs
 	add $24, %rsp		/* number, entry kind, rip */
 	subq $8, 8(%rsp)	/* rsp at the return address */
 	fastcall_return
-2:	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %rbp
-	pop %rbx
-	pop %r9
-	pop %r8
-	pop %r10
-	pop %rdx
-	pop %rsi
-	pop %rdi
+2:	restore_regs
 	add $16, %rsp		/* number, entry kind */
 	mov %cs, %ecx
 	test $3, %cl

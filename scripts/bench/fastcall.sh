@@ -23,7 +23,7 @@ N=${N:-200000}
 NF=${NF:-20000000}
 c=$("$B/null_syscall" "$NF" call)
 n=$("$B/null_syscall" "$N")
-h=$("$HX" "$B/null_syscall" "$N")
+h=$("$HX" --no-fastcall "$B/null_syscall" "$N")
 f=$("$HX" "$B/null_syscall.fast" "$NF") || f=failed
 echo "null syscall (getppid), ns per call ($N calls; $NF for the function call and the fastcall)"
 printf "  %-30s %8s ns\n" "native syscall" "$n"

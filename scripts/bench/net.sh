@@ -1,10 +1,12 @@
 #!/bin/bash
 # hx network server benchmarks: Debian's redis-server under redis-benchmark
 # and Debian's nginx under wrk, clients on the host over loopback, each
-# line the native rate, the hx rate ("hxrun SERVER") and their ratio (hx /
-# native: below 1 means hx is slower), measured in this one run; then the
-# VM exits per request of each hx run (hxrun --stats: all the run's exits,
-# start and shutdown included, over the requests the clients made).
+# line the native rate, the hx rate ("hxrun SERVER": fastcalls, the
+# default) and the rate with syscall instructions ("hxrun --no-fastcall
+# SERVER"), each with its ratio to native (below 1 means hx is slower),
+# measured in this one run; then the VM exits per request of each hx run
+# (hxrun --stats: all the run's exits, start and shutdown included, over
+# the requests the clients made).
 #
 #   scripts/bench/net.sh HXRUN BUILDDIR
 #
@@ -14,7 +16,7 @@
 #   REDIS_P [16]      pipeline depth of the pipelined run
 #   WRK_T [2] WRK_C [50] WRK_D [5s]   wrk threads, connections, duration
 #   BIG [1048576]     size of nginx's large file in bytes
-#   HXFLAGS []        extra hxrun options, e.g. HXFLAGS=--fastcall
+#   HXFLAGS []        extra hxrun options for both hx runs
 # Servers listen on free loopback ports and are ended by their pid.
 
 set -u
@@ -47,7 +49,15 @@ trap 'srv_cleanup; rm -rf "$work"' EXIT
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2fx", b / a; else print "-" }'; }
 per() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
-row() { printf "%-50s %11s %11s %10s\n" "$@"; }
+row() { printf "%-44s %11s %11s %9s %11s %9s\n" "$@"; }
+
+# hx_args WHO: the command prefix of a native, hx or hxsys (--no-fastcall)
+# server, in run[].
+hx_args() {
+	run=()
+	[[ $1 == hx ]] && run=("$HX" --stats ${HXFLAGS-})
+	[[ $1 == hxsys ]] && run=("$HX" --stats --no-fastcall ${HXFLAGS-})
+}
 
 # exits LOG: the VM exits hxrun --stats printed at exit.
 exits() { sed -n 's/^hxrun: stats: \([0-9]*\) VM exits$/\1/p' "$1"; }
@@ -61,7 +71,7 @@ redis_run() {
 	local who=$1 port pid log=$work/redis.$1.log out
 	shift
 	local -a run=()
-	[[ $who == hx ]] && run=("$HX" --stats ${HXFLAGS-})
+	hx_args "$who"
 	r_set=failed r_get=failed r_exits=""
 	mkdir -p "$work/redis"
 	port=$(free_port)
@@ -75,7 +85,7 @@ redis_run() {
 		: "${r_set:=failed}" "${r_get:=failed}"
 	fi
 	srv_stop "$pid"
-	[[ $who == hx ]] && r_exits=$(exits "$log")
+	[[ $who != native ]] && r_exits=$(exits "$log")
 }
 
 # ---- nginx ----
@@ -91,7 +101,7 @@ nginx_run() {
 	local who=$1 path=$2 port pid log=$work/nginx.$1.log out d=$work/nginx
 	shift 2
 	local -a run=()
-	[[ $who == hx ]] && run=("$HX" --stats ${HXFLAGS-})
+	hx_args "$who"
 	w_rate=failed w_reqs="" w_exits=""
 	port=$(free_port)
 	cat >"$d/nginx.conf" <<EOF
@@ -127,14 +137,14 @@ EOF
 		fi
 	fi
 	srv_stop "$pid"
-	[[ $who == hx ]] && w_exits=$(exits "$log")
+	[[ $who != native ]] && w_exits=$(exits "$log")
 }
 
 # ---- the table ----
 
 w_note=""
 exit_rows=()
-row "benchmark (requests per second)" native hx hx/native
+row "benchmark (requests per second)" native hx hx/native "no fastcall" ratio
 
 for mode in plain pipelined; do
 	args=()
@@ -142,12 +152,16 @@ for mode in plain pipelined; do
 	[[ $mode == pipelined ]] && args=(-P "$REDIS_P") label="-c $REDIS_C -P $REDIS_P"
 	redis_run native "${args[@]}"
 	n_set=$r_set n_get=$r_get
+	redis_run hxsys "${args[@]}"
+	s_set=$r_set s_get=$r_get s_exits=$r_exits
 	redis_run hx "${args[@]}"
-	row "redis SET ($label, -n $REDIS_N)" "$n_set" "$r_set" "$(ratio "$n_set" "$r_set")"
-	row "redis GET ($label, -n $REDIS_N)" "$n_get" "$r_get" "$(ratio "$n_get" "$r_get")"
+	row "redis SET ($label, -n $REDIS_N)" "$n_set" "$r_set" "$(ratio "$n_set" "$r_set")" \
+		"$s_set" "$(ratio "$n_set" "$s_set")"
+	row "redis GET ($label, -n $REDIS_N)" "$n_get" "$r_get" "$(ratio "$n_get" "$r_get")" \
+		"$s_get" "$(ratio "$n_get" "$s_get")"
 	# Requests: both tests, and the CONFIG GETs redis-benchmark starts with.
-	exit_rows+=("$(printf "%-50s %11s %11s" "redis set,get ($label)" "${r_exits:--}" \
-		"$(per "$r_exits" $((2 * REDIS_N)))")")
+	exit_rows+=("$(printf "%-44s %11s %11s %11s" "redis set,get ($label)" "${r_exits:--}" \
+		"$(per "$r_exits" $((2 * REDIS_N)))" "$(per "$s_exits" $((2 * REDIS_N)))")")
 done
 
 big_label="$((BIG / 1024)) KiB"
@@ -159,13 +173,16 @@ for f in "small:/small.txt:27 B file" "big:/big.bin:$big_label file" \
 	[[ $key == close ]] && extra=(-H "Connection: close")
 	nginx_run native "$path" "${extra[@]}"
 	n_rate=$w_rate
+	nginx_run hxsys "$path" "${extra[@]}"
+	s_rate=$w_rate s_per=$(per "$w_exits" "$w_reqs")
 	nginx_run hx "$path" "${extra[@]}"
-	row "nginx $label (wrk -c $WRK_C -d$WRK_D)" "$n_rate" "$w_rate" "$(ratio "${n_rate%\*}" "${w_rate%\*}")"
-	exit_rows+=("$(printf "%-50s %11s %11s" "nginx $label" "${w_exits:--}" "$(per "$w_exits" "$w_reqs")")")
+	row "nginx $label (wrk -c $WRK_C -d$WRK_D)" "$n_rate" "$w_rate" "$(ratio "${n_rate%\*}" "${w_rate%\*}")" \
+		"$s_rate" "$(ratio "${n_rate%\*}" "${s_rate%\*}")"
+	exit_rows+=("$(printf "%-44s %11s %11s %11s" "nginx $label" "${w_exits:--}" "$(per "$w_exits" "$w_reqs")" "$s_per")")
 done
 
 echo
-printf "%-50s %11s %11s\n" "hx runs" "VM exits" "per request"
+printf "%-44s %11s %11s %11s\n" "hx runs" "VM exits" "per request" "no fastcall"
 printf '%s\n' "${exit_rows[@]}"
 [[ -n $w_note ]] && echo "* wrk saw errors or non-2xx responses in this run: the rate counts only what completed"
 exit 0

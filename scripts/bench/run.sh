@@ -34,7 +34,7 @@ for v in hello hello.glibc hello.dynamic; do
 done
 N=${N:-200000}
 n=$("$B/null_syscall" "$N")
-h=$("$HX" "$B/null_syscall" "$N")
+h=$("$HX" --no-fastcall "$B/null_syscall" "$N")
 f=$("$B/floor" "$B/floor_guest.bin" "$entry" "$N")
-printf "%-36s %8s ns %6s ns %8sx\n" "null syscall (getppid)" "$n" "$h" "$(ratio "$n" "$h")"
+printf "%-36s %8s ns %6s ns %8sx\n" "null syscall (getppid, syscall insn)" "$n" "$h" "$(ratio "$n" "$h")"
 printf "%-36s %8s ns %6s ns %8sx   (hx / floor)\n" "bare syscall floor in a VM" "-" "$f" "$(ratio "$f" "$h")"
