@@ -141,7 +141,7 @@ hx_syscall_entry:
  * [rsp] is the return address into its trampoline, which has already moved
  * rsp past the red zone. A leaf system call (syscalls.h: LEAF_SYSCALL)
  * keeps every register but rax: it is called with no more than the
- * program's rsp, rflags and the number saved, and returns straight to the
+ * program's rsp and rflags saved, and returns straight to the
  * program unless an interrupt came meanwhile. Anything else builds the
  * frame a syscall builds. */
 	.globl hx_fastcall_entry
@@ -154,21 +154,18 @@ hx_fastcall_entry:
 	jnz 3f
 	cmp $HX_LEAF_MAX, %rax
 	jae 3f
-	mov hx_leaf_table(,%rax,8), %r11
-	test %r11, %r11
-	jz 3f
-	push %rax		/* syscall number */
+	cmpq $0, hx_leaf_table(,%rax,8)
+	je 3f
+	mov %rax, %r11		/* the number, which the leaf keeps */
 	mov %r10, %rcx
-	call *%r11
+	call *hx_leaf_table(,%rax,8)
 	incq kstats+HX_STATS_FASTCALLS(%rip)
 	cmpb $0, hx_irq_pending(%rip)
 	jne 1f
-	pop %r11		/* number */
 	fastcall_return
 	/* An interrupt to act on first: the whole frame, then the end of a
 	 * system call (which may switch threads or enter a handler). */
-1:	pop %r11		/* number */
-	quick_to_frame
+1:	quick_to_frame
 	save_regs
 	mov %rsp, %rdi
 	mov %rax, %rsi
