@@ -369,7 +369,7 @@ static int plan_site(struct hx_patch_plan *p, const struct hx_scan *sc, uint32_t
     for (size_t k = best_b; k-- > 0 && !rc;)
         if ((rc = relocate(p, c, d, before[k])) > 0)
             ps->leave_at = c->insns.v[before[k]].addr;
-    uint8_t call[HX_FASTCALL_CALL_LEN] = {0xff, 0x14, 0x25};
+    uint8_t call[HX_FASTCALL_CALL_LEN] = HX_FASTCALL_CALL;
     int32_t slot = (int32_t)(uint32_t)HX_FASTCALL_SLOT;
     memcpy(call + 3, &slot, 4);
     uint8_t mark_nop[HX_FASTCALL_MARK_LEN] = HX_FASTCALL_MARK;

@@ -696,10 +696,9 @@ struct hx_uregs syscall_return_state(const struct hx_regs *r, uint64_t rax)
  * (its trampoline's HX_FASTCALL_MARK), or 0. */
 static uint64_t fastcall_site(uint64_t ret)
 {
-    static const uint8_t call[3] = {0xff, 0x14, 0x25}; /* call *HX_FASTCALL_SLOT */
     const uint8_t *p = (const uint8_t *)ret;
     if (!user_ok(p - HX_FASTCALL_CALL_LEN, HX_FASTCALL_CALL_LEN + HX_FASTCALL_MARK_LEN, 0) ||
-        memcmp(p - HX_FASTCALL_CALL_LEN, call, 3) || memcmp(p, HX_FASTCALL_MARK, 3))
+        memcmp(p - HX_FASTCALL_CALL_LEN, HX_FASTCALL_CALL, 3) || memcmp(p, HX_FASTCALL_MARK, 3))
         return 0;
     int32_t rel;
     memcpy(&rel, p + 3, 4);

@@ -296,8 +296,10 @@ enum hx_fdop {
  * a 4-byte version of the fastcall ABI as its descriptor. */
 #define HX_NOTE_FASTCALL 1
 #define HX_FASTCALL_VERSION 2
-/* The kernel restarts an interrupted fastcall at its return address minus
- * the length of `call *HX_FASTCALL_SLOT`, which must be exactly this long. */
+/* A trampoline's `call *HX_FASTCALL_SLOT`: these 3 bytes and the slot's
+ * address as a 4-byte displacement. The kernel restarts an interrupted
+ * fastcall at its return address minus this length. */
+#define HX_FASTCALL_CALL "\xff\x14\x25"
 #define HX_FASTCALL_CALL_LEN 7
 /* In a trampoline the fastcall's `call *HX_FASTCALL_SLOT` is followed by `nopl REL(%rax)`: these 3
  * bytes and a 4-byte REL, the original syscall instruction's address minus the nop's own. With it
