@@ -30,9 +30,9 @@ static void usage(FILE *f)
           "  --net=MODE     host (default): sockets are the host's, as for a host process;\n"
           "                 none: AF_INET and AF_INET6 sockets fail with EACCES (AF_UNIX works)\n"
           "  --kernel PATH  run on another hx kernel image\n"
-          "  --fastcall     run the program, its loader and libraries rewritten by hxrewrite\n"
-          "                 (cached in $XDG_CACHE_HOME/hx or ~/.cache/hx): the default,\n"
-          "                 this warns when it cannot\n"
+          "  --fastcall     run the program, its loader and libraries rewritten by hxrewrite,\n"
+          "                 cached in $XDG_CACHE_HOME/hx or ~/.cache/hx (the default; given\n"
+          "                 explicitly, hxrun warns when it cannot)\n"
           "  --no-fastcall  run them as they are\n"
           "  --fastcall-cache DIR  keep the rewritten copies in DIR\n"
           "  -h, --help     show this help\n",
