@@ -94,13 +94,8 @@ hx_syscall_entry:
 	pop %rdi
 	.endm
 
-/* Frame offsets (struct hx_regs). */
-#define F_FAST 104
-#define F_RIP 112
-#define F_RFLAGS 120
-#define F_RSP 128
 /* DF, TF, AC: flags the kernel must not run with; a fastcall made with
- * one of them set takes the slow way in and out (cld, popfq). */
+ * one of them set takes the slow way in and out (popfq both ways). */
 #define ODD_FLAGS 0x40500
 
 /* Back from a fastcall: the program's rflags and its rsp, pointing at the

@@ -10,4 +10,10 @@
  * fastcalls there itself. */
 #define HX_STATS_FASTCALLS 32
 
+/* Offsets in struct hx_regs (kernel/sched.h), the system-call frame. */
+#define F_FAST 104
+#define F_RIP 112
+#define F_RFLAGS 120
+#define F_RSP 128
+
 #endif

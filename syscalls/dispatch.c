@@ -38,6 +38,11 @@ syscall_fn hx_leaf_table[HX_LEAF_MAX];
 
 _Static_assert(__builtin_offsetof(struct hx_stats, fastcalls) == HX_STATS_FASTCALLS,
                "kernel/entry.S counts leaf fastcalls at this offset");
+_Static_assert(__builtin_offsetof(struct hx_regs, fast) == F_FAST &&
+                   __builtin_offsetof(struct hx_regs, rip) == F_RIP &&
+                   __builtin_offsetof(struct hx_regs, rflags) == F_RFLAGS &&
+                   __builtin_offsetof(struct hx_regs, rsp) == F_RSP,
+               "kernel/entry.S reads the frame at these offsets");
 
 void dispatch_init(void)
 {
