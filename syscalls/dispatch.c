@@ -1,6 +1,6 @@
 /* The system-call dispatcher, reached from the syscall instruction and
  * from fastcalls at CPL3. The dispatch array is generated from table.h;
- * kernel/entry.S reads it too, to call leaf system calls directly. */
+ * the leaf table kernel/entry.S calls directly is drawn from it. */
 #include "entry.h"
 #include "syscalls.h"
 
@@ -28,7 +28,7 @@ static SYSCALL(quiet_enosys)
 #define HX_SYSCALL_TABLE "table.h"
 #endif
 
-const syscall_fn hx_syscall_table[] = {
+static const syscall_fn hx_syscall_table[] = {
 #include HX_SYSCALL_TABLE
 };
 #undef SC
@@ -106,7 +106,6 @@ long hx_syscall(struct hx_regs *r)
 
 long hx_syscall_exit(struct hx_regs *r, long ret)
 {
-    current->frame = r;
     if (irq_due())
         irq_process();
     if (signal_deliverable() || current->restore_mask ||

@@ -38,7 +38,6 @@ typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uin
 #undef SC
 
 /* syscalls/dispatch.c */
-extern const syscall_fn hx_syscall_table[];
 void dispatch_init(void);
 long hx_syscall(struct hx_regs *r);
 /* The end of every system call: interrupts that came meanwhile, signals,

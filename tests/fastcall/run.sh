@@ -147,8 +147,12 @@ offline busybox sh -c 'i=0; while [ $i -lt 50 ]; do i=$((i+1)); done; echo $i; c
 offline busybox ls -l /usr/share/doc/busybox-static
 # Most system calls must take the fastcall path: everything but
 # exit_group here.
+# fastcalls_in: the fastcall count in hxrun --stats output on stdin.
+fastcalls_in() {
+	sed -n 's/^hxrun: stats: [0-9]* system calls (.* \([0-9][0-9]*\) fastcall)$/\1/p'
+}
 stats=$(cd "$B/offline" && "$HX" --stats ./hello 2>&1 >/dev/null)
-fast=$(sed -n 's/^hxrun: stats: [0-9]* system calls (.* \([0-9][0-9]*\) fastcall)$/\1/p' <<<"$stats")
+fast=$(fastcalls_in <<<"$stats")
 if [[ -n $fast ]] && ((fast > 0)); then
 	pass "fastcalls counted ($fast)"
 else
@@ -159,11 +163,8 @@ fi
 echo "== fastcalls by default"
 # Without options hxrun rewrites into $XDG_CACHE_HOME/hx; --no-fastcall
 # does not; --fastcall with a cache it cannot use warns and runs as it is.
-count_fast() {
-	"$@" 2>&1 >/dev/null | sed -n 's/^hxrun: stats: [0-9]* system calls (.* \([0-9][0-9]*\) fastcall)$/\1/p'
-}
-d=$(XDG_CACHE_HOME="$B/xdg" count_fast "$HX" --stats "$B/orig/hello")
-n=$(XDG_CACHE_HOME="$B/xdg" count_fast "$HX" --stats --no-fastcall "$B/orig/hello")
+d=$(XDG_CACHE_HOME="$B/xdg" "$HX" --stats "$B/orig/hello" 2>&1 >/dev/null | fastcalls_in)
+n=$(XDG_CACHE_HOME="$B/xdg" "$HX" --stats --no-fastcall "$B/orig/hello" 2>&1 >/dev/null | fastcalls_in)
 w=$("$HX" --fastcall --fastcall-cache /proc/hx-no-cache "$B/orig/hello" 2>&1)
 if [[ -n $d && -n $n ]] && ((d > 0 && n == 0)) && ls "$B/xdg/hx" | grep -q -- '-hello$' &&
 	[[ $w == *"running without fastcalls"*"Hello from"* ]]; then
