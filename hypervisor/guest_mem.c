@@ -2,6 +2,8 @@
 #include "guest_mem.h"
 
 #include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <string.h>
 
 #define PTE_P 0x1ull
@@ -10,7 +12,7 @@
 #define PTE_PS 0x80ull
 #define PTE_ADDR 0x000ffffffffff000ull
 
-void *hx_gpa_ptr(const struct hx_guest *g, uint64_t gpa, uint64_t len)
+void *hx_gpa_ptr(const struct hx_guest *g, uint64_t gpa, uint64_t len, int write)
 {
     if (gpa <= g->ram_size && len <= g->ram_size - gpa)
         return g->ram + gpa;
@@ -19,9 +21,61 @@ void *hx_gpa_ptr(const struct hx_guest *g, uint64_t gpa, uint64_t len)
     for (int i = 0; i < HX_MAX_SLOTS; i++) {
         const struct hx_slot *s = &g->slots[i];
         if (s->hva && gpa >= s->gpa && gpa - s->gpa <= s->size && len <= s->size - (gpa - s->gpa))
-            return s->hva + (gpa - s->gpa);
+            return write && !s->writable ? NULL : s->hva + (gpa - s->gpa);
     }
     return NULL;
+}
+
+/* The copy in progress on this thread that may touch a mapped file;
+ * volatile, so that its stores are not dropped around the memcpy that the
+ * compiler believes cannot reach the signal handler. */
+static _Thread_local sigjmp_buf *volatile fault_jmp;
+
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    if (fault_jmp && si->si_code > 0)
+        siglongjmp(*fault_jmp, 1);
+    /* The monitor's own bug, or a signal sent by someone: the default
+     * action, as if no handler were installed. */
+    signal(sig, SIG_DFL);
+    if (si->si_code <= 0)
+        raise(sig);
+}
+
+int hx_guest_mem_init(void)
+{
+    /* SA_NODEFER: the mask is left as it was, so leaving the handler by
+     * siglongjmp needs no saved mask. */
+    struct sigaction sa = {.sa_sigaction = on_fault, .sa_flags = SA_SIGINFO | SA_NODEFER};
+    sigemptyset(&sa.sa_mask);
+    return sigaction(SIGBUS, &sa, NULL) || sigaction(SIGSEGV, &sa, NULL) ? -1 : 0;
+}
+
+static int in_ram(const struct hx_guest *g, const void *p)
+{
+    return (const uint8_t *)p >= g->ram && (const uint8_t *)p < g->ram + g->ram_size;
+}
+
+/* memcpy between the monitor and guest memory. A mapped file's page past
+ * the file's end (which the file may have shrunk to after any check) gives
+ * SIGBUS, turned into -EFAULT here as Linux's copy_from_user would. */
+static int guest_memcpy(const struct hx_guest *g, void *dst, const void *src, size_t len,
+                        int to_guest)
+{
+    if (in_ram(g, to_guest ? dst : src)) {
+        memcpy(dst, src, len);
+        return 0;
+    }
+    sigjmp_buf jb;
+    if (sigsetjmp(jb, 0)) {
+        fault_jmp = NULL;
+        return -EFAULT;
+    }
+    fault_jmp = &jb;
+    memcpy(dst, src, len);
+    fault_jmp = NULL;
+    return 0;
 }
 
 /* Walks the page tables for one address. On success stores the guest
@@ -71,7 +125,7 @@ static int gva_iov(const struct hx_guest *g, uint64_t gva, uint64_t len, int wri
         if (walk(g, gva, write, &gpa, &room))
             return -EFAULT;
         uint64_t chunk = room < len ? room : len;
-        uint8_t *p = hx_gpa_ptr(g, gpa, chunk);
+        uint8_t *p = hx_gpa_ptr(g, gpa, chunk, write);
         if (!p)
             return -EFAULT;
         if (n && (uint8_t *)iov[n - 1].iov_base + iov[n - 1].iov_len == p) {
@@ -117,10 +171,9 @@ static int copy(const struct hx_guest *g, uint64_t gva, void *buf, uint64_t len,
         if (n < 0)
             return -EFAULT;
         for (int i = 0; i < n; i++) {
-            if (to_guest)
-                memcpy(v[i].iov_base, b, v[i].iov_len);
-            else
-                memcpy(b, v[i].iov_base, v[i].iov_len);
+            if (guest_memcpy(g, to_guest ? v[i].iov_base : b, to_guest ? b : v[i].iov_base,
+                             v[i].iov_len, to_guest))
+                return -EFAULT;
             b += v[i].iov_len;
         }
         gva += chunk;
@@ -148,17 +201,21 @@ long hx_copy_str_from_guest(const struct hx_guest *g, char *dst, uint64_t gva, s
         uint64_t gpa, room;
         if (walk(g, gva + n, 0, &gpa, &room))
             return -EFAULT;
+        /* One 4 KiB page at a time: a file's pages past its end fault
+         * even inside a 2 MiB guest page. */
+        if (room > 4096 - (gpa & 4095))
+            room = 4096 - (gpa & 4095);
         if (room > max - n)
             room = max - n;
-        const char *p = hx_gpa_ptr(g, gpa, room);
-        if (!p)
+        const char *p = hx_gpa_ptr(g, gpa, room, 0);
+        if (!p || guest_memcpy(g, dst + n, p, room, 0))
             return -EFAULT;
-        const char *z = memchr(p, 0, room);
-        size_t take = z ? (size_t)(z - p) + 1 : room;
-        memcpy(dst + n, p, take);
-        n += take;
+        /* The whole piece (at most the rest of a page) is copied: bytes
+         * past the NUL in the same page are readable too. */
+        const char *z = memchr(dst + n, 0, room);
         if (z)
-            return (long)n - 1;
+            return z - dst;
+        n += room;
     }
     return -ENAMETOOLONG;
 }

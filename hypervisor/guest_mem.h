@@ -20,12 +20,22 @@ struct hx_guest {
     struct hx_slot {
         uint64_t gpa, size;
         uint8_t *hva; /* NULL: a free slot */
+        int writable; /* mapped PROT_WRITE (else the monitor may only read) */
     } slots[HX_MAX_SLOTS];
 };
 
 /* Host pointer for guest physical [gpa, gpa+len), or NULL when any byte of
- * it lies outside guest RAM. */
-void *hx_gpa_ptr(const struct hx_guest *g, uint64_t gpa, uint64_t len);
+ * it lies outside guest RAM and outside one mapped file (or, with write
+ * set, in a file mapped read-only). A file's pages past its end are not
+ * checked here: the file can shrink at any time, so the monitor reads and
+ * writes file pages only through the guarded copies below, and hands them
+ * to host system calls, which fail with EFAULT rather than fault. */
+void *hx_gpa_ptr(const struct hx_guest *g, uint64_t gpa, uint64_t len, int write);
+
+/* Installs the fault handler that turns a SIGBUS or SIGSEGV of a guarded
+ * copy (a mapped file shorter than its mapping) into -EFAULT; any other
+ * fault keeps its default action. Call once, before the guest runs. */
+int hx_guest_mem_init(void);
 
 /* Translates the guest virtual range [gva, gva+len) into at most maxiov
  * host iovecs (physically contiguous pieces are merged). Returns the number

@@ -17,7 +17,8 @@
 #include "hcall.h"
 #include "hostfs.h"
 
-static int own(struct hx_vm *vm, long fd, int ro)
+/* Gives the guest a host fd opened through mount m. */
+static int own(struct hx_vm *vm, long fd, const struct hx_mount *m)
 {
     if (fd < 0)
         return (int)fd;
@@ -25,42 +26,12 @@ static int own(struct hx_vm *vm, long fd, int ro)
         close((int)fd);
         return -EMFILE;
     }
-    vm->hostfd_owned[fd] = ro ? HX_FD_OWNED_RO : HX_FD_OWNED;
+    vm->hostfd_owned[fd] = m->ro ? HX_FD_OWNED_RO : HX_FD_OWNED;
+    vm->hostfd_mount[fd] = m->id;
     return (int)fd;
 }
 
 #define RESOLVE_MASK 0x1f /* RESOLVE_NO_XDEV ... RESOLVE_IN_ROOT */
-
-/* openat2 with RESOLVE_BENEATH or RESOLVE_IN_ROOT: the host's own openat2,
- * started at the directory's host handle, enforces exactly Linux's rules
- * (and keeps the result inside that directory, hence inside the mount). */
-static long open_beneath(struct hx_vm *vm, const uint64_t *a, int flags)
-{
-    struct hx_walk w;
-    char rel[4096];
-    long n = hx_copy_str_from_guest(&vm->g, rel, a[4], sizeof(rel));
-    if (n < 0)
-        return n;
-    long r = hx_walk(vm, a[0], 1, &w);
-    if (r)
-        return r;
-    long dir = hx_walk_open(&w, O_PATH | O_DIRECTORY, 0);
-    int ro = w.m->ro;
-    hx_walk_done(&w);
-    if (dir < 0)
-        return dir;
-    if (ro && ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_TRUNC | O_CREAT)))) {
-        close((int)dir);
-        return -EROFS;
-    }
-    struct open_how how = {.flags = (uint64_t)flags | O_CLOEXEC | O_NOCTTY,
-                           .mode = (flags & (O_CREAT | __O_TMPFILE)) ? a[2] & 07777 : 0,
-                           .resolve = a[3] & RESOLVE_MASK};
-    long fd = syscall(SYS_openat2, (int)dir, rel, &how, sizeof(how));
-    r = fd < 0 ? -errno : own(vm, fd, ro);
-    close((int)dir);
-    return r;
-}
 
 int64_t hx_hc_open(struct hx_vm *vm, const uint64_t *a, int *status)
 {
@@ -69,11 +40,24 @@ int64_t hx_hc_open(struct hx_vm *vm, const uint64_t *a, int *status)
     int flags = (int)a[1] & ~(O_CLOEXEC | O_NOCTTY | O_ASYNC);
     if (a[3] & ~(uint64_t)RESOLVE_MASK)
         return -EINVAL;
-    if (a[4] && (a[3] & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)))
-        return open_beneath(vm, a, flags);
     /* O_EXCL with O_CREAT never follows a final symlink: it exists. */
     int follow = !(flags & O_NOFOLLOW) && (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
-    long r = hx_walk_flags(vm, a[0], follow, (a[3] & RESOLVE_NO_SYMLINKS) != 0, &w);
+    long r;
+    if (a[4] && (a[3] & (RESOLVE_BENEATH | RESOLVE_IN_ROOT))) {
+        /* openat2 below the directory at a[0], by the same confined walk
+         * (never the host's own resolution, which knows no mounts). */
+        char rel[4096];
+        long n = hx_copy_str_from_guest(&vm->g, rel, a[4], sizeof(rel));
+        if (n < 0)
+            return n;
+        if ((a[3] & RESOLVE_BENEATH) && (a[3] & RESOLVE_IN_ROOT))
+            return -EINVAL;
+        if (!rel[0])
+            return -ENOENT;
+        r = hx_walk_beneath(vm, a[0], rel, follow, a[3], &w);
+    } else {
+        r = hx_walk_flags(vm, a[0], follow, (a[3] & RESOLVE_NO_SYMLINKS) != 0, &w);
+    }
     if (r)
         return r;
     int exists = !w.name[0] || !faccessat(w.fd, w.name, F_OK, AT_SYMLINK_NOFOLLOW);
@@ -85,7 +69,7 @@ int64_t hx_hc_open(struct hx_vm *vm, const uint64_t *a, int *status)
         r = -EROFS; /* Linux refuses only changes on a read-only mount */
     else
         r = own(vm, hx_fastcall_reopen(hx_walk_open(&w, flags, (unsigned)a[2] & 07777), flags),
-                w.m->ro);
+                w.m);
     hx_walk_done(&w);
     return r;
 }
@@ -98,6 +82,7 @@ int64_t hx_hc_close(struct hx_vm *vm, const uint64_t *a, int *status)
     if (a[0] <= 2)
         return 0; /* the console stays open for hxrun's own messages */
     vm->hostfd_owned[a[0]] = 0;
+    vm->hostfd_mount[a[0]] = 0;
     return close((int)a[0]) < 0 ? -errno : 0;
 }
 
@@ -469,14 +454,24 @@ int64_t hx_hc_fdop(struct hx_vm *vm, const uint64_t *a, int *status)
     /* Files of read-only mounts and the console keep their attributes. */
     int ro = vm->hostfd_owned[a[1]] == HX_FD_OWNED_RO;
     if (a[0] == HX_FD_LINK) {
-        /* linkat of /proc/self/fd/N: the same through the monitor's fd. */
+        /* linkat of /proc/self/fd/N: the same through the monitor's fd,
+         * within the mount the file was opened through (EXDEV otherwise,
+         * as Linux answers a link across mounts; a read-only mount's file
+         * linked into a writable one could be written there). */
         struct hx_walk w;
         int slash;
         char self[64];
-        if ((r = walk_name(vm, a[2], &w, &slash)))
+        r = walk_name_ro(vm, a[2], &w, &slash, 0);
+        if (r)
             return r == -EBUSY ? -EEXIST : r;
-        snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-        r = linkat(AT_FDCWD, self, w.fd, w.name, AT_SYMLINK_FOLLOW) < 0 ? -errno : 0;
+        if (hx_mount_by_id(vm->hostfd_mount[fd]) != w.m)
+            r = -EXDEV;
+        else if (w.m->ro)
+            r = -EROFS;
+        else {
+            snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+            r = linkat(AT_FDCWD, self, w.fd, w.name, AT_SYMLINK_FOLLOW) < 0 ? -errno : 0;
+        }
         hx_walk_done(&w);
         return r;
     }

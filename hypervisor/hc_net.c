@@ -74,6 +74,7 @@ static int own_socket(struct hx_vm *vm, int fd)
         return -EMFILE;
     }
     vm->hostfd_owned[fd] = HX_FD_OWNED;
+    vm->hostfd_mount[fd] = 0;
     return fd;
 }
 

@@ -59,7 +59,7 @@ int64_t hx_hc_map_shared(struct hx_vm *vm, const uint64_t *a, int *status)
         return -err;
     }
     vm->shared_next += (len + ALIGN - 1) & ~(ALIGN - 1);
-    vm->g.slots[i] = (struct hx_slot){gpa, len, p};
+    vm->g.slots[i] = (struct hx_slot){gpa, len, p, writable};
     /* The guest learns the length actually mapped from the request. */
     return (int64_t)gpa;
 }
@@ -82,7 +82,7 @@ int64_t hx_hc_unmap_shared(struct hx_vm *vm, const uint64_t *a, int *status)
 int64_t hx_hc_msync(struct hx_vm *vm, const uint64_t *a, int *status)
 {
     (void)status;
-    uint8_t *p = hx_gpa_ptr(&vm->g, a[0], a[1]);
+    uint8_t *p = hx_gpa_ptr(&vm->g, a[0], a[1], 0);
     if (!p || a[0] < vm->g.ram_size)
         return -ENOMEM;
     int flags = (a[2] & 4) ? MS_SYNC : MS_ASYNC;

@@ -125,7 +125,10 @@ int hx_hostfd_ok(const struct hx_vm *vm, uint64_t fd)
 
 int hx_hcall_dispatch(struct hx_vm *vm, uint64_t gpa, int *status)
 {
-    struct hx_hcall *req = (gpa & 7) ? NULL : hx_gpa_ptr(&vm->g, gpa, sizeof(*req));
+    /* The block lives in guest RAM (the kernel's own data), never in a
+     * mapped file, which could be read-only or shorter than its mapping. */
+    struct hx_hcall *req =
+        (gpa & 7) || gpa >= vm->g.ram_size ? NULL : hx_gpa_ptr(&vm->g, gpa, sizeof(*req), 1);
     if (!req) {
         /* Nowhere to put an answer: a guest kernel this broken cannot go on. */
         fprintf(stderr, "hxrun: guest kernel error: hypercall block at bad address 0x%llx\n",

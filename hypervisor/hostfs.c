@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <linux/openat2.h>
 
 #include "hcall.h"
 #include "libpath.h"
@@ -24,8 +25,9 @@
 static struct hx_mount mounts[HX_MAX_MOUNTS];
 static int nmounts;
 
-/* Normalises an absolute guest path lexically into out ("/a/b"). */
-static int normalise(const char *in, char *out, size_t size)
+/* Normalises an absolute guest path lexically into out ("/a/b"). ".."
+ * at the root stays there; *escaped, when given, says whether one did. */
+static int normalise_esc(const char *in, char *out, size_t size, int *escaped)
 {
     size_t n = 0;
     if (in[0] != '/')
@@ -40,6 +42,8 @@ static int normalise(const char *in, char *out, size_t size)
         if (!len || (len == 1 && c[0] == '.'))
             continue;
         if (len == 2 && c[0] == '.' && c[1] == '.') {
+            if (!n && escaped)
+                *escaped = 1;
             while (n && out[n - 1] != '/')
                 n--;
             if (n)
@@ -56,6 +60,11 @@ static int normalise(const char *in, char *out, size_t size)
         out[n++] = '/';
     out[n] = 0;
     return 0;
+}
+
+static int normalise(const char *in, char *out, size_t size)
+{
+    return normalise_esc(in, out, size, NULL);
 }
 
 static int add_mount(struct hx_vm *vm, const char *guest, const char *host, int ro)
@@ -81,6 +90,9 @@ static int add_mount(struct hx_vm *vm, const char *guest, const char *host, int 
         snprintf(m->host, sizeof(m->host), "%s", host);
     m->ro = ro;
     m->file = !S_ISDIR(st.st_mode);
+    m->dev = st.st_dev;
+    m->ino = st.st_ino;
+    m->id = (uint8_t)(nmounts + 1);
     struct hx_boot_info *b = vm->boot;
     if (strlen(m->guest) < sizeof(b->host_mounts[0]) && m->len)
         strcpy(b->host_mounts[b->nhost_mounts++], m->guest);
@@ -173,6 +185,25 @@ static const struct hx_mount *mount_of(const char *path, const char **rest)
     return best;
 }
 
+const struct hx_mount *hx_mount_by_id(unsigned id)
+{
+    return id && id <= (unsigned)nmounts ? &mounts[id - 1] : NULL;
+}
+
+/* The mount whose root is the object st describes, or NULL: a walk that
+ * reaches a mounted directory by another path (through an outer mount, or
+ * after the guest renamed a parent) enters that mount, so that a
+ * read-only mount protects its host directory however it is reached. When
+ * several mounts share the object, the read-only one. */
+static const struct hx_mount *mount_rooted_at(const struct stat *st)
+{
+    const struct hx_mount *found = NULL;
+    for (int i = 0; i < nmounts; i++)
+        if (mounts[i].dev == st->st_dev && mounts[i].ino == st->st_ino && (!found || mounts[i].ro))
+            found = &mounts[i];
+    return found;
+}
+
 /* Whether path belongs to one of the guest's own file systems. */
 static int guest_fs(const char *path)
 {
@@ -197,6 +228,157 @@ static int follow(const char *dir, const char *target, const char *rest, char *o
     return normalise(tmp, out, size) ? -ENAMETOOLONG : 0;
 }
 
+/* openat2's start directory as the root of a walk (hx_walk_beneath). */
+struct beneath {
+    const char *root; /* its guest path, normalised */
+    size_t len;       /* strlen(root), 0 for "/" */
+    int in_root;      /* RESOLVE_IN_ROOT: a step out stays at the root */
+};
+
+/* The path a step beneath b leads to: base/target/rest, or target/rest
+ * from the root for an absolute target. A step out of the root is EXDEV
+ * (RESOLVE_BENEATH) or stops at the root (RESOLVE_IN_ROOT), as openat2's. */
+static int join_beneath(const struct beneath *b, const char *base, const char *target,
+                        const char *rest, char *out, size_t size)
+{
+    char tmp[2 * 4096 + 8], inner[4096];
+    int n, escaped = 0;
+    if (target[0] == '/') {
+        if (!b->in_root)
+            return -EXDEV;
+        n = snprintf(tmp, sizeof(tmp), "%s/%s", target, rest);
+    } else {
+        if (!under(base, b->root, b->len))
+            return -EXDEV; /* a symlink in the start directory's own path */
+        n = snprintf(tmp, sizeof(tmp), "/%s/%s/%s", base + b->len, target, rest);
+    }
+    if (n < 0 || (size_t)n >= sizeof(tmp) || normalise_esc(tmp, inner, sizeof(inner), &escaped))
+        return -ENAMETOOLONG;
+    if (escaped && !b->in_root)
+        return -EXDEV;
+    n = snprintf(out, size, "%s%s", b->len ? b->root : "",
+                 strcmp(inner, "/") || !b->len ? inner : "");
+    return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* Closes the walk's fd and returns err. */
+static long walk_fail(struct hx_walk *w, long err)
+{
+    if (w->fd >= 0)
+        close(w->fd);
+    w->fd = -1;
+    return err;
+}
+
+/* The walk of w->path (absolute, normalised), as hx_walk describes it; a
+ * redirect leaves the new path in w->path. */
+static long walk_path(int follow_last, int must_dir, int no_symlinks, const struct beneath *b,
+                      struct hx_walk *w)
+{
+    w->fd = -1;
+    for (int hop = 0; hop <= MAX_HOPS; hop++) {
+        const char *rest;
+        const struct hx_mount *m = mount_of(w->path, &rest);
+        /* The guest kernel's own paths never resolve on the host, whether
+         * a symlink led there or a raw request named them. */
+        if (guest_fs(w->path))
+            return -HX_EREDIRECT;
+        if (!m)
+            return -ENOENT;
+        w->m = m;
+        w->name[0] = 0;
+        w->fd = dup(m->fd);
+        if (w->fd < 0)
+            return -errno;
+        if (!*rest)
+            return 0; /* the mount itself */
+        if (m->file)
+            return walk_fail(w, -ENOTDIR);
+        /* Walk the components; dir tracks the guest path of w->fd. */
+        char dir[4096];
+        snprintf(dir, sizeof(dir), "%s", m->guest);
+        const char *p = rest;
+        int restart = 0;
+        while (*p) {
+            const char *c = p;
+            while (*p && *p != '/')
+                p++;
+            size_t len = (size_t)(p - c);
+            while (*p == '/')
+                p++;
+            int last = !*p;
+            if (len >= sizeof(w->name))
+                return walk_fail(w, -ENAMETOOLONG);
+            memcpy(w->name, c, len);
+            w->name[len] = 0;
+            struct stat st;
+            if (fstatat(w->fd, w->name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                if (last && errno == ENOENT)
+                    return 0; /* to be created, or ENOENT by the caller */
+                return walk_fail(w, -errno);
+            }
+            if (S_ISLNK(st.st_mode) && no_symlinks)
+                return walk_fail(w, -ELOOP);
+            if (S_ISLNK(st.st_mode) && (!last || follow_last)) {
+                char target[4096];
+                ssize_t t = readlinkat(w->fd, w->name, target, sizeof(target) - 1);
+                if (t < 0)
+                    return walk_fail(w, -errno);
+                target[t] = 0;
+                char next[4096];
+                int r = b ? join_beneath(b, dir, target, p, next, sizeof(next))
+                          : follow(dir, target, p, next, sizeof(next));
+                walk_fail(w, 0);
+                if (r)
+                    return r;
+                strcpy(w->path, next);
+                restart = 1;
+                break;
+            }
+            const struct hx_mount *inner = mount_rooted_at(&st);
+            if (inner && (last || !inner->file)) {
+                /* Another mount's root: from here on, that mount. */
+                int fd = dup(inner->fd);
+                if (fd < 0)
+                    return walk_fail(w, -errno);
+                close(w->fd);
+                w->fd = fd;
+                w->m = inner;
+                if (last) {
+                    w->name[0] = 0;
+                    return must_dir && inner->file ? walk_fail(w, -ENOTDIR) : 0;
+                }
+            } else {
+                if (last && must_dir && !S_ISDIR(st.st_mode))
+                    return walk_fail(w, -ENOTDIR);
+                if (last)
+                    return 0;
+                if (!S_ISDIR(st.st_mode))
+                    return walk_fail(w, -ENOTDIR);
+                int next = openat(w->fd, w->name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+                int err = errno;
+                close(w->fd);
+                w->fd = next;
+                if (next < 0)
+                    return -err;
+            }
+            size_t dl = strlen(dir);
+            snprintf(dir + dl, sizeof(dir) - dl, "%s%s", dl > 1 ? "/" : "", w->name);
+        }
+        if (!restart)
+            return 0;
+    }
+    return -ELOOP;
+}
+
+/* A redirect hands the guest kernel the path reached, over its request. */
+static long walk_end(struct hx_vm *vm, uint64_t gva, long r, struct hx_walk *w)
+{
+    if (r == -HX_EREDIRECT && hx_copy_to_guest(&vm->g, gva, w->path, strlen(w->path) + 1))
+        return -EFAULT;
+    return r;
+}
+
 long hx_walk(struct hx_vm *vm, uint64_t gva, int follow_last, struct hx_walk *w)
 {
     return hx_walk_flags(vm, gva, follow_last, 0, w);
@@ -214,108 +396,33 @@ long hx_walk_flags(struct hx_vm *vm, uint64_t gva, int follow_last, int no_symli
         return -EINVAL; /* the kernel always sends absolute paths */
     /* "x/" must be a directory, and a final symlink is then followed. */
     int must_dir = n > 1 && raw[n - 1] == '/' && follow_last;
+    return walk_end(vm, gva, walk_path(follow_last, must_dir, no_symlinks, NULL, w), w);
+}
+
+long hx_walk_beneath(struct hx_vm *vm, uint64_t gva, const char *rel, int follow_last,
+                     uint64_t resolve, struct hx_walk *w)
+{
     w->fd = -1;
-    for (int hop = 0; hop <= MAX_HOPS; hop++) {
+    char raw[4096], root[4096];
+    long n = hx_copy_str_from_guest(&vm->g, raw, gva, sizeof(raw));
+    if (n < 0)
+        return n;
+    if (raw[0] != '/' || normalise(raw, root, sizeof(root)))
+        return -EINVAL;
+    struct beneath b = {root, strcmp(root, "/") ? strlen(root) : 0,
+                        !(resolve & RESOLVE_BENEATH) && (resolve & RESOLVE_IN_ROOT)};
+    long r = join_beneath(&b, root, rel, "", w->path, sizeof(w->path));
+    if (r)
+        return r;
+    size_t rl = strlen(rel);
+    int must_dir = rl && rel[rl - 1] == '/' && follow_last;
+    r = walk_path(follow_last, must_dir, (resolve & RESOLVE_NO_SYMLINKS) != 0, &b, w);
+    if (!r && (resolve & RESOLVE_NO_XDEV)) {
         const char *rest;
-        const struct hx_mount *m = mount_of(w->path, &rest);
-        if (hop && guest_fs(w->path)) {
-            if (hx_copy_to_guest(&vm->g, gva, w->path, strlen(w->path) + 1))
-                return -EFAULT;
-            return -HX_EREDIRECT;
-        }
-        if (!m)
-            return -ENOENT;
-        w->m = m;
-        w->name[0] = 0;
-        w->fd = dup(m->fd);
-        if (w->fd < 0)
-            return -errno;
-        if (!*rest)
-            return 0; /* the mount itself */
-        if (m->file) {
-            close(w->fd);
-            w->fd = -1;
-            return -ENOTDIR;
-        }
-        /* Walk the components; dir tracks the guest path of w->fd. */
-        char dir[4096];
-        snprintf(dir, sizeof(dir), "%s", m->guest);
-        const char *p = rest;
-        int restart = 0;
-        while (*p) {
-            const char *c = p;
-            while (*p && *p != '/')
-                p++;
-            size_t len = (size_t)(p - c);
-            while (*p == '/')
-                p++;
-            int last = !*p;
-            if (len >= sizeof(w->name)) {
-                close(w->fd);
-                w->fd = -1;
-                return -ENAMETOOLONG;
-            }
-            memcpy(w->name, c, len);
-            w->name[len] = 0;
-            struct stat st;
-            if (fstatat(w->fd, w->name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-                int err = errno;
-                if (last && err == ENOENT)
-                    return 0; /* to be created, or ENOENT by the caller */
-                close(w->fd);
-                w->fd = -1;
-                return -err;
-            }
-            if (S_ISLNK(st.st_mode) && no_symlinks) {
-                close(w->fd);
-                w->fd = -1;
-                return -ELOOP;
-            }
-            if (S_ISLNK(st.st_mode) && (!last || follow_last)) {
-                char target[4096];
-                ssize_t t = readlinkat(w->fd, w->name, target, sizeof(target) - 1);
-                if (t < 0) {
-                    int err = errno;
-                    close(w->fd);
-                    w->fd = -1;
-                    return -err;
-                }
-                target[t] = 0;
-                char next[4096];
-                int r = follow(dir, target, p, next, sizeof(next));
-                close(w->fd);
-                w->fd = -1;
-                if (r)
-                    return r;
-                strcpy(w->path, next);
-                restart = 1;
-                break;
-            }
-            if (last && must_dir && !S_ISDIR(st.st_mode)) {
-                close(w->fd);
-                w->fd = -1;
-                return -ENOTDIR;
-            }
-            if (last)
-                return 0;
-            if (!S_ISDIR(st.st_mode)) {
-                close(w->fd);
-                w->fd = -1;
-                return -ENOTDIR;
-            }
-            int next = openat(w->fd, w->name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
-            int err = errno;
-            close(w->fd);
-            w->fd = next;
-            if (next < 0)
-                return -err;
-            size_t dl = strlen(dir);
-            snprintf(dir + dl, sizeof(dir) - dl, "%s%s", dl > 1 ? "/" : "", w->name);
-        }
-        if (!restart)
-            return 0;
+        if (w->m != mount_of(root, &rest))
+            r = walk_fail(w, -EXDEV);
     }
-    return -ELOOP;
+    return walk_end(vm, gva, r, w);
 }
 
 long hx_walk_open(const struct hx_walk *w, int flags, unsigned mode)

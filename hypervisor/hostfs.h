@@ -3,6 +3,7 @@
 #define HX_HOSTFS_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "vm.h"
 
@@ -12,7 +13,10 @@ struct hx_mount {
     int fd;          /* O_PATH: the mounted directory, or the mounted file */
     char host[4096]; /* its host path, resolved */
     int ro;
-    int file; /* a single file (the program and its loader, --no-host-root) */
+    int file;   /* a single file (the program and its loader, --no-host-root) */
+    dev_t dev;  /* the mounted object, however the guest reaches it: */
+    ino_t ino;  /* its protection follows the host directory, not a path */
+    uint8_t id; /* 1 + its index, for the fds opened through it */
 };
 
 /* Where a guest path leads on the host: the directory holding its last
@@ -38,6 +42,19 @@ long hx_walk(struct hx_vm *vm, uint64_t gva, int follow_last, struct hx_walk *w)
  * is set (openat2's RESOLVE_NO_SYMLINKS). */
 long hx_walk_flags(struct hx_vm *vm, uint64_t gva, int follow_last, int no_symlinks,
                    struct hx_walk *w);
+
+/* openat2's RESOLVE_BENEATH or RESOLVE_IN_ROOT (resolve holds the
+ * RESOLVE_* flags): walks rel from the directory whose guest path is at
+ * gva, that directory being the root of every step, symlinks included;
+ * through the mounts like any walk. BENEATH answers EXDEV for a step out
+ * (an absolute path, ".." above the start); IN_ROOT keeps it inside. A
+ * redirect into the guest's own file systems writes the path reached over
+ * gva (PATH_MAX bytes). */
+long hx_walk_beneath(struct hx_vm *vm, uint64_t gva, const char *rel, int follow_last,
+                     uint64_t resolve, struct hx_walk *w);
+
+/* The mount with that id (hx_mount.id), or NULL. */
+const struct hx_mount *hx_mount_by_id(unsigned id);
 
 /* Opens the walked object with flags (never following a final symlink:
  * the walk already did when asked). Returns a host fd or -errno. */

@@ -593,7 +593,7 @@ static void dump_regs(struct hx_vm *vm)
 int hx_vm_run(struct hx_vm *vm)
 {
     start_clock(vm);
-    if (hx_sched_start(vm))
+    if (hx_sched_start(vm) || hx_guest_mem_init())
         return 125;
     for (;;) {
         hx_sched_before_run(vm);

@@ -51,6 +51,9 @@ struct hx_vm {
      * (HX_FD_OWNED, or HX_FD_OWNED_RO for a read-only mount or the console,
      * whose attributes the guest may not change). */
     uint8_t hostfd_owned[HX_MAX_HOSTFDS];
+    /* The mount each host file was opened through (hx_mount.id; 0 for
+     * sockets, the console and anything else). */
+    uint8_t hostfd_mount[HX_MAX_HOSTFDS];
     /* The guest's interrupt (hc_sched.c): wanted, and whether the vCPU is
      * inside a host wait (then no interrupt is needed). */
     volatile int irq_pending, in_hcall;

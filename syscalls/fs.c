@@ -275,6 +275,14 @@ static long open_resolved(int dirfd, const char *upath, uint64_t flags, uint64_t
             if (n > 1 && dir.path[n - 1] == '/')
                 dir.path[n - 1] = 0;
             r = hcall5(HX_HC_OPEN, dir.path, flags, mode & ~umask_bits, resolve, rel);
+            if (r == -HX_EREDIRECT) {
+                /* The walk, still beneath the start, reached one of our
+                 * own file systems: dir.path is where, the rules checked. */
+                if (resolve & RESOLVE_NO_XDEV)
+                    return -EXDEV;
+                return do_open(AT_FDCWD, dir.path, 0, flags, mode,
+                               resolve & ~(uint64_t)(RESOLVE_BENEATH | RESOLVE_IN_ROOT));
+            }
             if (r < 0)
                 return r;
             struct file *f = file_new(K_HOST);
@@ -334,7 +342,8 @@ SYSCALL(openat2)
     if (how->flags >> 32 || how->mode & ~07777ull ||
         (!(how->flags & (O_CREAT | O_TMPFILE_FLAG)) && how->mode))
         return -EINVAL;
-    if (how->resolve & ~0x3full)
+    if (how->resolve & ~0x3full ||
+        (how->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) == (RESOLVE_BENEATH | RESOLVE_IN_ROOT))
         return -EINVAL;
     if ((how->resolve & RESOLVE_CACHED) && (how->flags & (O_TRUNC | O_CREAT | O_TMPFILE_FLAG)))
         return -EAGAIN;

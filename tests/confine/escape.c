@@ -144,6 +144,29 @@ static long openat2_(int dirfd, const char *path, uint64_t resolve)
     return fd;
 }
 
+/* openat2 of PATH beneath DIRFD with FLAGS (mode 0644), closed again. */
+static long openat2_flags(int dirfd, const char *path, uint64_t flags, uint64_t resolve)
+{
+    struct open_how_ how = {flags, flags & O_CREAT ? 0644 : 0, resolve};
+    long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+    if (fd >= 0)
+        close((int)fd);
+    return fd;
+}
+
+/* Hard links of an open descriptor, the two ways Linux has. */
+static long link_fd_empty(int fd, const char *to)
+{
+    return linkat(fd, "", AT_FDCWD, to, AT_EMPTY_PATH);
+}
+
+static long link_fd_proc(int fd, const char *to)
+{
+    char self[64];
+    snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+    return linkat(AT_FDCWD, self, AT_FDCWD, to, AT_SYMLINK_FOLLOW);
+}
+
 static long touch_times(const char *path)
 {
     struct timespec ts[2] = {{1, 0}, {1, 0}};
@@ -326,6 +349,16 @@ static void read_only(void)
           "the descriptor is read-only");
     close(fd);
     struct statvfs sv;
+    /* A read-only file's descriptor linked into a writable mount would be
+     * writable there (issue 12, hole 1). */
+    fd = open("/ro/file.txt", O_RDONLY);
+    check("linkat(fd of /ro/file.txt, AT_EMPTY_PATH) into the cwd", link_fd_empty(fd, "from-ro"),
+          EXDEV, "a link between two mounts, by descriptor");
+    check("linkat(/proc/self/fd/N of /ro/file.txt, AT_SYMLINK_FOLLOW) into the cwd",
+          link_fd_proc(fd, "from-ro"), EXDEV, "a link between two mounts, by descriptor");
+    check("linkat(fd of /ro/file.txt, AT_EMPTY_PATH) into /ro", link_fd_empty(fd, "/ro/hl"), EROFS,
+          why);
+    close(fd);
     check("statvfs /ro", statvfs("/ro", &sv), OK, "statfs works on any mount");
     check("statvfs /ro has ST_RDONLY", sv.f_flag & ST_RDONLY ? 0 : (errno = EINVAL, -1), OK,
           "a read-only mount says so");
@@ -353,6 +386,38 @@ static void host_root(void)
     check("rename secret.txt into the cwd", rename(p, "stolen"), EXDEV,
           "between mounts: EXDEV is checked first");
     check("link secret.txt into the cwd", link(p, "stolen"), EXDEV, "link between two mounts");
+    int rfd = open(p, O_RDONLY);
+    check("linkat(fd of secret.txt, AT_EMPTY_PATH) into the cwd", link_fd_empty(rfd, "stolen"),
+          EXDEV, "a link between two mounts, by descriptor");
+    check("linkat(/proc/self/fd/N of secret.txt, AT_SYMLINK_FOLLOW) into the cwd",
+          link_fd_proc(rfd, "stolen"), EXDEV, "a link between two mounts, by descriptor");
+    close(rfd);
+    /* The guest's own /proc and /tmp, however they are named: openat2
+     * beneath "/" reaches the same files as a plain open (issue 12, hole
+     * 6: the host's /proc of hxrun itself was reachable this way). */
+    int root = open("/", O_PATH | O_DIRECTORY);
+    char a[512] = {0}, b[512] = {0};
+    int f1 = open("/proc/self/cmdline", O_RDONLY);
+    int f2 =
+        (int)syscall(SYS_openat2, root, "proc/self/cmdline",
+                     &(struct open_how_){O_RDONLY, 0, RESOLVE_BENEATH_}, sizeof(struct open_how_));
+    ssize_t n1 = f1 >= 0 ? read(f1, a, sizeof(a) - 1) : -1;
+    ssize_t n2 = f2 >= 0 ? read(f2, b, sizeof(b) - 1) : -1;
+    check("openat2(/, proc/self/cmdline, RESOLVE_BENEATH) is the program's own",
+          n1 > 0 && n1 == n2 && !memcmp(a, b, (size_t)n1) ? 0 : (errno = EINVAL, -1), OK,
+          "/proc is the guest's");
+    if (f1 >= 0)
+        close(f1);
+    if (f2 >= 0)
+        close(f2);
+    f1 = open("/tmp/escape-guest-tmp", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (f1 >= 0)
+        close(f1);
+    check("openat2(/, tmp/escape-guest-tmp, RESOLVE_BENEATH) finds the guest's /tmp",
+          openat2_flags(root, "tmp/escape-guest-tmp", O_RDONLY, RESOLVE_BENEATH_), OK,
+          "/tmp is the guest's");
+    unlink("/tmp/escape-guest-tmp");
+    close(root);
     check("truncate secret.txt", truncate(p, 0), EROFS, why);
     check("chmod secret.txt", chmod(p, 0666), EROFS, why);
     check("utimensat secret.txt", touch_times(p), EROFS, why);
@@ -392,6 +457,49 @@ static void sockets(void)
     check("bind /ro/x.sock", unix_call("/ro/x.sock", 1), EROFS, "a read-only mount");
 }
 
+/* Read-only mounts nested in a writable one (issue 12, holes 2 and 3):
+ * /rw is TREE/nest (read-write), /rw/nest is TREE/nest/sub and /rw/par/in
+ * is TREE/nest/par/in, both read-only. A read-only mount protects its
+ * host directory however the guest reaches it: through the outer mount's
+ * path (/rw/sub), beneath an outer directory with openat2, or after
+ * renaming a parent. (Linux's bind mounts protect only the mounted path;
+ * hx follows the host directory, which is what ":ro" asks for.) */
+static void nested(void)
+{
+    const char *why = "the host directory is mounted read-only";
+    check_read("sanity: read /rw/nest/f", "/rw/nest/f", "ro\n");
+    check("open /rw/nest/f O_RDWR", try_open("/rw/nest/f", O_RDWR), EROFS, why);
+    check("open /rw/sub/f O_RDWR (the same directory)", try_open("/rw/sub/f", O_RDWR), EROFS, why);
+    check("create /rw/sub/new", try_open("/rw/sub/new", O_WRONLY | O_CREAT), EROFS, why);
+    int rw = open("/rw", O_PATH | O_DIRECTORY);
+    check("sanity: openat2(/rw, sub/f, O_RDONLY, RESOLVE_BENEATH)",
+          openat2_flags(rw, "sub/f", O_RDONLY, RESOLVE_BENEATH_), OK, "reading is allowed");
+    check("openat2(/rw, sub/f, O_RDWR, RESOLVE_BENEATH)",
+          openat2_flags(rw, "sub/f", O_RDWR, RESOLVE_BENEATH_), EROFS, why);
+    check("openat2(/rw, nest/f, O_WRONLY|O_TRUNC, RESOLVE_IN_ROOT)",
+          openat2_flags(rw, "nest/f", O_WRONLY | O_TRUNC, RESOLVE_IN_ROOT_), EROFS, why);
+    check("openat2(/rw, par/in/new, O_CREAT, RESOLVE_BENEATH)",
+          openat2_flags(rw, "par/in/new", O_WRONLY | O_CREAT, RESOLVE_BENEATH_), EROFS, why);
+    check("openat2(/rw, sub/../sub/f, O_RDWR, RESOLVE_BENEATH)",
+          openat2_flags(rw, "sub/../sub/f", O_RDWR, RESOLVE_BENEATH_), EROFS, why);
+    check("openat2(/rw, ../rw/sub/f, RESOLVE_BENEATH)",
+          openat2_flags(rw, "../rw/sub/f", O_RDONLY, RESOLVE_BENEATH_), EXDEV,
+          "\"..\" above the start");
+    close(rw);
+    check("rename /rw/nest (a mount point)", rename("/rw/nest", "/rw/moved"), EBUSY,
+          "a mount point cannot be moved");
+    check("rename /rw/sub (a mounted directory)", rename("/rw/sub", "/rw/moved"), EBUSY,
+          "a mounted directory cannot be moved");
+    check("sanity: rename /rw/par -> /rw/par2", rename("/rw/par", "/rw/par2"), OK,
+          "/rw is read-write");
+    check("create /rw/par2/in/g after the rename", try_open("/rw/par2/in/g", O_WRONLY | O_CREAT),
+          EROFS, why);
+    check("open /rw/par2/in/h O_RDWR after the rename", try_open("/rw/par2/in/h", O_RDWR), EROFS,
+          why);
+    check("sanity: rename /rw/par2 -> /rw/par", rename("/rw/par2", "/rw/par"), OK,
+          "/rw is read-write");
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3 || strlen(argv[2]) >= sizeof(tree)) {
@@ -403,6 +511,7 @@ int main(int argc, char **argv)
         escapes();
         read_only();
         sockets();
+        nested();
     } else {
         host_root();
         read_only();

@@ -15,10 +15,14 @@
 #     a -> b, b -> ../outside/secret.txt, up -> .., loop -> loop
 #   host/ro/file.txt, host/ro/sub/    mounted as /ro:ro
 #   work/                             the cwd, read-write
+#   nest/                             mounted as /rw (read-write), with
+#     sub/f                           also mounted as /rw/nest:ro
+#     par/in/h                        mounted as /rw/par/in:ro
 #
 # Two runs of BUILDDIR/confine/escape (static musl):
 #   confined   hxrun --no-host-root -v host/mnt:/data -v host/ro:/ro:ro
-#                    -v TREE/work:TREE/work
+#                    -v TREE/work:TREE/work -v nest:/rw -v nest/sub:/rw/nest:ro
+#                    -v nest/par/in:/rw/par/in:ro
 #   hostroot   hxrun -v host/ro:/ro:ro   (the host root is visible, read-only)
 #
 # Prints one PASS/FAIL line per check, then "N passed, N failed"; exit 1 on
@@ -58,7 +62,11 @@ trap 'chmod -R u+rwX "$T" 2>/dev/null; rm -rf "$T"' EXIT
 make_tree() {
 	chmod -R u+rwX "$T" 2>/dev/null
 	rm -rf "${T:?}/host" "$T/work"
-	mkdir -p "$T/host/outside" "$T/host/mnt" "$T/host/ro/sub" "$T/work"
+	rm -rf "${T:?}/nest"
+	mkdir -p "$T/host/outside" "$T/host/mnt" "$T/host/ro/sub" "$T/work" "$T/nest/sub" \
+		"$T/nest/par/in"
+	printf 'ro\n' >"$T/nest/sub/f"
+	printf 'ro\n' >"$T/nest/par/in/h"
 	printf 'secret\n' >"$T/host/outside/secret.txt"
 	printf 'inside\n' >"$T/host/mnt/inside.txt"
 	printf 'readonly\n' >"$T/host/ro/file.txt"
@@ -69,7 +77,7 @@ make_tree() {
 	ln -s .. "$T/host/mnt/up"
 	ln -s loop "$T/host/mnt/loop"
 	# Old fixed times on everything, so that any change shows in the manifest.
-	find "$T/host" -depth -exec touch -h -d '2001-02-03 04:05:06' {} +
+	find "$T/host" "$T/nest" -depth -exec touch -h -d '2001-02-03 04:05:06' {} +
 }
 
 # manifest DIR: every entry's type, mode, size, mtime (ns) and link
@@ -97,7 +105,7 @@ run_escape() {
 	local out=$results/$name.out err=$results/$name.err
 	local before after secret_before secret_after
 	make_tree
-	before=$(manifest "$T/host")
+	before=$(manifest "$T/host"; manifest "$T/nest/sub"; manifest "$T/nest/par/in")
 	secret_before=$(stat -c '%s %Y.%y' "$T/host/outside/secret.txt")
 
 	(cd "$T/work" && exec timeout -k 5 "$TIME_LIMIT" env -i "${TEST_ENV[@]}" \
@@ -131,7 +139,7 @@ run_escape() {
 		head -n "$DIFF_LINES" "$err" | sed 's/^/    /'
 	fi
 
-	after=$(manifest "$T/host")
+	after=$(manifest "$T/host"; manifest "$T/nest/sub"; manifest "$T/nest/par/in")
 	secret_after=$(stat -c '%s %Y.%y' "$T/host/outside/secret.txt" 2>&1)
 	if [[ $(cat "$T/host/outside/secret.txt" 2>&1) == secret ]]; then
 		pass "$name: host: secret.txt content unchanged"
@@ -162,6 +170,7 @@ run_escape() {
 # --no-host-root exposes only the program and the -v mounts, so the cwd is
 # mounted explicitly, at its own path.
 run_escape confined --no-host-root -v "$T/host/mnt:/data" -v "$T/host/ro:/ro:ro" \
-	-v "$T/work:$T/work" -- confined "$T"
+	-v "$T/work:$T/work" -v "$T/nest:/rw" -v "$T/nest/sub:/rw/nest:ro" \
+	-v "$T/nest/par/in:/rw/par/in:ro" -- confined "$T"
 run_escape hostroot -v "$T/host/ro:/ro:ro" -- hostroot "$T"
 finish

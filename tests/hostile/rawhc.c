@@ -1,0 +1,141 @@
+/* A program that issues raw hypercalls, as any program under hxrun can: it
+ * shares CPL3 with the guest kernel, reads the page tables through the
+ * direct map to find the guest physical address of its own memory, and
+ * stores a request's address to the hypercall page. tests/hostile/run.sh
+ * runs it under hxrun (never natively) in its cwd.
+ *
+ *   rawhc checks      prints "ok LABEL" or "FAIL LABEL" per check
+ *   rawhc block-ro    a request block in a read-only file mapping
+ *   rawhc block-past  a request block in a file page past the file's end
+ *
+ * The two block cases must end hxrun with status 125 and one line; never
+ * may the monitor die of a signal. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "hx/abi.h"
+
+#define EFAULT 14
+
+static int failures;
+
+/* The page-table entry that maps va, through the direct map, and the size
+ * of its page (NULL: not mapped). */
+static volatile uint64_t *pte_of(const void *va, uint64_t *size)
+{
+    const struct hx_boot_info *boot = (const void *)(HX_DIRECT_MAP + HX_GPA_BOOTINFO);
+    uint64_t v = (uint64_t)va, table = boot->cr3 & ~0xfffull;
+    for (int level = 3; level >= 0; level--) {
+        unsigned shift = 12 + 9 * (unsigned)level;
+        volatile uint64_t *e = (volatile uint64_t *)(HX_DIRECT_MAP + table) + ((v >> shift) & 511);
+        if (!(*e & 1))
+            return NULL;
+        if (level == 0 || (*e & 0x80)) {
+            *size = 1ull << shift;
+            return e;
+        }
+        table = *e & 0x000ffffffffff000ull;
+    }
+    return NULL;
+}
+
+/* The guest physical address behind va (0: none). */
+static uint64_t gpa_of(const void *va)
+{
+    uint64_t size;
+    volatile uint64_t *e = pte_of(va, &size);
+    return e ? (*e & 0x000ffffffffff000ull & ~(size - 1)) + ((uint64_t)va & (size - 1)) : 0;
+}
+
+static void store(uint64_t gpa)
+{
+    __asm__ volatile("" ::: "memory");
+    *(volatile uint64_t *)HX_HYPERCALL_VA = gpa;
+    __asm__ volatile("" ::: "memory");
+}
+
+static struct hx_hcall req __attribute__((aligned(64)));
+
+static int64_t hc(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+    req.nr = nr;
+    req.arg[0] = a0;
+    req.arg[1] = a1;
+    req.arg[2] = a2;
+    req.ret = 12345;
+    store(gpa_of(&req));
+    return req.ret;
+}
+
+static void expect(const char *what, int64_t got, int64_t want)
+{
+    if (got != want)
+        failures++;
+    printf("%s %s (got %lld)\n", got == want ? "ok  " : "FAIL", what, (long long)got);
+}
+
+/* A file of 8 KiB mapped MAP_SHARED (read-only through an O_RDONLY fd, or
+ * read-write), both pages touched, then cut to 100 bytes: its second page
+ * lies past the end. */
+static char *map_file(const char *name, int writable)
+{
+    int fd = open(name, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    int mfd = writable ? fd : open(name, O_RDONLY);
+    if (fd < 0 || mfd < 0 || ftruncate(fd, 8192))
+        return NULL;
+    char *p = mmap(NULL, 8192, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, mfd, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    (void)*(volatile char *)p;
+    (void)*(volatile char *)(p + 4096);
+    if (ftruncate(fd, 100))
+        return NULL;
+    close(fd);
+    if (mfd != fd)
+        close(mfd);
+    return p;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2)
+        return 2;
+    char *ro = map_file("rawhc-ro", 0);
+    char *rw = map_file("rawhc-rw", 1);
+    if (!ro || !rw || !gpa_of(&req) || !gpa_of(ro) || !gpa_of(rw + 4096)) {
+        printf("FAIL setup\n");
+        return 1;
+    }
+    if (!strcmp(argv[1], "block-ro"))
+        store(gpa_of(ro));
+    else if (!strcmp(argv[1], "block-past"))
+        store(gpa_of(rw + 4096));
+    if (strcmp(argv[1], "checks"))
+        return 3; /* the store came back: the monitor went on */
+
+    /* The monitor writes replies only where the guest may write, and
+     * reads and writes a file's pages past its end without dying. */
+    expect("fstat into a read-only file mapping", hc(HX_HC_FSTAT, 1, (uint64_t)ro, 0), -EFAULT);
+    /* The page tables are the guest's to forge: a writable entry for the
+     * read-only mapping changes nothing, the file is read-only. */
+    uint64_t size;
+    *pte_of(ro, &size) |= 2;
+    expect("fstat into a read-only file mapping made writable in the page tables",
+           hc(HX_HC_FSTAT, 1, (uint64_t)ro, 0), -EFAULT);
+    expect("fstat into a file page past the end", hc(HX_HC_FSTAT, 1, (uint64_t)rw + 4096, 0),
+           -EFAULT);
+    expect("stat of a path in a file page past the end",
+           hc(HX_HC_STAT, (uint64_t)rw + 4096, (uint64_t)rw, 0), -EFAULT);
+    expect("readlink into a read-only file mapping",
+           hc(HX_HC_READLINK, (uint64_t) "/proc/self/exe", (uint64_t)ro, 16), -EFAULT);
+    static char self[] = "/";
+    static char st[256];
+    expect("a good stat still works", hc(HX_HC_STAT, (uint64_t)self, (uint64_t)st, 0), 0);
+    printf("checks done\n");
+    return failures != 0;
+}
