@@ -65,7 +65,7 @@ $(BUILD)/h/hypervisor/kernel_blob.o: hypervisor/kernel_blob.S $(BUILD)/hxkernel.
 	@mkdir -p $(dir $@)
 	$(CC) -DHX_KERNEL_ELF='"$(BUILD)/hxkernel.elf"' -c $< -o $@
 $(HXRUN): $(HOST_OBJ)
-	$(CC) -no-pie -o $@ $(HOST_OBJ) -Wl,-Bstatic -lcapstone -Wl,-Bdynamic $(LDLIBS)
+	$(CC) -no-pie -o $@ $(HOST_OBJ) -Wl,-Bstatic -lcapstone -Wl,-Bdynamic $(LDLIBS) -lseccomp
 
 # The README's first command: build and run a demo program under hxrun.
 demo: $(HXRUN)

@@ -12,6 +12,7 @@
 
 #include "fastcall_cache.h"
 #include "hcall.h"
+#include "sandbox.h"
 #include "vm.h"
 
 extern char **environ;
@@ -35,6 +36,8 @@ static void usage(FILE *f)
           "                 explicitly, hxrun warns when it cannot)\n"
           "  --no-fastcall  run them as they are\n"
           "  --fastcall-cache DIR  keep the rewritten copies in DIR\n"
+          "  --cap-add CAP, --cap-drop CAP  run as root, hxrun keeps docker's default\n"
+          "                 capabilities; these add or drop one (NET_ADMIN, ALL...)\n"
           "  -h, --help     show this help\n",
           f);
 }
@@ -137,8 +140,12 @@ int main(int argc, char **argv)
                                              {"fastcall", no_argument, NULL, 'F'},
                                              {"no-fastcall", no_argument, NULL, 'f'},
                                              {"fastcall-cache", required_argument, NULL, 'D'},
+                                             {"cap-add", required_argument, NULL, 'A'},
+                                             {"cap-drop", required_argument, NULL, 'X'},
                                              {NULL, 0, NULL, 0}};
     struct hx_options opt = {.mem_size = 1ull << 30, .fastcall = HX_FASTCALL_DEFAULT};
+    struct hx_caps caps;
+    hx_caps_default(&caps);
     /* The console as we found it, before any open could take a free 0-2;
      * a closed one is filled with /dev/null so nothing else lands there. */
     for (int i = 0; i < 3; i++)
@@ -190,6 +197,13 @@ int main(int argc, char **argv)
         case 'D':
             opt.fastcall_cache = optarg;
             break;
+        case 'A':
+        case 'X':
+            if (hx_caps_change(&caps, optarg, c == 'A')) {
+                fprintf(stderr, "hxrun: unknown capability '%s'\n", optarg);
+                return 2;
+            }
+            break;
         case 'S':
             opt.strace = 1;
             break;
@@ -215,6 +229,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: hxrun [options] [--] PROGRAM [ARGS...] (see hxrun --help)\n");
         return 2;
     }
+    /* Before anything is opened for the guest: root's other powers never
+     * reach it (raw netfilter queries, mounts...), nor does exec raise them. */
+    if (hx_caps_apply(&caps))
+        return 125;
     size_t nenv = 0;
     char **env = calloc(1, sizeof(*env));
     for (char **e = environ; !clean && *e; e++)

@@ -25,6 +25,7 @@
 #include "elf_load.h"
 #include "fastcall_cache.h"
 #include "hcall.h"
+#include "sandbox.h"
 #include "stack.h"
 
 #define PTE_P 0x1ull
@@ -593,7 +594,9 @@ static void dump_regs(struct hx_vm *vm)
 int hx_vm_run(struct hx_vm *vm)
 {
     start_clock(vm);
-    if (hx_sched_start(vm) || hx_guest_mem_init())
+    /* The machine is built: from here on the monitor makes only the host
+     * calls its hypercall handlers need (sandbox.c). */
+    if (hx_sched_start(vm) || hx_guest_mem_init() || hx_seccomp_apply())
         return 125;
     for (;;) {
         hx_sched_before_run(vm);

@@ -2,7 +2,7 @@
 # Installs the Debian packages hx needs to build and test. Idempotent and
 # quiet when everything is already there.
 set -eu
-PKGS="gcc make binutils libc6-dev musl-tools libelf-dev libcapstone-dev check pkg-config
+PKGS="gcc make binutils libc6-dev musl-tools libelf-dev libcapstone-dev libseccomp-dev check pkg-config
 busybox-static strace clang-format sqlite3 lua5.4 python3 redis-server redis-tools
 nginx-light wrk curl"
 missing=""

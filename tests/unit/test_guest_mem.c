@@ -5,7 +5,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "guest_mem.h"
 #include "suites.h"
@@ -104,36 +106,36 @@ static void assert_fault(uint64_t gva, uint64_t len, int write)
 
 START_TEST(gpa_bounds)
 {
-    ck_assert_ptr_eq(hx_gpa_ptr(&G, 0, 1), G.ram);
-    ck_assert_ptr_eq(hx_gpa_ptr(&G, 0, RAM_SIZE), G.ram);
-    ck_assert_ptr_eq(hx_gpa_ptr(&G, 0x1234, 0x100), G.ram + 0x1234);
-    ck_assert_ptr_eq(hx_gpa_ptr(&G, RAM_SIZE - 1, 1), G.ram + RAM_SIZE - 1);
-    ck_assert_ptr_eq(hx_gpa_ptr(&G, RAM_SIZE - 0x1000, 0x1000), G.ram + RAM_SIZE - 0x1000);
-    ck_assert_ptr_null(hx_gpa_ptr(&G, 0, RAM_SIZE + 1));
-    ck_assert_ptr_null(hx_gpa_ptr(&G, RAM_SIZE - 1, 2));
-    ck_assert_ptr_null(hx_gpa_ptr(&G, RAM_SIZE, 1));
-    ck_assert_ptr_null(hx_gpa_ptr(&G, RAM_SIZE + 0x1000, 0x1000));
+    ck_assert_ptr_eq(hx_gpa_ptr(&G, 0, 1, 0), G.ram);
+    ck_assert_ptr_eq(hx_gpa_ptr(&G, 0, RAM_SIZE, 0), G.ram);
+    ck_assert_ptr_eq(hx_gpa_ptr(&G, 0x1234, 0x100, 0), G.ram + 0x1234);
+    ck_assert_ptr_eq(hx_gpa_ptr(&G, RAM_SIZE - 1, 1, 0), G.ram + RAM_SIZE - 1);
+    ck_assert_ptr_eq(hx_gpa_ptr(&G, RAM_SIZE - 0x1000, 0x1000, 0), G.ram + RAM_SIZE - 0x1000);
+    ck_assert_ptr_null(hx_gpa_ptr(&G, 0, RAM_SIZE + 1, 0));
+    ck_assert_ptr_null(hx_gpa_ptr(&G, RAM_SIZE - 1, 2, 0));
+    ck_assert_ptr_null(hx_gpa_ptr(&G, RAM_SIZE, 1, 0));
+    ck_assert_ptr_null(hx_gpa_ptr(&G, RAM_SIZE + 0x1000, 0x1000, 0));
 }
 END_TEST
 
 START_TEST(gpa_overflow)
 {
     /* gpa + len wrapping around 2^64 must not look like a small range. */
-    ck_assert_ptr_null(hx_gpa_ptr(&G, UINT64_MAX, 1));
-    ck_assert_ptr_null(hx_gpa_ptr(&G, UINT64_MAX, 2));
-    ck_assert_ptr_null(hx_gpa_ptr(&G, UINT64_MAX - 0xfff, 0x2000));
-    ck_assert_ptr_null(hx_gpa_ptr(&G, 0x1000, UINT64_MAX));
-    ck_assert_ptr_null(hx_gpa_ptr(&G, 0x1000, UINT64_MAX - 0xfff));
-    ck_assert_ptr_null(hx_gpa_ptr(&G, 1ull << 63, 1ull << 63));
+    ck_assert_ptr_null(hx_gpa_ptr(&G, UINT64_MAX, 1, 0));
+    ck_assert_ptr_null(hx_gpa_ptr(&G, UINT64_MAX, 2, 0));
+    ck_assert_ptr_null(hx_gpa_ptr(&G, UINT64_MAX - 0xfff, 0x2000, 0));
+    ck_assert_ptr_null(hx_gpa_ptr(&G, 0x1000, UINT64_MAX, 0));
+    ck_assert_ptr_null(hx_gpa_ptr(&G, 0x1000, UINT64_MAX - 0xfff, 0));
+    ck_assert_ptr_null(hx_gpa_ptr(&G, 1ull << 63, 1ull << 63, 0));
 }
 END_TEST
 
 START_TEST(gpa_zero_length)
 {
-    ck_assert_ptr_eq(hx_gpa_ptr(&G, 0, 0), G.ram);
-    ck_assert_ptr_eq(hx_gpa_ptr(&G, RAM_SIZE, 0), G.ram + RAM_SIZE);
-    ck_assert_ptr_null(hx_gpa_ptr(&G, RAM_SIZE + 1, 0));
-    ck_assert_ptr_null(hx_gpa_ptr(&G, UINT64_MAX, 0));
+    ck_assert_ptr_eq(hx_gpa_ptr(&G, 0, 0, 0), G.ram);
+    ck_assert_ptr_eq(hx_gpa_ptr(&G, RAM_SIZE, 0, 0), G.ram + RAM_SIZE);
+    ck_assert_ptr_null(hx_gpa_ptr(&G, RAM_SIZE + 1, 0, 0));
+    ck_assert_ptr_null(hx_gpa_ptr(&G, UINT64_MAX, 0, 0));
 }
 END_TEST
 
@@ -653,6 +655,78 @@ START_TEST(str_into_noncanonical)
 }
 END_TEST
 
+/* ---- mapped files ------------------------------------------------------ */
+/* A host file of 2 pages mapped as a slot above RAM at SLOT_GPA, writable
+ * or not, then cut to 100 bytes: its second page lies past the end (a
+ * touch is SIGBUS), as when the program or anyone else shrinks a file it
+ * mapped MAP_SHARED. */
+#define SLOT_GPA (1ull << 40)
+
+static uint8_t *map_slot(int writable)
+{
+    char name[] = "/tmp/hx-unit-slot.XXXXXX";
+    int fd = mkstemp(name);
+    ck_assert_int_ge(fd, 0);
+    unlink(name);
+    ck_assert_int_eq(ftruncate(fd, 0x2000), 0);
+    uint8_t *p = mmap(NULL, 0x2000, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, fd, 0);
+    ck_assert_ptr_ne(p, MAP_FAILED);
+    ck_assert_int_eq(ftruncate(fd, 100), 0);
+    close(fd);
+    G.slots[0] = (struct hx_slot){SLOT_GPA, 0x2000, p, writable};
+    map4k(0x900000, SLOT_GPA, P | W | U);
+    map4k(0x901000, SLOT_GPA + 0x1000, P | W | U);
+    ck_assert_int_eq(hx_guest_mem_init(), 0);
+    return p;
+}
+
+static void unmap_slot(void)
+{
+    munmap(G.slots[0].hva, 0x2000);
+    memset(&G.slots[0], 0, sizeof(G.slots[0]));
+}
+
+START_TEST(slot_read_only)
+{
+    uint8_t *p = map_slot(0);
+    ck_assert_ptr_eq(hx_gpa_ptr(&G, SLOT_GPA, 16, 0), p);
+    ck_assert_ptr_null(hx_gpa_ptr(&G, SLOT_GPA, 16, 1));
+    /* The guest's page tables say writable; the file is not. */
+    struct iovec v[2];
+    ck_assert_int_eq(hx_gva_iov(&G, 0x900000, 16, 1, v, 2), -EFAULT);
+    ck_assert_int_eq(hx_copy_to_guest(&G, 0x900000, "x", 1), -EFAULT);
+    char c = 1;
+    ck_assert_int_eq(hx_copy_from_guest(&G, &c, 0x900000, 1), 0);
+    ck_assert_int_eq(c, 0);
+    unmap_slot();
+}
+END_TEST
+
+START_TEST(slot_past_end)
+{
+    uint8_t *p = map_slot(1);
+    char buf[64];
+    /* Within the file's last page: fine, even past its 100 bytes. */
+    ck_assert_int_eq(hx_copy_to_guest(&G, 0x900ff0, "0123456789abcde", 16), 0);
+    ck_assert_int_eq(memcmp(p + 0xff0, "0123456789abcde", 16), 0);
+    memcpy(p, "name", 5);
+    ck_assert_int_eq(hx_copy_str_from_guest(&G, buf, 0x900000, sizeof(buf)), 4);
+    /* Past the file's end: EFAULT, not SIGBUS. */
+    ck_assert_int_eq(hx_copy_to_guest(&G, 0x901000, "x", 1), -EFAULT);
+    ck_assert_int_eq(hx_copy_from_guest(&G, buf, 0x901000, 8), -EFAULT);
+    ck_assert_int_eq(hx_copy_from_guest(&G, buf, 0x900ff8, 16), -EFAULT);
+    ck_assert_int_eq(hx_copy_str_from_guest(&G, buf, 0x901000, sizeof(buf)), -EFAULT);
+    /* A string that runs from the good page into the bad one. */
+    memset(p + 0xff0, 'y', 16);
+    ck_assert_int_eq(hx_copy_str_from_guest(&G, buf, 0x900ff0, sizeof(buf)), -EFAULT);
+    /* And the guard is gone afterwards: copies in RAM still work. */
+    put(0x120000, "ok", 3);
+    map4k(0x700000, 0x120000, P | U);
+    ck_assert_int_eq(hx_copy_str_from_guest(&G, buf, 0x700000, sizeof(buf)), 2);
+    unmap_slot();
+}
+END_TEST
+
 Suite *guest_mem_suite(void)
 {
     Suite *s = suite_create("guest_mem");
@@ -706,6 +780,12 @@ Suite *guest_mem_suite(void)
     tcase_add_test(tc, str_unterminated);
     tcase_add_test(tc, str_unmapped);
     tcase_add_test(tc, str_into_noncanonical);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("file");
+    tcase_add_checked_fixture(tc, ram_setup, ram_teardown);
+    tcase_add_test(tc, slot_read_only);
+    tcase_add_test(tc, slot_past_end);
     suite_add_tcase(s, tc);
 
     return s;
