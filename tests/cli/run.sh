@@ -156,6 +156,20 @@ for edit in TLS.memsz=0x7ffffffffffffff0 TLS.memsz=0xfffffffffffffff0 \
     done
 done
 
+# The same entry points reached at run time, by a jump: the program's own
+# SIGSEGV (the top page below 2^47 is unmapped user space, not the kernel).
+musl-gcc -static -O2 -o "$B/jump" -x c - <<'C'
+#include <stdlib.h>
+int main(int argc, char **argv) {
+    (void)argc;
+    ((void (*)(void))strtoull(argv[1], 0, 0))();
+    return 0;
+}
+C
+for to in 0x7ffffffff000 0x7fffffffffff 0x800000000000; do
+    expect "jump to $to: SIGSEGV" 139 "^hxrun: $B/jump: Segmentation fault" -- "$HX" "$B/jump" "$to"
+done
+
 expect "no program: usage, 2" 2 "^usage: hxrun" -- "$HX"
 expect "bad -m: 2" 2 "bad memory size" -- "$HX" -m 12x "$B/hello"
 expect "-m without a size: 2" 2 "needs an argument" -- "$HX" -m
