@@ -499,13 +499,31 @@ int hx_vm_load_program(struct hx_vm *vm, const char *prog, char **argv)
     } else if (e.is_pie) {
         bias = ((HX_MMAP_BASE - (e.hi - e.lo)) & ~(HX_PAGE_SIZE - 1)) - e.lo;
     }
+    /* Linux refuses an entry point past the user half (BAD_ADDR), checking
+     * only the one it jumps to: the interpreter's when there is one (the
+     * program's own is then just AT_ENTRY). The kernel's jump to such an
+     * address would fault in kernel code, not in the program. */
+    uint64_t entry = ie.data ? ie.entry + interp_bias : e.entry + bias;
+    if (entry >= HX_USER_TOP) {
+        if (ie.data)
+            fprintf(stderr,
+                    "hxrun: %s: interpreter %s: corrupt ELF: entry point outside the user "
+                    "address space\n",
+                    prog, e.interp);
+        else
+            fprintf(stderr, "hxrun: %s: corrupt ELF: entry point outside the user address space\n",
+                    prog);
+        hx_elf_close(&e);
+        hx_elf_close(&ie);
+        return 126;
+    }
     if (load_image(vm, &e, bias) || (ie.data && load_image(vm, &ie, interp_bias))) {
         fprintf(stderr, "hxrun: %s: program does not fit in guest memory (-m)\n", prog);
         hx_elf_close(&e);
         hx_elf_close(&ie);
         return 125;
     }
-    b->entry = ie.data ? ie.entry + interp_bias : e.entry + bias;
+    b->entry = entry;
     int rewritten = e.fastcall || ie.fastcall;
     /* Linux moves the brk of a program without interpreter loaded as ET_DYN
      * out of the mmap area, to ELF_ET_DYN_BASE (2/3 of the address space,

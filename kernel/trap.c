@@ -102,8 +102,11 @@ extern uint64_t hx_kstack_cur;
  * and goes on to CPL3 the same way; it is counted there. */
 void hx_trap(struct hx_trap_frame *f)
 {
-    if (f->rip >= HX_USER_TOP) {
-        /* The kernel itself faulted: a bug in hx, not in the program. */
+    if (f->rip >= 0xffff800000000000ull) {
+        /* The kernel itself faulted (it lives in the upper half): a bug in
+         * hx, not in the program. A program that jumps past the stack,
+         * to [HX_USER_TOP, 2^47), faults there at CPL3 like anywhere
+         * unmapped: SIGSEGV, as on Linux. */
         hcall(HX_HC_FATAL, 0, f->vector, f->error, f->cr2, f->rip, 1);
         for (;;)
             ;

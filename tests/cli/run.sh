@@ -49,6 +49,127 @@ expect "corrupt ELF: 126" 126 "corrupt" -- "$HX" "$B/corrupt"
 expect "32-bit ELF: 126" 126 "32-bit ELF is not supported" -- "$HX" "$B/elf32"
 expect "non-x86-64 ELF: 126" 126 "another machine" -- "$HX" "$B/arm64"
 expect "directory: 126" 126 "Is a directory" -- "$HX" "$B"
+
+# Malformed entry points and program headers, in the program and in its
+# interpreter: refused at load (126, one line), never a guest kernel fault
+# (125). Fields that Linux's execve does not look at (PT_TLS, p_align) leave
+# it to the program's libc: the status is the native one.
+cat >"$B/patch.py" <<'PY'
+import struct, sys
+# patch.py IN OUT EDIT...: EDIT is entry=V, interp=PATH (appended to the
+# file), or TYPE[N].FIELD=V for the N-th (from 0) header of that type.
+TYPES = {"LOAD": 1, "INTERP": 3, "TLS": 7}
+FIELDS = {"offset": 8, "vaddr": 16, "filesz": 32, "memsz": 40, "align": 48}
+b = bytearray(open(sys.argv[1], "rb").read())
+phoff, = struct.unpack_from("<Q", b, 32)
+phnum, = struct.unpack_from("<H", b, 56)
+def phdr(kind):
+    n = int(kind.rstrip("]").split("[")[1]) if "[" in kind else 0
+    hits = [phoff + 56 * i for i in range(phnum)
+            if struct.unpack_from("<I", b, phoff + 56 * i)[0] == TYPES[kind.split("[")[0]]]
+    return hits[n]
+for edit in sys.argv[3:]:
+    key, val = edit.split("=", 1)
+    if key == "entry":
+        struct.pack_into("<Q", b, 24, int(val, 0))
+    elif key == "interp":
+        path = val.encode() + b"\0"
+        struct.pack_into("<QQQQQ", b, phdr("INTERP") + 8, len(b), 0, 0, len(path), len(path))
+        b += path
+    else:
+        kind, field = key.split(".")
+        struct.pack_into("<Q", b, phdr(kind) + FIELDS[field], int(val, 0))
+open(sys.argv[2], "wb").write(b)
+PY
+cat >"$B/tls.c" <<'C'
+#include <stdio.h>
+__thread int t = 42;
+__thread char big[100];
+int main(void) { big[3] = 1; printf("tls %d %d\n", t, big[3]); return 0; }
+C
+musl-gcc -static -O2 -o "$B/tls" "$B/tls.c"
+musl-gcc -O2 -o "$B/tlsmusl" "$B/tls.c"
+gcc -O2 -o "$B/tlsdyn" "$B/tls.c"
+gcc -static-pie -O2 -o "$B/tlsspie" "$B/tls.c"
+ld_so=$(realpath /lib64/ld-linux-x86-64.so.2)
+# craft NAME BASE EDIT...: $B/NAME, an executable copy of BASE with EDITs.
+craft() {
+    python3 "$B/patch.py" "$2" "$B/$1" "${@:3}" && chmod +x "$B/$1"
+}
+# interp NAME EDIT...: $B/NAME runs tlsdyn with a copy of ld.so with EDITs.
+interp() {
+    craft "$1.so" "$ld_so" "${@:2}" && craft "$1" "$B/tlsdyn" "interp=$B/$1.so"
+}
+for f in tls tlsmusl tlsdyn tlsspie; do
+    if [ "$("$HX" "$B/$f" 2>"$B/err")" = "tls 42 1" ]; then ok "unmodified $f runs"; else bad "unmodified $f runs"; fi
+done
+refused() { # NAME REGEX: $B/NAME is refused with one line
+    expect "$1: 126" 126 "^hxrun: $B/$1: $2" -- "$HX" "$B/$1"
+}
+craft entry-noncanonical "$B/tls" entry=0x8000000000000000
+refused entry-noncanonical "corrupt ELF: entry point outside the user address space$"
+craft entry-kernel "$B/tls" entry=0xffffffff80200000
+refused entry-kernel "corrupt ELF: entry point outside the user address space$"
+craft entry-user-top "$B/tls" entry=0x7ffffffff000
+refused entry-user-top "corrupt ELF: entry point outside the user address space$"
+craft entry-pie-past-top "$B/tlsspie" entry=0x7fff00000000
+refused entry-pie-past-top "corrupt ELF: entry point outside the user address space$"
+interp interp-entry-noncanonical entry=0x8000000000000000
+refused interp-entry-noncanonical "interpreter $B/interp-entry-noncanonical.so: corrupt ELF: entry point"
+interp interp-entry-past-top entry=0x7fff00000000
+refused interp-entry-past-top "interpreter $B/interp-entry-past-top.so: corrupt ELF: entry point"
+interp interp-load-vaddr "LOAD.vaddr=0x7ffffffffffff000"
+refused interp-load-vaddr "interpreter $B/interp-load-vaddr.so: corrupt ELF: segment outside"
+interp interp-load-memsz "LOAD[1].memsz=0x7ffffffffffff000"
+refused interp-load-memsz "interpreter $B/interp-load-memsz.so: corrupt ELF: segment outside"
+craft load-vaddr "$B/tls" "LOAD[1].vaddr=0x7ffffffffffffff0"
+refused load-vaddr "corrupt ELF: segment outside the user address space$"
+craft load-memsz "$B/tls" "LOAD[1].memsz=0x7ffffffffffff000"
+refused load-memsz "corrupt ELF: segment outside the user address space$"
+craft load-empty-noncanonical "$B/tls" "LOAD[1].vaddr=0x8000000000000fb0" "LOAD[1].filesz=0" \
+    "LOAD[1].memsz=0"
+refused load-empty-noncanonical "corrupt ELF: segment outside the user address space$"
+craft load-filesz "$B/tls" "LOAD[1].filesz=0x7ffffffffffff000"
+refused load-filesz "corrupt ELF: segment file size exceeds memory size$"
+craft load-offset "$B/tls" "LOAD[1].offset=0x7ffffffffffeffb0"
+refused load-offset "truncated ELF: segment runs past end of file$"
+for edit in TLS.memsz=0x7ffffffffffffff0 TLS.memsz=0xfffffffffffffff0 \
+    TLS.align=0x8000000000000000 TLS.align=3 TLS.vaddr=0x7ffffffffffffff0 \
+    TLS.filesz=0x7ffffffffffffff0 TLS.offset=0x7ffffffffffffff0 \
+    LOAD.align=0x8000000000000000 LOAD.align=3; do
+    files="tls tlsmusl tlsdyn"
+    # Linux aligns a PIE's base to a power-of-two p_align: to 0 for 2^63,
+    # where only root may map. The static program is ET_EXEC.
+    case $edit in LOAD.align=0x8*) files=tls ;; esac
+    for f in $files; do
+        craft odd "$B/$f" "$edit"
+        # (in a subshell, so that bash's own "Segmentation fault" line goes
+        # nowhere)
+        want=$("$B/odd" >/dev/null 2>&1; echo $?) 2>/dev/null
+        "$HX" "$B/odd" >/dev/null 2>"$B/err"
+        got=$?
+        if [ "$got" -eq "$want" ] && ! grep -q 'guest kernel' "$B/err"; then
+            ok "$f with $edit: status $got, as native"
+        else
+            bad "$f with $edit: status $got, native $want"
+        fi
+    done
+done
+
+# The same entry points reached at run time, by a jump: the program's own
+# SIGSEGV (the top page below 2^47 is unmapped user space, not the kernel).
+musl-gcc -static -O2 -o "$B/jump" -x c - <<'C'
+#include <stdlib.h>
+int main(int argc, char **argv) {
+    (void)argc;
+    ((void (*)(void))strtoull(argv[1], 0, 0))();
+    return 0;
+}
+C
+for to in 0x7ffffffff000 0x7fffffffffff 0x800000000000; do
+    expect "jump to $to: SIGSEGV" 139 "^hxrun: $B/jump: Segmentation fault" -- "$HX" "$B/jump" "$to"
+done
+
 expect "no program: usage, 2" 2 "^usage: hxrun" -- "$HX"
 expect "bad -m: 2" 2 "bad memory size" -- "$HX" -m 12x "$B/hello"
 expect "-m without a size: 2" 2 "needs an argument" -- "$HX" -m
