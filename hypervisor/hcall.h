@@ -19,6 +19,7 @@ int64_t hx_hc_fatal(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_unsupported(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_strace(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_getrandom(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_cpuinfo(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_sleep(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_read(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_write(struct hx_vm *vm, const uint64_t *a, int *status);

@@ -179,6 +179,7 @@ static const int allowed[] = {
     SCMP_SYS(symlinkat),
     SCMP_SYS(linkat),
     SCMP_SYS(renameat2),
+    SCMP_SYS(renameat),
     SCMP_SYS(faccessat),
     SCMP_SYS(faccessat2),
     SCMP_SYS(fchmod),
