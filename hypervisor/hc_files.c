@@ -57,6 +57,12 @@ static long open_beneath(struct hx_vm *vm, const uint64_t *a, int flags)
                            .mode = (flags & (O_CREAT | __O_TMPFILE)) ? a[2] & 07777 : 0,
                            .resolve = a[3] & RESOLVE_MASK};
     long fd = syscall(SYS_openat2, (int)dir, rel, &how, sizeof(how));
+    if (fd >= 0 && hx_fastcall_cache_fd((int)fd)) {
+        /* The host resolved rel past hostfs's walk: the cache is not the guest's. */
+        close((int)fd);
+        fd = -1;
+        errno = EACCES;
+    }
     r = fd < 0 ? -errno : own(vm, fd, ro);
     close((int)dir);
     return r;

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fastcall_cache.h"
 #include "hcall.h"
 #include "libpath.h"
 
@@ -79,7 +80,7 @@ static int add_mount(struct hx_vm *vm, const char *guest, const char *host, int 
     m->fd = fd;
     if (!realpath(host, m->host))
         snprintf(m->host, sizeof(m->host), "%s", host);
-    m->ro = ro;
+    m->ro = ro || hx_fastcall_cache_is(st.st_dev, st.st_ino); /* the cache: never the guest's */
     m->file = !S_ISDIR(st.st_mode);
     struct hx_boot_info *b = vm->boot;
     if (strlen(m->guest) < sizeof(b->host_mounts[0]) && m->len)
@@ -265,6 +266,12 @@ long hx_walk_flags(struct hx_vm *vm, uint64_t gva, int follow_last, int no_symli
                 close(w->fd);
                 w->fd = -1;
                 return -err;
+            }
+            if (hx_fastcall_cache_is(st.st_dev, st.st_ino)) {
+                /* Kept from the guest: later runs run what it holds. */
+                close(w->fd);
+                w->fd = -1;
+                return -EACCES;
             }
             if (S_ISLNK(st.st_mode) && no_symlinks) {
                 close(w->fd);
