@@ -17,12 +17,16 @@
  * attribute (hostfs offers the guest no extended attributes: were it to,
  * it would have to refuse this one), so a file
  * the guest made, or a cache directory it made or moved in, has none or
- * the wrong one; a copy changed after hxrun wrote it fails its hash. The
- * bytes are hashed in a sealed memfd they were first copied into, and
- * the guest gets that memfd: nothing can change them after the check. On
- * top of that, hostfs hides the cache directory from the guest
- * (hx_fastcall_cache_is), and the directory must be the user's own and
- * writable by nobody else, as ssh asks of ~/.ssh.
+ * the wrong one; a copy changed after hxrun wrote it fails its hash.
+ * Hashing a libc at every start would cost 10 ms, so the stat-KEY file
+ * also records the copy's identity and ctime as they were when hxrun last
+ * hashed it (or wrote it): a copy whose inode, size and ctime still match
+ * is unchanged since (any write, truncation, chmod or xattr change moves
+ * ctime, which only the kernel sets), and is used without hashing it
+ * again; any other is hashed before use. On top of that, hostfs hides the
+ * cache directory from the guest (hx_fastcall_cache_is), so no guest can
+ * change a copy between the check and its use, and the directory must be
+ * the user's own and writable by nobody else, as ssh asks of ~/.ssh.
  *
  * The guest sees the original paths: hxrun loads the program and
  * interpreter from their copies, and an open of a rewritten object (ld.so
@@ -51,7 +55,7 @@
 static struct rewritten {
     dev_t dev;
     ino_t ino;
-    char copy[32]; /* /proc/self/fd/N: the sealed memfd holding the copy */
+    char copy[32]; /* /proc/self/fd/N: the checked copy (or a sealed memfd) */
 } objs[MAX_OBJECTS];
 static size_t nobjs;
 
@@ -173,22 +177,51 @@ static void stat_key(const struct stat *self, const struct stat *st, uint8_t key
     hx_sha256_final(&s, key);
 }
 
-/* Seals the memfd m against every change and hashes what it holds. */
-static int seal_and_hash(int m, uint8_t digest[32])
+/* What the stat-KEY file of an original records (its xattr): its own key,
+ * the copy's key, and the copy as hxrun last checked it. */
+struct stat_tag {
+    uint8_t skey[32], key[32];
+    uint64_t dev, ino, size, ctime_sec, ctime_nsec;
+};
+
+static void stamp(struct stat_tag *t, const struct stat *st)
 {
-    struct stat st;
-    if (fcntl(m, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) ||
-        fstat(m, &st) || st.st_size <= 0)
-        return -1;
-    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, m, 0);
+    t->dev = st->st_dev;
+    t->ino = st->st_ino;
+    t->size = (uint64_t)st->st_size;
+    t->ctime_sec = (uint64_t)st->st_ctim.tv_sec;
+    t->ctime_nsec = (uint64_t)st->st_ctim.tv_nsec;
+}
+
+static int stamped(const struct stat_tag *t, const struct stat *st)
+{
+    struct stat_tag now = *t;
+    stamp(&now, st);
+    return !memcmp(&now, t, sizeof(now));
+}
+
+/* The SHA-256 of the first size bytes of the file fd. */
+static int hash_fd(int fd, off_t size, uint8_t digest[32])
+{
+    void *p = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED)
         return -1;
     struct hx_sha256 s;
     hx_sha256_init(&s);
-    hx_sha256_update(&s, p, (size_t)st.st_size);
+    hx_sha256_update(&s, p, (size_t)size);
     hx_sha256_final(&s, digest);
-    munmap(p, (size_t)st.st_size);
+    munmap(p, (size_t)size);
     return 0;
+}
+
+/* Seals the memfd m against every change and hashes what it holds. */
+static int seal_and_hash(int m, uint8_t digest[32])
+{
+    struct stat st;
+    return fcntl(m, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) ||
+                   fstat(m, &st) || st.st_size <= 0
+               ? -1
+               : hash_fd(m, st.st_size, digest);
 }
 
 static int new_memfd(void)
@@ -210,38 +243,41 @@ static int copy_fd(int out, int in, off_t size)
     return 0;
 }
 
-/* The cached copy named name for key, checked: a sealed memfd holding
- * its bytes, or -1 when it is missing or not what hxrun wrote there. */
-static int load(int dir, const char *name, const uint8_t key[32])
+/* The cached copy named name for key, checked, as a read-only fd; -1
+ * when it is missing or not what hxrun wrote there. A copy that matches
+ * the stamp t (when given) is not hashed again; *st is what it is now. */
+static int load(int dir, const char *name, const uint8_t key[32], const struct stat_tag *t,
+                struct stat *st)
 {
     uint8_t tag[64], digest[32];
-    struct stat st;
-    int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), m = -1;
+    int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !safe(&st) ||
-        fgetxattr(fd, XATTR, tag, sizeof(tag)) != sizeof(tag) || memcmp(tag, key, 32) ||
-        (m = new_memfd()) < 0 || copy_fd(m, fd, st.st_size) || seal_and_hash(m, digest)) {
+    if (fstat(fd, st) || !S_ISREG(st->st_mode) || !safe(st) || st->st_size <= 0 ||
+        fgetxattr(fd, XATTR, tag, sizeof(tag)) != sizeof(tag) || memcmp(tag, key, 32)) {
         close(fd);
-        if (m >= 0)
-            close(m);
         return -1;
     }
-    close(fd);
+    if (t && stamped(t, st))
+        return hx_high_fd(fd);
+    if (hash_fd(fd, st->st_size, digest)) {
+        close(fd);
+        return -1;
+    }
     if (memcmp(digest, tag + 32, 32)) {
         fprintf(stderr,
                 "hxrun: warning: fastcall cache: %s was changed after hxrun wrote it: "
                 "rewriting it\n",
                 name);
-        close(m);
+        close(fd);
         return -1;
     }
-    return m;
+    return hx_high_fd(fd);
 }
 
 /* Publishes a file named name in dir: the bytes of the file src (none when
  * src < 0) and the attribute tag, read-only. Failing costs only speed. */
-static int publish(int dir, const char *name, int src, const uint8_t tag[64])
+static int publish(int dir, const char *name, int src, const void *tag, size_t taglen)
 {
     static unsigned seq;
     char tmp[64];
@@ -252,7 +288,7 @@ static int publish(int dir, const char *name, int src, const uint8_t tag[64])
     if (fd < 0)
         return -1;
     int rc = (src >= 0 && (fstat(src, &st) || copy_fd(fd, src, st.st_size))) ||
-             fsetxattr(fd, XATTR, tag, 64, 0) || fchmod(fd, 0444);
+             fsetxattr(fd, XATTR, tag, taglen, 0) || fchmod(fd, 0444);
     int saved = errno;
     if (close(fd) && !rc)
         rc = 1, saved = errno;
@@ -295,29 +331,36 @@ static int open_cache(const struct hx_options *opt)
     return hx_high_fd(fd);
 }
 
-/* The copy of o, from the cache or rewritten now (and cached): a sealed
- * memfd, or -1 after a warning when asked for. */
+/* The copy of o, from the cache (a read-only fd of the checked copy) or
+ * rewritten now (and cached: a sealed memfd), or -1 after a warning when
+ * asked for. */
 static int copy_of(const struct hx_options *opt, int dir, const struct stat *self_st,
                    uint8_t self[32], int *have_self, const struct hx_object *o)
 {
-    uint8_t skey[32], tag[64], key[32], digest[32];
+    uint8_t key[32], digest[32], tag[64];
     char name[4096], sname[80], h[65], err[512];
-    struct stat st;
+    struct stat st, cst;
+    struct stat_tag t = {0};
     int have_stat = stat(o->path, &st) == 0, fast = 0, tried = 0, m = -1;
     if (have_stat) {
+        uint8_t skey[32];
         stat_key(self_st, &st, skey);
         hex(skey, h);
         snprintf(sname, sizeof(sname), "stat-%s", h);
         int fd = openat(dir, sname, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
         struct stat fs;
         if (fd >= 0 && !fstat(fd, &fs) && S_ISREG(fs.st_mode) && safe(&fs) &&
-            fgetxattr(fd, XATTR, tag, sizeof(tag)) == sizeof(tag) && !memcmp(tag, skey, 32)) {
-            copy_name(tag + 32, o->path, name, sizeof(name));
-            fast = (m = load(dir, name, tag + 32)) >= 0;
+            fgetxattr(fd, XATTR, &t, sizeof(t)) == sizeof(t) && !memcmp(t.skey, skey, 32)) {
+            copy_name(t.key, o->path, name, sizeof(name));
+            m = load(dir, name, t.key, &t, &cst);
+            fast = m >= 0 && stamped(&t, &cst);
             tried = 1;
         }
         if (fd >= 0)
             close(fd);
+        memcpy(t.skey, skey, 32);
+        if (m >= 0)
+            memcpy(key, t.key, 32);
     }
     if (m < 0) {
         if (!*have_self && self_digest(self)) {
@@ -330,10 +373,9 @@ static int copy_of(const struct hx_options *opt, int dir, const struct stat *sel
         }
         *have_self = 1;
         content_key(self, o, key);
-        if (!tried || memcmp(key, tag + 32, 32)) {
-            copy_name(key, o->path, name, sizeof(name));
-            m = load(dir, name, key); /* not the copy stat-KEY named, which failed */
-        }
+        copy_name(key, o->path, name, sizeof(name));
+        if (!tried || memcmp(key, t.key, 32))
+            m = load(dir, name, key, NULL, &cst); /* not the copy stat-KEY named, which failed */
     }
     if (m < 0) {
         struct hx_rewrite_stats rs;
@@ -351,15 +393,20 @@ static int copy_of(const struct hx_options *opt, int dir, const struct stat *sel
         /* Without extended attributes every run rewrites everything: say
          * so even unasked, once. */
         static int told;
-        if (publish(dir, name, m, tag) &&
-            (opt->fastcall == HX_FASTCALL_ASKED || (errno == EOPNOTSUPP && !told++)))
-            fprintf(stderr, "hxrun: warning: %s: cannot cache its rewritten copy: %s\n", o->path,
-                    strerror(errno));
+        if (publish(dir, name, m, tag, sizeof(tag)) ||
+            fstatat(dir, name, &cst, AT_SYMLINK_NOFOLLOW)) {
+            if (opt->fastcall == HX_FASTCALL_ASKED || (errno == EOPNOTSUPP && !told++))
+                fprintf(stderr, "hxrun: warning: %s: cannot cache its rewritten copy: %s\n",
+                        o->path, strerror(errno));
+            return m;
+        }
     }
     if (have_stat && !fast) {
-        memcpy(tag, skey, 32);
-        memcpy(tag + 32, key, 32);
-        publish(dir, sname, -1, tag);
+        /* The copy as checked (hashed now, or just written): later runs
+         * trust it while it stays so. */
+        memcpy(t.key, key, 32);
+        stamp(&t, &cst);
+        publish(dir, sname, -1, &t, sizeof(t));
     }
     return m;
 }
@@ -429,7 +476,7 @@ long hx_fastcall_reopen(long fd, int flags)
     if (fd < 0 || !nobjs || (flags & O_ACCMODE) != O_RDONLY || (flags & O_PATH) ||
         fstat((int)fd, &st) || !S_ISREG(st.st_mode) || !(r = lookup(&st)))
         return fd;
-    /* A description of its own (offset, flags) of the sealed copy. */
+    /* A description of its own (offset, flags) of the checked copy. */
     int copy = open(r->copy, O_RDONLY | O_CLOEXEC);
     if (copy < 0)
         return fd; /* the original still works, without fastcalls */
