@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "hcall.h"
@@ -116,15 +115,12 @@ int64_t hx_hc_getrandom(struct hx_vm *vm, const uint64_t *a, int *status)
     return done;
 }
 
-/* Sleeps until a CLOCK_MONOTONIC deadline: the idle wait of a guest whose
- * only thread sleeps. */
+/* Sleeps until a CLOCK_MONOTONIC deadline (past INT64_MAX: for ever): 0,
+ * or -EINTR when a host signal for the program came first. */
 int64_t hx_hc_sleep(struct hx_vm *vm, const uint64_t *a, int *status)
 {
-    (void)vm;
     (void)status;
-    struct timespec t = {(time_t)(a[0] / 1000000000ull), (long)(a[0] % 1000000000ull)};
-    int r;
-    while ((r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL)) == EINTR)
-        ;
-    return -r;
+    struct pollfd none[1];
+    int r = hx_sched_wait(vm, none, 0, a[0] > INT64_MAX ? -1 : (int64_t)a[0]);
+    return r < 0 ? r : 0;
 }

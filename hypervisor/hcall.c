@@ -146,7 +146,9 @@ int hx_hcall_dispatch(struct hx_vm *vm, uint64_t gpa, int *status)
         return 0;
     }
     vm->hcalls[nr]++;
+    vm->in_service = 1;
     int64_t ret = handlers[nr](vm, arg, status);
+    vm->in_service = 0;
     if (ret == HX_HC_DONE)
         return 1;
     req->ret = ret;
