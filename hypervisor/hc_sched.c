@@ -37,15 +37,8 @@
 #define GUARD_NS 3000000000ll
 #define GUARD_MAX_NS 30000000000ll
 
-/* Host signals meant to end the run: the wedged-guest guard also ends it
- * when the program holds one of these blocked while it waits. */
-#define ENDING                                                                                     \
-    ((1ull << (SIGINT - 1)) | (1ull << (SIGTERM - 1)) | (1ull << (SIGHUP - 1)) |                   \
-     (1ull << (SIGQUIT - 1)))
-
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 static volatile uint64_t host_pending; /* bit N-1: signal N arrived */
-static volatile uint64_t host_ending;  /* those of ENDING, until the guard is done */
 static int kick_fd = -1;               /* wakes the timer thread */
 static int signal_fd = -1;             /* readable once a forwarded signal arrived */
 static pthread_t vcpu_thread;
@@ -78,7 +71,6 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
          * not blame the guest for the host call it was then in. */
         if (!__atomic_fetch_or(&host_pending, 1ull << (sig - 1), __ATOMIC_SEQ_CST))
             runs_at_signal = vcpu_vm->kvm_runs;
-        __atomic_or_fetch(&host_ending, (1ull << (sig - 1)) & ENDING, __ATOMIC_SEQ_CST);
         uint64_t one = 1;
         if (write(signal_fd, &one, sizeof(one)) < 0) {
             /* full: a wake is already pending */
@@ -99,42 +91,30 @@ static void *timer_main(void *arg)
     for (;;) {
         int64_t now = now_ns(), d = live->timer_deadline_ns;
         /* The wedged-guest guard: the user's Ctrl-C or kill must end the
-         * run even when the guest leaves the signal untaken (in the
-         * monitor or in the guest's mailbox), or takes one meant to end it
-         * only to hold it blocked while it waits in the host (Linux would
-         * keep it pending for ever; hxrun ends the run, as SIGKILL would).
-         * GUARD_NS of such time ends the run. Time the vCPU spends in the
-         * one host call that began before the guest could see the signal
-         * (a long write to disk: blocking calls end at the signal) does not
-         * count, but GUARD_MAX_NS after the signal the run ends anyway. */
+         * run even when the guest leaves the signal untaken, in the monitor
+         * or in the guest's mailbox, whatever the vCPU is doing. GUARD_NS
+         * of such time ends the run. Time the vCPU spends in the one host
+         * call that began before the guest could see the signal (a long
+         * write to disk: blocking calls end at the signal) does not count,
+         * but GUARD_MAX_NS after the signal the run ends anyway. A signal
+         * the guest took is the program's, as on Linux: held blocked, it
+         * stays pending. */
         uint64_t untaken = live->host_signals, sigs = host_pending | untaken;
-        int in_host = vm->in_service;
-        uint64_t watched = host_ending, held = live->signals_held & watched;
-        if (!signal_seen) {
-            if (sigs || held) {
-                signal_seen = now;
-                charged = 0;
-                runs_seen = runs_at_signal;
-            }
-        } else if (!sigs && !held) {
-            signal_seen = 0; /* taken, and not held: done */
-            __atomic_and_fetch(&host_ending, ~watched, __ATOMIC_SEQ_CST);
+        if (!sigs) {
+            signal_seen = 0;
+        } else if (!signal_seen) {
+            signal_seen = now;
+            charged = 0;
+            runs_seen = runs_at_signal;
         } else {
-            int first_call = in_host && !vm->in_hcall && vm->kvm_runs == runs_seen;
-            if ((sigs || in_host) && !first_call)
+            int first_call = vm->in_service && !vm->in_hcall && vm->kvm_runs == runs_seen;
+            if (!first_call)
                 charged += now - last;
             if (charged > GUARD_NS || now - signal_seen > GUARD_MAX_NS) {
-                if (sigs)
-                    fprintf(stderr,
-                            "hxrun: the guest did not take signal %d within %lld s; "
-                            "ending it\n",
-                            __builtin_ctzll(sigs) + 1, (long long)(charged / 1000000000ll));
-                else
-                    fprintf(stderr,
-                            "hxrun: the program holds signal %d blocked and waits; "
-                            "ending it\n",
-                            __builtin_ctzll(held) + 1);
-                _exit(128 + __builtin_ctzll(sigs ? sigs : held) + 1);
+                fprintf(stderr,
+                        "hxrun: the guest did not take signal %d within %lld s; ending it\n",
+                        __builtin_ctzll(sigs) + 1, (long long)(charged / 1000000000ll));
+                _exit(128 + __builtin_ctzll(sigs) + 1);
             }
         }
         last = now;

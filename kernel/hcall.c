@@ -23,8 +23,6 @@ int64_t hcall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, u
     req.arg[4] = a4;
     req.arg[5] = a5;
     req.ret = 0;
-    /* What the monitor's guard looks at while this call waits. */
-    boot->live.signals_held = signal_process_pending();
     __asm__ volatile("" ::: "memory");
     *(volatile uint64_t *)HX_HYPERCALL_VA = kva_to_phys(&req);
     __asm__ volatile("" ::: "memory");

@@ -292,15 +292,10 @@ static void host_wait(int64_t deadline)
 
 static void take_host_signals(void)
 {
-    /* Held until known otherwise: the monitor's guard must never see them
-     * neither in the mailbox nor held (only the monitor adds to the
-     * mailbox, and not while the guest runs). */
-    boot->live.signals_held |= boot->live.host_signals;
     uint64_t bits = __atomic_exchange_n(&boot->live.host_signals, 0, __ATOMIC_SEQ_CST);
     for (int sig = 1; bits; sig++, bits >>= 1)
         if (bits & 1)
             signal_from_host(sig);
-    boot->live.signals_held = signal_process_pending();
 }
 
 /* No thread can run: wait on the host for the first event. */

@@ -262,11 +262,6 @@ uint64_t signal_pending_set(void)
     return current->sigpending | proc_pending;
 }
 
-uint64_t signal_process_pending(void)
-{
-    return proc_pending;
-}
-
 static int check_sig(uint64_t a)
 {
     return (int64_t)a >= 0 && a <= NSIG;

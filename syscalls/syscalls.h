@@ -104,8 +104,6 @@ void signal_from_host(int sig);
 /* Takes the lowest pending signal in set (thread's, then process's). */
 int signal_dequeue(uint64_t set, struct ksiginfo *info);
 uint64_t signal_pending_set(void);
-/* The signals pending for the process as a whole (none takes them yet). */
-uint64_t signal_process_pending(void);
 void signal_set_mask(uint64_t mask);
 void signal_set_temp_mask(uint64_t mask);
 void signal_init(void);

@@ -10,7 +10,7 @@
 #ifndef HX_ABI_H
 #define HX_ABI_H
 
-#define HX_ABI_VERSION 3
+#define HX_ABI_VERSION 2
 #define HX_BOOT_MAGIC 0x48584254u /* "HXBT" */
 
 /* ---- Guest physical layout ------------------------------------------- */
@@ -146,11 +146,6 @@ struct hx_boot_info {
         /* Who sent each: the sender's pid and uid (si_pid, si_uid). */
         volatile int32_t host_signal_pid[64];
         volatile uint32_t host_signal_uid[64];
-        /* The signals pending for the whole process (blocked by every
-         * thread that could take them), as of the guest's last hypercall or
-         * take of host signals: the monitor's guard ends a run that holds
-         * one meant to end it while it waits. */
-        volatile uint64_t signals_held;
     } live;
 };
 

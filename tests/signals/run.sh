@@ -183,32 +183,40 @@ check() {
 		"$res.native.out" "$res.hxrun.out" | head -n 20 | sed 's/^/    /'
 }
 
-# check_held LIBC: SIGTERM to a program that blocks every signal and
-# sleeps (see the top).
-check_held() {
-	local libc=$1 label=catch.$1.held.TERM bin=$B/catch.$1 what=() pid
-	local res=$B/$label
-	stdin_fd=3
-	: >"$res.native.out"
-	"$bin" handler held TERM >"$res.native.out" 2>/dev/null <&3 &
+# held_run OUT CMD...: start CMD, wait for "ready", send SIGTERM, and
+# report in held_status whether it is still running 4 s later (longer than
+# hxrun's wedged-guest guard waits for a signal the guest leaves untaken),
+# then kill it.
+held_run() {
+	local out=$1 pid
+	shift
+	: >"$out"
+	"$@" >"$out" 2>/dev/null <&3 &
 	pid=$!
 	live+=("$pid")
 	if timeout "$READY_LIMIT" bash -c 'until grep -qx ready "$1" 2>/dev/null; do sleep 0.01; done' \
-		_ "$res.native.out"; then
+		_ "$out"; then
 		kill -TERM "$pid"
-		sleep 1
-		kill -0 "$pid" 2>/dev/null || what+=("native run did not hold SIGTERM")
+		sleep 4
+		if kill -0 "$pid" 2>/dev/null; then held_status=held; else held_status=ended; fi
 	else
-		what+=("native run not ready")
+		held_status=no-ready
 	fi
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	unlive "$pid"
-	EXIT_LIMIT=6 run_one "$res.hxrun.out" "$res.hxrun.err" TERM "$HX" "$bin" handler held TERM
-	[[ $run_status == 143 ]] || what+=("hxrun status $run_status, not 143")
-	grep -qx "hxrun: the program holds signal 15 blocked and waits; ending it" "$res.hxrun.err" ||
-		what+=("no guard line from hxrun")
-	[[ $(cat "$res.hxrun.out") == ready ]] || what+=("hxrun stdout not just ready")
+}
+
+# check_held LIBC: SIGTERM to a program that blocks every signal and
+# sleeps (see the top) stays pending, under hxrun as on Linux: the guest
+# took it, so the guard has nothing to end.
+check_held() {
+	local libc=$1 label=catch.$1.held.TERM bin=$B/catch.$1 what=()
+	local res=$B/$label
+	held_run "$res.native.out" "$bin" handler held TERM
+	[[ $held_status == held ]] || what+=("native run: $held_status")
+	held_run "$res.hxrun.out" "$HX" "$bin" handler held TERM
+	[[ $held_status == held ]] || what+=("hxrun run: $held_status")
 	if ((${#what[@]} == 0)); then
 		pass "$label"
 	else
