@@ -11,6 +11,7 @@ int main(void)
     srunner_add_suite(sr, scan_suite());
     srunner_add_suite(sr, minifs_suite());
     srunner_add_suite(sr, patch_suite());
+    srunner_add_suite(sr, sandbox_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -10,5 +10,6 @@ Suite *random_suite(void);    /* kernel/random.c, built for the host */
 Suite *scan_suite(void);      /* rewriter/: syscall-site analysis for hxscan */
 Suite *minifs_suite(void);    /* minifs/minifs.c */
 Suite *patch_suite(void);     /* rewriter/patch.c: hxrewrite's site selection and trampolines */
+Suite *sandbox_suite(void);   /* hypervisor/sandbox.c: capabilities and the seccomp allowlist */
 
 #endif
