@@ -256,7 +256,8 @@ static int build_segment(Elf *elf, const struct hx_elf *e, const struct hx_rewri
         int32_t rel = (int32_t)(e->entry - (l->vaddr + l->stub + STUB_JMP + 4));
         memcpy(s + STUB_JMP, &rel, 4);
     }
-    memcpy(seg + l->tramp, p->tramp, p->tramp_len);
+    if (p->tramp_len) /* tramp is NULL when no site was patched */
+        memcpy(seg + l->tramp, p->tramp, p->tramp_len);
     return rc;
 }
 
