@@ -75,14 +75,15 @@ demo: $(HXRUN)
 
 include rewriter/rewriter.mk
 include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk
 
 # hxrun rewrites programs for fastcalls on first use (its default); the
 # tests keep those copies in the build directory, not in ~/.cache.
 TESTS := unit-test cli-test guest-test compat-test confine-test hostile-test scan-test trim-test \
-	signals-test fastcall-test server-test
+	signals-test fastcall-test server-test fuzz-test
 $(TESTS): export XDG_CACHE_HOME := $(abspath $(BUILD))/cache
 test: unit-test cli-test guest-test compat-test confine-test hostile-test scan-test trim-test \
-	signals-test fastcall-test server-test
+	signals-test fastcall-test server-test fuzz-test
 # Servers under hxrun with host clients over loopback: Debian's redis-server
 # (redis-cli, redis-benchmark) and nginx (curl, wrk).
 server-test: $(HXRUN)
