@@ -291,7 +291,8 @@ static int build_sections(Elf *elf, const struct hx_rewrite_layout *l, uint64_t 
         free(raw);
         return -1;
     }
-    memcpy(buf, strd->d_buf, strd->d_size);
+    if (strd->d_size) /* d_buf is NULL for an empty section */
+        memcpy(buf, strd->d_buf, strd->d_size);
     memcpy(buf + strd->d_size, names, sizeof(names));
     for (size_t i = 0; i < shnum; i++) {
         GElf_Shdr sh;
