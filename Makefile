@@ -39,7 +39,7 @@ HOST_SRC := $(wildcard hypervisor/*.c) $(wildcard loader/*.c) rewriter/libpath.c
 HOST_OBJ := $(patsubst %.c,$(BUILD)/h/%.o,$(HOST_SRC)) $(BUILD)/h/hypervisor/kernel_blob.o
 HXRUN := $(BUILD)/hxrun
 
-.PHONY: all kernel demo test unit-test guest-test compat-test confine-test hostile-test cli-test trim-test signals-test fastcall-test server-test bench bench-fastcall format clean deps
+.PHONY: all kernel demo test unit-test guest-test compat-test confine-test hostile-test sandbox-test cli-test trim-test signals-test fastcall-test server-test bench bench-fastcall format clean deps
 all: $(HXRUN) $(BUILD)/hxscan $(BUILD)/hxrewrite
 kernel: $(KERNEL)
 
@@ -81,11 +81,11 @@ include tests/fuzz/fuzz.mk
 
 # hxrun rewrites programs for fastcalls on first use (its default); the
 # tests keep those copies in the build directory, not in ~/.cache.
-TESTS := unit-test cli-test guest-test compat-test confine-test hostile-test scan-test trim-test \
-	signals-test fastcall-test server-test fuzz-test
+TESTS := unit-test cli-test guest-test compat-test confine-test hostile-test sandbox-test scan-test \
+	trim-test signals-test fastcall-test server-test fuzz-test
 $(TESTS): export XDG_CACHE_HOME := $(abspath $(BUILD))/cache
-test: unit-test cli-test guest-test compat-test confine-test hostile-test scan-test trim-test \
-	signals-test fastcall-test server-test fuzz-test
+test: unit-test cli-test guest-test compat-test confine-test hostile-test sandbox-test scan-test \
+	trim-test signals-test fastcall-test server-test fuzz-test
 # Servers under hxrun with host clients over loopback: Debian's redis-server
 # (redis-cli, redis-benchmark) and nginx (curl, wrk).
 server-test: $(HXRUN)
@@ -99,6 +99,9 @@ cli-test: $(HXRUN)
 	tests/cli/run.sh $(HXRUN) $(BUILD)
 hostile-test: $(HXRUN)
 	tests/hostile/run.sh $(HXRUN) $(BUILD)
+# The monitor's seccomp filter, no_new_privs and capabilities.
+sandbox-test: $(HXRUN)
+	tests/sandbox/run.sh $(HXRUN) $(BUILD)
 guest-test: $(HXRUN)
 	tests/guest/run.sh $(HXRUN) $(BUILD)
 compat-test: $(HXRUN)

@@ -4,6 +4,8 @@
 #ifndef HX_FASTCALL_CACHE_H
 #define HX_FASTCALL_CACHE_H
 
+#include <sys/types.h>
+
 #include "vm.h"
 
 /* Rewrites (or finds in the cache) every object prog runs with. An object
@@ -18,5 +20,9 @@ const char *hx_fastcall_path(const char *path);
  * the rewritten objects, the same fd number now reads the rewritten copy.
  * Returns fd, or a negative errno. */
 long hx_fastcall_reopen(long fd, int flags);
+
+/* Whether the directory dev/ino is this run's fastcall cache, which hostfs
+ * keeps from the guest: the guest must not change what later runs run. */
+int hx_fastcall_cache_is(dev_t dev, ino_t ino);
 
 #endif

@@ -83,7 +83,9 @@ int64_t hx_hc_close(struct hx_vm *vm, const uint64_t *a, int *status)
         return 0; /* the console stays open for hxrun's own messages */
     vm->hostfd_owned[a[0]] = 0;
     vm->hostfd_mount[a[0]] = 0;
-    return close((int)a[0]) < 0 ? -errno : 0;
+    /* The fd is gone whatever close says; a socket's linger cut short by
+     * a host signal is no error (Linux's close returns 0 then too). */
+    return close((int)a[0]) < 0 && errno != EINTR ? -errno : 0;
 }
 
 int64_t hx_hc_lseek(struct hx_vm *vm, const uint64_t *a, int *status)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <termios.h> /* TCGETS, TIOCGWINSZ, struct winsize */
 #include <unistd.h>
 
@@ -143,7 +144,7 @@ int64_t hx_hc_poll(struct hx_vm *vm, const uint64_t *a, int *status)
 {
     (void)status;
     uint64_t n = a[1];
-    struct pollfd p[64];
+    struct pollfd p[65];
     if (n > 64)
         return -EINVAL;
     if (hx_copy_from_guest(&vm->g, p, a[0], n * sizeof(p[0])))
@@ -151,11 +152,15 @@ int64_t hx_hc_poll(struct hx_vm *vm, const uint64_t *a, int *status)
     for (uint64_t i = 0; i < n; i++)
         if (p[i].fd >= 0 && !hx_hostfd_ok(vm, (uint64_t)p[i].fd))
             return -EBADF;
-    int r;
-    while ((r = poll(p, n, (int)a[2])) < 0 && errno == EINTR)
-        ;
+    /* A timeout in ms as poll's (negative: none); a host signal ends the
+     * wait as it ends the guest's own poll. */
+    int ms = (int)a[2];
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t deadline = ms < 0 ? -1 : now.tv_sec * 1000000000ll + now.tv_nsec + ms * 1000000ll;
+    int r = hx_sched_wait(vm, p, n, deadline);
     if (r < 0)
-        return -errno;
+        return r;
     if (hx_copy_to_guest(&vm->g, a[0], p, n * sizeof(p[0])))
         return -EFAULT;
     return r;

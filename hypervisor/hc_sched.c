@@ -5,11 +5,17 @@
  * The signals reach the vCPU thread, whose handler notes them, sets
  * kvm_run's immediate_exit (so a signal just before KVM_RUN is not lost)
  * and writes an eventfd every host wait includes (so one just before a wait
- * is not lost either); host calls restart (SA_RESTART). KVM_SET_SIGNAL_MASK
- * would be the tidier tool, but under PVM a vCPU run with a signal mask
- * never takes an injected interrupt (measured). A timer thread watches the
- * deadline the guest writes into shared memory; the guest only makes a
- * hypercall when it moves the deadline before the thread's next look. */
+ * is not lost either). Their handler is not SA_RESTART: whatever host call
+ * the monitor is blocked in for the guest (a read, a write to a full pipe,
+ * connect, accept) ends with EINTR or a short count, and the guest sees
+ * -EINTR, which its kernel restarts or reports as Linux would. A signal
+ * that lands just before such a call starts cannot stop it, so until the
+ * signal is handed to the guest a timer repeats it as KICK_SIGNAL every
+ * POLL_NS. KVM_SET_SIGNAL_MASK would be the tidier tool, but under PVM a
+ * vCPU run with a signal mask never takes an injected interrupt
+ * (measured). A timer thread watches the deadline the guest writes into
+ * shared memory; the guest only makes a hypercall when it moves the
+ * deadline before the thread's next look. */
 #include <errno.h>
 #include <stdint.h>
 #include <poll.h>
@@ -25,8 +31,11 @@
 
 #include "hcall.h"
 
-#define TICK_SIGNAL SIGURG /* a standard signal: never queues up */
-#define POLL_NS 10000000ll /* how often the timer thread looks, at most */
+#define TICK_SIGNAL SIGURG  /* a standard signal: never queues up */
+#define KICK_SIGNAL SIGALRM /* the same, for the kick timer */
+#define POLL_NS 10000000ll  /* how often the timer thread looks, at most */
+#define GUARD_NS 3000000000ll
+#define GUARD_MAX_NS 30000000000ll
 
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 static volatile uint64_t host_pending; /* bit N-1: signal N arrived */
@@ -34,6 +43,10 @@ static int kick_fd = -1;               /* wakes the timer thread */
 static int signal_fd = -1;             /* readable once a forwarded signal arrived */
 static pthread_t vcpu_thread;
 static struct kvm_run *vcpu_run;
+static struct hx_vm *vcpu_vm;
+static volatile uint64_t runs_at_signal; /* vm->kvm_runs then */
+static timer_t kick_timer;
+static volatile sig_atomic_t kick_armed;
 
 static int64_t now_ns(void)
 {
@@ -49,16 +62,22 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
     (void)uc;
     int saved = errno;
     vcpu_run->immediate_exit = 1;
-    if (sig != TICK_SIGNAL) {
+    if (sig != TICK_SIGNAL && sig != KICK_SIGNAL) {
         /* The sender, as the program's siginfo names it (before the bit,
          * which the guest reads first). */
         live_area->host_signal_pid[sig - 1] = si->si_pid;
         live_area->host_signal_uid[sig - 1] = si->si_uid;
-        __atomic_or_fetch(&host_pending, 1ull << (sig - 1), __ATOMIC_SEQ_CST);
+        /* Where the vCPU was when the first of them came: the guard does
+         * not blame the guest for the host call it was then in. */
+        if (!__atomic_fetch_or(&host_pending, 1ull << (sig - 1), __ATOMIC_SEQ_CST))
+            runs_at_signal = vcpu_vm->kvm_runs;
         uint64_t one = 1;
         if (write(signal_fd, &one, sizeof(one)) < 0) {
             /* full: a wake is already pending */
         }
+        struct itimerspec every = {{0, POLL_NS}, {0, POLL_NS}};
+        if (!kick_armed && timer_settime(kick_timer, 0, &every, NULL) == 0)
+            kick_armed = 1;
     }
     errno = saved;
 }
@@ -67,26 +86,38 @@ static void *timer_main(void *arg)
 {
     struct hx_vm *vm = arg;
     struct hx_live *live = &vm->boot->live;
-    int64_t fired_for = 0, fired_at = 0, signal_seen = 0;
+    int64_t fired_for = 0, fired_at = 0, signal_seen = 0, charged = 0, last = now_ns();
     uint64_t runs_seen = 0;
     for (;;) {
         int64_t now = now_ns(), d = live->timer_deadline_ns;
-        /* A guest that runs but leaves a host signal untaken for seconds is
-         * wedged: the user's Ctrl-C or kill must still end the run. (While
-         * the vCPU is held in a long host call the guest cannot take it;
-         * that only counts after 30 s.) */
-        uint64_t sigs = live->host_signals;
+        /* The wedged-guest guard: the user's Ctrl-C or kill must end the
+         * run even when the guest leaves the signal untaken, in the monitor
+         * or in the guest's mailbox, whatever the vCPU is doing. GUARD_NS
+         * of such time ends the run. Time the vCPU spends in the one host
+         * call that began before the guest could see the signal (a long
+         * write to disk: blocking calls end at the signal) does not count,
+         * but GUARD_MAX_NS after the signal the run ends anyway. A signal
+         * the guest took is the program's, as on Linux: held blocked, it
+         * stays pending. */
+        uint64_t untaken = live->host_signals, sigs = host_pending | untaken;
         if (!sigs) {
             signal_seen = 0;
         } else if (!signal_seen) {
             signal_seen = now;
-            runs_seen = vm->kvm_runs;
-        } else if ((now - signal_seen > 3000000000ll && vm->kvm_runs > runs_seen + 1) ||
-                   now - signal_seen > 30000000000ll) {
-            int sig = __builtin_ctzll(sigs) + 1;
-            fprintf(stderr, "hxrun: the guest did not take signal %d within 3 s; ending it\n", sig);
-            _exit(128 + sig);
+            charged = 0;
+            runs_seen = runs_at_signal;
+        } else {
+            int first_call = vm->in_service && !vm->in_hcall && vm->kvm_runs == runs_seen;
+            if (!first_call)
+                charged += now - last;
+            if (charged > GUARD_NS || now - signal_seen > GUARD_MAX_NS) {
+                fprintf(stderr,
+                        "hxrun: the guest did not take signal %d within %lld s; ending it\n",
+                        __builtin_ctzll(sigs) + 1, (long long)(charged / 1000000000ll));
+                _exit(128 + __builtin_ctzll(sigs) + 1);
+            }
         }
+        last = now;
         /* Once per deadline: the guest writes a new one when it has acted.
          * While it waits in the host, that wait covers the deadline. An
          * interrupt that lands on the kernel's way back to the program is
@@ -94,7 +125,7 @@ static void *timer_main(void *arg)
          * so does one for a host signal still untaken. */
         int retry = now - fired_at > POLL_NS;
         if (!vm->in_hcall && ((d && d <= now && (d != fired_for || retry)) ||
-                              (sigs && now - signal_seen > POLL_NS && retry))) {
+                              (untaken && now - signal_seen > POLL_NS && retry))) {
             fired_for = d;
             fired_at = now;
             __atomic_store_n(&vm->irq_pending, 1, __ATOMIC_SEQ_CST);
@@ -126,6 +157,7 @@ int hx_sched_start(struct hx_vm *vm)
 {
     vcpu_thread = pthread_self();
     vcpu_run = vm->run;
+    vcpu_vm = vm;
     live_area = &vm->boot->live;
     kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     signal_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -135,21 +167,41 @@ int hx_sched_start(struct hx_vm *vm)
     }
     kick_fd = hx_high_fd(kick_fd);
     signal_fd = hx_high_fd(signal_fd);
+    struct sigevent ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.sigev_notify = SIGEV_SIGNAL; /* the timer thread blocks every signal */
+    ev.sigev_signo = KICK_SIGNAL;
+    if (timer_create(CLOCK_MONOTONIC, &ev, &kick_timer) < 0) {
+        perror("hxrun: timer_create");
+        return 1;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_sigaction = on_signal;
-    sa.sa_flags = SA_RESTART | SA_SIGINFO;
+    sa.sa_flags = SA_SIGINFO; /* host calls end at a forwarded signal */
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
         sigaddset(&sa.sa_mask, forwarded[i]);
     sigaddset(&sa.sa_mask, TICK_SIGNAL);
+    sigaddset(&sa.sa_mask, KICK_SIGNAL);
     for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
         sigaction(forwarded[i], &sa, NULL);
+    sigaction(KICK_SIGNAL, &sa, NULL);
+    /* The guest's timer only needs the vCPU out of KVM_RUN: a host call it
+     * lands in goes on. */
+    sa.sa_flags = SA_RESTART | SA_SIGINFO;
     sigaction(TICK_SIGNAL, &sa, NULL);
     /* Until the guest first sets a deadline (or a signal needs watching),
      * no timer thread: a short run should not pay for starting one. */
     vm->boot->live.timer_checked_ns = INT64_MAX;
     return 0;
+}
+
+static void drain(int fd)
+{
+    uint64_t v;
+    while (read(fd, &v, sizeof(v)) > 0)
+        ;
 }
 
 /* Starts the timer thread, once. */
@@ -173,20 +225,23 @@ static void timer_start(struct hx_vm *vm)
     pthread_detach(t);
 }
 
-static void drain(int fd)
-{
-    uint64_t v;
-    while (read(fd, &v, sizeof(v)) > 0)
-        ;
-}
-
 /* Moves the host signals that arrived into the guest's view; returns
  * them. */
 static uint64_t hand_over_signals(struct hx_vm *vm)
 {
+    /* No more kicks, unless a signal arrives from here on (it arms the
+     * timer again). */
+    if (kick_armed) {
+        struct itimerspec off = {{0, 0}, {0, 0}};
+        timer_settime(kick_timer, 0, &off, NULL);
+        kick_armed = 0;
+    }
     uint64_t sigs = __atomic_exchange_n(&host_pending, 0, __ATOMIC_SEQ_CST);
-    if (sigs)
+    if (sigs) {
+        drain(signal_fd); /* so that the next wait does not end for them */
         __atomic_or_fetch(&vm->boot->live.host_signals, sigs, __ATOMIC_SEQ_CST);
+        timer_start(vm); /* it notices a guest that never takes them */
+    }
     return sigs;
 }
 
@@ -196,10 +251,8 @@ void hx_sched_before_run(struct hx_vm *vm)
 {
     vm->kvm_runs++;
     vm->run->immediate_exit = 0;
-    if (hand_over_signals(vm)) {
+    if (hand_over_signals(vm))
         vm->irq_pending = 1;
-        timer_start(vm); /* it notices a guest that never takes them */
-    }
     if (!vm->irq_pending) {
         vm->run->request_interrupt_window = 0;
         return;
@@ -336,4 +389,12 @@ int hx_sched_wait_readable(struct hx_vm *vm, int fd)
         return 0;
     vm->irq_pending = 1; /* the guest looks at its timers and signals */
     return -EINTR;
+}
+
+int hx_sched_wait(struct hx_vm *vm, struct pollfd *p, uint64_t n, int64_t deadline)
+{
+    vm->in_hcall = 1;
+    int r = wait_fds(p, n, deadline);
+    vm->in_hcall = 0;
+    return r == 0 && host_pending ? -EINTR : r;
 }

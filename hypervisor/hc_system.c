@@ -1,11 +1,12 @@
 /* Host services about the run itself: ending it, reporting a fatal fault,
  * warning about unsupported system calls, tracing, random bytes, sleeping. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
+#include <unistd.h>
 
 #include "hcall.h"
 #include "strace.h"
@@ -75,6 +76,25 @@ int64_t hx_hc_strace(struct hx_vm *vm, const uint64_t *a, int *status)
     return 0;
 }
 
+/* The processor the guest runs on, as the host describes it: the monitor
+ * reads its own /proc, which no guest path reaches (hostfs.c). */
+int64_t hx_hc_cpuinfo(struct hx_vm *vm, const uint64_t *a, int *status)
+{
+    (void)status;
+    char buf[16384];
+    int fd = open("/proc/cpuinfo", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t n = read(fd, buf, sizeof(buf));
+    int err = errno;
+    close(fd);
+    if (n < 0)
+        return -err;
+    if ((uint64_t)n > a[1])
+        n = (ssize_t)a[1];
+    return hx_copy_to_guest(&vm->g, a[0], buf, (uint64_t)n) ? -EFAULT : n;
+}
+
 int64_t hx_hc_getrandom(struct hx_vm *vm, const uint64_t *a, int *status)
 {
     (void)status;
@@ -95,15 +115,12 @@ int64_t hx_hc_getrandom(struct hx_vm *vm, const uint64_t *a, int *status)
     return done;
 }
 
-/* Sleeps until a CLOCK_MONOTONIC deadline: the idle wait of a guest whose
- * only thread sleeps. */
+/* Sleeps until a CLOCK_MONOTONIC deadline (past INT64_MAX: for ever): 0,
+ * or -EINTR when a host signal for the program came first. */
 int64_t hx_hc_sleep(struct hx_vm *vm, const uint64_t *a, int *status)
 {
-    (void)vm;
     (void)status;
-    struct timespec t = {(time_t)(a[0] / 1000000000ull), (long)(a[0] % 1000000000ull)};
-    int r;
-    while ((r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL)) == EINTR)
-        ;
-    return -r;
+    struct pollfd none[1];
+    int r = hx_sched_wait(vm, none, 0, a[0] > INT64_MAX ? -1 : (int64_t)a[0]);
+    return r < 0 ? r : 0;
 }

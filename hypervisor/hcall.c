@@ -43,6 +43,7 @@ static const hx_hcall_fn handlers[HX_HC_NR] = {
     [HX_HC_UNMAP_SHARED] = hx_hc_unmap_shared,
     [HX_HC_MSYNC] = hx_hc_msync,
     [HX_HC_FDPATH] = hx_hc_fdpath,
+    [HX_HC_CPUINFO] = hx_hc_cpuinfo,
     [HX_HC_WAIT] = hx_hc_wait,
     [HX_HC_TIMER_KICK] = hx_hc_timer_kick,
     [HX_HC_SOCKET] = hx_hc_socket,
@@ -99,6 +100,7 @@ static const char *const hcall_names[HX_HC_NR] = {
     [HX_HC_UNMAP_SHARED] = "unmap_shared",
     [HX_HC_MSYNC] = "msync",
     [HX_HC_FDPATH] = "fdpath",
+    [HX_HC_CPUINFO] = "cpuinfo",
     [HX_HC_WAIT] = "wait",
     [HX_HC_TIMER_KICK] = "timer_kick",
     [HX_HC_SOCKET] = "socket",
@@ -144,7 +146,9 @@ int hx_hcall_dispatch(struct hx_vm *vm, uint64_t gpa, int *status)
         return 0;
     }
     vm->hcalls[nr]++;
+    vm->in_service = 1;
     int64_t ret = handlers[nr](vm, arg, status);
+    vm->in_service = 0;
     if (ret == HX_HC_DONE)
         return 1;
     req->ret = ret;

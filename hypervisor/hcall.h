@@ -2,6 +2,8 @@
 #ifndef HX_HCALL_H
 #define HX_HCALL_H
 
+#include <poll.h>
+
 #include "vm.h"
 
 /* Returned by a handler when the guest has ended; the status is stored. */
@@ -19,6 +21,7 @@ int64_t hx_hc_fatal(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_unsupported(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_strace(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_getrandom(struct hx_vm *vm, const uint64_t *a, int *status);
+int64_t hx_hc_cpuinfo(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_sleep(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_read(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_write(struct hx_vm *vm, const uint64_t *a, int *status);
@@ -58,6 +61,10 @@ int64_t hx_hc_timer_kick(struct hx_vm *vm, const uint64_t *a, int *status);
 int hx_sched_start(struct hx_vm *vm);
 void hx_sched_before_run(struct hx_vm *vm);
 int hx_sched_wait_readable(struct hx_vm *vm, int fd);
+/* Waits for the host fds (p has room for one more) until the deadline
+ * (CLOCK_MONOTONIC ns, -1: none): the count of ready fds, 0 at the
+ * deadline, -EINTR when a forwarded signal arrived first. */
+int hx_sched_wait(struct hx_vm *vm, struct pollfd *p, uint64_t n, int64_t deadline);
 /* Sockets (hc_net.c). */
 int64_t hx_hc_socket(struct hx_vm *vm, const uint64_t *a, int *status);
 int64_t hx_hc_socketpair(struct hx_vm *vm, const uint64_t *a, int *status);

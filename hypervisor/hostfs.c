@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <linux/openat2.h>
 
+#include "fastcall_cache.h"
 #include "hcall.h"
 #include "libpath.h"
 
@@ -88,7 +89,7 @@ static int add_mount(struct hx_vm *vm, const char *guest, const char *host, int 
     m->fd = fd;
     if (!realpath(host, m->host))
         snprintf(m->host, sizeof(m->host), "%s", host);
-    m->ro = ro;
+    m->ro = ro || hx_fastcall_cache_is(st.st_dev, st.st_ino); /* the cache: never the guest's */
     m->file = !S_ISDIR(st.st_mode);
     m->dev = st.st_dev;
     m->ino = st.st_ino;
@@ -317,6 +318,8 @@ static long walk_path(int follow_last, int must_dir, int no_symlinks, const stru
                     return 0; /* to be created, or ENOENT by the caller */
                 return walk_fail(w, -errno);
             }
+            if (hx_fastcall_cache_is(st.st_dev, st.st_ino))
+                return walk_fail(w, -EACCES); /* later runs run what it holds */
             if (S_ISLNK(st.st_mode) && no_symlinks)
                 return walk_fail(w, -ELOOP);
             if (S_ISLNK(st.st_mode) && (!last || follow_last)) {

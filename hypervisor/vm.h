@@ -55,8 +55,9 @@ struct hx_vm {
      * sockets, the console and anything else). */
     uint8_t hostfd_mount[HX_MAX_HOSTFDS];
     /* The guest's interrupt (hc_sched.c): wanted, and whether the vCPU is
-     * inside a host wait (then no interrupt is needed). */
-    volatile int irq_pending, in_hcall;
+     * inside a host wait (then no interrupt is needed); in_service: inside
+     * any hypercall (the wedged-guest guard's view). */
+    volatile int irq_pending, in_hcall, in_service;
     volatile uint64_t kvm_runs; /* KVM_RUN calls: the guest got the CPU */
     /* Statistics. */
     uint64_t exits_by_reason[64], hcalls[HX_HC_NR], exits_total, irqs_injected;

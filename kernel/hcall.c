@@ -1,6 +1,8 @@
 /* The hypercall client: fill one request block, store its physical address
  * to the hypercall MMIO page (one VM exit), read the answer. */
 #include "kernel.h"
+#include "sched.h"
+#include "syscalls.h"
 
 static struct hx_hcall req __attribute__((aligned(64)));
 extern int sockbuf_tx_pending;
@@ -24,6 +26,10 @@ int64_t hcall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, u
     __asm__ volatile("" ::: "memory");
     *(volatile uint64_t *)HX_HYPERCALL_VA = kva_to_phys(&req);
     __asm__ volatile("" ::: "memory");
+    /* A host call a host signal cut short: the system call restarts or
+     * fails with EINTR as Linux's rules say (hx_syscall). */
+    if (req.ret == -EINTR && current)
+        current->host_eintr = 1;
     return req.ret;
 }
 

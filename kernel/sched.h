@@ -76,6 +76,7 @@ struct thread {
 
     uint64_t clear_child_tid, robust_list;
     struct hx_regs *frame; /* its system call's frame, while in one */
+    int host_eintr;        /* a host call in that system call said EINTR */
     struct hx_uregs start; /* a new thread's first user state */
 
     int64_t cpu_ns;    /* CPU time used, up to run_start */

@@ -345,17 +345,15 @@ static int build_sections(Elf *elf, const struct hx_rewrite_layout *l, uint64_t 
     return 0;
 }
 
-int hx_rewrite_write(const struct hx_elf *e, const struct hx_rewrite_layout *l,
-                     const struct hx_patch_plan *p, const char *path, unsigned mode, char *err,
-                     size_t errlen)
+int hx_rewrite_write_fd(const struct hx_elf *e, const struct hx_rewrite_layout *l,
+                        const struct hx_patch_plan *p, int fd, char *err, size_t errlen)
 {
     uint64_t segsize = l->tramp + p->tramp_len;
     uint8_t *body = malloc(e->size), *seg = calloc(1, segsize), *secs = NULL;
     size_t secslen = 0;
     uint64_t secsat = round_up(l->offset + segsize, 8);
     Elf *elf = elf_memory((char *)e->data, e->size);
-    char tmp[4096];
-    int fd = -1, rc = -1;
+    int rc = -1;
     GElf_Ehdr eh;
     if (!body || !seg || !elf || !gelf_getehdr(elf, &eh)) {
         snprintf(err, errlen, "%s", elf ? "out of memory" : elf_errmsg(-1));
@@ -403,37 +401,45 @@ int hx_rewrite_write(const struct hx_elf *e, const struct hx_rewrite_layout *l,
         snprintf(err, errlen, "cannot write the ELF header: %s", elf_errmsg(-1));
         goto out;
     }
-    snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        goto out;
-    }
     if (write_all(fd, body, e->size, 0) || write_all(fd, seg, segsize, (off_t)l->offset) ||
-        (secs && write_all(fd, secs, secslen, (off_t)secsat)) || fchmod(fd, mode & 07777) ||
-        close(fd)) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        fd = -1;
-        unlink(tmp);
-        goto out;
-    }
-    fd = -1;
-    if (rename(tmp, path)) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        unlink(tmp);
+        (secs && write_all(fd, secs, secslen, (off_t)secsat))) {
+        snprintf(err, errlen, "cannot write the copy: %s", strerror(errno));
         goto out;
     }
     rc = 0;
 out:
-    if (fd >= 0) {
-        close(fd);
-        unlink(tmp);
-    }
     if (elf)
         elf_end(elf);
     free(body);
     free(seg);
     free(secs);
+    return rc;
+}
+
+int hx_rewrite_write(const struct hx_elf *e, const struct hx_rewrite_layout *l,
+                     const struct hx_patch_plan *p, const char *path, unsigned mode, char *err,
+                     size_t errlen)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = hx_rewrite_write_fd(e, l, p, fd, err, errlen), io = 0;
+    if (!rc && fchmod(fd, mode & 07777))
+        io = errno;
+    if (close(fd) && !rc && !io)
+        io = errno;
+    if (!rc && !io && rename(tmp, path))
+        io = errno;
+    if (io) {
+        snprintf(err, errlen, "%s: %s", path, strerror(io));
+        rc = -1;
+    }
+    if (rc)
+        unlink(tmp);
     return rc;
 }
 
@@ -472,8 +478,10 @@ static void list_left(FILE *f, const struct hx_code *c, const struct hx_patch_si
     fputc('\n', f);
 }
 
-int hx_rewrite_file(const char *in, const char *out, FILE *verbose, struct hx_rewrite_stats *st,
-                    char *err, size_t errlen)
+/* hx_rewrite_file into the path out, or into the file outfd when out is
+ * NULL. */
+static int rewrite(const char *in, const char *out, int outfd, FILE *verbose,
+                   struct hx_rewrite_stats *st, char *err, size_t errlen)
 {
     struct hx_elf e;
     struct hx_disasm d;
@@ -513,11 +521,24 @@ int hx_rewrite_file(const char *in, const char *out, FILE *verbose, struct hx_re
         if (verbose && p.sites[i].leave != HX_LEAVE_NONE)
             list_left(verbose, &sc.objs[0].code, &p.sites[i]);
     }
-    rc = hx_rewrite_write(&e, &l, &p, out, sb.st_mode, err, errlen);
+    rc = out ? hx_rewrite_write(&e, &l, &p, out, sb.st_mode, err, errlen)
+             : hx_rewrite_write_fd(&e, &l, &p, outfd, err, errlen);
 done:
     hx_patch_plan_free(&p);
     hx_scan_free(&sc);
     hx_disasm_close(&d);
     hx_elf_close(&e);
     return rc;
+}
+
+int hx_rewrite_file(const char *in, const char *out, FILE *verbose, struct hx_rewrite_stats *st,
+                    char *err, size_t errlen)
+{
+    return rewrite(in, out, -1, verbose, st, err, errlen);
+}
+
+int hx_rewrite_file_fd(const char *in, int fd, FILE *verbose, struct hx_rewrite_stats *st,
+                       char *err, size_t errlen)
+{
+    return rewrite(in, NULL, fd, verbose, st, err, errlen);
 }

@@ -35,6 +35,11 @@ int hx_rewrite_write(const struct hx_elf *e, const struct hx_rewrite_layout *l,
                      const struct hx_patch_plan *p, const char *path, unsigned mode, char *err,
                      size_t errlen);
 
+/* hx_rewrite_write into fd, an empty file (written at offsets; the caller
+ * owns fd). Returns 0, or -1 with a reason in err. */
+int hx_rewrite_write_fd(const struct hx_elf *e, const struct hx_rewrite_layout *l,
+                        const struct hx_patch_plan *p, int fd, char *err, size_t errlen);
+
 struct hx_rewrite_stats {
     size_t found, patched;
     size_t left[HX_LEAVE_COUNT];
@@ -45,5 +50,9 @@ struct hx_rewrite_stats {
  * with a reason in err. */
 int hx_rewrite_file(const char *in, const char *out, FILE *verbose, struct hx_rewrite_stats *st,
                     char *err, size_t errlen);
+
+/* hx_rewrite_file into fd, an empty file, instead of a path. */
+int hx_rewrite_file_fd(const char *in, int fd, FILE *verbose, struct hx_rewrite_stats *st,
+                       char *err, size_t errlen);
 
 #endif

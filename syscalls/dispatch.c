@@ -91,10 +91,16 @@ long hx_syscall(struct hx_regs *r)
     if (tracing && (nr == NR_EXIT || nr == NR_EXIT_GROUP))
         trace(nr, args, 0);
     long ret;
+    current->host_eintr = 0;
     if (nr < ARRAY_SIZE(hx_syscall_table) && hx_syscall_table[nr])
         ret = hx_syscall_table[nr](args[0], args[1], args[2], args[3], args[4], args[5]);
     else
         ret = unsupported(nr);
+    /* The monitor ended a blocking host call for a host signal: like a
+     * Linux call a signal interrupts, restarted unless a handler without
+     * SA_RESTART runs (and invisibly when the signal is blocked). */
+    if (ret == -EINTR && current->host_eintr)
+        ret = -ERESTARTSYS;
     /* A host symlink into /tmp, /dev or /proc for a call that does not
      * retry: Linux would have crossed a mount, which renames refuse. */
     if (ret == -HX_EREDIRECT)

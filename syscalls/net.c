@@ -367,6 +367,25 @@ SYSCALL(bind)
     return addr_call(f, OP_BIND, &uaddr, 0, 0);
 }
 
+/* A blocking connect the monitor cut short for a host signal goes on in the
+ * host: its end is awaited here, where the program's mask decides what a
+ * signal does (Linux does not interrupt a connect for a blocked signal;
+ * one that runs a handler makes it EINTR, or EALREADY when restarted). */
+static long connect_finish(struct file *f)
+{
+    long r;
+    do
+        r = host_fd_wait(f->hostfd, 4 /* POLLOUT */);
+    while (r == 0);
+    if (r < 0)
+        return r;
+    int32_t err = 0;
+    uint32_t len = sizeof(err);
+    r = hcall(HX_HC_SOCKOPT, (uint64_t)f->hostfd, 1 /* SOL_SOCKET */, 4 /* SO_ERROR */,
+              (uint64_t)&err, (uint64_t)&len, 1);
+    return r < 0 ? r : -err;
+}
+
 SYSCALL(connect)
 {
     long r;
@@ -375,6 +394,8 @@ SYSCALL(connect)
     if (!f || (r = addr_get(a1, a2, &uaddr)))
         return r;
     r = addr_call(f, OP_CONNECT, &uaddr, 0, 0);
+    if (r == -EINTR && current->host_eintr && !(f->flags & O_NONBLOCK))
+        r = connect_finish(f);
     if (r == 0)
         sockbuf_connected(f->hostfd);
     return r;

@@ -99,10 +99,7 @@ static void meminfo(struct gen *g)
 static void cpuinfo(struct gen *g)
 {
     static char buf[16384];
-    long fd = hcall3(HX_HC_OPEN, "/proc/cpuinfo", 0, 0);
-    long n = fd < 0 ? fd : hcall3(HX_HC_READ, fd, buf, sizeof(buf) - 1);
-    if (fd >= 0)
-        hcall1(HX_HC_CLOSE, fd);
+    long n = hcall2(HX_HC_CPUINFO, buf, sizeof(buf) - 1);
     if (n <= 0)
         return;
     buf[n] = 0;

@@ -867,6 +867,17 @@ SYSCALL(rt_sigreturn)
         uint32_t lo = (uint32_t)boot->xcr0, hi = (uint32_t)(boot->xcr0 >> 32);
         __asm__ volatile("xrstor64 (%0)" ::"r"(fp), "a"(lo), "d"(hi) : "memory");
     }
+    if (u.rip >> 47) {
+        /* Outside the user half: Linux's return there faults (#GP, or a
+         * page fault in the kernel half) and the program gets SIGSEGV with
+         * the restored state; here the kernel's own return would fault. */
+        struct hx_fault_info gp = {.signo = 11, .code = 0x80 /* SI_KERNEL */, .vector = 13};
+        struct hx_fault_info pf = {
+            .signo = 11, .code = 1 /* MAPERR */, .addr = u.rip, .vector = 14};
+        hx_fault_regs = u;
+        hx_fault_info = (uint64_t)((int64_t)(u.rip << 16) >> 16) == u.rip ? pf : gp;
+        hx_deliver_fault();
+    }
     /* Signals the handler left pending go next, from the restored state. */
     if (irq_due())
         irq_process();

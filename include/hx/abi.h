@@ -197,6 +197,7 @@ enum hx_hcall_nr {
     HX_HC_UNMAP_SHARED, /* guest physical base */
     HX_HC_MSYNC,        /* guest physical address, length, MS_* flags */
     HX_HC_FDPATH,       /* hostfd, buf, size: the guest path of an open directory */
+    HX_HC_CPUINFO,      /* buf, size: the host's /proc/cpuinfo (no guest path reaches it) */
     /* Ranges kept apart so independent work can add numbers without
      * colliding: 64.. scheduling and waiting, 96.. sockets, 128.. fastcalls. */
     HX_HC_SCHED_BASE = 64,

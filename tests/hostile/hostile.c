@@ -80,8 +80,135 @@ static void expect(const char *what, int64_t got, int64_t want)
 
 static char buf[64] = "hello\n";
 
+static void say_num(int64_t v)
+{
+    char b[24];
+    int i = 23;
+    uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+    b[i] = 0;
+    do
+        b[--i] = (char)('0' + u % 10);
+    while ((u /= 10));
+    if (v < 0)
+        b[--i] = '-';
+    say(b + i);
+}
+
+static int same(const char *a, const char *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
+/* The program's argv[1], read through the direct map (the stack is not
+ * mapped at its own address until a kernel maps it), or 0. */
+static const void *stack_at(const struct hx_region *r, uint64_t va)
+{
+    return (const void *)(HX_DIRECT_MAP + r->pa + (va - r->va));
+}
+
+static const char *arg1(const struct hx_boot_info *boot)
+{
+    for (uint32_t i = 0; i < boot->nregions; i++) {
+        const struct hx_region *r = &boot->regions[i];
+        if (r->kind != HX_REGION_STACK)
+            continue;
+        const uint64_t *sp = stack_at(r, boot->stack_pointer);
+        return sp[0] >= 2 ? stack_at(r, sp[2]) : 0;
+    }
+    return 0;
+}
+
+/* With an argument: one hypercall that blocks in the host, made again and
+ * again without ever taking a host signal (a wedged or hostile guest). A
+ * host signal must end each call at once (its result is printed), and the
+ * monitor's guard must end the run soon after. */
+static uint8_t big[1 << 20];
+static void block_forever(const char *mode)
+{
+    static int32_t sv[2];
+    static struct {
+        int32_t fd;
+        int16_t events, revents;
+    } pfd = {0, 1 /* POLLIN */, 0};
+    static struct {
+        uint64_t base, len;
+    } iov = {(uint64_t)buf, sizeof(buf)};
+    static struct {
+        uint64_t name;
+        uint32_t namelen, _pad;
+        uint64_t iov, iovlen, control, controllen;
+        int32_t flags, _pad2;
+    } msg = {0, 0, 0, (uint64_t)&iov, 1, 0, 0, 0, 0};
+    static struct {
+        uint16_t family;
+        char name[16];
+    } un = {1, "\0hx-hostile-acc"};
+    int64_t s = -1;
+    if (same(mode, "recv") || same(mode, "write"))
+        s = hc(HX_HC_SOCKETPAIR, 1 /* AF_UNIX */, 1 /* SOCK_STREAM */, 0, (uint64_t)sv) ? -1
+                                                                                        : sv[0];
+    if (same(mode, "accept")) {
+        s = hc(HX_HC_SOCKET, 1, 1, 0, 0);
+        if (hc(HX_HC_BIND, (uint64_t)s, (uint64_t)&un, sizeof(un), HX_UNIX_NONE) ||
+            hc(HX_HC_LISTEN, (uint64_t)s, 1, 0, 0))
+            s = -1;
+    }
+    say("ready\n");
+    for (;;) {
+        int64_t r;
+        if (same(mode, "sleep"))
+            r = hc(HX_HC_SLEEP, 1ull << 62, 0, 0, 0);
+        else if (same(mode, "poll"))
+            r = hc(HX_HC_POLL, (uint64_t)&pfd, 1, (uint64_t)-1, 0);
+        else if (same(mode, "wait"))
+            r = hc(HX_HC_WAIT, 0, 0, (uint64_t)-1, 0);
+        else if (same(mode, "read"))
+            r = hc(HX_HC_READ, 0, (uint64_t)buf, sizeof(buf), 0);
+        else if (same(mode, "recv"))
+            r = hc(HX_HC_RECVMSG, (uint64_t)s, (uint64_t)&msg, 0, 0);
+        else if (same(mode, "accept"))
+            r = hc(HX_HC_ACCEPT, (uint64_t)s, 0, 0, 0);
+        else if (same(mode, "write"))
+            r = hc(HX_HC_WRITE, (uint64_t)s, (uint64_t)big, sizeof(big), 0);
+        else
+            break;
+        say("returned ");
+        say_num(r);
+        say("\n");
+    }
+    say("unknown mode\n");
+    hc(HX_HC_EXIT, 2, 0, 0, 0);
+}
+
+/* The monitor's interrupt, taken and ignored: the guest stays wedged. */
+void hostile_irq(void);
+__asm__(".globl hostile_irq\n"
+        "hostile_irq:\n"
+        "  iretq\n");
+static uint8_t irq_stack[4096] __attribute__((aligned(16)));
+
+static void ignore_interrupts(void)
+{
+    uint64_t *tss = (uint64_t *)(HX_KTEXT_BASE + HX_GPA_TSS + 4); /* RSP0, IST1 at +36 */
+    uint64_t top = (uint64_t)(irq_stack + sizeof(irq_stack));
+    __builtin_memcpy(tss, &top, 8);
+    __builtin_memcpy((uint8_t *)tss + 32, &top, 8);
+    uint64_t *idt = (uint64_t *)(HX_KTEXT_BASE + HX_GPA_IDT);
+    uint64_t h = (uint64_t)hostile_irq;
+    idt[HX_IRQ_VECTOR * 2] = (h & 0xffff) | ((uint64_t)HX_SEL_KCODE << 16) | (1ull << 32) |
+                             (0x8eull << 40) | ((h >> 16 & 0xffff) << 48);
+    idt[HX_IRQ_VECTOR * 2 + 1] = h >> 32;
+}
+
 void hostile_main(const struct hx_boot_info *boot)
 {
+    const char *mode = arg1(boot);
+    if (mode) {
+        ignore_interrupts();
+        block_forever(mode);
+    }
     /* With --stats: a request block outside RAM, which must end the VM as
      * a kernel error (125) with one clear line. */
     if (boot->flags & HX_BOOT_STATS)

@@ -50,5 +50,42 @@ for m in block-ro block-past; do
         cat "$B/stderr"
     fi
 done
+
+# A guest blocked in the host in each way a hypercall can block: SIGTERM
+# must end the call at once (the guest prints what it returned, within
+# 2 s), and as the guest never takes the signal, the wedged-guest guard
+# must end the run (status 143, its line) within 10 s. Each run is killed
+# after 15 s whatever happens, so a regression fails instead of hanging.
+rm -f "$B/fifo"
+mkfifo "$B/fifo"
+exec 3<>"$B/fifo" # stdin that never has data
+for mode in sleep poll wait read recv accept write; do
+    out=$B/block.$mode.out err=$B/block.$mode.err
+    : >"$out"
+    timeout -s KILL 15 "$HX" --kernel "$B/hostile.elf" /bin/busybox "$mode" <&3 >"$out" 2>"$err" &
+    pid=$!
+    what=""
+    if timeout 10 sh -c 'until grep -q ready "$1"; do sleep 0.05; done' _ "$out"; then
+        sleep 0.2
+        kill -TERM "$pid" 2>/dev/null || true
+        timeout 2 sh -c 'until grep -q returned "$1"; do sleep 0.05; done' _ "$out" ||
+            what="the blocking call did not end at SIGTERM"
+    else
+        what="no ready"
+    fi
+    wait "$pid" && rc=0 || rc=$?
+    if [ -z "$what" ] && [ "$rc" -ne 143 ]; then
+        what="status $rc, not 143"
+    elif [ -z "$what" ] && ! grep -q "did not take signal 15" "$err"; then
+        what="no guard line"
+    fi
+    if [ -z "$what" ]; then
+        pass=$((pass + 1)); echo "PASS host call $mode ends at a host signal, the guard ends the run"
+    else
+        fail=$((fail + 1)); echo "FAIL host call $mode: $what"; sed 's/^/    /' "$out" "$err"
+    fi
+done
+exec 3>&-
+rm -f "$B/fifo"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

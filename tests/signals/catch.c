@@ -11,12 +11,21 @@
  *   pause    wait in pause()
  *   spin     spin on a volatile flag, no system calls in the loop
  *   read     block in read() on stdin (a pipe that never has data)
+ *   sleep    sleep in nanosleep() with a far deadline (20 s)
+ *   poll     block in poll() on stdin with no timeout
+ *   write    fill stdin (a pipe nobody reads) without blocking, then block
+ *            in write() on it
+ *   held     block every signal, then sleep 20 s: the signal stays pending
+ *            (prints "still held" and exits 3 when the sleep ends)
  *
  * "ready" goes to stdout, unbuffered, once the wait is about to start.
  * Every wait gives up after about 20 s and exits 3, so a lost signal
  * fails instead of hanging.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +63,8 @@ int main(int argc, char **argv)
 {
     int sig = argc == 4 ? signo(argv[3]) : 0;
     if (!sig || (strcmp(argv[1], "handler") && strcmp(argv[1], "default"))) {
-        fprintf(stderr, "usage: catch handler|default pause|spin|read INT|TERM|HUP|USR1\n");
+        fprintf(stderr, "usage: catch handler|default pause|spin|read|sleep|poll|write|held "
+                        "INT|TERM|HUP|USR1\n");
         return 2;
     }
     struct sigaction sa;
@@ -64,6 +74,21 @@ int main(int argc, char **argv)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+
+    if (strcmp(argv[2], "write") == 0) {
+        /* Full, so that the write below blocks at once. */
+        static char fill[65536];
+        int fl = fcntl(0, F_GETFL);
+        fcntl(0, F_SETFL, fl | O_NONBLOCK);
+        while (write(0, fill, sizeof(fill)) > 0 || errno == EINTR)
+            ;
+        fcntl(0, F_SETFL, fl);
+    }
+    if (strcmp(argv[2], "held") == 0) {
+        sigset_t all;
+        sigfillset(&all);
+        sigprocmask(SIG_SETMASK, &all, NULL);
+    }
 
     struct timespec t0, t;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -90,6 +115,31 @@ int main(int argc, char **argv)
             return 3;
         }
         say(r < 0 ? "read interrupted\n" : "read returned\n");
+    } else if (strcmp(argv[2], "sleep") == 0) {
+        struct timespec far = {20, 0};
+        int r = nanosleep(&far, &far);
+        if (!caught)
+            return 3;
+        say(r < 0 && errno == EINTR ? "sleep interrupted\n" : "sleep returned\n");
+    } else if (strcmp(argv[2], "poll") == 0) {
+        alarm(20);
+        struct pollfd p = {0, POLLIN, 0};
+        int r = poll(&p, 1, -1);
+        if (!caught)
+            return 3;
+        say(r < 0 && errno == EINTR ? "poll interrupted\n" : "poll returned\n");
+    } else if (strcmp(argv[2], "write") == 0) {
+        alarm(20);
+        char c = 'x';
+        ssize_t r = write(0, &c, 1);
+        if (!caught)
+            return 3;
+        say(r < 0 && errno == EINTR ? "write interrupted\n" : "write returned\n");
+    } else if (strcmp(argv[2], "held") == 0) {
+        struct timespec far = {20, 0};
+        nanosleep(&far, NULL);
+        say("still held\n");
+        return 3;
     } else {
         fprintf(stderr, "catch: unknown wait %s\n", argv[2]);
         return 2;
