@@ -219,6 +219,34 @@ static void fill_rw(void)
         die("symlink: %s", strerror(errno));
 }
 
+/* The fault handlers: guest_mem.c's turns a fault inside a guarded copy
+ * (a shared file's page past its end) into -EFAULT; any other fault is the
+ * monitor's bug, and goes on to ASan's handler, which reports it (and
+ * libFuzzer saves the input). guest_mem.c's alone would die without a
+ * report. */
+static struct sigaction san_segv, san_bus, hx_segv, hx_bus;
+
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+    const struct sigaction *hx = sig == SIGBUS ? &hx_bus : &hx_segv;
+    const struct sigaction *san = sig == SIGBUS ? &san_bus : &san_segv;
+    hx->sa_sigaction(sig, si, uc); /* returns only when not guarded */
+    sigaction(sig, san, NULL);
+    if (san->sa_flags & SA_SIGINFO)
+        san->sa_sigaction(sig, si, uc);
+}
+
+static void install_fault_handlers(void)
+{
+    struct sigaction sa = {.sa_sigaction = on_fault, .sa_flags = SA_SIGINFO | SA_NODEFER};
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGSEGV, NULL, &san_segv) || sigaction(SIGBUS, NULL, &san_bus) ||
+        hx_guest_mem_init() || sigaction(SIGSEGV, NULL, &hx_segv) ||
+        sigaction(SIGBUS, NULL, &hx_bus) || !(hx_segv.sa_flags & SA_SIGINFO) ||
+        sigaction(SIGSEGV, &sa, NULL) || sigaction(SIGBUS, &sa, NULL))
+        die("cannot install the fault handlers");
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -263,8 +291,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     vm.vm_fd = fake_vm_fd;
     vm.g.ram = aligned_alloc(HX_HUGE_SIZE, RAM_SIZE);
     vm.g.ram_size = RAM_SIZE;
-    if (fake_vm_fd < 0 || !vm.g.ram || hx_hostfs_init(&vm) || hx_guest_mem_init())
+    if (fake_vm_fd < 0 || !vm.g.ram || hx_hostfs_init(&vm))
         die("setup failed");
+    install_fault_handlers();
     return 0;
 }
 

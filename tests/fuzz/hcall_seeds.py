@@ -129,6 +129,7 @@ def shared():
     s.call('GETRANDOM', shr(0), 16, 0)
     s.call('WRITE', res(f), shr(4096), 16)  # past the end of the file
     s.call('READ', res(f), shr(8), 16)
+    s.call('FSTAT', res(f), shr(4096))  # a guarded copy: SIGBUS, then EFAULT
     s.call('MSYNC', res(m), 4096, 4)
     s.call('UNMAP_SHARED', res(m))
     s.call('STRACE', 2, ptr(0x100), 3)
