@@ -20,7 +20,7 @@
 #include "report.h"
 #include "scan.h"
 
-static char dir[64], in_path[96], out_path[96];
+static char dir[256], in_path[280], out_path[280];
 static FILE *sink; /* /dev/null: the reports are produced, not read */
 
 static void remove_dir(void)
@@ -35,7 +35,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     const char *tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof(dir), "%s/hx-fuzz-rw.XXXXXX", tmp && strlen(tmp) < 32 ? tmp : "/tmp");
+    if (!tmp || strlen(tmp) > 200)
+        tmp = "/tmp";
+    snprintf(dir, sizeof(dir), "%s/hx-fuzz-rw.XXXXXX", tmp);
     sink = fopen("/dev/null", "w");
     if (!mkdtemp(dir) || !sink) {
         perror("fuzz_rewrite: setup");

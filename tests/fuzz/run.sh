@@ -17,14 +17,16 @@ for name in "$@"; do
     corpus=$B/corpus/$name
     art=$B/artifacts/$name
     log=$B/$name.log
-    mkdir -p "$corpus" "$art"
+    mkdir -p "$corpus" "$art" "$B/tmp"
     seeds=("$src/corpus/$name")
     # The rewriter starts from the loader's real ELF files too.
     [ "$name" = rewrite ] && seeds+=("$src/corpus/elf")
     # -timeout: a single input running this long is a hang (a blocking
     # host call the harness should have prevented, or a loop).
     # -rss_limit_mb: ASan's shadow counts too.
-    "$bin" -max_total_time="$secs" -print_final_stats=1 -timeout=10 -rss_limit_mb=4096 \
+    # TMPDIR: fuzz_rewrite's files, in the build directory even after a
+    # crash (libFuzzer may end without running atexit).
+    TMPDIR=$B/tmp "$bin" -max_total_time="$secs" -print_final_stats=1 -timeout=10 -rss_limit_mb=4096 \
         -max_len=65536 -artifact_prefix="$art/" "$corpus" "${seeds[@]}" >"$log" 2>&1
     rc=$?
     stats=$(grep -E '^stat::(number_of_executed_units|peak_rss_mb|new_units_added)' "$log" |
