@@ -8,7 +8,7 @@
 # $(UNIT_EXTRA_SRCS) to its sources and $(UNIT_EXTRA_LIBS) to its libraries.
 
 REWRITER_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
-                   -Iinclude -Iloader -Isyscalls -Irewriter
+                   -Iinclude -Iloader -Isyscalls -Irewriter $(SAN)
 REWRITER_LIB_SRCS := rewriter/insn.c rewriter/disasm.c rewriter/code.c rewriter/cfg.c \
                      rewriter/eh_frame.c rewriter/elf_code.c rewriter/infer.c rewriter/scan.c \
                      rewriter/elf_dyn.c rewriter/ldcache.c rewriter/libpath.c \
@@ -27,12 +27,12 @@ $(BUILD)/rw/%.o: %.c $(REWRITER_DEPS)
 	$(CC) $(REWRITER_CFLAGS) -c $< -o $@
 
 $(BUILD)/hxscan: $(REWRITER_OBJS)
-	$(CC) -o $@ $(REWRITER_OBJS) -lelf -lcapstone
+	$(CC) $(SAN) -o $@ $(REWRITER_OBJS) -lelf -lcapstone
 
 HXREWRITE_OBJS := $(patsubst %.c,$(BUILD)/rw/%.o,$(REWRITER_LIB_SRCS) rewriter/hxrewrite.c \
                     loader/elf_load.c)
 $(BUILD)/hxrewrite: $(HXREWRITE_OBJS)
-	$(CC) -o $@ $(HXREWRITE_OBJS) -lelf -lcapstone
+	$(CC) $(SAN) -o $@ $(HXREWRITE_OBJS) -lelf -lcapstone
 
 .PHONY: scan-test
 scan-test: $(BUILD)/hxscan

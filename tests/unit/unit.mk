@@ -10,7 +10,7 @@ UNIT_DEPS := minifs/minifs.h $(UNIT_SRCS) $(wildcard tests/unit/*.h) loader/elf_
 # kernel/ only for quoted includes: its errno.h must not shadow <errno.h>.
 UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g \
                -Iinclude -Iloader -Ihypervisor -iquote kernel $(shell pkg-config --cflags check)
-UNIT_CFLAGS += -Iminifs -Isyscalls
+UNIT_CFLAGS += -Iminifs -Isyscalls $(SAN)
 UNIT_LDLIBS := $(shell pkg-config --libs check) -lelf -lseccomp $(UNIT_EXTRA_LIBS)
 UNIT_BIN := $(BUILD)/unit/hx-unit
 
