@@ -27,16 +27,9 @@ BUILD=$(realpath -m "$2")
 W=$BUILD/fastcall/poison
 rm -rf "$W"
 mkdir -p "$W"
-passed=0
-failed=0
-pass() {
-	echo "PASS $1"
-	passed=$((passed + 1))
-}
-fail() {
-	echo "FAIL $1: $2"
-	failed=$((failed + 1))
-}
+# pass, fail and finish (the closing count and status) of the guest suite.
+# shellcheck source=../guest/run.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../guest/run.sh"
 
 for word in original poisoned; do
 	printf '#include <stdio.h>\nint main(void) { puts("%s"); return 0; }\n' "$word" >"$W/$word.c"
@@ -166,5 +159,4 @@ else
 	fail "cache: a world-writable cache directory is not used" "fastcalls '$fast': $out"
 fi
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+finish
