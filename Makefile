@@ -37,7 +37,7 @@ HOST_SRC := $(wildcard hypervisor/*.c) $(wildcard loader/*.c) rewriter/libpath.c
 HOST_OBJ := $(patsubst %.c,$(BUILD)/h/%.o,$(HOST_SRC)) $(BUILD)/h/hypervisor/kernel_blob.o
 HXRUN := $(BUILD)/hxrun
 
-.PHONY: all kernel demo test unit-test guest-test compat-test confine-test hostile-test cli-test trim-test signals-test fastcall-test server-test bench bench-fastcall format clean deps
+.PHONY: all kernel demo test unit-test guest-test compat-test confine-test hostile-test cli-test trim-test signals-test fastcall-test server-test san-test bench bench-fastcall format clean deps
 all: $(HXRUN) $(BUILD)/hxscan $(BUILD)/hxrewrite
 kernel: $(KERNEL)
 
@@ -107,6 +107,13 @@ confine-test: $(HXRUN)
 # hxrewrite and hxrun --fastcall (issue 7).
 fastcall-test: $(HXRUN) $(BUILD)/hxrewrite
 	tests/fastcall/run.sh $(HXRUN) $(BUILD)
+
+# The host-side unit tests and hxrewrite built with sanitizers, in
+# $(BUILD)/san (not part of make test: a second build of everything).
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+san-test:
+	$(MAKE) BUILD=$(BUILD)/san CC="$(CC) $(SAN)" $(BUILD)/san/unit/hx-unit $(BUILD)/san/hxrewrite
+	tests/san/run.sh $(BUILD)/san
 
 bench: $(HXRUN) $(BUILD)/hxrewrite
 	scripts/bench/run.sh $(HXRUN) $(BUILD)

@@ -256,7 +256,8 @@ static int build_segment(Elf *elf, const struct hx_elf *e, const struct hx_rewri
         int32_t rel = (int32_t)(e->entry - (l->vaddr + l->stub + STUB_JMP + 4));
         memcpy(s + STUB_JMP, &rel, 4);
     }
-    memcpy(seg + l->tramp, p->tramp, p->tramp_len);
+    if (p->tramp_len) /* no trampolines: p->tramp is NULL */
+        memcpy(seg + l->tramp, p->tramp, p->tramp_len);
     return rc;
 }
 
@@ -290,7 +291,8 @@ static int build_sections(Elf *elf, const struct hx_rewrite_layout *l, uint64_t 
         free(raw);
         return -1;
     }
-    memcpy(buf, strd->d_buf, strd->d_size);
+    if (strd->d_size) /* an empty .shstrtab may have no buffer */
+        memcpy(buf, strd->d_buf, strd->d_size);
     memcpy(buf + strd->d_size, names, sizeof(names));
     for (size_t i = 0; i < shnum; i++) {
         GElf_Shdr sh;

@@ -239,9 +239,12 @@ static int collect_targets(const struct hx_code *c, struct targets *t)
         else if (in->imm_ref && c->absolute)
             t->v[t->n++] = in->target;
     }
-    memcpy(t->v + t->n, c->refs, c->nrefs * sizeof(*c->refs));
+    /* refs and pads are NULL when empty: memcpy must not see them. */
+    if (c->nrefs)
+        memcpy(t->v + t->n, c->refs, c->nrefs * sizeof(*c->refs));
     t->n += c->nrefs;
-    memcpy(t->v + t->n, c->pads, c->npads * sizeof(*c->pads));
+    if (c->npads)
+        memcpy(t->v + t->n, c->pads, c->npads * sizeof(*c->pads));
     t->n += c->npads;
     qsort(t->v, t->n, sizeof(*t->v), cmp_u64);
     return 0;
