@@ -839,7 +839,13 @@ int64_t hx_hc_sendfile(struct hx_vm *vm, const uint64_t *a, int *status)
     off_t off;
     if (a[2] && hx_copy_from_guest(&vm->g, &off, a[2], sizeof(off)))
         return -EFAULT;
-    ssize_t n = sendfile((int)a[0], (int)a[1], a[2] ? &off : NULL, (size_t)a[3]);
+    /* Linux refuses a count that is negative as ssize_t, or that takes the
+     * offset past the largest one; it then sends what it can. */
+    uint64_t len = a[3];
+    if ((int64_t)len < 0 || (a[2] && off >= 0 && (uint64_t)off + len > (uint64_t)INT64_MAX))
+        return -EINVAL;
+    ssize_t n = sendfile((int)a[0], (int)a[1], a[2] ? &off : NULL,
+                         len < HX_MAX_COPY ? (size_t)len : HX_MAX_COPY);
     if (n < 0)
         return -errno;
     if (a[2] && hx_copy_to_guest(&vm->g, a[2], &off, sizeof(off)))
