@@ -187,5 +187,78 @@ if [ "$(cat "$B/out")" = "EACCES EACCES ok ok" ]; then ok "--net=none"; else bad
 if [ "$(cat "$B/out")" = "ok ok ok ok" ]; then ok "--net=host"; else bad "--net=host: $(cat "$B/out")"; fi
 expect "bad --net: 2" 2 "^hxrun: --net must be host or none, got 'bogus'$" -- "$HX" --net=bogus "$B/net"
 
+# Descriptors a host process sends (SCM_RIGHTS) are the monitor's: it
+# closes them, also those of messages whose results could not be written
+# back (a read-only msg_name), in recvmsg and recvmmsg.
+musl-gcc -static -O2 -o "$B/scmr" -x c - <<'C'
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+static const char ro_name[128] = "read-only";
+int main(int argc, char **argv) {
+    struct sockaddr_un sa = {AF_UNIX, ""};
+    strncpy(sa.sun_path, argv[1], sizeof(sa.sun_path) - 1);
+    int s = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+    if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+        return 1;
+    usleep(300000); /* all three messages are there */
+    char data[3][8], ctl[3][64];
+    struct iovec iov[3];
+    struct mmsghdr mm[3];
+    memset(mm, 0, sizeof(mm));
+    for (int i = 0; i < 3; i++) {
+        iov[i] = (struct iovec){data[i], sizeof(data[i])};
+        mm[i].msg_hdr = (struct msghdr){.msg_name = (void *)ro_name,
+                                        .msg_namelen = sizeof(ro_name),
+                                        .msg_iov = &iov[i],
+                                        .msg_iovlen = 1,
+                                        .msg_control = ctl[i],
+                                        .msg_controllen = sizeof(ctl[i])};
+    }
+    mm[2].msg_hdr.msg_name = NULL;
+    printf("recvmsg %zd\n", recvmsg(s, &mm[0].msg_hdr, 0));
+    printf("recvmmsg %d\n", recvmmsg(s, &mm[1], 2, 0, NULL));
+    fflush(stdout);
+    char c;
+    read(0, &c, 1); /* until the test has looked at hxrun's fds */
+    return 0;
+}
+C
+if command -v python3 >/dev/null; then
+    rm -f "$B/scm.sock" "$B/hold"
+    echo passed >"$B/passed"
+    python3 -c 'import array, os, socket, sys
+l = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+l.bind(sys.argv[1])
+l.listen(1)
+c, _ = l.accept()
+fd = os.open(sys.argv[2], os.O_RDONLY)
+for i in range(3):
+    c.sendmsg([b"m%d" % i], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))])
+c.recv(1)' "$B/scm.sock" "$B/passed" &
+    helper=$!
+    for _ in $(seq 50); do [ -S "$B/scm.sock" ] && break; sleep 0.1; done
+    mkfifo "$B/hold"
+    "$HX" "$B/scmr" "$B/scm.sock" <"$B/hold" >"$B/scm.out" 2>"$B/err" &
+    hx=$!
+    exec 9>"$B/hold"
+    for _ in $(seq 100); do grep -q recvmmsg "$B/scm.out" && break; sleep 0.1; done
+    kept=$(ls -l "/proc/$hx/fd" 2>/dev/null | grep -c "$B/passed")
+    exec 9>&-
+    wait "$hx"
+    kill "$helper" 2>/dev/null
+    wait "$helper" 2>/dev/null
+    if grep -q recvmmsg "$B/scm.out" && [ "$kept" -eq 0 ]; then
+        ok "received fds are closed, also after a fault"
+    else
+        bad "received fds are closed, also after a fault ($kept kept: $(tr '\n' ' ' <"$B/scm.out"))"
+    fi
+else
+    bad "received fds are closed (no python3)"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
