@@ -127,6 +127,7 @@ asan:
 	$(MAKE) BUILD=$(ASAN_BUILD) SAN="$(ASAN_FLAGS)" all
 	$(MAKE) BUILD=$(ASAN_BUILD) SAN="$(ASAN_FLAGS)" unit-test cli-test hostile-test confine-test \
 		sandbox-test
+	tests/san/run.sh $(ASAN_BUILD)
 
 bench: $(HXRUN) $(BUILD)/hxrewrite
 	scripts/bench/run.sh $(HXRUN) $(BUILD)

@@ -156,6 +156,8 @@ int64_t hx_hc_ftruncate(struct hx_vm *vm, const uint64_t *a, int *status)
     (void)status;
     if (!hx_hostfd_ok(vm, a[0]))
         return -EBADF;
+    if ((int64_t)a[1] < 0)
+        return -EINVAL;
     return ftruncate((int)a[0], (off_t)a[1]) < 0 ? -errno : 0;
 }
 
@@ -335,8 +337,19 @@ int64_t hx_hc_copy_range(struct hx_vm *vm, const uint64_t *a, int *status)
     if ((a[1] && hx_copy_from_guest(&vm->g, &in, a[1], sizeof(in))) ||
         (a[3] && hx_copy_from_guest(&vm->g, &out, a[3], sizeof(out))))
         return -EFAULT;
+    uint64_t len = a[4];
+    if (len > HX_MAX_COPY) {
+        /* Linux refuses a length that wraps a position before it copies
+         * anything; the shorter length must not hide that. */
+        off_t pin = a[1] ? in : lseek((int)a[0], 0, SEEK_CUR);
+        off_t pout = a[3] ? out : lseek((int)a[2], 0, SEEK_CUR);
+        if ((pin >= 0 && (uint64_t)pin + len < (uint64_t)pin) ||
+            (pout >= 0 && (uint64_t)pout + len < (uint64_t)pout))
+            return -EOVERFLOW;
+        len = HX_MAX_COPY;
+    }
     ssize_t n =
-        copy_file_range((int)a[0], a[1] ? &in : NULL, (int)a[2], a[3] ? &out : NULL, a[4], 0);
+        copy_file_range((int)a[0], a[1] ? &in : NULL, (int)a[2], a[3] ? &out : NULL, len, 0);
     if (n < 0)
         return -errno;
     if ((a[1] && hx_copy_to_guest(&vm->g, a[1], &in, sizeof(in))) ||
@@ -489,6 +502,12 @@ int64_t hx_hc_fdop(struct hx_vm *vm, const uint64_t *a, int *status)
         r = guest_times(vm, a[2], ts, &tp);
         return r ? r : futimens(fd, tp) < 0 ? -errno : 0;
     case HX_FD_FALLOCATE:
+        /* As Linux: a negative offset or an empty range is invalid, and a
+         * range past the largest offset too big. */
+        if ((int64_t)a[3] < 0 || (int64_t)a[4] <= 0)
+            return -EINVAL;
+        if (a[3] + a[4] > (uint64_t)INT64_MAX)
+            return -EFBIG;
         return fallocate(fd, (int)a[2], (off_t)a[3], (off_t)a[4]) < 0 ? -errno : 0;
     case HX_FD_FLOCK:
         /* Never block the monitor: a lock held elsewhere is reported

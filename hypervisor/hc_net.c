@@ -655,10 +655,40 @@ static void msg_free(struct xmsg *x)
     x->control = NULL;
 }
 
+/* After a receive: drops the descriptors a host process sent, which are
+ * the monitor's, not the guest's (closes them), and their messages, as
+ * Linux drops what does not fit (MSG_CTRUNC). Returns the length of the
+ * ancillary data left in x->control. Every received message goes through
+ * here, whether or not its results reach the guest. */
+static uint64_t msg_drop_fds(struct msghdr *h, struct xmsg *x)
+{
+    if (!x->control)
+        return 0;
+    uint8_t *out = x->control;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+        size_t sz = CMSG_SPACE(c->cmsg_len - CMSG_LEN(0));
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            int *fds = (int *)CMSG_DATA(c);
+            for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++)
+                close(fds[i]);
+            h->msg_flags |= MSG_CTRUNC;
+            continue;
+        }
+        if ((uint8_t *)c + sz > x->control + h->msg_controllen)
+            sz = (size_t)(x->control + h->msg_controllen - (uint8_t *)c);
+        memmove(out, c, sz);
+        out += sz;
+    }
+    uint64_t clen = (uint64_t)(out - x->control);
+    h->msg_controllen = 0; /* nothing left to drop */
+    return clen;
+}
+
 /* After a receive: the sender's address, ancillary data and flags back
  * into the guest's msghdr, as Linux's recvmsg writes them. */
 static long msg_out(struct hx_vm *vm, struct msghdr *h, struct xmsg *x)
 {
+    uint64_t clen = msg_drop_fds(h, x);
     struct gmsg g;
     if (hx_copy_from_guest(&vm->g, &g, x->gva, sizeof(g)))
         return -EFAULT;
@@ -673,30 +703,8 @@ static long msg_out(struct hx_vm *vm, struct msghdr *h, struct xmsg *x)
             return -EFAULT;
     }
     int32_t flags = h->msg_flags;
-    uint64_t clen = 0;
-    if (x->control) {
-        /* Descriptors a host process sent are the monitor's, not the
-         * guest's: close them and drop their messages, as Linux drops
-         * what does not fit (MSG_CTRUNC). */
-        uint8_t *out = x->control;
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
-            size_t sz = CMSG_SPACE(c->cmsg_len - CMSG_LEN(0));
-            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-                int *fds = (int *)CMSG_DATA(c);
-                for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++)
-                    close(fds[i]);
-                flags |= MSG_CTRUNC;
-                continue;
-            }
-            if ((uint8_t *)c + sz > x->control + h->msg_controllen)
-                sz = (size_t)(x->control + h->msg_controllen - (uint8_t *)c);
-            memmove(out, c, sz);
-            out += sz;
-        }
-        clen = (uint64_t)(out - x->control);
-        if (clen && hx_copy_to_guest(&vm->g, x->control_gva, x->control, clen))
-            return -EFAULT;
-    }
+    if (clen && hx_copy_to_guest(&vm->g, x->control_gva, x->control, clen))
+        return -EFAULT;
     if (hx_copy_to_guest(&vm->g, x->gva + GMSG_CONTROLLEN, &clen, 8) ||
         hx_copy_to_guest(&vm->g, x->gva + GMSG_FLAGS, &flags, 4))
         return -EFAULT;
@@ -799,12 +807,17 @@ static int64_t mmsg(struct hx_vm *vm, const uint64_t *a, int send)
         int got = send ? sendmmsg((int)a[0], hv, (unsigned)n, SEND_FLAGS(a[3]))
                        : recvmmsg((int)a[0], hv, (unsigned)n, RECV_FLAGS(a[3]), a[4] ? &ts : NULL);
         r = got < 0 ? -errno : got;
-        for (int i = 0; i < got && r >= 0; i++) {
+        for (int i = 0; i < got; i++) {
             uint64_t gva = a[1] + (uint64_t)i * sizeof(struct gmmsg);
             uint32_t len = hv[i].msg_len;
-            if ((!send && msg_out(vm, &hv[i].msg_hdr, &xv[i])) ||
-                hx_copy_to_guest(&vm->g, gva + GMMSG_LEN, &len, 4))
+            if (r < 0) {
+                /* Past a fault: the messages are lost, their fds closed. */
+                if (!send)
+                    msg_drop_fds(&hv[i].msg_hdr, &xv[i]);
+            } else if ((!send && msg_out(vm, &hv[i].msg_hdr, &xv[i])) ||
+                       hx_copy_to_guest(&vm->g, gva + GMMSG_LEN, &len, 4)) {
                 r = -EFAULT;
+            }
         }
         if (!send && a[4] && got >= 0 && hx_copy_to_guest(&vm->g, a[4], &ts, sizeof(ts)))
             r = -EFAULT;
@@ -840,7 +853,13 @@ int64_t hx_hc_sendfile(struct hx_vm *vm, const uint64_t *a, int *status)
     off_t off;
     if (a[2] && hx_copy_from_guest(&vm->g, &off, a[2], sizeof(off)))
         return -EFAULT;
-    ssize_t n = sendfile((int)a[0], (int)a[1], a[2] ? &off : NULL, (size_t)a[3]);
+    /* Linux refuses a count that is negative as ssize_t, or that takes the
+     * offset past the largest one; it then sends what it can. */
+    uint64_t len = a[3];
+    if ((int64_t)len < 0 || (a[2] && off >= 0 && (uint64_t)off + len > (uint64_t)INT64_MAX))
+        return -EINVAL;
+    ssize_t n = sendfile((int)a[0], (int)a[1], a[2] ? &off : NULL,
+                         len < HX_MAX_COPY ? (size_t)len : HX_MAX_COPY);
     if (n < 0)
         return -errno;
     if (a[2] && hx_copy_to_guest(&vm->g, a[2], &off, sizeof(off)))

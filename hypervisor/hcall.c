@@ -122,7 +122,7 @@ static const char *const hcall_names[HX_HC_NR] = {
 
 int hx_hostfd_ok(const struct hx_vm *vm, uint64_t fd)
 {
-    return fd < HX_MAX_HOSTFDS && vm->hostfd_owned[fd];
+    return fd < (uint64_t)HX_MAX_HOSTFDS && vm->hostfd_owned[fd];
 }
 
 int hx_hcall_dispatch(struct hx_vm *vm, uint64_t gpa, int *status)

@@ -93,4 +93,9 @@ void hx_print_stats(const struct hx_vm *vm);
 /* Host fd ownership: the guest may only name fds it was given. */
 int hx_hostfd_ok(const struct hx_vm *vm, uint64_t fd);
 
+/* The most one copy_file_range or sendfile hypercall moves: the vCPU waits
+ * for the host call, so a huge one would stall every guest thread; a short
+ * count is legal and callers loop. */
+#define HX_MAX_COPY (16ull << 20)
+
 #endif

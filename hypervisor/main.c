@@ -165,6 +165,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < 3; i++)
         if ((opt.console_flags[i] = fcntl(i, F_GETFL)) < 0)
             open("/dev/null", O_RDWR);
+    hx_fds_init(&opt);
     char **sets = calloc((size_t)argc, sizeof(char *));
     size_t nsets = 0;
     int clean = 0, c;

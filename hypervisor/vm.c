@@ -5,6 +5,7 @@
 #include "vm.h"
 
 #include <cpuid.h>
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <signal.h>
@@ -17,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -41,13 +43,84 @@
 #define MSR_LSTAR 0xc0000082
 #define MSR_FMASK 0xc0000084
 
+int hx_hostfd_max = 1024 - HX_MONITOR_FDS; /* until hx_fds_init */
+
 int hx_high_fd(int fd)
 {
     if (fd < 0)
         return fd;
-    int high = fcntl(fd, F_DUPFD_CLOEXEC, HX_MAX_HOSTFDS + 16);
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, hx_hostfd_max);
     close(fd);
     return high;
+}
+
+/* Lists the open fds above 2 into fds (at most max), by /proc when it is
+ * there, else by asking each number below limit. Returns how many. */
+static int open_fds(int *fds, int max, int limit)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) && n < max) {
+            int fd = atoi(e->d_name);
+            if (fd > 2 && fd != dirfd(d))
+                fds[n++] = fd;
+        }
+        closedir(d);
+        return n;
+    }
+    for (int fd = 3; fd < limit && n < max; fd++)
+        if (fcntl(fd, F_GETFD) >= 0)
+            fds[n++] = fd;
+    return n;
+}
+
+void hx_fds_init(struct hx_options *opt)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        rl.rlim_cur = rl.rlim_max = 1024;
+    opt->nofile_cur = rl.rlim_cur;
+    opt->nofile_max = rl.rlim_max;
+    /* The guest may own as many host fds as the hard limit lets it raise
+     * its own limit to; the monitor keeps the top HX_MONITOR_FDS. */
+    rlim_t limit = rl.rlim_max;
+    if (limit > (rlim_t)HX_HOSTFD_CAP + HX_MONITOR_FDS)
+        limit = (rlim_t)HX_HOSTFD_CAP + HX_MONITOR_FDS;
+    rl.rlim_cur = limit;
+    if (limit > rl.rlim_max || setrlimit(RLIMIT_NOFILE, &rl) < 0)
+        getrlimit(RLIMIT_NOFILE, &rl);
+    limit = rl.rlim_cur;
+    hx_hostfd_max = limit > 2 * HX_MONITOR_FDS ? (int)(limit - HX_MONITOR_FDS) : (int)limit / 2;
+
+    /* Every fd exec left open is the program's, at its number; the host
+     * fd behind it may be another (one the guest can own). */
+    int cap = limit < 65536 ? (int)limit : 65536;
+    int *fds = malloc((size_t)cap * sizeof(*fds));
+    int n = fds ? open_fds(fds, cap, (int)opt->nofile_cur) : 0;
+    opt->inherited = calloc((size_t)(n ? n : 1), sizeof(*opt->inherited));
+    for (int i = 0; i < n && opt->inherited; i++) {
+        int fd = fds[i], flags = fcntl(fd, F_GETFD), host = fd;
+        if (flags < 0 || (flags & FD_CLOEXEC))
+            continue;
+        if (fd >= hx_hostfd_max) {
+            host = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+            close(fd);
+            if (host >= hx_hostfd_max) {
+                close(host);
+                host = -1;
+            }
+            if (host < 0) {
+                fprintf(stderr, "hxrun: no room to pass fd %d on; it is closed\n", fd);
+                continue;
+            }
+        } else {
+            fcntl(fd, F_SETFD, FD_CLOEXEC);
+        }
+        opt->inherited[opt->ninherited++] = (struct hx_inherit){fd, host};
+    }
+    free(fds);
 }
 
 static int kvm_error(const char *what)
@@ -282,6 +355,8 @@ static void fill_host_facts(struct hx_boot_info *b, const struct hx_options *opt
         b->rlimits[i].cur = rl.rlim_cur;
         b->rlimits[i].max = rl.rlim_max;
     }
+    b->rlimits[RLIMIT_NOFILE].cur = opt->nofile_cur;
+    b->rlimits[RLIMIT_NOFILE].max = opt->nofile_max;
     for (int i = 0; i < 3; i++) {
         b->console_flags[i] = opt->console_flags[i];
         b->console_tty[i] = b->console_flags[i] >= 0 && isatty(i);
@@ -307,6 +382,42 @@ static void fill_host_facts(struct hx_boot_info *b, const struct hx_options *opt
         strcpy(b->cwd, "/");
     b->hwcap = getauxval(AT_HWCAP);
     b->hwcap2 = getauxval(AT_HWCAP2);
+}
+
+/* Describes the inherited fds to the guest, which owns them from now on. */
+static int pass_inherited(struct hx_vm *vm, const struct hx_options *opt)
+{
+    if (!opt->ninherited)
+        return 0;
+    size_t size = (size_t)opt->ninherited * sizeof(struct hx_inherited_fd);
+    uint64_t pa = phys_alloc(vm, size, HX_PAGE_SIZE, 0);
+    if (!pa)
+        return -1;
+    struct hx_inherited_fd *out = (struct hx_inherited_fd *)(vm->g.ram + pa);
+    for (int i = 0; i < opt->ninherited; i++) {
+        int host = opt->inherited[i].hostfd;
+        struct hx_inherited_fd *e = &out[i];
+        struct stat st = {0};
+        e->fd = opt->inherited[i].fd;
+        e->hostfd = host;
+        e->flags = fcntl(host, F_GETFL);
+        e->tty = isatty(host) == 1;
+        if (fstat(host, &st) == 0 && S_ISSOCK(st.st_mode)) {
+            socklen_t len = sizeof(e->sock);
+            if (getsockopt(host, SOL_SOCKET, SO_DOMAIN, &e->sock, &len) < 0 || !e->sock)
+                e->sock = AF_UNIX;
+        }
+        /* Regular files and directories never make a read wait. */
+        e->stream = !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISBLK(st.st_mode);
+        char link[32];
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", host);
+        ssize_t n = readlink(link, e->path, sizeof(e->path) - 1);
+        e->path[n > 0 ? n : 0] = 0;
+        vm->hostfd_owned[host] = HX_FD_OWNED;
+    }
+    vm->boot->inherited_pa = pa;
+    vm->boot->ninherited = (uint32_t)opt->ninherited;
+    return 0;
 }
 
 int hx_vm_create(struct hx_vm *vm, const struct hx_options *opt)
@@ -390,6 +501,12 @@ int hx_vm_create(struct hx_vm *vm, const struct hx_options *opt)
     vm->boot->cr3 = vm->g.cr3;
     vm->boot->flags = (opt->strace ? HX_BOOT_STRACE : 0) | (opt->stats ? HX_BOOT_STATS : 0);
     fill_host_facts(vm->boot, opt);
+    vm->hostfd_owned = calloc((size_t)hx_hostfd_max, 1);
+    vm->hostfd_mount = calloc((size_t)hx_hostfd_max, 1);
+    if (!vm->hostfd_owned || !vm->hostfd_mount || pass_inherited(vm, opt)) {
+        fprintf(stderr, "hxrun: out of memory\n");
+        return 125;
+    }
     for (int i = 0; i < 3; i++)
         vm->hostfd_owned[i] = vm->boot->console_flags[i] >= 0 ? HX_FD_OWNED_RO : 0;
     return setup_cpu(vm, hdr.boot_entry, hdr.syscall_entry);

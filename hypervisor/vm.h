@@ -9,7 +9,14 @@
 #include "guest_mem.h"
 #include "hx/abi.h"
 
-#define HX_MAX_HOSTFDS 4096
+/* Host fd numbers: the guest's are below HX_MAX_HOSTFDS, set at run time
+ * (hx_fds_init) from the hard RLIMIT_NOFILE, to which the monitor raises
+ * its own; the monitor's own fds (KVM, mounts) take the HX_MONITOR_FDS
+ * numbers above. */
+#define HX_MAX_HOSTFDS hx_hostfd_max
+#define HX_HOSTFD_CAP (1 << 20) /* Linux's default fs.nr_open */
+#define HX_MONITOR_FDS (HX_MAX_MOUNTS + 64)
+extern int hx_hostfd_max;
 #define HX_FD_OWNED 1
 #define HX_FD_OWNED_RO 2
 
@@ -18,6 +25,11 @@
 #define HX_FASTCALL_OFF 0
 #define HX_FASTCALL_DEFAULT 1
 #define HX_FASTCALL_ASKED 2
+
+/* An fd hxrun inherited: the guest's number, and the host fd behind it. */
+struct hx_inherit {
+    int fd, hostfd;
+};
 
 struct hx_options {
     uint64_t mem_size;
@@ -35,6 +47,12 @@ struct hx_options {
     char **envp;
     /* The host's fds 0-2 as hxrun found them (F_GETFL, -1 when closed). */
     int console_flags[3];
+    /* RLIMIT_NOFILE as hxrun was given it (the guest's), before
+     * hx_fds_init raised the monitor's own. */
+    uint64_t nofile_cur, nofile_max;
+    /* The fds above 2 hxrun inherited (hx_fds_init). */
+    struct hx_inherit *inherited;
+    int ninherited;
 };
 
 struct hx_vm {
@@ -47,13 +65,12 @@ struct hx_vm {
     char interp[256];     /* the program's PT_INTERP, "" for static programs */
     uint64_t phys_next;   /* monitor's bump allocator, before boot */
     uint64_t shared_next; /* next guest physical base for a shared mapping */
-    /* Host fds the guest may name: 0-2 and the files it opened
-     * (HX_FD_OWNED, or HX_FD_OWNED_RO for a read-only mount or the console,
-     * whose attributes the guest may not change). */
-    uint8_t hostfd_owned[HX_MAX_HOSTFDS];
-    /* The mount each host file was opened through (hx_mount.id; 0 for
-     * sockets, the console and anything else). */
-    uint8_t hostfd_mount[HX_MAX_HOSTFDS];
+    /* Host fds the guest may name: 0-2, those hxrun inherited and the files
+     * it opened (HX_FD_OWNED, or HX_FD_OWNED_RO for a read-only mount or
+     * the console, whose attributes the guest may not change), and the
+     * mount each host file was opened through (hx_mount.id; 0 for sockets,
+     * the console and anything else). HX_MAX_HOSTFDS entries each. */
+    uint8_t *hostfd_owned, *hostfd_mount;
     /* The guest's interrupt (hc_sched.c): wanted, and whether the vCPU is
      * inside a host wait (then no interrupt is needed); in_service: inside
      * any hypercall (the wedged-guest guard's view). */
@@ -64,6 +81,10 @@ struct hx_vm {
     struct hx_stats guest_stats;
     int have_guest_stats;
 };
+
+/* Before anything is opened: raises the monitor's RLIMIT_NOFILE, sets
+ * hx_hostfd_max, and finds the fds hxrun inherited (fds 0-2 are open). */
+void hx_fds_init(struct hx_options *opt);
 
 /* Moves a monitor-private fd (KVM, mounts) far above the guest's host fds,
  * so that no guest request can name or reuse it. Returns the new fd. */

@@ -4,25 +4,39 @@
 #include "tmpfs.h"
 #include "vfs.h"
 
-#define NFILES 1024
+/* Open files are allocated in chunks and never given back to the heap: a
+ * thread that slept holding a file another one closed still finds a
+ * struct file there (as with a static table), now K_FREE. */
+#define FILE_CHUNK 32
 
-static struct file files[NFILES];
-static struct {
+static struct file *free_files;
+struct fdent {
     struct file *f;
     int cloexec;
-} fds[NFDS];
+};
+/* The fd table grows (by doubling) as fds are used; first_free: no fd
+ * below it is free. */
+static struct fdent *fds;
+static uint64_t nfds, first_free;
 uint32_t umask_bits;
 
 struct file *file_new(enum kind kind)
 {
-    for (int i = 0; i < NFILES; i++)
-        if (files[i].kind == K_FREE) {
-            memset(&files[i], 0, sizeof(files[i]));
-            files[i].kind = kind;
-            files[i].refs = 1;
-            return &files[i];
+    if (!free_files) {
+        struct file *chunk = kmalloc(FILE_CHUNK * sizeof(*chunk));
+        if (!chunk)
+            return NULL;
+        for (int i = 0; i < FILE_CHUNK; i++) {
+            chunk[i].next_free = free_files;
+            free_files = &chunk[i];
         }
-    return NULL;
+    }
+    struct file *f = free_files;
+    free_files = f->next_free;
+    memset(f, 0, sizeof(*f));
+    f->kind = kind;
+    f->refs = 1;
+    return f;
 }
 
 void file_put(struct file *f)
@@ -58,36 +72,78 @@ void file_put(struct file *f)
         break;
     }
     f->kind = K_FREE;
+    f->next_free = free_files;
+    free_files = f;
 }
 
+/* RLIMIT_NOFILE: no new fd at or above it (fds already there stay). */
 static uint64_t fd_max(void)
 {
-    return MIN(NFDS, boot->rlimits[7].cur); /* RLIMIT_NOFILE */
+    return MIN(NR_OPEN, boot->rlimits[RLIMIT_NOFILE].cur);
+}
+
+/* Makes room in the table for fd; -EMFILE when there is no memory. */
+static long fd_room(uint64_t fd)
+{
+    if (fd < nfds)
+        return 0;
+    uint64_t n = nfds ? nfds : 64;
+    while (n <= fd)
+        n *= 2;
+    struct fdent *t = kmalloc(n * sizeof(*t));
+    if (!t)
+        return -EMFILE;
+    if (fds) {
+        memcpy(t, fds, nfds * sizeof(*t));
+        kfree(fds, nfds * sizeof(*t));
+    }
+    fds = t;
+    nfds = n;
+    return 0;
+}
+
+static void fd_place(uint64_t fd, struct file *f, int cloexec)
+{
+    fds[fd].f = f;
+    fds[fd].cloexec = cloexec;
+    if (fd == first_free)
+        first_free++;
 }
 
 long fd_install(struct file *f, int lowest, int cloexec)
 {
-    for (uint64_t fd = (uint64_t)lowest; fd < fd_max(); fd++)
-        if (!fds[fd].f) {
-            fds[fd].f = f;
-            fds[fd].cloexec = cloexec;
-            return (long)fd;
-        }
-    file_put(f);
-    return -EMFILE;
+    uint64_t fd = MAX((uint64_t)lowest, first_free);
+    while (fd < nfds && fds[fd].f)
+        fd++;
+    if (fd >= fd_max() || fd_room(fd)) {
+        file_put(f);
+        return -EMFILE;
+    }
+    fd_place(fd, f, cloexec);
+    return (long)fd;
 }
 
 struct file *fd_get(uint64_t fd)
 {
-    return fd < NFDS ? fds[fd].f : NULL;
+    return fd < nfds ? fds[fd].f : NULL;
 }
 
 int fd_limit(void)
 {
-    int n = NFDS;
+    uint64_t n = nfds;
     while (n > 0 && !fds[n - 1].f)
         n--;
-    return n;
+    return (int)n;
+}
+
+/* Takes fd out of the table; returns its file. */
+static struct file *fd_clear(uint64_t fd)
+{
+    struct file *f = fds[fd].f;
+    fds[fd].f = NULL;
+    if (fd < first_free)
+        first_free = fd;
+    return f;
 }
 
 long fd_describe(int fd, char *out, size_t size)
@@ -104,6 +160,8 @@ long fd_describe(int fd, char *out, size_t size)
         ksnprintf(out, size, "pipe:[%lu]", pipe_ino(f));
     else if (f->kind == K_HOST && f->sock)
         net_describe(f, out, size);
+    else if (f->kind == K_HOST && f->inherited)
+        ksnprintf(out, size, "%s", f->inherited->path);
     else if (f->kind == K_HOST && f->hostfd <= 2 && !f->path[0])
         ksnprintf(out, size, "%s", boot->console_path[f->hostfd]);
     else if (f->kind >= K_NULL && f->kind <= K_TTY)
@@ -125,7 +183,23 @@ void fs_init(void)
          * device, can make a read wait; a regular file cannot. */
         const char *path = boot->console_path[i];
         f->stream = boot->console_tty[i] || path[0] != '/' || !strncmp(path, "/dev/", 5);
-        fds[i].f = f;
+        fd_room((uint64_t)i);
+        fd_place((uint64_t)i, f, 0);
+    }
+    /* The other fds hxrun inherited, at their numbers: also above the
+     * limit, as exec leaves them. */
+    const struct hx_inherited_fd *in = phys_to_virt(boot->inherited_pa);
+    for (uint32_t i = 0; i < boot->ninherited; i++) {
+        struct file *f = file_new(K_HOST);
+        uint64_t fd = (uint64_t)in[i].fd;
+        if (!f || fd_room(fd))
+            kpanic("no memory for the inherited fds");
+        f->hostfd = in[i].hostfd;
+        f->flags = (uint32_t)in[i].flags;
+        f->sock = in[i].sock;
+        f->stream = in[i].stream;
+        f->inherited = &in[i];
+        fd_place(fd, f, 0);
     }
     umask_bits = (uint32_t)boot->umask;
     tmpfs_init();
@@ -136,7 +210,7 @@ SYSCALL(close)
     struct file *f = fd_get(a0);
     if (!f)
         return -EBADF;
-    fds[a0].f = NULL;
+    fd_clear(a0);
     if (f->kind == K_TMP)
         lock_release_posix(f->node); /* POSIX: any close drops them */
     file_put(f);
@@ -150,11 +224,12 @@ static long dup_to(uint64_t old, uint64_t nw, int cloexec)
         return -EBADF;
     if (old == nw)
         return (long)nw;
+    if (fd_room(nw))
+        return -EMFILE;
     f->refs++;
     if (fds[nw].f)
-        file_put(fds[nw].f);
-    fds[nw].f = f;
-    fds[nw].cloexec = cloexec;
+        file_put(fd_clear(nw));
+    fd_place(nw, f, cloexec);
     return (long)nw;
 }
 

@@ -1108,13 +1108,15 @@ SYSCALL(sendfile)
         return -EINVAL;
     if (out->flags & O_APPEND)
         return -EINVAL; /* Linux refuses appending outputs */
+    if ((int64_t)a3 < 0)
+        return -EINVAL; /* a count that is negative as ssize_t */
     int64_t off, *offp = NULL;
     if (a2) {
         if (!user_ok((void *)a2, 8, 1))
             return -EFAULT;
         off = *(int64_t *)a2;
-        if (off < 0)
-            return -EINVAL;
+        if (off < 0 || a3 > (uint64_t)(INT64_MAX - off))
+            return -EINVAL; /* or one the count takes past the largest */
         offp = &off;
     }
     long r;

@@ -105,6 +105,8 @@ LEAF_SYSCALL(prlimit64)
         memcpy(&nw, (void *)a2, sizeof(nw));
         if (nw.cur > nw.max)
             return -EINVAL;
+        if (a1 == RLIMIT_NOFILE && nw.max > NR_OPEN)
+            return -EPERM;
         if (nw.max > old.max && boot->euid != 0)
             return -EPERM;
     }

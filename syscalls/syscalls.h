@@ -21,6 +21,11 @@
 #define LEAF_SYSCALL(name)                                                                         \
     __attribute__((no_caller_saved_registers, section(".text.hx_leaf." #name))) SYSCALL(name)
 
+/* Linux's default fs.nr_open: RLIMIT_NOFILE's hard limit cannot go
+ * higher, and the fd table stops below it. */
+#define NR_OPEN (1u << 20)
+#define RLIMIT_NOFILE 7
+
 typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 
 #define SC(nr, name, sub, fmt) SC_DECL_##sub(name)

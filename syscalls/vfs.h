@@ -10,8 +10,6 @@
 #include "procfs.h"
 #include "syscalls.h"
 
-#define NFDS 1024
-
 enum kind {
     K_FREE,
     K_HOST,   /* a host fd (console or hostfs file) */
@@ -41,13 +39,15 @@ struct file {
     int hostfd;     /* K_HOST */
     uint32_t flags; /* open flags: access mode, O_APPEND, O_NONBLOCK, O_PATH */
     struct pipe *pipe;
-    struct mfs_node *node; /* K_TMP */
-    uint64_t pos;          /* K_TMP, K_GEN, K_GDIR: offset or entry index */
-    struct gen gen;        /* K_GEN, K_GDIR */
-    void *obj;             /* K_EVENTFD...K_EPOLL: the object */
-    char path[256];        /* absolute guest path, "" if unknown or too long */
-    int sock;              /* K_HOST: 0, or a socket's domain (AF_*; net.c) */
-    int stream;            /* K_HOST: a console that can block (tty, pipe) */
+    struct mfs_node *node;                   /* K_TMP */
+    uint64_t pos;                            /* K_TMP, K_GEN, K_GDIR: offset or entry index */
+    struct gen gen;                          /* K_GEN, K_GDIR */
+    void *obj;                               /* K_EVENTFD...K_EPOLL: the object */
+    char path[256];                          /* absolute guest path, "" if unknown or too long */
+    int sock;                                /* K_HOST: 0, or a socket's domain (AF_*; net.c) */
+    int stream;                              /* K_HOST: a console that can block (tty, pipe) */
+    const struct hx_inherited_fd *inherited; /* K_HOST: an fd hxrun inherited */
+    struct file *next_free;                  /* K_FREE: fd.c's free list */
 };
 
 /* Linux's struct stat on x86-64. */

@@ -10,7 +10,7 @@
 #ifndef HX_ABI_H
 #define HX_ABI_H
 
-#define HX_ABI_VERSION 2
+#define HX_ABI_VERSION 3
 #define HX_BOOT_MAGIC 0x48584254u /* "HXBT" */
 
 /* ---- Guest physical layout ------------------------------------------- */
@@ -89,6 +89,18 @@ struct hx_region {
 #define HX_BOOT_STRACE 1u
 #define HX_BOOT_STATS 2u
 
+/* A descriptor hxrun inherited (struct hx_boot_info.inherited_pa). */
+struct hx_inherited_fd {
+    int32_t fd;     /* its number, in hxrun and in the guest */
+    int32_t hostfd; /* the monitor's fd for it, which the guest owns */
+    int32_t flags;  /* file status flags (F_GETFL) */
+    int32_t sock;   /* a socket's domain (AF_*), or 0 */
+    uint8_t stream; /* a read can wait: a terminal, pipe, socket or device */
+    uint8_t tty;    /* a terminal */
+    uint8_t _pad[6];
+    char path[256]; /* what /proc/self/fd/N shows */
+};
+
 struct hx_boot_info {
     uint32_t magic, version;
     uint32_t flags, nregions;
@@ -132,6 +144,11 @@ struct hx_boot_info {
     uint64_t sig_blocked, sig_ignored;
     char cwd[4096];
     char exe[4096];
+    /* Descriptors above 2 that hxrun inherited: exec passes them on, so the
+     * program finds each at its number. An array of ninherited entries at
+     * guest physical inherited_pa. */
+    uint64_t inherited_pa;
+    uint32_t ninherited, _pad4;
     /* Read and written by both sides while the guest runs. */
     struct hx_live {
         /* The guest's next timer deadline (CLOCK_MONOTONIC ns, 0: none):

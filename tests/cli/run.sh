@@ -308,5 +308,200 @@ if [ "$(cat "$B/out")" = "EACCES EACCES ok ok" ]; then ok "--net=none"; else bad
 if [ "$(cat "$B/out")" = "ok ok ok ok" ]; then ok "--net=host"; else bad "--net=host: $(cat "$B/out")"; fi
 expect "bad --net: 2" 2 "^hxrun: --net must be host or none, got 'bogus'$" -- "$HX" --net=bogus "$B/net"
 
+# Descriptors hxrun inherited: the program finds each at its number, of its
+# kind (regular file, pipe, directory, device, socket), readable, writable
+# and seekable as natively; fds the guest did not get stay closed. With a
+# hard limit of 1100, fd 1050 lies where the monitor keeps its own fds: it
+# is moved, and the program still sees it at 1050.
+musl-gcc -static -O2 -o "$B/fds" -x c - <<'C'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        int fd = atoi(argv[i]), fl = fcntl(fd, F_GETFL);
+        struct stat st;
+        if (fl < 0 || fstat(fd, &st) < 0) {
+            printf("%d: %s\n", fd, strerror(errno));
+            continue;
+        }
+        const char *type = S_ISREG(st.st_mode) ? "file" : S_ISFIFO(st.st_mode) ? "pipe"
+                         : S_ISDIR(st.st_mode) ? "dir" : S_ISCHR(st.st_mode) ? "chr"
+                         : S_ISSOCK(st.st_mode) ? "socket" : "other";
+        char link[64], path[256] = "";
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, path, sizeof(path) - 1);
+        path[n > 0 ? n : 0] = 0;
+        if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISCHR(st.st_mode))
+            path[strcspn(path, ":")] = 0; /* pipe:[inode] */
+        printf("%d: %s, mode %d%s, cloexec %d, %s\n", fd, type, fl & O_ACCMODE,
+               fl & O_APPEND ? " append" : "", fcntl(fd, F_GETFD), path);
+        if (S_ISSOCK(st.st_mode)) {
+            int v[2];
+            socklen_t len = sizeof(v[0]);
+            getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v[0], &len);
+            getsockopt(fd, SOL_SOCKET, SO_TYPE, &v[1], &len);
+            printf("  domain %d, type %d\n", v[0], v[1]);
+        }
+        if ((fl & O_ACCMODE) != O_WRONLY && !S_ISDIR(st.st_mode)) {
+            char buf[128];
+            n = read(fd, buf, sizeof(buf) - 1);
+            buf[n > 0 ? n : 0] = 0;
+            printf("  read %zd: %s", n, n > 0 ? buf : "\n");
+        }
+        if (S_ISREG(st.st_mode))
+            printf("  size %lld, end at %lld, rewound to %lld\n", (long long)st.st_size,
+                   (long long)lseek(fd, 0, SEEK_END), (long long)lseek(fd, 0, SEEK_SET));
+        if ((fl & O_ACCMODE) != O_RDONLY && !S_ISSOCK(st.st_mode))
+            printf("  wrote %d\n", dprintf(fd, "written to %d\n", fd));
+        if (i == 1)
+            printf("  closed: %d\n", close(fd));
+    }
+    printf("next open: %d\n", open("/dev/null", O_RDONLY));
+    return 0;
+}
+C
+printf 'hello inherited\n' >"$B/in"
+# run_fds WHO: the program with its fds, natively or under hxrun.
+run_fds() {
+    rm -f "$B/w" "$B/a"
+    printf 'appended to\n' >"$B/a"
+    local cmd=("$B/fds" 3 4 5 7 8 9 20 1050 11)
+    [ "$1" = hx ] && cmd=("$HX" "${cmd[@]}")
+    (
+        ulimit -n 1100
+        python3 -c 'import os, socket, sys
+a, b = socket.socketpair()
+b.sendall(b"from a socket\n")
+os.dup2(a.fileno(), 20)
+os.execv(sys.argv[1], sys.argv[1:])' "${cmd[@]}" 3<"$B/in" 4>"$B/w" 5< <(printf 'from a pipe\n') \
+            7<>/dev/null 8<"$B" 9>>"$B/a" 1050<"$B/in" >"$B/fds.$1" 2>"$B/err"
+    )
+    mv "$B/w" "$B/w.$1"
+    mv "$B/a" "$B/a.$1"
+}
+if command -v python3 >/dev/null; then
+    run_fds native
+    run_fds hx
+    if cmp -s "$B/fds.native" "$B/fds.hx" && cmp -s "$B/w.native" "$B/w.hx" &&
+        cmp -s "$B/a.native" "$B/a.hx" && grep -q '^next open: 3$' "$B/fds.hx"; then
+        ok "inherited fds: passed on at their numbers"
+    else
+        bad "inherited fds: passed on at their numbers"
+        diff "$B/fds.native" "$B/fds.hx" | sed 's/^/    /'
+    fi
+else
+    bad "inherited fds (no python3 to make a socket)"
+fi
+
+# Descriptors a host process sends (SCM_RIGHTS) are the monitor's: it
+# closes them, also those of messages whose results could not be written
+# back (a read-only msg_name), in recvmsg and recvmmsg.
+musl-gcc -static -O2 -o "$B/scmr" -x c - <<'C'
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+static const char ro_name[128] = "read-only";
+int main(int argc, char **argv) {
+    struct sockaddr_un sa = {AF_UNIX, ""};
+    strncpy(sa.sun_path, argv[1], sizeof(sa.sun_path) - 1);
+    int s = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+    if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+        return 1;
+    usleep(300000); /* all three messages are there */
+    char data[3][8], ctl[3][64];
+    struct iovec iov[3];
+    struct mmsghdr mm[3];
+    memset(mm, 0, sizeof(mm));
+    for (int i = 0; i < 3; i++) {
+        iov[i] = (struct iovec){data[i], sizeof(data[i])};
+        mm[i].msg_hdr = (struct msghdr){.msg_name = (void *)ro_name,
+                                        .msg_namelen = sizeof(ro_name),
+                                        .msg_iov = &iov[i],
+                                        .msg_iovlen = 1,
+                                        .msg_control = ctl[i],
+                                        .msg_controllen = sizeof(ctl[i])};
+    }
+    mm[2].msg_hdr.msg_name = NULL;
+    printf("recvmsg %zd\n", recvmsg(s, &mm[0].msg_hdr, 0));
+    printf("recvmmsg %d\n", recvmmsg(s, &mm[1], 2, 0, NULL));
+    fflush(stdout);
+    char c;
+    read(0, &c, 1); /* until the test has looked at hxrun's fds */
+    return 0;
+}
+C
+if command -v python3 >/dev/null; then
+    rm -f "$B/scm.sock" "$B/hold"
+    echo passed >"$B/passed"
+    python3 -c 'import array, os, socket, sys
+l = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+l.bind(sys.argv[1])
+l.listen(1)
+c, _ = l.accept()
+fd = os.open(sys.argv[2], os.O_RDONLY)
+for i in range(3):
+    c.sendmsg([b"m%d" % i], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))])
+c.recv(1)' "$B/scm.sock" "$B/passed" &
+    helper=$!
+    for _ in $(seq 50); do [ -S "$B/scm.sock" ] && break; sleep 0.1; done
+    mkfifo "$B/hold"
+    "$HX" "$B/scmr" "$B/scm.sock" <"$B/hold" >"$B/scm.out" 2>"$B/err" &
+    hx=$!
+    exec 9>"$B/hold"
+    for _ in $(seq 100); do grep -q recvmmsg "$B/scm.out" && break; sleep 0.1; done
+    kept=$(ls -l "/proc/$hx/fd" 2>/dev/null | grep -c "$B/passed")
+    exec 9>&-
+    wait "$hx"
+    kill "$helper" 2>/dev/null
+    wait "$helper" 2>/dev/null
+    if grep -q recvmmsg "$B/scm.out" && [ "$kept" -eq 0 ]; then
+        ok "received fds are closed, also after a fault"
+    else
+        bad "received fds are closed, also after a fault ($kept kept: $(tr '\n' ' ' <"$B/scm.out"))"
+    fi
+else
+    bad "received fds are closed (no python3)"
+fi
+
+# A soft RLIMIT_NOFILE of 1024, the usual default: the monitor keeps its
+# own fds above the guest's, within the hard limit.
+(ulimit -Sn 1024 && "$HX" "$B/hello") >"$B/out" 2>"$B/err"
+if grep -q '^Hello from' "$B/out"; then ok "runs with ulimit -n 1024"; else bad "runs with ulimit -n 1024"; fi
+# With a hard limit of 200 the monitor's table of guest host fds is full
+# before the guest's limit: opens fail with EMFILE, and the guest goes on.
+musl-gcc -static -O2 -o "$B/fill" -x c - <<'C'
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+int main(void) {
+    int n = 0;
+    while (open("/etc/passwd", O_RDONLY) >= 0)
+        n++;
+    int e = errno;
+    close(3);
+    printf("%s after more than 50: %s, then %s\n", e == EMFILE ? "EMFILE" : strerror(e),
+           n > 50 ? "yes" : "no", open("/etc/passwd", O_RDONLY) == 3 ? "one more" : "none");
+    return 0;
+}
+C
+(ulimit -n 200 && "$HX" "$B/fill") >"$B/out" 2>"$B/err"
+if [ "$(cat "$B/out")" = "EMFILE after more than 50: yes, then one more" ]; then
+    ok "ulimit -n 200: host fds run out with EMFILE"
+else
+    bad "ulimit -n 200: host fds run out with EMFILE ($(cat "$B/out"))"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

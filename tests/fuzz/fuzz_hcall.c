@@ -87,8 +87,12 @@ static void die(const char *fmt, ...)
     abort();
 }
 
-/* hx_high_fd lives in vm.c with the KVM setup, which the harness does not
- * link: the same, for the mounts' fds. */
+/* hx_high_fd and the host fd table's size live in vm.c with the KVM
+ * setup, which the harness does not link: the same, for the mounts' fds
+ * (the guest's host fds stay below 1024 - HX_MONITOR_FDS, as hxrun's own
+ * under the usual ulimit -n 1024). */
+int hx_hostfd_max = 1024 - HX_MONITOR_FDS;
+
 int hx_high_fd(int fd)
 {
     if (fd < 0)
@@ -291,7 +295,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     vm.vm_fd = fake_vm_fd;
     vm.g.ram = aligned_alloc(HX_HUGE_SIZE, RAM_SIZE);
     vm.g.ram_size = RAM_SIZE;
-    if (fake_vm_fd < 0 || !vm.g.ram || hx_hostfs_init(&vm))
+    vm.hostfd_owned = calloc((size_t)HX_MAX_HOSTFDS, 1);
+    vm.hostfd_mount = calloc((size_t)HX_MAX_HOSTFDS, 1);
+    if (fake_vm_fd < 0 || !vm.g.ram || !vm.hostfd_owned || !vm.hostfd_mount || hx_hostfs_init(&vm))
         die("setup failed");
     install_fault_handlers();
     return 0;

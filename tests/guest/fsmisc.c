@@ -387,6 +387,10 @@ static void copies(void)
     int ap = open("dst", O_WRONLY | O_APPEND);
     off = 0;
     val("sendfile to an O_APPEND fd", sendfile(ap, in, &off, 10));
+    off = 0;
+    val("sendfile of a count past SSIZE_MAX", sendfile(out, in, &off, SIZE_MAX));
+    off = INT64_MAX - 2;
+    val("sendfile past the largest offset", sendfile(out, in, &off, 5));
 
     /* copy_file_range */
     int out2 = open("dst2", O_RDWR | O_CREAT | O_TRUNC, 0644);
@@ -405,6 +409,9 @@ static void copies(void)
         n == 5000 && memcmp(got, buf + 10, 3000) == 0 && memcmp(got + 3000, buf + 8000, 2000) == 0);
     oi = 20000;
     val("copy_file_range past EOF", syscall(SYS_copy_file_range, in, &oi, out2, NULL, 10, 0));
+    oi = 10;
+    val("copy_file_range of a length that wraps the offset",
+        syscall(SYS_copy_file_range, in, &oi, out2, NULL, SIZE_MAX, 0));
     oi = 0;
     val("copy_file_range flags 1", syscall(SYS_copy_file_range, in, &oi, out2, NULL, 10, 1));
     oi = 0;

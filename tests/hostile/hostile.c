@@ -297,6 +297,42 @@ void hostile_main(const struct hx_boot_info *boot)
            hc(HX_HC_OPEN, (uint64_t)root_path, 0, 0, 0x10 /* RESOLVE_IN_ROOT */), -HX_EREDIRECT);
     req.arg[4] = 0;
 
+    /* Lengths and offsets that only a raw hypercall can give: checked as
+     * Linux checks them, and one copy moves at most 16 MiB (two unnamed
+     * files in the cwd, which is writable; the first 64 MiB of holes). */
+    int64_t t1 = hc(HX_HC_OPEN, (uint64_t)boot->cwd, 020200002 /* O_TMPFILE|O_RDWR */, 0600, 0);
+    int64_t t2 = hc(HX_HC_OPEN, (uint64_t)boot->cwd, 020200002, 0600, 0);
+    expect("two O_TMPFILE files in the cwd", t1 >= 3 && t2 >= 3, 1);
+    expect("ftruncate to a negative length", hc(HX_HC_FTRUNCATE, (uint64_t)t1, ~0ull, 0, 0),
+           -EINVAL);
+    expect("ftruncate to 64 MiB", hc(HX_HC_FTRUNCATE, (uint64_t)t1, 64ull << 20, 0, 0), 0);
+    static int64_t off[2];
+    req.arg[4] = 1ull << 62;
+    expect("copy_range of 2^62 bytes: 16 MiB",
+           hc(HX_HC_COPY_RANGE, (uint64_t)t1, (uint64_t)&off[0], (uint64_t)t2, (uint64_t)&off[1]),
+           16 << 20);
+    off[0] = 10;
+    req.arg[4] = ~0ull;
+    expect("copy_range of a length that wraps the offset",
+           hc(HX_HC_COPY_RANGE, (uint64_t)t1, (uint64_t)&off[0], (uint64_t)t2, 0), -75);
+    off[0] = 0;
+    expect("sendfile of 2^40 bytes: 16 MiB",
+           hc(HX_HC_SENDFILE, (uint64_t)t2, (uint64_t)t1, (uint64_t)&off[0], 1ull << 40), 16 << 20);
+    expect("sendfile of a count past SSIZE_MAX",
+           hc(HX_HC_SENDFILE, (uint64_t)t2, (uint64_t)t1, (uint64_t)&off[0], ~0ull), -EINVAL);
+    req.arg[4] = 1;
+    expect("fallocate at a negative offset",
+           hc(HX_HC_FDOP, HX_FD_FALLOCATE, (uint64_t)t2, 0, ~0ull), -EINVAL);
+    req.arg[4] = 0;
+    expect("fallocate of an empty range", hc(HX_HC_FDOP, HX_FD_FALLOCATE, (uint64_t)t2, 0, 0),
+           -EINVAL);
+    req.arg[4] = 16;
+    expect("fallocate past the largest offset",
+           hc(HX_HC_FDOP, HX_FD_FALLOCATE, (uint64_t)t2, 0, 0x7ffffffffffffff8ull), -27);
+    req.arg[4] = 0;
+    hc(HX_HC_CLOSE, (uint64_t)t1, 0, 0, 0);
+    hc(HX_HC_CLOSE, (uint64_t)t2, 0, 0, 0);
+
     expect("a good write still works", hc(HX_HC_WRITE, 1, (uint64_t)buf, 6, 0), 6);
     hc(HX_HC_EXIT, failures ? 1 : 0, 0, 0, 0);
     for (;;)
