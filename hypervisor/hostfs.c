@@ -421,9 +421,13 @@ long hx_walk_beneath(struct hx_vm *vm, uint64_t gva, const char *rel, int follow
     int must_dir = rl && rel[rl - 1] == '/' && follow_last;
     r = walk_path(follow_last, must_dir, (resolve & RESOLVE_NO_SYMLINKS) != 0, &b, w);
     if (!r && (resolve & RESOLVE_NO_XDEV)) {
-        const char *rest;
-        if (w->m != mount_of(root, &rest))
+        /* The start's mount as a walk finds it (it may be another mount's
+         * root, reached through this one). */
+        struct hx_walk start;
+        strcpy(start.path, root);
+        if (walk_path(1, 1, 0, NULL, &start) || start.m != w->m)
             r = walk_fail(w, -EXDEV);
+        walk_fail(&start, 0);
     }
     return walk_end(vm, gva, r, w);
 }

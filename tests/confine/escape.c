@@ -52,6 +52,7 @@
 #include <unistd.h>
 
 #define OK 0 /* "want" for success */
+#define RESOLVE_NO_XDEV_ 0x01
 #define RESOLVE_NO_SYMLINKS_ 0x04
 #define RESOLVE_BENEATH_ 0x08
 #define RESOLVE_IN_ROOT_ 0x10
@@ -485,6 +486,14 @@ static void nested(void)
     check("openat2(/rw, ../rw/sub/f, RESOLVE_BENEATH)",
           openat2_flags(rw, "../rw/sub/f", O_RDONLY, RESOLVE_BENEATH_), EXDEV,
           "\"..\" above the start");
+    check("openat2(/rw, sub/f, RESOLVE_BENEATH|RESOLVE_NO_XDEV)",
+          openat2_flags(rw, "sub/f", O_RDONLY, RESOLVE_BENEATH_ | RESOLVE_NO_XDEV_), EXDEV,
+          "sub is another mount's directory");
+    int sub = open("/rw/sub", O_PATH | O_DIRECTORY);
+    check("openat2(/rw/sub, f, RESOLVE_BENEATH|RESOLVE_NO_XDEV)",
+          openat2_flags(sub, "f", O_RDONLY, RESOLVE_BENEATH_ | RESOLVE_NO_XDEV_), OK,
+          "the start is that mount's directory");
+    close(sub);
     close(rw);
     check("rename /rw/nest (a mount point)", rename("/rw/nest", "/rw/moved"), EBUSY,
           "a mount point cannot be moved");
