@@ -52,9 +52,13 @@ int hx_guest_mem_init(void)
     return sigaction(SIGBUS, &sa, NULL) || sigaction(SIGSEGV, &sa, NULL) ? -1 : 0;
 }
 
-static int in_ram(const struct hx_guest *g, const void *p)
+/* Whether [p, p+len) lies wholly in guest RAM: a piece that starts in RAM
+ * may go on into a mapped file that the host placed right after it (the
+ * translation merges pieces that are contiguous on the host). */
+static int in_ram(const struct hx_guest *g, const void *p, size_t len)
 {
-    return (const uint8_t *)p >= g->ram && (const uint8_t *)p < g->ram + g->ram_size;
+    const uint8_t *b = p;
+    return b >= g->ram && b <= g->ram + g->ram_size && len <= (size_t)(g->ram + g->ram_size - b);
 }
 
 /* memcpy between the monitor and guest memory. A mapped file's page past
@@ -63,7 +67,7 @@ static int in_ram(const struct hx_guest *g, const void *p)
 static int guest_memcpy(const struct hx_guest *g, void *dst, const void *src, size_t len,
                         int to_guest)
 {
-    if (in_ram(g, to_guest ? dst : src)) {
+    if (in_ram(g, to_guest ? dst : src, len)) {
         memcpy(dst, src, len);
         return 0;
     }

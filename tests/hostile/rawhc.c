@@ -72,6 +72,14 @@ static int64_t hc(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
     return req.ret;
 }
 
+static int64_t hc4(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+    req.arg[3] = a3;
+    int64_t r = hc(nr, a0, a1, a2);
+    req.arg[3] = 0;
+    return r;
+}
+
 static void expect(const char *what, int64_t got, int64_t want)
 {
     if (got != want)
@@ -99,6 +107,58 @@ static char *map_file(const char *name, int writable)
     if (mfd != fd)
         close(mfd);
     return p;
+}
+
+/* A copy that starts in the last page of RAM and goes on into a mapped
+ * file's page past its end. The host places mappings top-down in the
+ * highest gap that fits, so slots of every power-of-two size fill the
+ * gaps, including the one the alignment of RAM left above it: one slot
+ * ends up right after RAM on the host, and a copy whose first piece is in
+ * RAM must still be guarded there. Returns how many copies did not fail
+ * with EFAULT (the monitor dying of SIGBUS fails the run). */
+static int ram_end_copies(void)
+{
+    char path[4200];
+    int fd = open("rawhc-empty", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 || !getcwd(path, 4096))
+        return -1;
+    close(fd);
+    strcat(path, "/rawhc-empty");
+    int64_t hfd = hc(HX_HC_OPEN, (uint64_t)path, O_RDONLY, 0);
+    static uint64_t slots[256];
+    int n = 0;
+    for (int k = 8; k >= 0 && hfd >= 0; k--)
+        for (int c = 0; c < 24; c++) {
+            int64_t gpa = hc4(HX_HC_MAP_SHARED, (uint64_t)hfd, 0, 4096ull << k, 0);
+            if (gpa < 0)
+                break;
+            slots[n++] = (uint64_t)gpa;
+        }
+    /* Two adjacent pages of the program, remapped in its page tables: the
+     * first to RAM's last page, the second to each slot in turn. */
+    char *b = mmap(NULL, 8 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (b == MAP_FAILED || !n)
+        return -1;
+    char *v = (char *)(((uint64_t)b + (2 << 20) - 1) & ~((2ull << 20) - 1));
+    v[0] = v[2 << 20] = 1;
+    uint64_t s0, s1;
+    volatile uint64_t *p0 = pte_of(v, &s0), *p1 = pte_of(v + s0, &s1);
+    if (!p0 || !p1 || s0 != s1)
+        return -1;
+    uint64_t save0 = *p0, save1 = *p1, flags = 7 | (s0 > 4096 ? 0x80 : 0);
+    const struct hx_boot_info *boot = (const void *)(HX_DIRECT_MAP + HX_GPA_BOOTINFO);
+    *p0 = (boot->ram_size - s0) | flags;
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        *p1 = slots[i] | flags;
+        bad += hc(HX_HC_POLL, (uint64_t)(v + s0 - 64), 16, 0) != -EFAULT;
+    }
+    *p0 = save0;
+    *p1 = save1;
+    for (int i = 0; i < n; i++)
+        hc(HX_HC_UNMAP_SHARED, slots[i], 0, 0);
+    hc(HX_HC_CLOSE, (uint64_t)hfd, 0, 0);
+    return bad;
 }
 
 int main(int argc, char **argv)
@@ -136,6 +196,7 @@ int main(int argc, char **argv)
     static char self[] = "/";
     static char st[256];
     expect("a good stat still works", hc(HX_HC_STAT, (uint64_t)self, (uint64_t)st, 0), 0);
+    expect("copies from RAM's last page on into a file page past the end", ram_end_copies(), 0);
     printf("checks done\n");
     return failures != 0;
 }
