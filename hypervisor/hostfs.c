@@ -286,7 +286,10 @@ static long walk_path(int follow_last, int must_dir, int no_symlinks, const stru
             return -HX_EREDIRECT;
         if (!m)
             return -ENOENT;
-        w->m = m;
+        /* The same directory mounted again read-only (-v $PWD:/x:ro
+         * beside the read-write cwd) protects it on this path too. */
+        struct stat root = {.st_dev = m->dev, .st_ino = m->ino};
+        w->m = mount_rooted_at(&root);
         w->name[0] = 0;
         w->fd = dup(m->fd);
         if (w->fd < 0)

@@ -507,6 +507,14 @@ static void nested(void)
           why);
     check("sanity: rename /rw/par2 -> /rw/par", rename("/rw/par2", "/rw/par"), OK,
           "/rw is read-write");
+    /* /ro2 is /ro's host directory mounted again, read-write: the
+     * read-only mount protects that directory at this mount point too. */
+    check_read("sanity: read /ro2/file.txt", "/ro2/file.txt", "readonly\n");
+    check("open /ro2/file.txt O_RDWR (/ro mounted again)", try_open("/ro2/file.txt", O_RDWR), EROFS,
+          why);
+    check("create /ro2/new (/ro mounted again)", try_open("/ro2/new", O_WRONLY | O_CREAT), EROFS,
+          why);
+    check("mkdir /ro2/d (/ro mounted again)", mkdir("/ro2/d", 0755), EROFS, why);
 }
 
 int main(int argc, char **argv)

@@ -171,6 +171,6 @@ run_escape() {
 # mounted explicitly, at its own path.
 run_escape confined --no-host-root -v "$T/host/mnt:/data" -v "$T/host/ro:/ro:ro" \
 	-v "$T/work:$T/work" -v "$T/nest:/rw" -v "$T/nest/sub:/rw/nest:ro" \
-	-v "$T/nest/par/in:/rw/par/in:ro" -- confined "$T"
+	-v "$T/nest/par/in:/rw/par/in:ro" -v "$T/host/ro:/ro2" -- confined "$T"
 run_escape hostroot -v "$T/host/ro:/ro:ro" -- hostroot "$T"
 finish
