@@ -32,11 +32,16 @@ KERNEL := $(KDIR)/hxkernel.elf
 # hxrun finds a program's libraries as ld.so does (for --no-host-root) with
 # the resolver it shares with hxscan.
 # --fastcall rewrites with hxrewrite's code, linked in (Capstone).
-HOST_SRC := $(wildcard hypervisor/*.c) $(wildcard loader/*.c) rewriter/libpath.c \
+# seccomp_gen.c and seccomp_policy.c run at build time (the allowlist,
+# compiled to BPF with libseccomp and embedded by seccomp_blob.S).
+SECCOMP_BUILD_SRC := hypervisor/seccomp_gen.c hypervisor/seccomp_policy.c
+HOST_SRC := $(filter-out $(SECCOMP_BUILD_SRC),$(wildcard hypervisor/*.c)) $(wildcard loader/*.c) \
+	rewriter/libpath.c \
 	rewriter/elf_dyn.c rewriter/ldcache.c rewriter/insn.c rewriter/disasm.c rewriter/code.c \
 	rewriter/cfg.c rewriter/eh_frame.c rewriter/elf_code.c rewriter/infer.c rewriter/scan.c \
 	rewriter/patch.c rewriter/elf_rewrite.c
-HOST_OBJ := $(patsubst %.c,$(BUILD)/h/%.o,$(HOST_SRC)) $(BUILD)/h/hypervisor/kernel_blob.o
+HOST_OBJ := $(patsubst %.c,$(BUILD)/h/%.o,$(HOST_SRC)) $(BUILD)/h/hypervisor/kernel_blob.o \
+	$(BUILD)/h/hypervisor/seccomp_blob.o
 HXRUN := $(BUILD)/hxrun
 
 .PHONY: all kernel demo test unit-test guest-test compat-test confine-test hostile-test sandbox-test cli-test trim-test signals-test fastcall-test server-test bench bench-fastcall format clean deps
@@ -66,8 +71,16 @@ $(BUILD)/h/%.o: %.c $(wildcard include/hx/*.h hypervisor/*.h loader/*.h rewriter
 $(BUILD)/h/hypervisor/kernel_blob.o: hypervisor/kernel_blob.S $(BUILD)/hxkernel.elf
 	@mkdir -p $(dir $@)
 	$(CC) -DHX_KERNEL_ELF='"$(BUILD)/hxkernel.elf"' -c $< -o $@
+$(BUILD)/hx_seccomp_gen: $(SECCOMP_BUILD_SRC) hypervisor/seccomp_policy.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -o $@ $(SECCOMP_BUILD_SRC) -lseccomp
+$(BUILD)/seccomp.bpf: $(BUILD)/hx_seccomp_gen
+	$(BUILD)/hx_seccomp_gen $@
+$(BUILD)/h/hypervisor/seccomp_blob.o: hypervisor/seccomp_blob.S $(BUILD)/seccomp.bpf
+	@mkdir -p $(dir $@)
+	$(CC) -DHX_SECCOMP_BPF='"$(BUILD)/seccomp.bpf"' -c $< -o $@
 $(HXRUN): $(HOST_OBJ)
-	$(CC) $(SAN) -no-pie -o $@ $(HOST_OBJ) -Wl,-Bstatic -lcapstone -Wl,-Bdynamic $(LDLIBS) -lseccomp
+	$(CC) $(SAN) -no-pie -o $@ $(HOST_OBJ) -Wl,-Bstatic -lcapstone -Wl,-Bdynamic $(LDLIBS)
 
 # The README's first command: build and run a demo program under hxrun.
 demo: $(HXRUN)

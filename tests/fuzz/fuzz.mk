@@ -18,10 +18,11 @@ FUZZERS := elf rewrite hcall
 FUZZ_ELF_SRCS := tests/fuzz/fuzz_elf.c loader/elf_load.c rewriter/elf_dyn.c
 FUZZ_REWRITE_SRCS := tests/fuzz/fuzz_rewrite.c loader/elf_load.c $(REWRITER_LIB_SRCS)
 # The monitor without its KVM setup (vm.c), command line (main.c) and
-# seccomp filter (sandbox.c); hostfs and the fastcall cache need the
-# rewriter's library.
+# seccomp filter (sandbox.c and its build-time generator); hostfs and the
+# fastcall cache need the rewriter's library.
 FUZZ_HCALL_SRCS := tests/fuzz/fuzz_hcall.c loader/elf_load.c $(REWRITER_LIB_SRCS) \
-                   $(filter-out hypervisor/main.c hypervisor/vm.c hypervisor/sandbox.c, \
+                   $(filter-out hypervisor/main.c hypervisor/vm.c hypervisor/sandbox.c \
+                     $(SECCOMP_BUILD_SRC), \
                      $(wildcard hypervisor/*.c))
 FUZZ_DEPS := $(wildcard include/hx/*.h hypervisor/*.h loader/*.h rewriter/*.h) tests/fuzz/fuzz.mk
 

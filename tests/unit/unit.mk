@@ -11,12 +11,13 @@ UNIT_DEPS := minifs/minifs.h $(UNIT_SRCS) $(wildcard tests/unit/*.h) loader/elf_
 UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g \
                -Iinclude -Iloader -Ihypervisor -iquote kernel $(shell pkg-config --cflags check)
 UNIT_CFLAGS += -Iminifs -Isyscalls $(SAN)
-UNIT_LDLIBS := $(shell pkg-config --libs check) -lelf -lseccomp $(UNIT_EXTRA_LIBS)
+UNIT_LDLIBS := $(shell pkg-config --libs check) -lelf $(UNIT_EXTRA_LIBS)
 UNIT_BIN := $(BUILD)/unit/hx-unit
 
-$(BUILD)/unit/hx-unit: $(UNIT_DEPS)
+# sandbox.c loads the allowlist hxrun embeds.
+$(BUILD)/unit/hx-unit: $(UNIT_DEPS) $(BUILD)/h/hypervisor/seccomp_blob.o
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ $(UNIT_SRCS) $(UNIT_LDLIBS)
+	$(CC) $(UNIT_CFLAGS) -o $@ $(UNIT_SRCS) $(BUILD)/h/hypervisor/seccomp_blob.o $(UNIT_LDLIBS)
 
 .PHONY: unit-test
 unit-test: $(BUILD)/unit/hx-unit
