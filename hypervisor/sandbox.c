@@ -113,10 +113,12 @@ int hx_caps_apply(const struct hx_caps *c)
     uint64_t permitted = d[0].permitted | (uint64_t)d[1].permitted << 32;
     uint64_t keep = permitted & c->keep;
     /* The bounding set first (that needs CAP_SETPCAP, which goes last):
-     * nothing dropped can come back through a file capability. */
-    for (int i = 0; i < NCAPS; i++)
-        if (!(c->keep & (1ull << i)) && prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1 &&
-            prctl(PR_CAPBSET_DROP, i, 0, 0, 0) < 0 && errno != EPERM) {
+     * nothing dropped can come back through a file capability. Without
+     * CAP_SETPCAP (not root) there is nothing to drop it with, and
+     * no_new_privs below keeps exec from raising anything. EINVAL: a
+     * capability this kernel does not have. */
+    for (int i = 0; i < NCAPS && (permitted & (1ull << CAP_SETPCAP)); i++)
+        if (!(c->keep & (1ull << i)) && prctl(PR_CAPBSET_DROP, i, 0, 0, 0) < 0 && errno != EINVAL) {
             fprintf(stderr, "hxrun: cannot drop capability %s: %s\n", cap_names[i],
                     strerror(errno));
             return -1;
