@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -138,13 +139,69 @@ static void name_remember(const char *host, const char *guest)
     snprintf(names[i].guest, sizeof(names[i].guest), "%s", guest);
 }
 
+/* --net=none: abstract AF_UNIX names are the run's own, as in a network
+ * namespace of its own (docker's --network none): on the host each carries
+ * a prefix naming this run, which the guest never sees. */
+static char scope[24];
+static size_t scope_len;
+
+/* Puts an abstract name the guest gave into the run's scope. */
+static long abstract_in(struct hx_vm *vm, struct sockaddr_storage *ss, socklen_t *len)
+{
+    struct sockaddr_un *un = (struct sockaddr_un *)ss;
+    size_t off = offsetof(struct sockaddr_un, sun_path);
+    if (!vm->opt->net_none || un->sun_family != AF_UNIX || *len <= off || un->sun_path[0])
+        return 0;
+    if (!scope_len)
+        scope_len = (size_t)snprintf(scope, sizeof(scope), "hx%d/", (int)getpid());
+    size_t n = *len - off - 1; /* the name after its leading NUL */
+    if (1 + scope_len + n > sizeof(un->sun_path))
+        return -EINVAL;
+    memmove(un->sun_path + 1 + scope_len, un->sun_path + 1, n);
+    memcpy(un->sun_path + 1, scope, scope_len);
+    *len += (socklen_t)scope_len;
+    return 0;
+}
+
+/* bind with no name (autobind) under --net=none: a name as Linux makes
+ * one (five hex digits), in the run's scope. */
+static long autobind_scoped(struct hx_vm *vm, int fd)
+{
+    for (int tries = 0; tries < 64; tries++) {
+        uint32_t r;
+        if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+            return -EAGAIN;
+        struct sockaddr_storage ss = {.ss_family = AF_UNIX};
+        struct sockaddr_un *un = (struct sockaddr_un *)&ss;
+        snprintf(un->sun_path + 1, sizeof(un->sun_path) - 1, "%05x", r & 0xfffff);
+        socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 6);
+        long e = abstract_in(vm, &ss, &len);
+        if (e)
+            return e;
+        if (bind(fd, (struct sockaddr *)&ss, len) == 0)
+            return 0;
+        if (errno != EADDRINUSE)
+            return -errno;
+    }
+    return -EADDRINUSE;
+}
+
 /* Rewrites an address the host reported into the one the guest knows. */
 static void name_to_guest(struct sockaddr_storage *ss, socklen_t *len)
 {
     struct sockaddr_un *un = (struct sockaddr_un *)ss;
-    if (*len <= offsetof(struct sockaddr_un, sun_path) || un->sun_family != AF_UNIX ||
-        !un->sun_path[0])
+    size_t off = offsetof(struct sockaddr_un, sun_path);
+    if (*len <= off || un->sun_family != AF_UNIX)
         return;
+    if (!un->sun_path[0]) {
+        size_t n = *len - off - 1;
+        if (scope_len && n >= scope_len && !memcmp(un->sun_path + 1, scope, scope_len)) {
+            memmove(un->sun_path + 1, un->sun_path + 1 + scope_len, n - scope_len);
+            memset(un->sun_path + 1 + n - scope_len, 0, scope_len);
+            *len -= (socklen_t)scope_len;
+        }
+        return;
+    }
     char host[SUN_PATH_MAX + 1];
     size_t n = *len - offsetof(struct sockaddr_un, sun_path);
     memcpy(host, un->sun_path, n < SUN_PATH_MAX ? n : SUN_PATH_MAX);
@@ -359,8 +416,13 @@ int64_t hx_hc_bind(struct hx_vm *vm, const uint64_t *a, int *status)
     long len = r ? r : addr_in(vm, a[1], a[2], &ss);
     if (len < 0)
         return len;
-    if (!needs_target(&ss, (socklen_t)len, a[3]))
-        return bind((int)a[0], (struct sockaddr *)&ss, (socklen_t)len) < 0 ? -errno : 0;
+    if (vm->opt->net_none && len == sizeof(sa_family_t) && ss.ss_family == AF_UNIX)
+        return autobind_scoped(vm, (int)a[0]);
+    if (!needs_target(&ss, (socklen_t)len, a[3])) {
+        socklen_t n = (socklen_t)len;
+        r = abstract_in(vm, &ss, &n);
+        return r ? r : bind((int)a[0], (struct sockaddr *)&ss, n) < 0 ? -errno : 0;
+    }
     struct target t;
     r = target_open(vm, &ss, (socklen_t)len, a[3], a[4], 1, &t);
     if (r)
@@ -388,8 +450,11 @@ int64_t hx_hc_connect(struct hx_vm *vm, const uint64_t *a, int *status)
     long len = r ? r : addr_in(vm, a[1], a[2], &ss);
     if (len < 0)
         return len;
-    if (!needs_target(&ss, (socklen_t)len, a[3]))
-        return connect((int)a[0], (struct sockaddr *)&ss, (socklen_t)len) < 0 ? -errno : 0;
+    if (!needs_target(&ss, (socklen_t)len, a[3])) {
+        socklen_t n = (socklen_t)len;
+        r = abstract_in(vm, &ss, &n);
+        return r ? r : connect((int)a[0], (struct sockaddr *)&ss, n) < 0 ? -errno : 0;
+    }
     struct target t;
     r = target_open(vm, &ss, (socklen_t)len, a[3], a[4], 0, &t);
     if (r)
@@ -734,6 +799,8 @@ int64_t hx_hc_sendmsg(struct hx_vm *vm, const uint64_t *a, int *status)
         r = target_open(vm, &x.name, h.msg_namelen, a[3], a[4], 0, &t);
         h.msg_name = &t.sa;
         h.msg_namelen = t.len;
+    } else if (!r && h.msg_name) {
+        r = abstract_in(vm, &x.name, &h.msg_namelen);
     }
     if (!r) {
         ssize_t n = sendmsg((int)a[0], &h, SEND_FLAGS(a[2]));
@@ -793,8 +860,10 @@ static int64_t mmsg(struct hx_vm *vm, const uint64_t *a, int send)
         int used;
         r = msg_in(vm, a[1] + n * sizeof(struct gmmsg), send, &hv[n].msg_hdr, &xv[n],
                    pool + pool_used, MAX_MMSG_IOV - pool_used, &used);
-        if (!r && send && hv[n].msg_hdr.msg_name)
+        if (!r && send && hv[n].msg_hdr.msg_name) {
             needs_target(&xv[n].name, hv[n].msg_hdr.msg_namelen, HX_UNIX_NONE); /* never a path */
+            r = abstract_in(vm, &xv[n].name, &hv[n].msg_hdr.msg_namelen);
+        }
         pool_used += used;
         if (r) {
             msg_free(&xv[n]);

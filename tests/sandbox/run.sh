@@ -3,7 +3,8 @@
 # runs, hxrun's /proc status shows the seccomp filter and no_new_privs; run
 # as root it keeps docker's default capabilities, --cap-add and --cap-drop
 # change them, and the program sees the difference (a netfilter query needs
-# CAP_NET_ADMIN, a raw socket CAP_NET_RAW).
+# CAP_NET_ADMIN, a raw socket CAP_NET_RAW); with --net=none the host's
+# abstract AF_UNIX names are out of reach.
 # Usage: tests/sandbox/run.sh HXRUN BUILDDIR
 set -u
 HX=$(realpath "$1")
@@ -61,6 +62,31 @@ if [ "$(id -u)" -eq 0 ]; then
 else
     echo "SKIP capability checks: not run as root"
 fi
+
+# Abstract AF_UNIX names: the host's are reachable with the host's network
+# (the default), not with --net=none, where the run's own names work as
+# on Linux.
+musl-gcc -static -O2 -Wall -Wextra -Werror -o "$B/abstract" "$D/abstract.c"
+name=hx-sandbox-host-$$
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind("\0" + sys.argv[1]); s.listen(8); print("ready", flush=True)
+s.settimeout(20)
+try:
+    while True: s.accept()[0].close()
+except OSError: pass' "$name" >"$B/listener.out" &
+listener=$!
+for i in $(seq 100); do grep -q ready "$B/listener.out" 2>/dev/null && break; sleep 0.05; done
+check "abstract name of the host: reachable by default" \
+    "$("$HX" "$B/abstract" connect "$name" 2>&1)" "connect: ok"
+check "abstract name of the host: not with --net=none" \
+    "$("$HX" --net=none "$B/abstract" connect "$name" 2>&1)" "connect: Connection refused"
+kill "$listener" 2>/dev/null
+wait "$listener" 2>/dev/null
+native=$("$B/abstract" self 2>&1)
+check "the run's own abstract names with --net=none, as natively" \
+    "$("$HX" --net=none "$B/abstract" self 2>&1)" "$native"
 
 "$HX" --cap-add NOPE /bin/true >"$B/out" 2>"$B/err"
 rc=$?
