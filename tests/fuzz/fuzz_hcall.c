@@ -8,7 +8,9 @@
  * The handlers make real host system calls, so the harness confines them:
  *  - it runs in private mount and network namespaces (made at start; it
  *    refuses to run without them) with a size-limited tmpfs over /tmp, so
- *    that files, AF_UNIX names and abstract sockets stay inside;
+ *    that files, AF_UNIX names and abstract sockets stay inside (the host
+ *    /tmp entries that libFuzzer's own corpus and artifact paths lie in
+ *    are bound into it, for a build tree under /tmp);
  *  - the mounts are those of --no-host-root --net=none: an empty root, the
  *    program (a tiny ELF the harness writes), a read-write directory at
  *    /data and a read-only one at /ro, all in a fresh temporary tree that
@@ -29,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -157,10 +160,49 @@ static void write_exe(void)
     write_file(exe_path, img, sizeof(img), 0755);
 }
 
+/* The entries of the host's /tmp that libFuzzer's own arguments (corpus
+ * directories, -artifact_prefix) lie in: bound into the private /tmp, so
+ * that a build tree under /tmp still works. */
+#define MAX_KEPT 8
+static char kept[MAX_KEPT][NAME_MAX + 1];
+static int nkept;
+
+static int is_kept(const char *name)
+{
+    for (int i = 0; i < nkept; i++)
+        if (!strcmp(kept[i], name))
+            return 1;
+    return 0;
+}
+
+static void keep_host_tmp(int old_tmp, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *p = argv[i];
+        if (!strncmp(p, "-artifact_prefix=", 17))
+            p += 17;
+        if (strncmp(p, "/tmp/", 5) || !p[5])
+            continue;
+        char name[NAME_MAX + 1], from[64 + NAME_MAX], to[8 + NAME_MAX];
+        size_t n = strcspn(p + 5, "/");
+        if (n > NAME_MAX || nkept == MAX_KEPT)
+            die("cannot keep %s in the private /tmp", argv[i]);
+        memcpy(name, p + 5, n);
+        name[n] = 0;
+        if (is_kept(name))
+            continue;
+        snprintf(from, sizeof(from), "/proc/self/fd/%d/%s", old_tmp, name);
+        snprintf(to, sizeof(to), "/tmp/%s", name);
+        if (mkdir(to, 0755) || mount(from, to, NULL, MS_BIND | MS_REC, NULL))
+            die("cannot keep %s in the private /tmp: %s", to, strerror(errno));
+        strcpy(kept[nkept++], name);
+    }
+}
+
 /* Private namespaces: a tmpfs over /tmp that the host never sees, and no
  * network but an unconfigured loopback (abstract AF_UNIX names are per
  * network namespace). */
-static void isolate(void)
+static void isolate(int argc, char **argv)
 {
     if (unshare(CLONE_NEWNS | CLONE_NEWNET)) {
         uid_t uid = getuid();
@@ -176,9 +218,12 @@ static void isolate(void)
         snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
         write_file("/proc/self/gid_map", map, strlen(map), 0);
     }
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+    int old_tmp = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (old_tmp < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
         mount("hx-fuzz", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777"))
         die("cannot mount a private /tmp: %s", strerror(errno));
+    keep_host_tmp(old_tmp, argc, argv);
+    close(old_tmp);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
@@ -253,10 +298,8 @@ static void install_fault_handlers(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    (void)argc;
-    (void)argv;
     trace = getenv("HX_FUZZ_TRACE") != NULL;
-    isolate();
+    isolate(*argc, *argv);
     /* A write to a socket whose peer has gone fails with EPIPE, as in
      * hxrun (main.c). */
     signal(SIGPIPE, SIG_IGN);
@@ -359,7 +402,8 @@ static void check_tree(void)
      * here), nothing else. */
     d = opendir("/tmp");
     while (d && (e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, tree + 5))
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, tree + 5) ||
+            is_kept(e->d_name))
             continue;
         if (strncmp(e->d_name, "hx.", 3))
             die("/tmp/%s appeared", e->d_name);
