@@ -49,7 +49,9 @@ int main(void)
             raise(SIGUSR1);
         printf("return to %#llx: SIGSEGV si_code %d, si_addr %s\n", (unsigned long long)target,
                segv_code,
-               segv_addr == target ? "the address" : segv_addr == 0 ? "0" : "something else");
+               segv_addr == target ? "the address"
+               : segv_addr == 0    ? "0"
+                                   : "something else");
     }
     return 0;
 }
