@@ -114,26 +114,29 @@ static int safe(const struct stat *st)
     return st->st_uid == geteuid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
 }
 
+/* The SHA-256 of the first size bytes of the file fd. */
+static int hash_fd(int fd, off_t size, uint8_t digest[32])
+{
+    void *p = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED)
+        return -1;
+    struct hx_sha256 s;
+    hx_sha256_init(&s);
+    hx_sha256_update(&s, p, (size_t)size);
+    hx_sha256_final(&s, digest);
+    munmap(p, (size_t)size);
+    return 0;
+}
+
 /* The digest of the running hxrun, mixed into every key. */
 static int self_digest(uint8_t out[32])
 {
     int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st)) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (p == MAP_FAILED)
-        return -1;
-    struct hx_sha256 s;
-    hx_sha256_init(&s);
-    hx_sha256_update(&s, p, (size_t)st.st_size);
-    hx_sha256_final(&s, out);
-    munmap(p, (size_t)st.st_size);
-    return 0;
+    int rc = fd < 0 || fstat(fd, &st) ? -1 : hash_fd(fd, st.st_size, out);
+    if (fd >= 0)
+        close(fd);
+    return rc;
 }
 
 static void hex(const uint8_t d[32], char out[65])
@@ -198,20 +201,6 @@ static int stamped(const struct stat_tag *t, const struct stat *st)
     struct stat_tag now = *t;
     stamp(&now, st);
     return !memcmp(&now, t, sizeof(now));
-}
-
-/* The SHA-256 of the first size bytes of the file fd. */
-static int hash_fd(int fd, off_t size, uint8_t digest[32])
-{
-    void *p = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (p == MAP_FAILED)
-        return -1;
-    struct hx_sha256 s;
-    hx_sha256_init(&s);
-    hx_sha256_update(&s, p, (size_t)size);
-    hx_sha256_final(&s, digest);
-    munmap(p, (size_t)size);
-    return 0;
 }
 
 /* Seals the memfd m against every change and hashes what it holds. */
