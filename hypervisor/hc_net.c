@@ -36,9 +36,6 @@
 #include "hcall.h"
 #include "hostfs.h"
 
-_Static_assert((int)HX_HC_NET_END <= (int)HX_HC_FAST_BASE,
-               "socket hypercalls overflow their range");
-
 #define MAX_IOV 1024      /* UIO_MAXIOV: the most one host msghdr may carry */
 #define MAX_MMSG_IOV 4096 /* host iovecs for one sendmmsg/recvmmsg */
 #define MAX_CONTROL 65536 /* ancillary data per message */
