@@ -155,7 +155,7 @@ long path_resolve(int dirfd, const char *upath, int from_user, char *out)
         struct file *d = fd_get((uint64_t)dirfd);
         if (!d)
             return -EBADF;
-        if ((d->kind != K_HOST && d->kind != K_TMP && d->kind != K_GDIR) || !d->path[0])
+        if (!d->ops->dirfd || !d->path[0])
             return -ENOTDIR;
         strcpy(out, d->path);
     }
@@ -202,19 +202,14 @@ static long dev_lookup(const char *path, struct loc *l)
 {
     static const struct {
         const char *name;
-        enum kind kind;
+        const struct file_ops *ops;
         const char *link;
     } devs[] = {
-        {"null", K_NULL, NULL},
-        {"zero", K_ZERO, NULL},
-        {"full", K_FULL, NULL},
-        {"random", K_RANDOM, NULL},
-        {"urandom", K_URANDOM, NULL},
-        {"tty", K_TTY, NULL},
-        {"stdin", K_FREE, "/proc/self/fd/0"},
-        {"stdout", K_FREE, "/proc/self/fd/1"},
-        {"stderr", K_FREE, "/proc/self/fd/2"},
-        {"fd", K_FREE, "/proc/self/fd"},
+        {"null", &dev_null_ops, NULL},       {"zero", &dev_zero_ops, NULL},
+        {"full", &dev_full_ops, NULL},       {"random", &dev_random_ops, NULL},
+        {"urandom", &dev_urandom_ops, NULL}, {"tty", &dev_tty_ops, NULL},
+        {"stdin", NULL, "/proc/self/fd/0"},  {"stdout", NULL, "/proc/self/fd/1"},
+        {"stderr", NULL, "/proc/self/fd/2"}, {"fd", NULL, "/proc/self/fd"},
     };
     const char *name = path + 4;
     if (!*name) {
@@ -227,7 +222,7 @@ static long dev_lookup(const char *path, struct loc *l)
     name++;
     for (size_t i = 0; i < ARRAY_SIZE(devs); i++)
         if (!strcmp(name, devs[i].name)) {
-            l->dev = devs[i].kind;
+            l->dev = devs[i].ops;
             if (!devs[i].link)
                 return GEN_FILE;
             gen_put(&l->gen, devs[i].link, strlen(devs[i].link));
