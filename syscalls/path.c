@@ -43,7 +43,7 @@ static void cwd_refresh(void)
         return;
     pin.stale = 0;
     if (pin.mnt == M_HOST) {
-        static char buf[PATH_MAX];
+        static char buf[PATH_MAX]; /* scratch (vfs.h): a host call, no wait */
         long r = hcall3(HX_HC_FDPATH, pin.hostfd, buf, sizeof(buf));
         if (r == -ENOENT)
             pin.gone = 1;
@@ -76,7 +76,7 @@ static void cwd_unpin(void)
 
 void cwd_pin(void)
 {
-    static struct loc l;
+    static struct loc l; /* scratch (vfs.h): lookup and host calls, no wait */
     if (pin.pinned || pin.gone)
         return;
     if (lookup(AT_FDCWD, cwd_path(), 0, 1, &l) == 0) {
@@ -233,7 +233,7 @@ static long dev_lookup(const char *path, struct loc *l)
 
 long lookup_again(struct loc *l, int follow)
 {
-    static char again[PATH_MAX];
+    static char again[PATH_MAX]; /* scratch (vfs.h): lookup copies it first */
     strcpy(again, l->path);
     loc_done(l);
     return lookup(AT_FDCWD, again, 0, follow, l);
@@ -274,7 +274,7 @@ long lookup(int dirfd, const char *path, int from_user, int follow, struct loc *
     follow = follow == LOOKUP_NAME ? 0 : follow || l->must_dir;
     for (int hop = 0; hop < MAX_HOPS; hop++) {
         const char *rest;
-        static char next[PATH_MAX];
+        static char next[PATH_MAX]; /* scratch (vfs.h): nothing in lookup waits */
         l->mnt = mount_of(l->path, &rest);
         switch (l->mnt) {
         case M_HOST:
@@ -368,7 +368,7 @@ static long change_dir(struct loc *l)
 
 SYSCALL(chdir)
 {
-    static struct loc l;
+    static struct loc l; /* scratch (vfs.h): lookup and host calls, no wait */
     long r = lookup(AT_FDCWD, (const char *)a0, 1, 1, &l);
     if (!r)
         r = change_dir(&l);
@@ -383,7 +383,7 @@ SYSCALL(fchdir)
         return -EBADF;
     if (!f->path[0])
         return -ENOTDIR;
-    static struct loc l;
+    static struct loc l; /* scratch (vfs.h): lookup and host calls, no wait */
     long r = lookup(AT_FDCWD, f->path, 0, 1, &l);
     if (!r)
         r = change_dir(&l);
