@@ -7,8 +7,6 @@
 #define SEEK_CUR 1
 #define TCGETS 0x5401
 #define TIOCGWINSZ 0x5413
-#define F_GETFL 3
-#define F_SETFL 4
 
 static const struct file_ops host_ops;
 
@@ -216,17 +214,8 @@ static long host_getdents(struct file *f, uint64_t a1, uint64_t a2)
 
 static long host_map_read(struct file *f, void *buf, uint64_t len, uint64_t off)
 {
-    for (uint64_t done = 0; done < len;) {
-        long r = hcall4(HX_HC_PREAD, f->hostfd, (uint64_t)buf + done, len - done, off + done);
-        if (r == -EISDIR)
-            return -ENODEV; /* a directory cannot be mapped */
-        if (r < 0)
-            return r;
-        if (r == 0)
-            return (long)done;
-        done += (uint64_t)r;
-    }
-    return (long)len;
+    long r = file_map_read(f, buf, len, off);
+    return r == -EISDIR ? -ENODEV : r; /* a directory cannot be mapped */
 }
 
 /* A shared mapping of a host regular file: the host fd maps it. */

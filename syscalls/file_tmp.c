@@ -4,12 +4,6 @@
 #include "tmpfs.h"
 #include "vfs.h"
 
-#define F_GETLK 5
-#define F_SETLK 6
-#define F_SETLKW 7
-#define F_OFD_GETLK 36
-#define F_OFD_SETLK 37
-#define F_OFD_SETLKW 38
 #define FIONREAD 0x541b
 
 static const struct file_ops tmp_ops;

@@ -196,8 +196,6 @@ static long pipe_ioctl(struct file *f, uint64_t cmd, uint64_t arg)
     return 0;
 }
 
-#define F_GETPIPE_SZ 1032
-
 static long pipe_fcntl(struct file *f, uint64_t cmd, uint64_t arg)
 {
     (void)f, (void)arg;

@@ -164,6 +164,17 @@ struct kstat {
 #define O_NOFOLLOW 0400000
 #define O_TMPFILE_FLAG 020000000
 
+/* fcntl commands that reach the kinds' ops. */
+#define F_GETFL 3
+#define F_SETFL 4
+#define F_GETLK 5
+#define F_SETLK 6
+#define F_SETLKW 7
+#define F_OFD_GETLK 36
+#define F_OFD_SETLK 37
+#define F_OFD_SETLKW 38
+#define F_GETPIPE_SZ 1032
+
 /* File-static scratch buffers (a struct loc, a PATH_MAX path) are safe by
  * this rule: the kernel switches threads only where one blocks (sched_block:
  * io_block, host_fd_wait, futex and signal waits), yields, or leaves a
