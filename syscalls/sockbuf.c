@@ -63,7 +63,7 @@ void sockbuf_open(int hostfd)
 
 static struct sockbuf *sb_of(const struct file *f)
 {
-    if (f->kind != K_HOST || !f->sock || f->hostfd < 0 || f->hostfd >= MAX_HOSTFD)
+    if (f->hostfd < 0 || !f->sock || f->hostfd >= MAX_HOSTFD)
         return NULL;
     return sbs[f->hostfd];
 }
