@@ -1,5 +1,5 @@
 /* libFuzzer harness for the ELF loader (loader/elf_load.c) and the dynamic
- * section reader hxrun shares with hxscan (rewriter/elf_dyn.c), on mutated
+ * section reader hxrun shares with hxscan (loader/elf_dyn.c), on mutated
  * ELF files. What hxrun does with an accepted file is checked too: the
  * loader's description must let vm.c's load_image copy every segment from
  * the file without reading past it, and the image span must hold every
