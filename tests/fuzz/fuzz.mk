@@ -31,11 +31,11 @@ $(FUZZ_REWRITER_LIB): $(patsubst %.c,$(FUZZ_O)/%.o,$(REWRITER_LIB_SRCS))
 	rm -f $@
 	$(AR) rcs $@ $^
 
-# The monitor without its KVM setup (vm.c), command line (main.c) and
+# The monitor without its KVM setup (vm*.c), command line (main.c) and
 # seccomp filter (sandbox.c and its build-time generator); hostfs and the
 # fastcall cache need the rewriter's library.
 FUZZ_HCALL_SRCS := tests/fuzz/fuzz_hcall.c \
-                   $(filter-out hypervisor/main.c hypervisor/vm.c hypervisor/sandbox.c \
+                   $(filter-out hypervisor/main.c hypervisor/vm%.c hypervisor/sandbox.c \
                      $(SECCOMP_BUILD_SRC), \
                      $(wildcard hypervisor/*.c))
 FUZZ_OBJS := $(patsubst %.c,$(FUZZ_O)/%.o,$(FUZZ_HCALL_SRCS) tests/fuzz/fuzz_elf.c \
