@@ -1,5 +1,6 @@
 /* hxrun: run an unmodified Linux x86-64 program in its own KVM unikernel.
- * Command-line handling; the work is in vm.c and the host services. */
+ * Command-line handling; the work is in vm.c (the machine), vm_image.c (the
+ * program's image), vm_run.c (the run loop) and the host services. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>

@@ -14,8 +14,8 @@
 
 #include "../../rewriter/eh_frame.h"
 #include "../../rewriter/infer.h"
-#include "../../rewriter/ldcache.h"
-#include "../../rewriter/libpath.h"
+#include "ldcache.h"
+#include "libpath.h"
 #include "../../rewriter/scan.h"
 #include "../../rewriter/syscall_table.h"
 #include "suites.h"
