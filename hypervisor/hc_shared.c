@@ -37,7 +37,7 @@ int64_t hx_hc_map_shared(struct hx_vm *vm, const struct hx_hc_map_shared_req *re
         return -ENOMEM;
     /* The whole range, as Linux maps it: pages past the end of the file
      * become valid when the file grows. Touching one before that is the
-     * program's SIGBUS (KVM_RUN fails with EFAULT, see vm.c). */
+     * program's SIGBUS (KVM_RUN fails with EFAULT, see vm_run.c). */
     void *p = mmap(NULL, len, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, (int)req->hostfd,
                    (off_t)off);
     if (p == MAP_FAILED)
