@@ -434,6 +434,7 @@ static size_t make_cache(unsigned char *buf)
         uint64_t hwcap;
     } e[] = {{0x0003, 12, 0}, {0x0303, 31, 1ull << 62}, {0x0303, 47, 0}};
     memset(buf, 0, 512);
+    /* NOLINTNEXTLINE(bugprone-not-null-terminated-result): the magic has none */
     memcpy(buf, "glibc-ld.so.cache1.1", 20);
     memcpy(buf + 20, &nlibs, 4);
     for (uint32_t i = 0; i < nlibs; i++) {
