@@ -83,7 +83,6 @@ int64_t hx_hc_msync(struct hx_vm *vm, const struct hx_hc_msync_req *req)
     if (!p || req->gpa < vm->g.ram_size)
         return -ENOMEM;
     int flags = (req->flags & 4) ? MS_SYNC : MS_ASYNC;
-    return msync((void *)((uint64_t)p & ~4095ull), req->len + ((uint64_t)p & 4095), flags) < 0
-               ? -errno
-               : 0;
+    size_t in_page = (uintptr_t)p & 4095;
+    return msync(p - in_page, req->len + in_page, flags) < 0 ? -errno : 0;
 }

@@ -100,7 +100,7 @@ void hx_print_stats(const struct hx_vm *vm)
             fprintf(stderr, "hxrun: stats:   cpl0 %-15s %llu\n", causes[i],
                     (unsigned long long)vm->guest_stats.cpl0[i]);
     fprintf(stderr, "hxrun: stats: %llu system calls (%llu syscall instruction, %llu fastcall)\n",
-            (unsigned long long)(vm->guest_stats.syscalls + vm->guest_stats.fastcalls),
+            (unsigned long long)vm->guest_stats.syscalls + vm->guest_stats.fastcalls,
             (unsigned long long)vm->guest_stats.syscalls,
             (unsigned long long)vm->guest_stats.fastcalls);
     if (vm->guest_stats.switches)

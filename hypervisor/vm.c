@@ -52,7 +52,7 @@ static int open_fds(int *fds, int max, int limit)
     if (d) {
         struct dirent *e;
         while ((e = readdir(d)) && n < max) {
-            int fd = atoi(e->d_name);
+            int fd = (int)strtol(e->d_name, NULL, 10);
             if (fd > 2 && fd != dirfd(d))
                 fds[n++] = fd;
         }
@@ -179,9 +179,13 @@ static int setup_cpu(struct hx_vm *vm, uint64_t entry, uint64_t syscall_entry)
 {
     int n = 256;
     struct kvm_cpuid2 *cpuid = calloc(1, sizeof(*cpuid) + n * sizeof(struct kvm_cpuid_entry2));
+    if (!cpuid)
+        return hx_vm_kvm_error("calloc");
     cpuid->nent = (uint32_t)n;
-    if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0)
+    if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0) {
+        free(cpuid);
         return hx_vm_kvm_error("KVM_GET_SUPPORTED_CPUID");
+    }
     uint64_t xcr0_supported = 0;
     for (uint32_t i = 0; i < cpuid->nent; i++) {
         struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
@@ -190,9 +194,10 @@ static int setup_cpu(struct hx_vm *vm, uint64_t entry, uint64_t syscall_entry)
         if (e->function == 7 && e->index == 0)
             e->ecx &= ~(X86_CPUID7_ECX_PKU | X86_CPUID7_ECX_OSPKE); /* CR4.PKE stays off */
     }
-    if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)
-        return hx_vm_kvm_error("KVM_SET_CPUID2");
+    int set = ioctl(vm->vcpu_fd, KVM_SET_CPUID2, cpuid);
     free(cpuid);
+    if (set < 0)
+        return hx_vm_kvm_error("KVM_SET_CPUID2");
 
     struct kvm_sregs s;
     if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0)
@@ -248,10 +253,12 @@ static int setup_cpu(struct hx_vm *vm, uint64_t entry, uint64_t syscall_entry)
     if (ioctl(vm->vcpu_fd, KVM_SET_XCRS, &x) < 0)
         return hx_vm_kvm_error("KVM_SET_XCRS");
 
+    /* struct kvm_msrs and its entries, in ISO C (same layout). */
     struct {
-        struct kvm_msrs h;
+        uint32_t nmsrs, pad;
         struct kvm_msr_entry e[5];
-    } msrs = {{.nmsrs = 5},
+    } msrs = {5,
+              0,
               {{.index = X86_MSR_STAR,
                 .data = ((uint64_t)HX_SEL_KCODE << 32) | ((uint64_t)(HX_SEL_KDATA | 3) << 48)},
                {.index = X86_MSR_LSTAR, .data = syscall_entry},
@@ -464,7 +471,7 @@ int hx_vm_create(struct hx_vm *vm, const struct hx_options *opt)
     }
     struct hx_kernel_header hdr;
     int rc = load_kernel(vm, kimg, ksize, &hdr);
-    if (opt->kernel_path)
+    if (kimg != (unsigned char *)hx_kernel_blob)
         free(kimg);
     if (rc)
         return rc;

@@ -15,10 +15,11 @@ static void start_clock(struct hx_vm *vm)
 {
     struct hx_boot_info *b = vm->boot;
     long khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
+    /* struct kvm_msrs and its entry, in ISO C (same layout). */
     struct {
-        struct kvm_msrs h;
+        uint32_t nmsrs, pad;
         struct kvm_msr_entry e;
-    } tsc = {{.nmsrs = 1}, {.index = X86_MSR_TSC}};
+    } tsc = {1, 0, {.index = X86_MSR_TSC}};
     struct timespec rt, mono;
     clock_gettime(CLOCK_MONOTONIC, &mono);
     clock_gettime(CLOCK_REALTIME, &rt);

@@ -174,7 +174,7 @@ struct hx_boot_info {
  * virtual addresses, translated and checked by the monitor through the
  * guest page tables; every field is hostile to the monitor. */
 enum hx_hcall_nr {
-#define HCALL(nr, NAME, name) HX_HC_##NAME = nr,
+#define HCALL(nr, NAME, name) HX_HC_##NAME = (nr),
 #include "hcalls.h"
 #undef HCALL
     /* Ranges kept apart so independent work can add numbers without
@@ -188,7 +188,7 @@ enum hx_hcall_nr {
 /* Every number lies below the fastcall range (a number listed twice fails
  * the monitor's handler table: -Woverride-init). */
 #define HCALL(nr, NAME, name)                                                                      \
-    _Static_assert(nr > 0 && nr < HX_HC_FAST_BASE, "HX_HC_" #NAME ": number out of range");
+    _Static_assert((nr) > 0 && (nr) < HX_HC_FAST_BASE, "HX_HC_" #NAME ": number out of range");
 #include "hcalls.h"
 #undef HCALL
 

@@ -19,22 +19,22 @@
  * other names of EAGAIN, EDEADLK and EOPNOTSUPP). */
 #define CHECK_ERRNOS(X)                                                                            \
     X(EPERM)                                                                                       \
-    X(ENOENT) X(ESRCH) X(EINTR) X(EIO) X(ENXIO) X(E2BIG) X(ENOEXEC) X(EBADF) X(ECHILD) X(EAGAIN)   \
-        X(ENOMEM) X(EACCES) X(EFAULT) X(ENOTBLK) X(EBUSY) X(EEXIST) X(EXDEV) X(ENODEV) X(ENOTDIR)  \
-            X(EISDIR) X(EINVAL) X(ENFILE) X(EMFILE) X(ENOTTY) X(ETXTBSY) X(EFBIG) X(ENOSPC)        \
-                X(ESPIPE) X(EROFS) X(EMLINK) X(EPIPE) X(EDOM) X(ERANGE) X(EDEADLK) X(ENAMETOOLONG) \
-                    X(ENOLCK) X(ENOSYS) X(ENOTEMPTY) X(ELOOP) X(ENOMSG) X(EIDRM) X(ENODATA)        \
-                        X(ETIME) X(EPROTO) X(EBADMSG) X(EOVERFLOW) X(EILSEQ) X(ENOTSOCK)           \
-                            X(EDESTADDRREQ) X(EMSGSIZE) X(EPROTOTYPE) X(ENOPROTOOPT)               \
-                                X(EPROTONOSUPPORT) X(ESOCKTNOSUPPORT) X(EOPNOTSUPP)                \
-                                    X(EPFNOSUPPORT) X(EAFNOSUPPORT) X(EADDRINUSE) X(EADDRNOTAVAIL) \
-                                        X(ENETDOWN) X(ENETUNREACH) X(ENETRESET) X(ECONNABORTED)    \
-                                            X(ECONNRESET) X(ENOBUFS) X(EISCONN) X(ENOTCONN)        \
-                                                X(ESHUTDOWN) X(ETOOMANYREFS) X(ETIMEDOUT)          \
-                                                    X(ECONNREFUSED) X(EHOSTDOWN) X(EHOSTUNREACH)   \
-                                                        X(EALREADY) X(EINPROGRESS) X(ESTALE)       \
-                                                            X(EDQUOT) X(ECANCELED) X(EOWNERDEAD)   \
-                                                                X(ENOTRECOVERABLE)
+    X(ENOENT)                                                                                      \
+    X(ESRCH) X(EINTR) X(EIO) X(ENXIO) X(E2BIG) X(ENOEXEC) X(EBADF) X(ECHILD) X(EAGAIN) X(ENOMEM)   \
+        X(EACCES) X(EFAULT) X(ENOTBLK) X(EBUSY) X(EEXIST) X(EXDEV) X(ENODEV) X(ENOTDIR) X(EISDIR)  \
+            X(EINVAL) X(ENFILE) X(EMFILE) X(ENOTTY) X(ETXTBSY) X(EFBIG) X(ENOSPC) X(ESPIPE)        \
+                X(EROFS) X(EMLINK) X(EPIPE) X(EDOM) X(ERANGE) X(EDEADLK) X(ENAMETOOLONG) X(ENOLCK) \
+                    X(ENOSYS) X(ENOTEMPTY) X(ELOOP) X(ENOMSG) X(EIDRM) X(ENODATA) X(ETIME)         \
+                        X(EPROTO) X(EBADMSG) X(EOVERFLOW) X(EILSEQ) X(ENOTSOCK) X(EDESTADDRREQ)    \
+                            X(EMSGSIZE) X(EPROTOTYPE) X(ENOPROTOOPT) X(EPROTONOSUPPORT)            \
+                                X(ESOCKTNOSUPPORT) X(EOPNOTSUPP) X(EPFNOSUPPORT) X(EAFNOSUPPORT)   \
+                                    X(EADDRINUSE) X(EADDRNOTAVAIL) X(ENETDOWN) X(ENETUNREACH)      \
+                                        X(ENETRESET) X(ECONNABORTED) X(ECONNRESET) X(ENOBUFS)      \
+                                            X(EISCONN) X(ENOTCONN) X(ESHUTDOWN) X(ETOOMANYREFS)    \
+                                                X(ETIMEDOUT) X(ECONNREFUSED) X(EHOSTDOWN)          \
+                                                    X(EHOSTUNREACH) X(EALREADY) X(EINPROGRESS)     \
+                                                        X(ESTALE) X(EDQUOT) X(ECANCELED)           \
+                                                            X(EOWNERDEAD) X(ENOTRECOVERABLE)
 
 /* The name of errno value e ("0" for none), or "errno N" for a value this
  * list lacks. */
