@@ -15,40 +15,53 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Linux's errno values by name (EWOULDBLOCK, EDEADLOCK and ENOTSUP are
- * other names of EAGAIN, EDEADLK and EOPNOTSUPP). */
-#define CHECK_ERRNOS(X)                                                                            \
-    X(EPERM)                                                                                       \
-    X(ENOENT)                                                                                      \
-    X(ESRCH) X(EINTR) X(EIO) X(ENXIO) X(E2BIG) X(ENOEXEC) X(EBADF) X(ECHILD) X(EAGAIN) X(ENOMEM)   \
-        X(EACCES) X(EFAULT) X(ENOTBLK) X(EBUSY) X(EEXIST) X(EXDEV) X(ENODEV) X(ENOTDIR) X(EISDIR)  \
-            X(EINVAL) X(ENFILE) X(EMFILE) X(ENOTTY) X(ETXTBSY) X(EFBIG) X(ENOSPC) X(ESPIPE)        \
-                X(EROFS) X(EMLINK) X(EPIPE) X(EDOM) X(ERANGE) X(EDEADLK) X(ENAMETOOLONG) X(ENOLCK) \
-                    X(ENOSYS) X(ENOTEMPTY) X(ELOOP) X(ENOMSG) X(EIDRM) X(ENODATA) X(ETIME)         \
-                        X(EPROTO) X(EBADMSG) X(EOVERFLOW) X(EILSEQ) X(ENOTSOCK) X(EDESTADDRREQ)    \
-                            X(EMSGSIZE) X(EPROTOTYPE) X(ENOPROTOOPT) X(EPROTONOSUPPORT)            \
-                                X(ESOCKTNOSUPPORT) X(EOPNOTSUPP) X(EPFNOSUPPORT) X(EAFNOSUPPORT)   \
-                                    X(EADDRINUSE) X(EADDRNOTAVAIL) X(ENETDOWN) X(ENETUNREACH)      \
-                                        X(ENETRESET) X(ECONNABORTED) X(ECONNRESET) X(ENOBUFS)      \
-                                            X(EISCONN) X(ENOTCONN) X(ESHUTDOWN) X(ETOOMANYREFS)    \
-                                                X(ETIMEDOUT) X(ECONNREFUSED) X(EHOSTDOWN)          \
-                                                    X(EHOSTUNREACH) X(EALREADY) X(EINPROGRESS)     \
-                                                        X(ESTALE) X(EDQUOT) X(ECANCELED)           \
-                                                            X(EOWNERDEAD) X(ENOTRECOVERABLE)
-
 /* The name of errno value e ("0" for none), or "errno N" for a value this
- * list lacks. */
+ * list lacks. EWOULDBLOCK, EDEADLOCK and ENOTSUP are other names of EAGAIN,
+ * EDEADLK and EOPNOTSUPP. */
 static inline const char *errname(int e)
 {
-#define CHECK_ERRNO_CASE(name)                                                                     \
-    case name:                                                                                     \
-        return #name;
-    switch (e) {
-    case 0:
-        return "0";
-        CHECK_ERRNOS(CHECK_ERRNO_CASE)
+#define CHECK_ERRNO(name)                                                                          \
+    {                                                                                              \
+        name, #name                                                                                \
     }
-#undef CHECK_ERRNO_CASE
+    static const struct {
+        int e;
+        const char *name;
+    } names[] = {
+        CHECK_ERRNO(EPERM),           CHECK_ERRNO(ENOENT),       CHECK_ERRNO(ESRCH),
+        CHECK_ERRNO(EINTR),           CHECK_ERRNO(EIO),          CHECK_ERRNO(ENXIO),
+        CHECK_ERRNO(E2BIG),           CHECK_ERRNO(ENOEXEC),      CHECK_ERRNO(EBADF),
+        CHECK_ERRNO(ECHILD),          CHECK_ERRNO(EAGAIN),       CHECK_ERRNO(ENOMEM),
+        CHECK_ERRNO(EACCES),          CHECK_ERRNO(EFAULT),       CHECK_ERRNO(ENOTBLK),
+        CHECK_ERRNO(EBUSY),           CHECK_ERRNO(EEXIST),       CHECK_ERRNO(EXDEV),
+        CHECK_ERRNO(ENODEV),          CHECK_ERRNO(ENOTDIR),      CHECK_ERRNO(EISDIR),
+        CHECK_ERRNO(EINVAL),          CHECK_ERRNO(ENFILE),       CHECK_ERRNO(EMFILE),
+        CHECK_ERRNO(ENOTTY),          CHECK_ERRNO(ETXTBSY),      CHECK_ERRNO(EFBIG),
+        CHECK_ERRNO(ENOSPC),          CHECK_ERRNO(ESPIPE),       CHECK_ERRNO(EROFS),
+        CHECK_ERRNO(EMLINK),          CHECK_ERRNO(EPIPE),        CHECK_ERRNO(EDOM),
+        CHECK_ERRNO(ERANGE),          CHECK_ERRNO(EDEADLK),      CHECK_ERRNO(ENAMETOOLONG),
+        CHECK_ERRNO(ENOLCK),          CHECK_ERRNO(ENOSYS),       CHECK_ERRNO(ENOTEMPTY),
+        CHECK_ERRNO(ELOOP),           CHECK_ERRNO(ENOMSG),       CHECK_ERRNO(EIDRM),
+        CHECK_ERRNO(ENODATA),         CHECK_ERRNO(ETIME),        CHECK_ERRNO(EPROTO),
+        CHECK_ERRNO(EBADMSG),         CHECK_ERRNO(EOVERFLOW),    CHECK_ERRNO(EILSEQ),
+        CHECK_ERRNO(ENOTSOCK),        CHECK_ERRNO(EDESTADDRREQ), CHECK_ERRNO(EMSGSIZE),
+        CHECK_ERRNO(EPROTOTYPE),      CHECK_ERRNO(ENOPROTOOPT),  CHECK_ERRNO(EPROTONOSUPPORT),
+        CHECK_ERRNO(ESOCKTNOSUPPORT), CHECK_ERRNO(EOPNOTSUPP),   CHECK_ERRNO(EPFNOSUPPORT),
+        CHECK_ERRNO(EAFNOSUPPORT),    CHECK_ERRNO(EADDRINUSE),   CHECK_ERRNO(EADDRNOTAVAIL),
+        CHECK_ERRNO(ENETDOWN),        CHECK_ERRNO(ENETUNREACH),  CHECK_ERRNO(ENETRESET),
+        CHECK_ERRNO(ECONNABORTED),    CHECK_ERRNO(ECONNRESET),   CHECK_ERRNO(ENOBUFS),
+        CHECK_ERRNO(EISCONN),         CHECK_ERRNO(ENOTCONN),     CHECK_ERRNO(ESHUTDOWN),
+        CHECK_ERRNO(ETOOMANYREFS),    CHECK_ERRNO(ETIMEDOUT),    CHECK_ERRNO(ECONNREFUSED),
+        CHECK_ERRNO(EHOSTDOWN),       CHECK_ERRNO(EHOSTUNREACH), CHECK_ERRNO(EALREADY),
+        CHECK_ERRNO(EINPROGRESS),     CHECK_ERRNO(ESTALE),       CHECK_ERRNO(EDQUOT),
+        CHECK_ERRNO(ECANCELED),       CHECK_ERRNO(EOWNERDEAD),   CHECK_ERRNO(ENOTRECOVERABLE),
+    };
+#undef CHECK_ERRNO
+    if (e == 0)
+        return "0";
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (names[i].e == e)
+            return names[i].name;
     static char buf[sizeof("errno -2147483648")];
     snprintf(buf, sizeof(buf), "errno %d", e);
     return buf;
