@@ -27,12 +27,6 @@ int64_t hcall_send(const struct hx_hcall *h)
     return req.ret;
 }
 
-int64_t hcall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
-              uint64_t a5)
-{
-    return hcall_send(&(const struct hx_hcall){.nr = nr, .arg = {a0, a1, a2, a3, a4, a5}});
-}
-
 void kexit(int status)
 {
     HC(exit, .status = status, .stats = (boot->flags & HX_BOOT_STATS) ? (uint64_t)&kstats : 0);

@@ -60,19 +60,6 @@ enum hcall_nr_by_name {
 #define HC(name, ...)                                                                              \
     hcall_send(&(const struct hx_hcall){.nr = hcall_nr_##name, .name = {__VA_ARGS__}})
 int64_t hcall_send(const struct hx_hcall *h);
-/* The old form, arguments by position into arg[]: to be removed once the
- * last callers (syscalls/fs.c, fsnames.c, fd.c, net.c, path.c, procfs.c)
- * use HC(). */
-int64_t hcall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
-              uint64_t a5);
-#define hcall0(nr) hcall(nr, 0, 0, 0, 0, 0, 0)
-#define hcall1(nr, a) hcall(nr, (uint64_t)(a), 0, 0, 0, 0, 0)
-#define hcall2(nr, a, b) hcall(nr, (uint64_t)(a), (uint64_t)(b), 0, 0, 0, 0)
-#define hcall3(nr, a, b, c) hcall(nr, (uint64_t)(a), (uint64_t)(b), (uint64_t)(c), 0, 0, 0)
-#define hcall4(nr, a, b, c, d)                                                                     \
-    hcall(nr, (uint64_t)(a), (uint64_t)(b), (uint64_t)(c), (uint64_t)(d), 0, 0)
-#define hcall5(nr, a, b, c, d, e)                                                                  \
-    hcall(nr, (uint64_t)(a), (uint64_t)(b), (uint64_t)(c), (uint64_t)(d), (uint64_t)(e), 0)
 /* Prints "hxrun: MESSAGE" on the host's stderr. */
 void kwarn(const char *fmt, ...);
 /* Ends the VM with a status (exit_group). */

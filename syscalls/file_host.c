@@ -47,7 +47,7 @@ static void host_release(struct file *f)
 {
     if (f->sock)
         sockbuf_close(f->hostfd);
-    hcall1(HX_HC_CLOSE, f->hostfd);
+    HC(close, .hostfd = f->hostfd);
 }
 
 /* A write to a host pipe with no reader, or to a socket whose connection
@@ -84,12 +84,13 @@ static long host_stream_rw(struct file *f, uint64_t buf, uint64_t len, int write
             return r;
     }
     if (f->sock && write) {
-        long r = host_result(hcall3(HX_HC_WRITE, f->hostfd, buf, len));
+        long r = host_result(HC(write, .hostfd = f->hostfd, .buf = buf, .len = len));
         if (r > 0)
             sockbuf_connected(f->hostfd);
         return r;
     }
-    long r = host_result(hcall3(write ? HX_HC_WRITE : HX_HC_READ, f->hostfd, buf, len));
+    long r = host_result(write ? HC(write, .hostfd = f->hostfd, .buf = buf, .len = len)
+                               : HC(read, .hostfd = f->hostfd, .buf = buf, .len = len));
     /* The monitor stopped a console read for a signal or a timer:
      * restarted unless a handler says otherwise, as Linux does. */
     return r == -EINTR ? -ERESTARTSYS : r;
@@ -99,8 +100,9 @@ static long host_rw(struct file *f, uint64_t buf, uint64_t len, int write, int64
 {
     if (!pos)
         return host_stream_rw(f, buf, len, write);
-    long r = host_result(
-        hcall4(write ? HX_HC_PWRITE : HX_HC_PREAD, f->hostfd, buf, len, (uint64_t)*pos));
+    long r =
+        host_result(write ? HC(pwrite, .hostfd = f->hostfd, .buf = buf, .len = len, .offset = *pos)
+                          : HC(pread, .hostfd = f->hostfd, .buf = buf, .len = len, .offset = *pos));
     if (r > 0)
         *pos += r;
     return r;
@@ -133,7 +135,8 @@ static long host_rwv(struct file *f, uint64_t uiov, uint64_t cnt, int write)
         if (r)
             return r;
     }
-    long r = host_result(hcall3(write ? HX_HC_WRITEV : HX_HC_READV, f->hostfd, uiov, cnt));
+    long r = host_result(write ? HC(writev, .hostfd = f->hostfd, .iov = uiov, .iovcnt = cnt)
+                               : HC(readv, .hostfd = f->hostfd, .iov = uiov, .iovcnt = cnt));
     return r == -EINTR ? -ERESTARTSYS : r;
 }
 
@@ -149,13 +152,13 @@ static long host_writev(struct file *f, uint64_t uiov, uint64_t cnt)
 
 static long host_splice_read(struct file *f, void *buf, uint64_t len, const int64_t *pos)
 {
-    return pos ? hcall4(HX_HC_PREAD, f->hostfd, buf, len, *pos)
-               : hcall3(HX_HC_READ, f->hostfd, buf, len);
+    return pos ? HC(pread, .hostfd = f->hostfd, .buf = (uint64_t)buf, .len = len, .offset = *pos)
+               : HC(read, .hostfd = f->hostfd, .buf = (uint64_t)buf, .len = len);
 }
 
 static long host_splice_write(struct file *f, const void *buf, uint64_t len)
 {
-    return host_result(hcall3(HX_HC_WRITE, f->hostfd, buf, len));
+    return host_result(HC(write, .hostfd = f->hostfd, .buf = (uint64_t)buf, .len = len));
 }
 
 static long host_sendfile(struct file *out, struct file *in, int64_t *offp, uint64_t count)
@@ -163,8 +166,8 @@ static long host_sendfile(struct file *out, struct file *in, int64_t *offp, uint
     if (in->ops == &host_ops && !in->stream && out->sock && (out->flags & O_NONBLOCK))
         /* Host file to a non-blocking socket: the host does it (queued
          * sends go first: any hypercall flushes them). */
-        return host_result(
-            hcall4(HX_HC_SENDFILE, out->hostfd, in->hostfd, offp ? offp : NULL, count));
+        return host_result(HC(sendfile, .out_hostfd = out->hostfd, .in_hostfd = in->hostfd,
+                              .offset = (uint64_t)offp, .count = count));
     return file_copy(in, out, offp, count);
 }
 
@@ -172,7 +175,8 @@ static long host_sendfile(struct file *out, struct file *in, int64_t *offp, uint
 static long host_copy_range(struct file *in, uint64_t a1, struct file *out, uint64_t a3,
                             uint64_t a4)
 {
-    return hcall5(HX_HC_COPY_RANGE, in->hostfd, a1, out->hostfd, a3, a4);
+    return HC(copy_range, .in_hostfd = in->hostfd, .in_off = a1, .out_hostfd = out->hostfd,
+              .out_off = a3, .len = a4);
 }
 
 static long host_ioctl(struct file *f, uint64_t a1, uint64_t a2)
@@ -184,32 +188,33 @@ static long host_ioctl(struct file *f, uint64_t a1, uint64_t a2)
     /* A console that was not a terminal at boot never becomes one. */
     if (f->hostfd <= 2 && !boot->console_tty[f->hostfd])
         return -ENOTTY;
-    return hcall3(HX_HC_IOCTL, f->hostfd, a1, a2);
+    return HC(ioctl, .hostfd = f->hostfd, .cmd = a1, .arg = a2);
 }
 
 static long host_seek(struct file *f, uint64_t a1, uint64_t a2)
 {
-    return hcall3(HX_HC_LSEEK, f->hostfd, a1, a2);
+    return HC(lseek, .hostfd = f->hostfd, .offset = (int64_t)a1, .whence = a2);
 }
 
 static long host_fstat(struct file *f, uint64_t ubuf)
 {
-    return hcall2(HX_HC_FSTAT, f->hostfd, ubuf);
+    return HC(fstat, .hostfd = f->hostfd, .statbuf = ubuf);
 }
 
 static long host_statx(struct file *f, uint64_t flags, uint64_t mask, uint64_t ubuf)
 {
-    return hcall5(HX_HC_STATX, f->hostfd, 0, flags, mask, ubuf);
+    return HC(statx, .hostfd = f->hostfd, .path = 0, .at_flags = flags, .mask = mask,
+              .statxbuf = ubuf);
 }
 
 static long host_statfs(struct file *f, uint64_t a1)
 {
-    return hcall3(HX_HC_STATFS, f->hostfd, 0, a1);
+    return HC(statfs, .hostfd = f->hostfd, .path = 0, .statfsbuf = a1);
 }
 
 static long host_getdents(struct file *f, uint64_t a1, uint64_t a2)
 {
-    return hcall3(HX_HC_GETDENTS, f->hostfd, a1, a2);
+    return HC(getdents, .hostfd = f->hostfd, .buf = a1, .size = a2);
 }
 
 static long host_map_read(struct file *f, void *buf, uint64_t len, uint64_t off)
@@ -223,7 +228,7 @@ static long host_map_shared(struct file *f, uint64_t *size, struct mfs_node **no
 {
     (void)node;
     struct kstat st;
-    long r = hcall2(HX_HC_FSTAT, f->hostfd, &st);
+    long r = HC(fstat, .hostfd = f->hostfd, .statbuf = (uint64_t)&st);
     if (r)
         return r;
     if ((st.mode & S_IFMT) != S_IFREG)
@@ -234,56 +239,58 @@ static long host_map_shared(struct file *f, uint64_t *size, struct mfs_node **no
 
 static long host_get_flags(struct file *f)
 {
-    return hcall2(HX_HC_FCNTL, f->hostfd, F_GETFL);
+    return HC(fcntl, .hostfd = f->hostfd, .cmd = F_GETFL);
 }
 
 static long host_set_flags(struct file *f, uint64_t a2)
 {
-    return hcall3(HX_HC_FCNTL, f->hostfd, F_SETFL, a2);
+    return HC(fcntl, .hostfd = f->hostfd, .cmd = F_SETFL, .arg = a2);
 }
 
 /* Record locks and flock: the host's. */
 static long host_lock(struct file *f, uint64_t cmd, uint64_t arg)
 {
-    return hcall4(HX_HC_FDOP, HX_FD_LOCK, f->hostfd, cmd, arg);
+    return HC(fdop, .op = HX_FD_LOCK, .hostfd = f->hostfd, .arg = cmd, .arg2 = arg);
 }
 
 static long host_flock(struct file *f, uint64_t a1)
 {
-    return hcall3(HX_HC_FDOP, HX_FD_FLOCK, f->hostfd, a1);
+    return HC(fdop, .op = HX_FD_FLOCK, .hostfd = f->hostfd, .arg = a1);
 }
 
 static long host_sync(struct file *f, int datasync)
 {
-    return hcall2(HX_HC_FSYNC, f->hostfd, datasync);
+    return HC(fsync, .hostfd = f->hostfd, .datasync = datasync);
 }
 
 static long host_setattr(struct file *f, enum attr what, uint64_t x, uint64_t y)
 {
     switch (what) {
     case A_CHMOD:
-        return hcall3(HX_HC_FDOP, HX_FD_CHMOD, f->hostfd, x);
+        return HC(fdop, .op = HX_FD_CHMOD, .hostfd = f->hostfd, .arg = x);
     case A_CHOWN:
-        return hcall4(HX_HC_FDOP, HX_FD_CHOWN, f->hostfd, x, y);
+        return HC(fdop, .op = HX_FD_CHOWN, .hostfd = f->hostfd, .arg = x, .arg2 = y);
     case A_UTIMENS:
-        return hcall3(HX_HC_FDOP, HX_FD_UTIMENS, f->hostfd, x);
+        return HC(fdop, .op = HX_FD_UTIMENS, .hostfd = f->hostfd, .arg = x);
     case A_TRUNCATE:
         if ((f->flags & O_ACCMODE) == O_RDONLY)
             return -EINVAL;
-        return hcall2(HX_HC_FTRUNCATE, f->hostfd, x);
+        return HC(ftruncate, .hostfd = f->hostfd, .length = (int64_t)x);
     }
     return -EINVAL;
 }
 
 static long host_fallocate(struct file *f, uint64_t a1, uint64_t a2, uint64_t a3)
 {
-    return hcall5(HX_HC_FDOP, HX_FD_FALLOCATE, f->hostfd, a1, a2, a3);
+    return HC(fdop, .op = HX_FD_FALLOCATE, .hostfd = f->hostfd, .arg = a1, .arg2 = a2, .arg3 = a3);
 }
 
 /* linkat of an open host file: to a host name only. */
 static long host_link(struct file *f, struct loc *lb)
 {
-    return lb->mnt == M_HOST ? hcall3(HX_HC_FDOP, HX_FD_LINK, f->hostfd, lb->path) : -EXDEV;
+    return lb->mnt == M_HOST
+               ? HC(fdop, .op = HX_FD_LINK, .hostfd = f->hostfd, .arg = (uint64_t)lb->path)
+               : -EXDEV;
 }
 
 static void host_describe(const struct file *f, char *out, size_t size)

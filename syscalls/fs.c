@@ -110,7 +110,8 @@ by_path:;
     while (!r) {
         switch (l.mnt) {
         case M_HOST: {
-            long hfd = hcall5(HX_HC_OPEN, l.path, flags, mode & ~umask_bits, resolve, 0);
+            long hfd = HC(open, .path = (uint64_t)l.path, .flags = flags,
+                          .mode = mode & ~umask_bits, .resolve = resolve, .beneath = 0);
             if (hfd == -HX_EREDIRECT) {
                 r = lookup_again(&l, follow);
                 continue;
@@ -120,7 +121,7 @@ by_path:;
                 break;
             }
             if (!(f = host_file_new((int)hfd))) {
-                hcall1(HX_HC_CLOSE, hfd);
+                HC(close, .hostfd = (uint64_t)hfd);
                 r = -ENFILE;
                 break;
             }
@@ -188,7 +189,8 @@ static long open_resolved(int dirfd, const char *upath, uint64_t flags, uint64_t
             size_t n = strlen(dir.path);
             if (n > 1 && dir.path[n - 1] == '/')
                 dir.path[n - 1] = 0;
-            r = hcall5(HX_HC_OPEN, dir.path, flags, mode & ~umask_bits, resolve, rel);
+            r = HC(open, .path = (uint64_t)dir.path, .flags = flags, .mode = mode & ~umask_bits,
+                   .resolve = resolve, .beneath = (uint64_t)rel);
             if (r == -HX_EREDIRECT) {
                 /* The walk, still beneath the start, reached one of our
                  * own file systems: dir.path is where, the rules checked. */
@@ -201,7 +203,7 @@ static long open_resolved(int dirfd, const char *upath, uint64_t flags, uint64_t
                 return r;
             struct file *f = host_file_new((int)r);
             if (!f) {
-                hcall1(HX_HC_CLOSE, r);
+                HC(close, .hostfd = (uint64_t)r);
                 return -ENFILE;
             }
             f->flags = (uint32_t)flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_PATH);
@@ -526,7 +528,8 @@ static long stat_path(int dirfd, uint64_t upath, uint64_t ubuf, uint64_t flags)
     int follow = !(flags & AT_SYMLINK_NOFOLLOW);
     r = lookup(dirfd, (const char *)upath, 1, follow, &l);
     while (!r && l.mnt == M_HOST &&
-           (r = hcall3(HX_HC_STAT, l.path, ubuf, flags & AT_SYMLINK_NOFOLLOW)) == -HX_EREDIRECT)
+           (r = HC(stat, .path = (uint64_t)l.path, .statbuf = ubuf,
+                   .at_flags = flags & AT_SYMLINK_NOFOLLOW)) == -HX_EREDIRECT)
         r = lookup_again(&l, follow);
     if (!r && l.mnt != M_HOST)
         r = user_ok((void *)ubuf, sizeof(struct kstat), 1) ? loc_stat(&l, (struct kstat *)ubuf)
@@ -629,7 +632,8 @@ SYSCALL(statx)
     int follow = !(flags & AT_SYMLINK_NOFOLLOW);
     r = lookup(dirfd, (const char *)upath, 1, follow, &l);
     while (!r && l.mnt == M_HOST &&
-           (r = hcall5(HX_HC_STATX, -1, l.path, flags, mask, ubuf)) == -HX_EREDIRECT)
+           (r = HC(statx, .hostfd = (uint64_t)-1, .path = (uint64_t)l.path, .at_flags = flags,
+                   .mask = mask, .statxbuf = ubuf)) == -HX_EREDIRECT)
         r = lookup_again(&l, follow);
     if (!r && l.mnt != M_HOST && !(r = loc_stat(&l, &st)))
         statx_from_stat(&st, (struct kstatx *)ubuf);

@@ -21,7 +21,8 @@ static long mkdir_at(int dirfd, uint64_t upath, uint64_t mode)
     long r = lookup(dirfd, (const char *)upath, 1, 0, &la);
     while (!r) {
         if (la.mnt == M_HOST)
-            r = hcall5(HX_HC_PATHOP, HX_PATH_MKDIR, la.path, 0, mode & 07777 & ~umask_bits, 0);
+            r = HC(pathop, .op = HX_PATH_MKDIR, .path = (uint64_t)la.path,
+                   .arg = mode & 07777 & ~umask_bits);
         else if (la.mnt != M_TMP)
             r = -EEXIST;
         else if (la.node)
@@ -70,7 +71,7 @@ static long remove_at(int dirfd, uint64_t upath, uint64_t flags)
     long r = lookup(dirfd, (const char *)upath, 1, LOOKUP_NAME, &la);
     while (!r && !(r = name_check(&la, (flags & AT_REMOVEDIR) != 0))) {
         if (la.mnt == M_HOST)
-            r = hcall2(HX_HC_UNLINK, la.path, flags);
+            r = HC(unlink, .path = (uint64_t)la.path, .at_flags = flags);
         else if (la.mnt != M_TMP)
             r = generated_refusal(&la);
         else if (!la.node)
@@ -122,7 +123,7 @@ again:
         if (la.mnt != lb.mnt)
             r = -EXDEV;
         else if (la.mnt == M_HOST)
-            r = hcall3(HX_HC_RENAME, la.path, lb.path, flags);
+            r = HC(rename, .from = (uint64_t)la.path, .to = (uint64_t)lb.path, .flags = flags);
         else if (la.mnt != M_TMP)
             r = generated_refusal(&la);
         else if (!la.node || !lb.parent)
@@ -200,7 +201,8 @@ again:
         if (la.mnt != lb.mnt)
             r = -EXDEV;
         else if (la.mnt == M_HOST)
-            r = hcall5(HX_HC_PATHOP, HX_PATH_LINK, lb.path, la.path, flags & AT_SYMLINK_FOLLOW, 0);
+            r = HC(pathop, .op = HX_PATH_LINK, .path = (uint64_t)lb.path,
+                   .path2 = (uint64_t)la.path, .arg = flags & AT_SYMLINK_FOLLOW);
         else if (la.mnt != M_TMP)
             r = generated_refusal(&la);
         else if (!la.node)
@@ -245,7 +247,7 @@ static long symlink_at(uint64_t target, int dirfd, uint64_t linkp)
     long r = lookup(dirfd, (const char *)linkp, 1, 0, &la);
     while (!r) {
         if (la.mnt == M_HOST)
-            r = hcall5(HX_HC_PATHOP, HX_PATH_SYMLINK, la.path, target, 0, 0);
+            r = HC(pathop, .op = HX_PATH_SYMLINK, .path = (uint64_t)la.path, .path2 = target);
         else if (la.mnt != M_TMP)
             r = -EEXIST;
         else if (la.node)
@@ -287,7 +289,7 @@ static long readlink_at(int dirfd, uint64_t upath, uint64_t ubuf, uint64_t size)
     long r = lookup(dirfd, (const char *)upath, 1, 0, &la);
     while (!r) {
         if (la.mnt == M_HOST)
-            r = hcall3(HX_HC_READLINK, la.path, ubuf, size);
+            r = HC(readlink, .path = (uint64_t)la.path, .buf = ubuf, .size = size);
         else if (la.mnt == M_TMP)
             r = !la.node                              ? -ENOENT
                 : (la.node->mode & S_IFMT) == S_IFLNK ? copy_link(la.node->target, ubuf, size)
@@ -322,7 +324,8 @@ again:
         static const uint64_t ops[] = {HX_PATH_CHMOD, HX_PATH_CHOWN, HX_PATH_UTIMENS,
                                        HX_PATH_TRUNCATE};
         uint64_t arg = what == A_CHOWN ? (x & 0xffffffffull) | (y << 32) : x;
-        r = hcall5(HX_HC_PATHOP, ops[what], la.path, 0, arg, follow ? 0 : AT_SYMLINK_NOFOLLOW);
+        r = HC(pathop, .op = ops[what], .path = (uint64_t)la.path, .arg = arg,
+               .at_flags = follow ? 0 : AT_SYMLINK_NOFOLLOW);
     } else if (!r && la.mnt == M_TMP) {
         struct mfs_node *n = la.node;
         if (!n)
@@ -444,7 +447,8 @@ static long access_at(int dirfd, uint64_t upath, uint64_t mode, uint64_t flags)
     long r = lookup(dirfd, (const char *)upath, 1, !(flags & AT_SYMLINK_NOFOLLOW), &la);
     while (!r) {
         if (la.mnt == M_HOST)
-            r = hcall3(HX_HC_ACCESS, la.path, mode, flags & (AT_SYMLINK_NOFOLLOW | AT_EACCESS));
+            r = HC(access, .path = (uint64_t)la.path, .mode = mode,
+                   .at_flags = flags & (AT_SYMLINK_NOFOLLOW | AT_EACCESS));
         else if (la.mnt == M_TMP)
             r = la.node ? tmp_access(la.node, mode) : -ENOENT;
         else
@@ -500,7 +504,9 @@ SYSCALL(statfs)
 {
     long r = lookup(AT_FDCWD, (const char *)a0, 1, 1, &la);
     while (!r) {
-        r = la.mnt == M_HOST ? hcall3(HX_HC_STATFS, -1, la.path, a1) : guest_statfs(la.mnt, a1);
+        r = la.mnt == M_HOST
+                ? HC(statfs, .hostfd = (uint64_t)-1, .path = (uint64_t)la.path, .statfsbuf = a1)
+                : guest_statfs(la.mnt, a1);
         if (r != -HX_EREDIRECT)
             break;
         r = lookup_again(&la, 1);

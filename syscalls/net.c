@@ -51,15 +51,16 @@ static long send_all(struct file *f, uint64_t um, uint64_t flags, uint64_t kind,
     memcpy(&m, (void *)um, sizeof(m));
     if (m.iovlen > 64 ||
         ((uint64_t)m.iov < HX_USER_TOP && !user_ok((void *)m.iov, m.iovlen * 16, 0)))
-        return hcall(HX_HC_SENDMSG, (uint64_t)f->hostfd, um, flags, kind, where, 0);
+        return HC(sendmsg, .hostfd = f->hostfd, .msg = um, .flags = flags, .unix_kind = kind,
+                  .unix_where = where);
     memcpy(iov, (void *)m.iov, m.iovlen * 16);
     m.iov = (uint64_t)iov;
     uint64_t total = 0, done = 0;
     for (uint64_t i = 0; i < m.iovlen; i++)
         total += iov[i].len;
     for (;;) {
-        long r = hcall(HX_HC_SENDMSG, (uint64_t)f->hostfd, (uint64_t)&m, flags | MSG_DONTWAIT, kind,
-                       where, 0);
+        long r = HC(sendmsg, .hostfd = f->hostfd, .msg = (uint64_t)&m,
+                    .flags = flags | MSG_DONTWAIT, .unix_kind = kind, .unix_where = where);
         if (r == -EAGAIN) {
             r = host_fd_wait(f->hostfd, 4 /* POLLOUT */);
             if (r < 0)
@@ -86,9 +87,14 @@ static long send_all(struct file *f, uint64_t um, uint64_t flags, uint64_t kind,
 }
 
 /* Every host socket call that can wait (connect, accept, send and receive)
- * goes through here. */
-static long sock_call(struct file *f, uint32_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
-                      uint64_t a4, uint64_t a5)
+ * goes through here: SOCK_CALL(f, name, .field = value, ...) is HC(name,
+ * .hostfd = f->hostfd, ...) made by sock_call, which may set MSG_DONTWAIT
+ * in the request's flags and make it again. */
+#define SOCK_CALL(f, name, ...)                                                                    \
+    sock_call(f, &(struct hx_hcall){.nr = hcall_nr_##name,                                         \
+                                    .name = {.hostfd = (uint64_t)(f)->hostfd, __VA_ARGS__}})
+
+static long sock_call(struct file *f, struct hx_hcall *h)
 {
     /* A blocking socket's call is made so that it cannot block the VM
      * (MSG_DONTWAIT, or after the socket is ready for accept); when it
@@ -96,22 +102,26 @@ static long sock_call(struct file *f, uint32_t nr, uint64_t a1, uint64_t a2, uin
      * fd, so other threads run and timers and signals interrupt it. A
      * call that must wait for everything (MSG_WAITALL) and connect still
      * block in the host. */
-    uint64_t *flags = nr == HX_HC_RECVMSG || nr == HX_HC_SENDMSG     ? &a2
-                      : nr == HX_HC_RECVMMSG || nr == HX_HC_SENDMMSG ? &a3
-                                                                     : NULL;
+    uint32_t nr = h->nr;
+    uint64_t *flags = nr == HX_HC_RECVMSG    ? &h->recvmsg.flags
+                      : nr == HX_HC_SENDMSG  ? &h->sendmsg.flags
+                      : nr == HX_HC_RECVMMSG ? &h->recvmmsg.flags
+                      : nr == HX_HC_SENDMMSG ? &h->sendmmsg.flags
+                                             : NULL;
     int16_t events = nr == HX_HC_SENDMSG || nr == HX_HC_SENDMMSG ? 4 /* POLLOUT */ : 1 /* POLLIN */;
     if ((f->flags & O_NONBLOCK) || (flags && (*flags & (MSG_DONTWAIT | MSG_WAITALL))) ||
         (!flags && nr != HX_HC_ACCEPT))
-        return hcall(nr, (uint64_t)f->hostfd, a1, a2, a3, a4, a5);
+        return hcall_send(h);
     if (nr == HX_HC_SENDMSG)
-        return send_all(f, a1, a2, a3, a4);
+        return send_all(f, h->sendmsg.msg, h->sendmsg.flags, h->sendmsg.unix_kind,
+                        h->sendmsg.unix_where);
     if (!flags) { /* accept: once the socket is ready */
         long r = host_fd_ready(f->hostfd, events);
-        return r ? r : hcall(nr, (uint64_t)f->hostfd, a1, a2, a3, a4, a5);
+        return r ? r : hcall_send(h);
     }
     *flags |= MSG_DONTWAIT;
     for (;;) {
-        long r = hcall(nr, (uint64_t)f->hostfd, a1, a2, a3, a4, a5);
+        long r = hcall_send(h);
         if (r != -EAGAIN)
             return r;
         r = host_fd_wait(f->hostfd, events);
@@ -131,8 +141,8 @@ long sock_rw(struct file *f, uint64_t buf, uint64_t len, int write)
     } iov = {buf, MIN(len, 0x7fffffffull)};
     struct kmsghdr m = {.iov = (uint64_t)&iov, .iovlen = 1};
     for (;;) {
-        long r = sock_call(f, write ? HX_HC_SENDMSG : HX_HC_RECVMSG, (uint64_t)&m,
-                           write ? MSG_NOSIGNAL : 0, 0, 0, 0);
+        long r = write ? SOCK_CALL(f, sendmsg, .msg = (uint64_t)&m, .flags = MSG_NOSIGNAL)
+                       : SOCK_CALL(f, recvmsg, .msg = (uint64_t)&m, .flags = 0);
         if (r != SOCKBUF_RETRY)
             return r;
         struct sb_iov one = {buf, len};
@@ -156,7 +166,7 @@ static long sock_install(long hostfd, int domain, uint64_t flags, int stream)
         return hostfd;
     struct file *f = host_file_new((int)hostfd);
     if (!f) {
-        hcall1(HX_HC_CLOSE, hostfd);
+        HC(close, .hostfd = (uint64_t)hostfd);
         return -ENFILE;
     }
     f->sock = domain;
@@ -177,7 +187,7 @@ static long sent(long r, uint64_t flags)
 void net_describe(const struct file *f, char *out, size_t size)
 {
     static struct kstat st; /* scratch (vfs.h): a host call, no wait */
-    if (hcall2(HX_HC_FSTAT, f->hostfd, &st) < 0)
+    if (HC(fstat, .hostfd = f->hostfd, .statbuf = (uint64_t)&st) < 0)
         st.ino = 0;
     ksnprintf(out, size, "socket:[%lu]", st.ino);
 }
@@ -190,7 +200,7 @@ void net_describe(const struct file *f, char *out, size_t size)
 long net_ioctl(struct file *f, uint64_t cmd, uint64_t arg)
 {
     if (cmd == FIONREAD || cmd == SIOCOUTQ || cmd == SIOCATMARK || cmd == SIOCOUTQNSD) {
-        long r = hcall3(HX_HC_SOCKIOCTL, f->hostfd, cmd, arg);
+        long r = HC(sockioctl, .hostfd = f->hostfd, .cmd = cmd, .arg = arg);
         /* What a wait already brought into the guest is unread too. */
         if (r == 0 && cmd == FIONREAD && sockbuf_rx_avail(f->hostfd) && user_ok((void *)arg, 4, 1))
             *(int32_t *)arg += (int32_t)sockbuf_rx_avail(f->hostfd);
@@ -316,14 +326,16 @@ static long addr_call(struct file *f, enum addr_op op, struct addr *a, uint64_t 
     while (!r) {
         switch (op) {
         case OP_BIND:
-            r = hcall(HX_HC_BIND, (uint64_t)f->hostfd, (uint64_t)a->buf, a->len, a->kind, a->where,
-                      umask_bits);
+            r = HC(bind, .hostfd = f->hostfd, .addr = (uint64_t)a->buf, .addrlen = a->len,
+                   .unix_kind = a->kind, .unix_where = a->where, .umask = umask_bits);
             break;
         case OP_CONNECT:
-            r = sock_call(f, HX_HC_CONNECT, (uint64_t)a->buf, a->len, a->kind, a->where, 0);
+            r = SOCK_CALL(f, connect, .addr = (uint64_t)a->buf, .addrlen = a->len,
+                          .unix_kind = a->kind, .unix_where = a->where);
             break;
         case OP_SENDMSG:
-            r = sock_call(f, HX_HC_SENDMSG, arg, flags, a->kind, a->where, 0);
+            r = SOCK_CALL(f, sendmsg, .msg = arg, .flags = flags, .unix_kind = a->kind,
+                          .unix_where = a->where);
             break;
         }
         if (r != -HX_EREDIRECT)
@@ -336,7 +348,7 @@ static long addr_call(struct file *f, enum addr_op op, struct addr *a, uint64_t 
 /* ---- Creating, naming, connecting -------------------------------------- */
 SYSCALL(socket)
 {
-    return sock_install(hcall3(HX_HC_SOCKET, a0, a1, a2), (int)a0, a1,
+    return sock_install(HC(socket, .domain = a0, .type = a1, .protocol = a2), (int)a0, a1,
                         (a1 & 0xf) == 1 /* SOCK_STREAM */);
 }
 
@@ -346,12 +358,12 @@ SYSCALL(socketpair)
     int *usv = (int *)a3;
     if (!user_ok(usv, sizeof(sv), 1))
         return -EFAULT;
-    long r = hcall4(HX_HC_SOCKETPAIR, a0, a1, a2, sv);
+    long r = HC(socketpair, .domain = a0, .type = a1, .protocol = a2, .sv = (uint64_t)sv);
     if (r < 0)
         return r;
     long fd0 = sock_install(sv[0], (int)a0, a1, (a1 & 0xf) == 1);
     if (fd0 < 0) {
-        hcall1(HX_HC_CLOSE, sv[1]);
+        HC(close, .hostfd = (uint64_t)sv[1]);
         return fd0;
     }
     long fd1 = sock_install(sv[1], (int)a0, a1, (a1 & 0xf) == 1);
@@ -388,8 +400,8 @@ static long connect_finish(struct file *f)
         return r;
     int32_t err = 0;
     uint32_t len = sizeof(err);
-    r = hcall(HX_HC_SOCKOPT, (uint64_t)f->hostfd, 1 /* SOL_SOCKET */, 4 /* SO_ERROR */,
-              (uint64_t)&err, (uint64_t)&len, 1);
+    r = HC(sockopt, .hostfd = f->hostfd, .level = 1 /* SOL_SOCKET */, .name = 4 /* SO_ERROR */,
+           .value = (uint64_t)&err, .len = (uint64_t)&len, .get = 1);
     return r < 0 ? r : -err;
 }
 
@@ -412,7 +424,7 @@ SYSCALL(listen)
 {
     long r;
     struct file *f = sock_get(a0, &r);
-    return f ? hcall2(HX_HC_LISTEN, f->hostfd, a1) : r;
+    return f ? HC(listen, .hostfd = f->hostfd, .backlog = a1) : r;
 }
 
 SYSCALL(accept4)
@@ -424,7 +436,7 @@ SYSCALL(accept4)
     if (a3 & ~(uint64_t)(SOCK_NONBLOCK | SOCK_CLOEXEC))
         return -EINVAL;
     /* Without an address buffer its length is not looked at. */
-    r = sock_call(f, HX_HC_ACCEPT, a1, a1 ? a2 : 0, a3, 0, 0);
+    r = SOCK_CALL(f, accept, .addr = a1, .addrlen = a1 ? a2 : 0, .flags = a3);
     long fd = sock_install(r, f->sock, a3, sockbuf_has(f->hostfd));
     if (fd >= 0)
         sockbuf_connected((int)r);
@@ -440,7 +452,9 @@ static long sockname(uint64_t fd, uint64_t addr, uint64_t len, int peer)
 {
     long r;
     struct file *f = sock_get(fd, &r);
-    return f ? hcall4(HX_HC_SOCKNAME, f->hostfd, addr, len, peer) : r;
+    return f ? HC(sockname, .hostfd = f->hostfd, .addr = addr, .addrlen = len,
+                  .peer = (uint64_t)peer)
+             : r;
 }
 
 SYSCALL(getsockname)
@@ -457,14 +471,18 @@ SYSCALL(setsockopt)
 {
     long r;
     struct file *f = sock_get(a0, &r);
-    return f ? hcall(HX_HC_SOCKOPT, (uint64_t)f->hostfd, a1, a2, a3, (uint32_t)a4, 0) : r;
+    return f ? HC(sockopt, .hostfd = f->hostfd, .level = a1, .name = a2, .value = a3,
+                  .len = (uint32_t)a4, .get = 0)
+             : r;
 }
 
 SYSCALL(getsockopt)
 {
     long r;
     struct file *f = sock_get(a0, &r);
-    return f ? hcall(HX_HC_SOCKOPT, (uint64_t)f->hostfd, a1, a2, a3, a4, 1) : r;
+    return f ? HC(sockopt, .hostfd = f->hostfd, .level = a1, .name = a2, .value = a3, .len = a4,
+                  .get = 1)
+             : r;
 }
 
 SYSCALL(shutdown)
@@ -473,7 +491,7 @@ SYSCALL(shutdown)
     struct file *f = sock_get(a0, &r);
     if (!f)
         return r;
-    r = hcall2(HX_HC_SHUTDOWN, f->hostfd, a1); /* after the queued sends */
+    r = HC(shutdown, .hostfd = f->hostfd, .how = a1); /* after the queued sends */
     if (r == 0 && a1 != 0 /* SHUT_RD */)
         sockbuf_shutdown(f->hostfd);
     return r;
@@ -566,7 +584,7 @@ SYSCALL(recvfrom)
     do {
         r = buffered_recv(f, &kmsg, a3);
         if (r == SOCKBUF_EMPTY)
-            r = sock_call(f, HX_HC_RECVMSG, (uint64_t)&kmsg, a3, 0, 0, 0);
+            r = SOCK_CALL(f, recvmsg, .msg = (uint64_t)&kmsg, .flags = a3);
     } while (r == SOCKBUF_RETRY);
     if (r >= 0 && a4)
         *ulen = kmsg.namelen; /* the sender's full length, as Linux reports */
@@ -596,7 +614,7 @@ SYSCALL(recvmsg)
             if (r != SOCKBUF_EMPTY)
                 return r;
         }
-        r = sock_call(f, HX_HC_RECVMSG, a1, a2, 0, 0, 0);
+        r = SOCK_CALL(f, recvmsg, .msg = a1, .flags = a2);
     } while (r == SOCKBUF_RETRY);
     return r;
 }
@@ -621,7 +639,7 @@ SYSCALL(sendmmsg)
                  user_ok((void *)v[i].hdr.name, 3, 0) && *(uint16_t *)v[i].hdr.name == AF_UNIX &&
                  ((uint8_t *)v[i].hdr.name)[2];
     if (!paths)
-        return sent(sock_call(f, HX_HC_SENDMMSG, a1, n, a3, 0, 0), a3);
+        return sent(SOCK_CALL(f, sendmmsg, .msgvec = a1, .vlen = n, .flags = a3), a3);
     uint64_t i = 0;
     for (; i < n; i++) {
         r = send_msg(f, &v[i].hdr, a3);
@@ -651,7 +669,8 @@ SYSCALL(recvmmsg)
                 return 1;
             }
         }
-        r = sock_call(f, HX_HC_RECVMMSG, a1, MIN(a2, MAX_VLEN), a3, a4, 0);
+        r = SOCK_CALL(f, recvmmsg, .msgvec = a1, .vlen = MIN(a2, MAX_VLEN), .flags = a3,
+                      .timeout = a4);
     } while (r == SOCKBUF_RETRY);
     return r;
 }

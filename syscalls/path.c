@@ -44,7 +44,7 @@ static void cwd_refresh(void)
     pin.stale = 0;
     if (pin.mnt == M_HOST) {
         static char buf[PATH_MAX]; /* scratch (vfs.h): a host call, no wait */
-        long r = hcall3(HX_HC_FDPATH, pin.hostfd, buf, sizeof(buf));
+        long r = HC(fdpath, .hostfd = pin.hostfd, .buf = (uint64_t)buf, .size = sizeof(buf));
         if (r == -ENOENT)
             pin.gone = 1;
         else if (r > 0)
@@ -68,7 +68,7 @@ const char *cwd_path(void)
 static void cwd_unpin(void)
 {
     if (pin.pinned && pin.mnt == M_HOST)
-        hcall1(HX_HC_CLOSE, pin.hostfd);
+        HC(close, .hostfd = pin.hostfd);
     if (pin.pinned && pin.mnt == M_TMP)
         mfs_close(&tmpfs, pin.node);
     memset(&pin, 0, sizeof(pin));
@@ -81,7 +81,7 @@ void cwd_pin(void)
         return;
     if (lookup(AT_FDCWD, cwd_path(), 0, 1, &l) == 0) {
         if (l.mnt == M_HOST) {
-            long fd = hcall3(HX_HC_OPEN, l.path, O_PATH | O_DIRECTORY, 0);
+            long fd = HC(open, .path = (uint64_t)l.path, .flags = O_PATH | O_DIRECTORY, .mode = 0);
             if (fd >= 0) {
                 pin.hostfd = fd;
                 pin.mnt = M_HOST;
@@ -345,7 +345,8 @@ static long change_dir(struct loc *l)
 {
     long r = 0;
     struct kstat st;
-    while (l->mnt == M_HOST && (r = hcall3(HX_HC_STAT, l->path, &st, 0)) == -HX_EREDIRECT)
+    while (l->mnt == M_HOST && (r = HC(stat, .path = (uint64_t)l->path, .statbuf = (uint64_t)&st,
+                                       .at_flags = 0)) == -HX_EREDIRECT)
         if ((r = lookup_again(l, 1)))
             return r;
     if (l->mnt == M_HOST) {

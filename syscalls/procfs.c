@@ -99,7 +99,7 @@ static void meminfo(struct gen *g)
 static void cpuinfo(struct gen *g)
 {
     static char buf[16384]; /* scratch (vfs.h): a host call, no wait */
-    long n = hcall2(HX_HC_CPUINFO, buf, sizeof(buf) - 1);
+    long n = HC(cpuinfo, .buf = (uint64_t)buf, .size = sizeof(buf) - 1);
     if (n <= 0)
         return;
     buf[n] = 0;
