@@ -50,7 +50,7 @@ HOST_OBJ := $(patsubst %.c,$(BUILD)/h/%.o,$(HOST_SRC)) $(BUILD)/h/hypervisor/ker
 	$(BUILD)/h/hypervisor/seccomp_blob.o
 HXRUN := $(BUILD)/hxrun
 
-.PHONY: all kernel demo test unit-test guest-test compat-test confine-test hostile-test sandbox-test cli-test trim-test signals-test fastcall-test server-test bench bench-fastcall format format-check lint clean deps
+.PHONY: all kernel demo test table-test unit-test guest-test compat-test confine-test hostile-test sandbox-test cli-test trim-test signals-test fastcall-test server-test bench bench-fastcall format format-check lint clean deps
 all: $(HXRUN) $(BUILD)/hxscan $(BUILD)/hxrewrite
 kernel: $(KERNEL)
 
@@ -106,11 +106,10 @@ include tests/fuzz/fuzz.mk
 
 # hxrun rewrites programs for fastcalls on first use (its default); the
 # tests keep those copies in the build directory, not in ~/.cache.
-TESTS := unit-test cli-test guest-test compat-test confine-test hostile-test sandbox-test scan-test \
-	trim-test signals-test fastcall-test server-test fuzz-test
+TESTS := table-test unit-test cli-test guest-test compat-test confine-test hostile-test \
+	sandbox-test scan-test trim-test signals-test fastcall-test server-test fuzz-test
 $(TESTS): export XDG_CACHE_HOME := $(abspath $(BUILD))/cache
-test: unit-test cli-test guest-test compat-test confine-test hostile-test sandbox-test scan-test \
-	trim-test signals-test fastcall-test server-test fuzz-test
+test: $(TESTS)
 # Servers under hxrun with host clients over loopback: Debian's redis-server
 # (redis-cli, redis-benchmark) and nginx (curl, wrk).
 server-test: $(HXRUN)
@@ -118,6 +117,9 @@ server-test: $(HXRUN)
 	tests/compat/nginx.sh $(HXRUN)
 signals-test: $(HXRUN)
 	tests/signals/run.sh $(HXRUN) $(BUILD)
+# syscalls/table.h says where each system call is implemented: it must be true.
+table-test:
+	scripts/check-table.sh
 trim-test: $(HXRUN) $(BUILD)/hxscan
 	tests/trim/run.sh $(HXRUN) $(BUILD)
 cli-test: $(HXRUN)

@@ -1,5 +1,6 @@
 /* The table is included the way hypervisor/syscall_names.c includes it; the
- * subsystem is kept as a string: "none" is the one that means unsupported. */
+ * third column (where) is kept as a string: "none" is the one that means
+ * unsupported. */
 #include "syscall_table.h"
 
 #include <stddef.h>
@@ -7,7 +8,7 @@
 
 struct entry {
     const char *name;
-    const char *subsystem;
+    const char *where;
 };
 
 /* By its path from here, so that builds without -Isyscalls (the unit
@@ -27,5 +28,5 @@ int hx_sys_supported(uint64_t nr)
 {
     if (nr >= sizeof(table) / sizeof(table[0]) || !table[nr].name)
         return 0;
-    return strcmp(table[nr].subsystem, "none") != 0;
+    return strcmp(table[nr].where, "none") != 0;
 }

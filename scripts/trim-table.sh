@@ -16,7 +16,7 @@ BEGIN {
     }
 }
 /^SC\(/ {
-    split($0, f, /[(), ]+/)  # f[2] nr, f[3] name, f[4] subsystem
+    split($0, f, /[(), ]+/)  # f[2] nr, f[3] name, f[4] where
     if (f[4] != "none" && f[4] != "quiet" && !(f[3] in keep))
         sub("SC\\(" f[2] ", " f[3] ", " f[4] ",", "SC(" f[2] ", " f[3] ", none,")
 }

@@ -4,17 +4,10 @@
 #include "entry.h"
 #include "syscalls.h"
 
-#define SC(nr, name, sub, fmt) SC_ENTRY_##sub(nr, name)
-#define SC_ENTRY_none(nr, name)
-#define SC_ENTRY_quiet(nr, name) [nr] = sys_quiet_enosys,
-#define SC_ENTRY_fs(nr, name) [nr] = sys_##name,
-#define SC_ENTRY_mm(nr, name) [nr] = sys_##name,
-#define SC_ENTRY_proc(nr, name) [nr] = sys_##name,
-#define SC_ENTRY_time(nr, name) [nr] = sys_##name,
-#define SC_ENTRY_signal(nr, name) [nr] = sys_##name,
-#define SC_ENTRY_thread(nr, name) [nr] = sys_##name,
-#define SC_ENTRY_event(nr, name) [nr] = sys_##name,
-#define SC_ENTRY_net(nr, name) [nr] = sys_##name,
+#define SC_ENTRY(nr, name) [nr] = sys_##name,
+#define SC_ENTRY_NONE(nr, name)
+#define SC_ENTRY_QUIET(nr, name) [nr] = sys_quiet_enosys,
+#define SC(nr, name, where, fmt) SC_WHERE_##where(SC_ENTRY, SC_ENTRY_NONE, SC_ENTRY_QUIET)(nr, name)
 
 /* -ENOSYS on purpose; see the table's comment. */
 static SYSCALL(quiet_enosys)
