@@ -48,7 +48,7 @@ HXRUN := $(BUILD)/hxrun
 all: $(HXRUN) $(BUILD)/hxscan $(BUILD)/hxrewrite
 kernel: $(KERNEL)
 
-$(KDIR)/k/%.o: %.c $(wildcard include/hx/*.h kernel/*.h syscalls/*.h minifs/*.h)
+$(KDIR)/k/%.o: %.c $(wildcard include/hx/*.h kernel/*.h kernel/uapi/*.h syscalls/*.h minifs/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -c $< -o $@
 $(KDIR)/k/kernel/entry.o: kernel/entry.S include/hx/abi.h kernel/entry.h

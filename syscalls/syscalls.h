@@ -2,7 +2,7 @@
 #ifndef HX_SYSCALLS_H
 #define HX_SYSCALLS_H
 
-#include "errno.h"
+#include "uapi/errno.h"
 #include "kernel.h"
 #include "mm.h"
 #include "sched.h"
