@@ -1,20 +1,18 @@
 /* The hypercall client: fill one request block, store its physical address
  * to the hypercall MMIO page (one VM exit), read the answer. */
+#include "hostio.h"
 #include "kernel.h"
 #include "sched.h"
-#include "syscalls.h"
+#include "uapi/errno.h"
 
 static struct hx_hcall req __attribute__((aligned(64)));
-extern int sockbuf_tx_pending;
-void sockbuf_flush_all(void);
 
 int64_t hcall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
               uint64_t a5)
 {
     /* Socket sends queued in the guest go before anything else reaches
      * the host, so nothing overtakes them or waits behind them. */
-    if (sockbuf_tx_pending && nr != HX_HC_WAIT)
-        sockbuf_flush_all();
+    hostio_before_hcall(nr);
     req.nr = nr;
     req.arg[0] = a0;
     req.arg[1] = a1;

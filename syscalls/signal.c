@@ -22,10 +22,6 @@
 #define SI_TKILL (-6)
 #define UNBLOCKABLE ((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)))
 
-struct ksigaction {
-    uint64_t handler, flags, restorer, mask;
-};
-
 /* Process-wide: the actions, and signals sent to the process that no
  * thread has taken yet. Each thread has its own mask, pending set and
  * alternate stack (struct thread). */

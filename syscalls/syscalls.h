@@ -71,7 +71,6 @@ struct timespec64 {
 #define O_NONBLOCK 04000
 #define O_DIRECTORY 0200000
 #define O_CLOEXEC 02000000
-#define SIGPIPE 13
 #define PATH_MAX 4096
 
 /* fd.c */
