@@ -51,7 +51,7 @@ kernel: $(KERNEL)
 $(KDIR)/k/%.o: %.c $(wildcard include/hx/*.h kernel/*.h kernel/uapi/*.h syscalls/*.h minifs/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -c $< -o $@
-$(KDIR)/k/kernel/entry.o: kernel/entry.S include/hx/abi.h kernel/entry.h
+$(KDIR)/k/kernel/entry.o: kernel/entry.S include/hx/abi.h kernel/entry.h kernel/x86.h
 	@mkdir -p $(dir $@)
 	$(CC) -Iinclude -Ikernel -D__ASSEMBLER__ -c $< -o $@
 $(KERNEL): $(KERNEL_OBJ) kernel/kernel.ld

@@ -61,6 +61,12 @@ struct hx_regs {
     uint64_t fast; /* 1: entered through the fastcall entry */
     uint64_t rip, rflags, rsp;
 };
+_Static_assert(__builtin_offsetof(struct hx_regs, nr) == F_NR &&
+                   __builtin_offsetof(struct hx_regs, fast) == F_FAST &&
+                   __builtin_offsetof(struct hx_regs, rip) == F_RIP &&
+                   __builtin_offsetof(struct hx_regs, rflags) == F_RFLAGS &&
+                   __builtin_offsetof(struct hx_regs, rsp) == F_RSP,
+               "kernel/entry.S reads the frame at these offsets");
 
 extern struct thread *current;
 extern struct thread *all_threads;

@@ -13,6 +13,11 @@ struct rt_sigframe {
     struct ksiginfo info;
 };
 
+/* The uc_mcontext.reserved1[] word where a fastcall's frame keeps the
+ * trampoline's return address (zero in every other frame, as Linux leaves
+ * it): rt_sigreturn to the original syscall goes back there. */
+#define FASTCALL_RET_WORD 0
+
 static int on_altstack(const struct kaltstack *as, uint64_t sp)
 {
     return !(as->flags & SS_DISABLE) && sp > as->sp && sp - as->sp <= as->size;
@@ -23,7 +28,7 @@ void sigframe_push(int sig, struct hx_uregs *u, const struct ksigaction *act,
 {
     struct thread *t = current;
     struct kaltstack *as = &t->altstack;
-    uint64_t sp = u->rsp - 128; /* the red zone stays the program's */
+    uint64_t sp = u->rsp - HX_RED_ZONE; /* the red zone stays the program's */
     int was_on = on_altstack(as, u->rsp);
     if ((act->flags & SA_ONSTACK) && !(as->flags & SS_DISABLE) && !was_on)
         sp = as->sp + as->size;
@@ -91,7 +96,7 @@ void sigframe_push(int sig, struct hx_uregs *u, const struct ksigaction *act,
 void sigframe_mark_fastcall(const struct hx_uregs *u, uint64_t ret)
 {
     /* for rt_sigreturn, if the handler leaves rip there */
-    ((struct rt_sigframe *)u->rsp)->uc.mcontext.reserved1[0] = ret;
+    ((struct rt_sigframe *)u->rsp)->uc.mcontext.reserved1[FASTCALL_RET_WORD] = ret;
 }
 
 /* The original syscall instruction of the fastcall that returns to ret
@@ -100,19 +105,22 @@ uint64_t fastcall_site(uint64_t ret)
 {
     const uint8_t *p = (const uint8_t *)ret;
     if (!user_ok(p - HX_FASTCALL_CALL_LEN, HX_FASTCALL_CALL_LEN + HX_FASTCALL_MARK_LEN, 0) ||
-        memcmp(p - HX_FASTCALL_CALL_LEN, HX_FASTCALL_CALL, 3) || memcmp(p, HX_FASTCALL_MARK, 3))
+        memcmp(p - HX_FASTCALL_CALL_LEN, HX_FASTCALL_CALL, HX_FASTCALL_OPCODE_LEN) ||
+        memcmp(p, HX_FASTCALL_MARK, HX_FASTCALL_OPCODE_LEN))
         return 0;
     int32_t rel;
-    memcpy(&rel, p + 3, 4);
+    memcpy(&rel, p + HX_FASTCALL_OPCODE_LEN, 4);
     return ret + (uint64_t)(int64_t)rel;
 }
 
 /* The handler returned through its restorer: the frame's pretcode is
  * gone, so the frame starts 8 bytes below the program's stack pointer at
- * the call (a fastcall's trampoline had moved it 128 bytes further). */
+ * the call (a fastcall's trampoline had moved it HX_FASTCALL_RSP_STEP
+ * bytes further). */
 void sigframe_restore(const struct hx_regs *r, struct hx_uregs *u)
 {
-    const struct rt_sigframe *f = (const struct rt_sigframe *)(r->rsp + (r->fast ? 128 : 0) - 8);
+    const struct rt_sigframe *f =
+        (const struct rt_sigframe *)(r->rsp + (r->fast ? HX_FASTCALL_RSP_STEP : 0) - 8);
     if (!user_ok(f, sizeof(*f), 0))
         kill_self(SIGSEGV);
     const struct sigcontext64 *m = &f->uc.mcontext;
@@ -125,10 +133,10 @@ void sigframe_restore(const struct hx_regs *r, struct hx_uregs *u)
     /* A fastcall showed the handler its original syscall instruction (see
      * signal_syscall_exit); a pc left there goes back to the trampoline:
      * to the call again, or to its return, on the trampoline's rsp. */
-    uint64_t ret = m->reserved1[0], site = ret ? fastcall_site(ret) : 0;
-    if (site && (u->rip == site || u->rip == site + 2)) {
+    uint64_t ret = m->reserved1[FASTCALL_RET_WORD], site = ret ? fastcall_site(ret) : 0;
+    if (site && (u->rip == site || u->rip == site + HX_SYSCALL_LEN)) {
         u->rip = u->rip == site ? ret - HX_FASTCALL_CALL_LEN : ret;
-        u->rsp -= 128;
+        u->rsp -= HX_FASTCALL_RSP_STEP;
     }
     /* Only the flags a program may set (CF PF AF ZF SF TF DF OF AC RF). */
     u->rflags = (m->eflags & X86_EFLAGS_USER) | X86_EFLAGS_BASE;

@@ -372,7 +372,7 @@ void signal_syscall_exit(struct hx_regs *r, long *ret)
     int restart = *ret == -ERESTARTSYS || *ret == -ERESTARTNOINTR || *ret == -ERESTARTNOHAND ||
                   *ret == -ERESTART_RESTARTBLOCK;
     struct hx_uregs u = syscall_return_state(r, (uint64_t)*ret);
-    uint64_t back = r->fast ? HX_FASTCALL_CALL_LEN : 2; /* call *HX_FASTCALL_SLOT, or syscall */
+    uint64_t back = r->fast ? HX_FASTCALL_CALL_LEN : HX_SYSCALL_LEN; /* the call, or syscall */
     if (signal_deliverable()) {
         struct ksiginfo info;
         int sig = next_handled(&info);
@@ -396,9 +396,9 @@ void signal_syscall_exit(struct hx_regs *r, long *ret)
              * code's unwind tables apply too. */
             uint64_t site = r->fast ? fastcall_site(r->rip) : 0;
             if (site) {
-                u.rip = again ? site : site + 2;
-                u.rcx = site + 2;
-                u.rsp += 128;
+                u.rip = again ? site : site + HX_SYSCALL_LEN;
+                u.rcx = site + HX_SYSCALL_LEN;
+                u.rsp += HX_FASTCALL_RSP_STEP;
             }
             enter_handler(sig, &u, &info, NULL);
             if (site)

@@ -33,6 +33,7 @@
 #define X86_EFLAGS_IF 0x200
 #define X86_EFLAGS_DF 0x400
 #define X86_EFLAGS_OF 0x800
+#define X86_EFLAGS_OF_BIT 11
 #define X86_EFLAGS_RF 0x10000
 #define X86_EFLAGS_AC 0x40000
 /* The flags the kernel must not run with and a signal handler starts
@@ -44,6 +45,9 @@
 /* What a program starts and resumes with when nothing else is set: IF, and
  * bit 1 (always 1). */
 #define X86_EFLAGS_BASE 0x202
+
+/* MXCSR at a process's start: every SSE exception masked. */
+#define X86_MXCSR_DEFAULT 0x1f80
 
 /* The XSAVE area: the legacy FXSAVE region (512 bytes) with the software
  * bytes Linux's signal frame keeps at its offset 464, then the 64-byte

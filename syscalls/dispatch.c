@@ -37,14 +37,6 @@ static const syscall_fn hx_syscall_table[] = {
  * handler is in the leaf section (kernel/kernel.ld). */
 syscall_fn hx_leaf_table[HX_LEAF_MAX];
 
-_Static_assert(__builtin_offsetof(struct hx_stats, fastcalls) == HX_STATS_FASTCALLS,
-               "kernel/entry.S counts leaf fastcalls at this offset");
-_Static_assert(__builtin_offsetof(struct hx_regs, fast) == F_FAST &&
-                   __builtin_offsetof(struct hx_regs, rip) == F_RIP &&
-                   __builtin_offsetof(struct hx_regs, rflags) == F_RFLAGS &&
-                   __builtin_offsetof(struct hx_regs, rsp) == F_RSP,
-               "kernel/entry.S reads the frame at these offsets");
-
 static void dispatch_init(void)
 {
     extern const char hx_leaf_text_start[], hx_leaf_text_end[];

@@ -53,11 +53,11 @@ static long do_clone(uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64
         return -EAGAIN;
     struct hx_regs *r = current->frame;
     /* The child returns from the same call with 0, on its own stack. A
-     * fastcall's trampoline adds 128 to rsp after the call, so its child
-     * starts that much lower. */
+     * fastcall's trampoline adds HX_FASTCALL_RSP_STEP to rsp after the
+     * call, so its child starts that much lower. */
     t->start = syscall_return_state(r, 0);
     if (stack)
-        t->start.rsp = stack - (r->fast ? 128 : 0);
+        t->start.rsp = stack - (r->fast ? HX_FASTCALL_RSP_STEP : 0);
     /* The FPU state is the parent's, as Linux copies it. */
     uint32_t lo = (uint32_t)boot->xcr0, hi = (uint32_t)(boot->xcr0 >> 32);
     __asm__ volatile("xsave64 (%0)" ::"r"(t->xsave), "a"(lo), "d"(hi) : "memory");
