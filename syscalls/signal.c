@@ -163,9 +163,9 @@ SYSCALL(rt_sigtimedwait)
         const struct timespec64 *ts = (const struct timespec64 *)a2;
         if (!user_ok(ts, sizeof(*ts), 0))
             return -EFAULT;
-        if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= 1000000000)
+        if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= NSEC_PER_SEC)
             return -EINVAL;
-        deadline = clock_monotonic_ns() + MIN(ts->sec, 1ll << 32) * 1000000000ll + ts->nsec;
+        deadline = clock_monotonic_ns() + MIN(ts->sec, 1ll << 32) * NSEC_PER_SEC + ts->nsec;
     }
     for (;;) {
         struct ksiginfo info;

@@ -7,6 +7,10 @@
 #include "mm.h"
 #include "sched.h"
 #include "signal.h"
+#include "uapi/fcntl.h"
+#include "uapi/limits.h"
+#include "uapi/resource.h"
+#include "uapi/time.h"
 
 /* Every handler takes the six raw argument registers. */
 #define SYSCALL(name)                                                                              \
@@ -25,7 +29,6 @@
 /* Linux's default fs.nr_open: RLIMIT_NOFILE's hard limit cannot go
  * higher, and the fd table stops below it. */
 #define NR_OPEN (1u << 20)
-#define RLIMIT_NOFILE 7
 
 typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 
@@ -51,30 +54,6 @@ long hx_syscall(struct hx_regs *r);
 /* The end of every system call: interrupts that came meanwhile, signals,
  * restarts. Returns what the program gets in rax. */
 long hx_syscall_exit(struct hx_regs *r, long ret);
-
-/* Linux's struct timespec on x86-64. */
-struct timespec64 {
-    int64_t sec, nsec;
-};
-
-/* Linux constants the handlers share. */
-#define AT_FDCWD (-100)
-#define AT_SYMLINK_NOFOLLOW 0x100
-#define AT_REMOVEDIR 0x200
-#define AT_EACCESS 0x200
-#define AT_EMPTY_PATH 0x1000
-#define O_ACCMODE 03
-#define O_RDONLY 0
-#define O_WRONLY 1
-#define O_RDWR 2
-#define O_CREAT 0100
-#define O_EXCL 0200
-#define O_TRUNC 01000
-#define O_APPEND 02000
-#define O_NONBLOCK 04000
-#define O_DIRECTORY 0200000
-#define O_CLOEXEC 02000000
-#define PATH_MAX 4096
 
 /* fd.c */
 void fs_init(void);

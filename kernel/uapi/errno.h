@@ -33,6 +33,7 @@
 #define ENOSPC 28
 #define EMLINK 31
 #define ENOLCK 37
+#define EDEADLK 35
 #define ENODEV 19
 #define EXDEV 18
 #define EOPNOTSUPP 95
