@@ -30,7 +30,8 @@ static void set_gate(int vec, void *handler, int dpl)
     uint64_t *idt = (uint64_t *)(HX_KTEXT_BASE + HX_GPA_IDT);
     uint64_t h = (uint64_t)handler;
     idt[vec * 2] = (h & 0xffff) | ((uint64_t)HX_SEL_KCODE << 16) | (1ull << 32) /* IST1 */ |
-                   ((0x8eull | (uint64_t)dpl << 5) << 40) | ((h >> 16 & 0xffff) << 48);
+                   (((uint64_t)X86_GATE_INTERRUPT | (uint64_t)dpl << 5) << 40) |
+                   ((h >> 16 & 0xffff) << 48);
     idt[vec * 2 + 1] = h >> 32;
 }
 
@@ -39,10 +40,10 @@ void trap_init(void)
     /* TSS: RSP0 and IST1 both point at the exception stack. */
     uint8_t *tss = (uint8_t *)(HX_KTEXT_BASE + HX_GPA_TSS);
     uint64_t top = (uint64_t)(ist_stack + sizeof(ist_stack));
-    memcpy(tss + 4, &top, 8);  /* RSP0 */
-    memcpy(tss + 36, &top, 8); /* IST1 */
-    uint16_t iomap = 104;      /* no I/O permission bitmap */
-    memcpy(tss + 102, &iomap, 2);
+    memcpy(tss + X86_TSS_RSP0, &top, 8);
+    memcpy(tss + X86_TSS_IST1, &top, 8);
+    uint16_t iomap = X86_TSS_SIZE; /* no I/O permission bitmap */
+    memcpy(tss + X86_TSS_IOMAP_BASE, &iomap, 2);
     for (int v = 0; v < NTRAPS; v++)
         set_gate(v, traps[v],
                  v == X86_VEC_BP || v == X86_VEC_OF ? 3 : 0); /* int3 and into from CPL3 */

@@ -23,6 +23,17 @@
 #define X86_PF_RSVD 8   /* a reserved bit was set in a paging entry */
 #define X86_PF_INSTR 16 /* an instruction fetch */
 
+/* The 64-bit TSS (Intel SDM vol. 3, figure 8-11): where RSP0 and IST1
+ * are, where the I/O-permission-bitmap offset is, and its size (an offset
+ * that large means no bitmap). */
+#define X86_TSS_RSP0 4
+#define X86_TSS_IST1 36
+#define X86_TSS_IOMAP_BASE 102
+#define X86_TSS_SIZE 104
+
+/* An IDT gate's type byte: present, 64-bit interrupt gate (DPL added). */
+#define X86_GATE_INTERRUPT 0x8e
+
 /* rflags bits. */
 #define X86_EFLAGS_CF 0x1
 #define X86_EFLAGS_PF 0x4

@@ -1,16 +1,19 @@
-/* Socket buffering that saves VM exits (DESIGN.md section 5). A VM exit
- * costs more here than a whole request, so on stream sockets:
+/* Socket buffering that saves VM exits (DESIGN.md section 5), over the
+ * kernel's host transport (kernel/hostio.c). A VM exit costs more here than
+ * a whole request, so on stream sockets:
  *
  * - writes are queued in the guest and sent with the next host wait (one
  *   HX_HC_WAIT carries every queued send), or before any other hypercall,
- *   so nothing can overtake them and nothing waits behind them;
+ *   so nothing can overtake them and nothing waits behind them (the
+ *   transport keeps that rule);
  * - when a host wait finds a stream socket readable, the monitor also
  *   receives what is there into the socket's guest buffer, and reads are
  *   then served from guest memory.
  *
- * As with Linux's own socket buffers, a queued write has succeeded; an
- * error the later send meets (EPIPE, ECONNRESET) is reported by the next
- * write on that socket. */
+ * This file decides which sockets and writes may be queued and what a
+ * read or write on them returns. As with Linux's own socket buffers, a
+ * queued write has succeeded; an error the later send meets (EPIPE,
+ * ECONNRESET) is reported by the next write on that socket. */
 #include "heap.h"
 #include "hostio.h"
 #include "uapi/poll.h"
