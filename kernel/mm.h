@@ -71,7 +71,4 @@ int mm_map_foreign(uint64_t va, uint64_t len, const uint64_t *pas, uint32_t prot
  * own. Set once at boot (kernel/fault.c). */
 void mm_set_file_fault(int (*fn)(uint64_t addr));
 
-/* brk state (syscalls/mm.c). */
-extern uint64_t brk_start, brk_cur;
-
 #endif

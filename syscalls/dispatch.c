@@ -58,7 +58,7 @@ void syscalls_init(void)
     mm_set_file_fault(mm_shared_fault);
     dispatch_init();
     fs_init();
-    brk_start = brk_cur = boot->brk_start;
+    brk_init(boot->brk_start);
 }
 
 #define NR_EXIT 60

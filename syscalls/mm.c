@@ -8,7 +8,13 @@
 
 #define HUGE (2ul << 20)
 
-uint64_t brk_start, brk_cur;
+/* The program break: where it started and where it is now. */
+static uint64_t brk_start, brk_cur;
+
+void brk_init(uint64_t start)
+{
+    brk_start = brk_cur = start;
+}
 
 /* Host files mapped MAP_SHARED: where each lives in guest physical memory. */
 #define MAX_SHARED 64

@@ -1,9 +1,7 @@
 /* Signals, the system calls: actions, masks, the alternate stack,
  * sending, waiting. The pending sets and delivery are the kernel's
  * (kernel/signal.c, sigframe.c). */
-#include "heap.h"
 #include "syscalls.h"
-#include "vfs.h"
 
 static int check_sig(uint64_t a)
 {
