@@ -92,15 +92,14 @@ static int cache_dir(const char *given, char *out, size_t size)
     const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
     char cwd[4096];
     int n;
+    /* A directory given is used or fails: never replaced by the default. */
     if (given && given[0] == '/')
         n = snprintf(out, size, "%s", given);
     else if (given && getcwd(cwd, sizeof(cwd)))
         n = snprintf(out, size, "%s/%s", cwd, given);
-    else if (given)
-        return -1;
-    else if (xdg && xdg[0] == '/')
+    else if (!given && xdg && xdg[0] == '/')
         n = snprintf(out, size, "%s/hx", xdg);
-    else if (home && home[0] == '/')
+    else if (!given && home && home[0] == '/')
         n = snprintf(out, size, "%s/.cache/hx", home);
     else
         return -1;

@@ -33,30 +33,29 @@ static int own(struct hx_vm *vm, long fd, const struct hx_mount *m)
 
 #define RESOLVE_MASK 0x1f /* RESOLVE_NO_XDEV ... RESOLVE_IN_ROOT */
 
-int64_t hx_hc_open(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_open(struct hx_vm *vm, const struct hx_hc_open_req *req)
 {
-    (void)status;
     struct hx_walk w;
-    int flags = (int)a[1] & ~(O_CLOEXEC | O_NOCTTY | O_ASYNC);
-    if (a[3] & ~(uint64_t)RESOLVE_MASK)
+    int flags = (int)req->flags & ~(O_CLOEXEC | O_NOCTTY | O_ASYNC);
+    if (req->resolve & ~(uint64_t)RESOLVE_MASK)
         return -EINVAL;
     /* O_EXCL with O_CREAT never follows a final symlink: it exists. */
     int follow = !(flags & O_NOFOLLOW) && (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
     long r;
-    if (a[4] && (a[3] & (RESOLVE_BENEATH | RESOLVE_IN_ROOT))) {
-        /* openat2 below the directory at a[0], by the same confined walk
+    if (req->beneath && (req->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT))) {
+        /* openat2 below the directory at req->path, by the same confined walk
          * (never the host's own resolution, which knows no mounts). */
         char rel[4096];
-        long n = hx_copy_str_from_guest(&vm->g, rel, a[4], sizeof(rel));
+        long n = hx_copy_str_from_guest(&vm->g, rel, req->beneath, sizeof(rel));
         if (n < 0)
             return n;
-        if ((a[3] & RESOLVE_BENEATH) && (a[3] & RESOLVE_IN_ROOT))
+        if ((req->resolve & RESOLVE_BENEATH) && (req->resolve & RESOLVE_IN_ROOT))
             return -EINVAL;
         if (!rel[0])
             return -ENOENT;
-        r = hx_walk_beneath(vm, a[0], rel, follow, a[3], &w);
+        r = hx_walk_beneath(vm, req->path, rel, follow, req->resolve, &w);
     } else {
-        r = hx_walk_flags(vm, a[0], follow, (a[3] & RESOLVE_NO_SYMLINKS) != 0, &w);
+        r = hx_walk_flags(vm, req->path, follow, (req->resolve & RESOLVE_NO_SYMLINKS) != 0, &w);
     }
     if (r)
         return r;
@@ -68,44 +67,41 @@ int64_t hx_hc_open(struct hx_vm *vm, const uint64_t *a, int *status)
                          (flags & __O_TMPFILE) == __O_TMPFILE || creating))
         r = -EROFS; /* Linux refuses only changes on a read-only mount */
     else
-        r = own(vm, hx_fastcall_reopen(hx_walk_open(&w, flags, (unsigned)a[2] & 07777), flags),
+        r = own(vm, hx_fastcall_reopen(hx_walk_open(&w, flags, (unsigned)req->mode & 07777), flags),
                 w.m);
     hx_walk_done(&w);
     return r;
 }
 
-int64_t hx_hc_close(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_close(struct hx_vm *vm, const struct hx_hc_close_req *req)
 {
-    (void)status;
-    if (!hx_hostfd_ok(vm, a[0]))
+    if (!hx_hostfd_ok(vm, req->hostfd))
         return -EBADF;
-    if (a[0] <= 2)
+    if (req->hostfd <= 2)
         return 0; /* the console stays open for hxrun's own messages */
-    vm->hostfd_owned[a[0]] = 0;
-    vm->hostfd_mount[a[0]] = 0;
+    vm->hostfd_owned[req->hostfd] = 0;
+    vm->hostfd_mount[req->hostfd] = 0;
     /* The fd is gone whatever close says; a socket's linger cut short by
      * a host signal is no error (Linux's close returns 0 then too). */
-    return close((int)a[0]) < 0 && errno != EINTR ? -errno : 0;
+    return close((int)req->hostfd) < 0 && errno != EINTR ? -errno : 0;
 }
 
-int64_t hx_hc_lseek(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_lseek(struct hx_vm *vm, const struct hx_hc_lseek_req *req)
 {
-    (void)status;
-    if (!hx_hostfd_ok(vm, a[0]))
+    if (!hx_hostfd_ok(vm, req->hostfd))
         return -EBADF;
-    off_t r = lseek((int)a[0], (off_t)a[1], (int)a[2]);
+    off_t r = lseek((int)req->hostfd, (off_t)req->offset, (int)req->whence);
     return r < 0 ? -errno : r;
 }
 
-int64_t hx_hc_fstat(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_fstat(struct hx_vm *vm, const struct hx_hc_fstat_req *req)
 {
-    (void)status;
     struct stat st;
-    if (!hx_hostfd_ok(vm, a[0]))
+    if (!hx_hostfd_ok(vm, req->hostfd))
         return -EBADF;
-    if (fstat((int)a[0], &st) < 0)
+    if (fstat((int)req->hostfd, &st) < 0)
         return -errno;
-    return hx_copy_to_guest(&vm->g, a[1], &st, sizeof(st));
+    return hx_copy_to_guest(&vm->g, req->statbuf, &st, sizeof(st));
 }
 
 /* The status of a walked path (following the last symlink unless
@@ -120,45 +116,42 @@ static long walk_stat(struct hx_vm *vm, uint64_t gva, uint64_t at_flags, struct 
     return r;
 }
 
-int64_t hx_hc_stat(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_stat(struct hx_vm *vm, const struct hx_hc_stat_req *req)
 {
-    (void)status;
     struct stat st;
-    long r = walk_stat(vm, a[0], a[2], &st);
-    return r ? r : hx_copy_to_guest(&vm->g, a[1], &st, sizeof(st));
+    long r = walk_stat(vm, req->path, req->at_flags, &st);
+    return r ? r : hx_copy_to_guest(&vm->g, req->statbuf, &st, sizeof(st));
 }
 
-int64_t hx_hc_statx(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_statx(struct hx_vm *vm, const struct hx_hc_statx_req *req)
 {
-    (void)status;
     struct statx sx;
-    int sync = (int)(a[2] & AT_STATX_SYNC_TYPE);
-    if (a[1]) {
+    int sync = (int)(req->at_flags & AT_STATX_SYNC_TYPE);
+    if (req->path) {
         struct hx_walk w;
-        long r = hx_walk(vm, a[1], !(a[2] & AT_SYMLINK_NOFOLLOW), &w);
-        if (!r && statx(w.fd, w.name, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | sync, (unsigned)a[3],
-                        &sx) < 0)
+        long r = hx_walk(vm, req->path, !(req->at_flags & AT_SYMLINK_NOFOLLOW), &w);
+        if (!r && statx(w.fd, w.name, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | sync,
+                        (unsigned)req->mask, &sx) < 0)
             r = -errno;
         hx_walk_done(&w);
         if (r)
             return r;
     } else {
-        if (!hx_hostfd_ok(vm, a[0]))
+        if (!hx_hostfd_ok(vm, req->hostfd))
             return -EBADF;
-        if (statx((int)a[0], "", AT_EMPTY_PATH | sync, (unsigned)a[3], &sx) < 0)
+        if (statx((int)req->hostfd, "", AT_EMPTY_PATH | sync, (unsigned)req->mask, &sx) < 0)
             return -errno;
     }
-    return hx_copy_to_guest(&vm->g, a[4], &sx, sizeof(sx));
+    return hx_copy_to_guest(&vm->g, req->statxbuf, &sx, sizeof(sx));
 }
 
-int64_t hx_hc_ftruncate(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_ftruncate(struct hx_vm *vm, const struct hx_hc_ftruncate_req *req)
 {
-    (void)status;
-    if (!hx_hostfd_ok(vm, a[0]))
+    if (!hx_hostfd_ok(vm, req->hostfd))
         return -EBADF;
-    if ((int64_t)a[1] < 0)
+    if (req->length < 0)
         return -EINVAL;
-    return ftruncate((int)a[0], (off_t)a[1]) < 0 ? -errno : 0;
+    return ftruncate((int)req->hostfd, req->length) < 0 ? -errno : 0;
 }
 
 /* Walks to a name that will be removed or created: never follows it. A
@@ -190,46 +183,43 @@ static long walk_name_ro(struct hx_vm *vm, uint64_t gva, struct hx_walk *w, int 
     return r;
 }
 
-int64_t hx_hc_unlink(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_unlink(struct hx_vm *vm, const struct hx_hc_unlink_req *req)
 {
-    (void)status;
     struct hx_walk w;
     int slash;
-    long r = walk_name(vm, a[0], &w, &slash);
+    long r = walk_name(vm, req->path, &w, &slash);
     if (r)
         return r;
     struct stat st;
-    if (slash && !(a[1] & AT_REMOVEDIR))
+    if (slash && !(req->at_flags & AT_REMOVEDIR))
         /* unlink("x/"): Linux looks at x itself. */
         r = fstatat(w.fd, w.name, &st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno
             : S_ISDIR(st.st_mode)                               ? -EISDIR
                                                                 : -ENOTDIR;
     else
-        r = unlinkat(w.fd, w.name, (int)(a[1] & AT_REMOVEDIR)) < 0 ? -errno : 0;
+        r = unlinkat(w.fd, w.name, (int)(req->at_flags & AT_REMOVEDIR)) < 0 ? -errno : 0;
     hx_walk_done(&w);
     return r;
 }
 
-int64_t hx_hc_access(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_access(struct hx_vm *vm, const struct hx_hc_access_req *req)
 {
-    (void)status;
     struct hx_walk w;
-    long r = hx_walk(vm, a[0], !(a[2] & AT_SYMLINK_NOFOLLOW), &w);
+    long r = hx_walk(vm, req->path, !(req->at_flags & AT_SYMLINK_NOFOLLOW), &w);
     if (r)
         return r;
-    int flags = AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | (int)(a[2] & AT_EACCESS);
-    r = syscall(SYS_faccessat2, w.fd, w.name, (int)a[1], flags) < 0 ? -errno : 0;
-    if (r == 0 && (a[1] & W_OK) && w.m->ro)
+    int flags = AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | (int)(req->at_flags & AT_EACCESS);
+    r = syscall(SYS_faccessat2, w.fd, w.name, (int)req->mode, flags) < 0 ? -errno : 0;
+    if (r == 0 && (req->mode & W_OK) && w.m->ro)
         r = -EROFS;
     hx_walk_done(&w);
     return r;
 }
 
-int64_t hx_hc_readlink(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_readlink(struct hx_vm *vm, const struct hx_hc_readlink_req *req)
 {
-    (void)status;
     struct hx_walk w;
-    long r = hx_walk(vm, a[0], 0, &w);
+    long r = hx_walk(vm, req->path, 0, &w);
     if (r)
         return r;
     char buf[4096];
@@ -240,29 +230,27 @@ int64_t hx_hc_readlink(struct hx_vm *vm, const uint64_t *a, int *status)
     hx_walk_done(&w);
     if (r)
         return r;
-    uint64_t len = (uint64_t)n < a[2] ? (uint64_t)n : a[2];
-    return hx_copy_to_guest(&vm->g, a[1], buf, len) ? -EFAULT : (int64_t)len;
+    uint64_t len = (uint64_t)n < req->size ? (uint64_t)n : req->size;
+    return hx_copy_to_guest(&vm->g, req->buf, buf, len) ? -EFAULT : (int64_t)len;
 }
 
-int64_t hx_hc_fsync(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_fsync(struct hx_vm *vm, const struct hx_hc_fsync_req *req)
 {
-    (void)status;
-    if (!hx_hostfd_ok(vm, a[0]))
+    if (!hx_hostfd_ok(vm, req->hostfd))
         return -EBADF;
-    return (a[1] ? fdatasync((int)a[0]) : fsync((int)a[0])) < 0 ? -errno : 0;
+    return (req->datasync ? fdatasync((int)req->hostfd) : fsync((int)req->hostfd)) < 0 ? -errno : 0;
 }
 
 /* Both names must live in the same mount, as on Linux, where a rename
  * never crosses one (EXDEV). */
-int64_t hx_hc_rename(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_rename(struct hx_vm *vm, const struct hx_hc_rename_req *req)
 {
-    (void)status;
     struct hx_walk from, to;
     int fslash, tslash;
-    long r = walk_name_ro(vm, a[0], &from, &fslash, 0);
+    long r = walk_name_ro(vm, req->from, &from, &fslash, 0);
     if (r)
         return r;
-    r = walk_name_ro(vm, a[1], &to, &tslash, 0);
+    r = walk_name_ro(vm, req->to, &to, &tslash, 0);
     if (r) {
         hx_walk_done(&from);
         return r;
@@ -276,35 +264,33 @@ int64_t hx_hc_rename(struct hx_vm *vm, const uint64_t *a, int *status)
              !S_ISDIR(st.st_mode))
         r = -ENOTDIR; /* rename("file/", ...) */
     else
-        r = renameat2(from.fd, from.name, to.fd, to.name, (unsigned)a[2]) < 0 ? -errno : 0;
+        r = renameat2(from.fd, from.name, to.fd, to.name, (unsigned)req->flags) < 0 ? -errno : 0;
     hx_walk_done(&from);
     hx_walk_done(&to);
     return r;
 }
 
-int64_t hx_hc_getdents(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_getdents(struct hx_vm *vm, const struct hx_hc_getdents_req *req)
 {
-    (void)status;
-    if (!hx_hostfd_ok(vm, a[0]))
+    if (!hx_hostfd_ok(vm, req->hostfd))
         return -EBADF;
     char buf[32768];
-    size_t len = a[2] < sizeof(buf) ? (size_t)a[2] : sizeof(buf);
-    long n = syscall(SYS_getdents64, (int)a[0], buf, len);
+    size_t len = req->size < sizeof(buf) ? (size_t)req->size : sizeof(buf);
+    long n = syscall(SYS_getdents64, (int)req->hostfd, buf, len);
     if (n < 0)
         return -errno;
-    if (hx_copy_to_guest(&vm->g, a[1], buf, (uint64_t)n))
+    if (hx_copy_to_guest(&vm->g, req->buf, buf, (uint64_t)n))
         return -EFAULT;
     return n;
 }
 
-int64_t hx_hc_statfs(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_statfs(struct hx_vm *vm, const struct hx_hc_statfs_req *req)
 {
-    (void)status;
     struct statfs st;
     int ro = 0;
-    if (a[1]) {
+    if (req->path) {
         struct hx_walk w;
-        long r = hx_walk(vm, a[1], 1, &w);
+        long r = hx_walk(vm, req->path, 1, &w);
         if (r)
             return r;
         long fd = hx_walk_open(&w, O_PATH, 0);
@@ -317,43 +303,42 @@ int64_t hx_hc_statfs(struct hx_vm *vm, const uint64_t *a, int *status)
         if (r)
             return r;
     } else {
-        if (!hx_hostfd_ok(vm, a[0]))
+        if (!hx_hostfd_ok(vm, req->hostfd))
             return -EBADF;
-        if (fstatfs((int)a[0], &st) < 0)
+        if (fstatfs((int)req->hostfd, &st) < 0)
             return -errno;
     }
     /* A read-only mount says so, as a read-only bind mount does on Linux. */
     if (ro)
         st.f_flags |= ST_RDONLY;
-    return hx_copy_to_guest(&vm->g, a[2], &st, sizeof(st));
+    return hx_copy_to_guest(&vm->g, req->statfsbuf, &st, sizeof(st));
 }
 
-int64_t hx_hc_copy_range(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_copy_range(struct hx_vm *vm, const struct hx_hc_copy_range_req *req)
 {
-    (void)status;
-    if (!hx_hostfd_ok(vm, a[0]) || !hx_hostfd_ok(vm, a[2]))
+    if (!hx_hostfd_ok(vm, req->in_hostfd) || !hx_hostfd_ok(vm, req->out_hostfd))
         return -EBADF;
     off_t in, out;
-    if ((a[1] && hx_copy_from_guest(&vm->g, &in, a[1], sizeof(in))) ||
-        (a[3] && hx_copy_from_guest(&vm->g, &out, a[3], sizeof(out))))
+    if ((req->in_off && hx_copy_from_guest(&vm->g, &in, req->in_off, sizeof(in))) ||
+        (req->out_off && hx_copy_from_guest(&vm->g, &out, req->out_off, sizeof(out))))
         return -EFAULT;
-    uint64_t len = a[4];
+    uint64_t len = req->len;
     if (len > HX_MAX_COPY) {
         /* Linux refuses a length that wraps a position before it copies
          * anything; the shorter length must not hide that. */
-        off_t pin = a[1] ? in : lseek((int)a[0], 0, SEEK_CUR);
-        off_t pout = a[3] ? out : lseek((int)a[2], 0, SEEK_CUR);
+        off_t pin = req->in_off ? in : lseek((int)req->in_hostfd, 0, SEEK_CUR);
+        off_t pout = req->out_off ? out : lseek((int)req->out_hostfd, 0, SEEK_CUR);
         if ((pin >= 0 && (uint64_t)pin + len < (uint64_t)pin) ||
             (pout >= 0 && (uint64_t)pout + len < (uint64_t)pout))
             return -EOVERFLOW;
         len = HX_MAX_COPY;
     }
-    ssize_t n =
-        copy_file_range((int)a[0], a[1] ? &in : NULL, (int)a[2], a[3] ? &out : NULL, len, 0);
+    ssize_t n = copy_file_range((int)req->in_hostfd, req->in_off ? &in : NULL, (int)req->out_hostfd,
+                                req->out_off ? &out : NULL, len, 0);
     if (n < 0)
         return -errno;
-    if ((a[1] && hx_copy_to_guest(&vm->g, a[1], &in, sizeof(in))) ||
-        (a[3] && hx_copy_to_guest(&vm->g, a[3], &out, sizeof(out))))
+    if ((req->in_off && hx_copy_to_guest(&vm->g, req->in_off, &in, sizeof(in))) ||
+        (req->out_off && hx_copy_to_guest(&vm->g, req->out_off, &out, sizeof(out))))
         return -EFAULT;
     return n;
 }
@@ -370,28 +355,27 @@ static int guest_times(struct hx_vm *vm, uint64_t gva, struct timespec ts[2], st
     return 0;
 }
 
-int64_t hx_hc_pathop(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_pathop(struct hx_vm *vm, const struct hx_hc_pathop_req *req)
 {
-    (void)status;
     struct hx_walk w;
     int slash;
     long r;
     char buf[4096];
-    switch (a[0]) {
+    switch (req->op) {
     case HX_PATH_MKDIR:
     case HX_PATH_SYMLINK:
     case HX_PATH_LINK:
         /* Creations: the last component is made in its walked parent. */
-        if ((r = walk_name(vm, a[1], &w, &slash)))
+        if ((r = walk_name(vm, req->path, &w, &slash)))
             return r == -EBUSY ? -EEXIST : r;
-        if (a[0] == HX_PATH_MKDIR) {
-            r = mkdirat(w.fd, w.name, (mode_t)a[3]) < 0 ? -errno : 0;
-        } else if (a[0] == HX_PATH_SYMLINK) {
-            long n = hx_copy_str_from_guest(&vm->g, buf, a[2], sizeof(buf));
+        if (req->op == HX_PATH_MKDIR) {
+            r = mkdirat(w.fd, w.name, (mode_t)req->arg) < 0 ? -errno : 0;
+        } else if (req->op == HX_PATH_SYMLINK) {
+            long n = hx_copy_str_from_guest(&vm->g, buf, req->path2, sizeof(buf));
             r = n < 0 ? n : symlinkat(buf, w.fd, w.name) < 0 ? -errno : 0;
         } else {
             struct hx_walk old;
-            r = hx_walk(vm, a[2], (a[3] & AT_SYMLINK_FOLLOW) != 0, &old);
+            r = hx_walk(vm, req->path2, (req->arg & AT_SYMLINK_FOLLOW) != 0, &old);
             if (!r && old.m != w.m)
                 r = -EXDEV;
             if (!r)
@@ -405,8 +389,8 @@ int64_t hx_hc_pathop(struct hx_vm *vm, const uint64_t *a, int *status)
         return r;
     }
     /* Changes to an existing file. */
-    int nofollow = (a[4] & AT_SYMLINK_NOFOLLOW) != 0;
-    if ((r = hx_walk(vm, a[1], !nofollow, &w)))
+    int nofollow = (req->at_flags & AT_SYMLINK_NOFOLLOW) != 0;
+    if ((r = hx_walk(vm, req->path, !nofollow, &w)))
         return r;
     if (w.m->ro) {
         hx_walk_done(&w);
@@ -414,22 +398,22 @@ int64_t hx_hc_pathop(struct hx_vm *vm, const uint64_t *a, int *status)
     }
     struct timespec ts[2], *tp;
     int at = AT_SYMLINK_NOFOLLOW | (w.name[0] ? 0 : AT_EMPTY_PATH);
-    switch (a[0]) {
+    switch (req->op) {
     case HX_PATH_CHMOD:
         /* Never follow a final symlink here (the walk did when asked):
          * Linux cannot change a symlink's mode either (EOPNOTSUPP). */
         if (w.name[0]) {
-            r = fchmodat(w.fd, w.name, (mode_t)a[3], AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+            r = fchmodat(w.fd, w.name, (mode_t)req->arg, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
         } else {
             snprintf(buf, sizeof(buf), "/proc/self/fd/%d", w.fd);
-            r = chmod(buf, (mode_t)a[3]) < 0 ? -errno : 0;
+            r = chmod(buf, (mode_t)req->arg) < 0 ? -errno : 0;
         }
         break;
     case HX_PATH_CHOWN:
-        r = fchownat(w.fd, w.name, (uid_t)a[3], (gid_t)(a[3] >> 32), at) < 0 ? -errno : 0;
+        r = fchownat(w.fd, w.name, (uid_t)req->arg, (gid_t)(req->arg >> 32), at) < 0 ? -errno : 0;
         break;
     case HX_PATH_UTIMENS:
-        r = guest_times(vm, a[3], ts, &tp);
+        r = guest_times(vm, req->arg, ts, &tp);
         if (!r)
             r = utimensat(w.fd, w.name[0] ? w.name : "", tp, at) < 0 ? -errno : 0;
         break;
@@ -445,7 +429,7 @@ int64_t hx_hc_pathop(struct hx_vm *vm, const uint64_t *a, int *status)
             break;
         }
         long fd = hx_walk_open(&w, O_WRONLY | O_NONBLOCK, 0);
-        r = fd < 0 ? fd : ftruncate((int)fd, (off_t)a[3]) < 0 ? -errno : 0;
+        r = fd < 0 ? fd : ftruncate((int)fd, (off_t)req->arg) < 0 ? -errno : 0;
         if (fd >= 0)
             close((int)fd);
         break;
@@ -457,18 +441,17 @@ int64_t hx_hc_pathop(struct hx_vm *vm, const uint64_t *a, int *status)
     return r;
 }
 
-int64_t hx_hc_fdop(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_fdop(struct hx_vm *vm, const struct hx_hc_fdop_req *req)
 {
-    (void)status;
-    if (!hx_hostfd_ok(vm, a[1]))
+    if (!hx_hostfd_ok(vm, req->hostfd))
         return -EBADF;
-    int fd = (int)a[1];
+    int fd = (int)req->hostfd;
     struct timespec ts[2], *tp;
     struct flock fl;
     long r;
     /* Files of read-only mounts and the console keep their attributes. */
-    int ro = vm->hostfd_owned[a[1]] == HX_FD_OWNED_RO;
-    if (a[0] == HX_FD_LINK) {
+    int ro = vm->hostfd_owned[req->hostfd] == HX_FD_OWNED_RO;
+    if (req->op == HX_FD_LINK) {
         /* linkat of /proc/self/fd/N: the same through the monitor's fd,
          * within the mount the file was opened through (EXDEV otherwise,
          * as Linux answers a link across mounts; a read-only mount's file
@@ -476,7 +459,7 @@ int64_t hx_hc_fdop(struct hx_vm *vm, const uint64_t *a, int *status)
         struct hx_walk w;
         int slash;
         char self[64];
-        r = walk_name_ro(vm, a[2], &w, &slash, 0);
+        r = walk_name_ro(vm, req->arg, &w, &slash, 0);
         if (r)
             return r == -EBUSY ? -EEXIST : r;
         if (hx_mount_by_id(vm->hostfd_mount[fd]) != w.m)
@@ -490,33 +473,33 @@ int64_t hx_hc_fdop(struct hx_vm *vm, const uint64_t *a, int *status)
         hx_walk_done(&w);
         return r;
     }
-    if (ro && (a[0] == HX_FD_CHMOD || a[0] == HX_FD_CHOWN || a[0] == HX_FD_UTIMENS ||
-               a[0] == HX_FD_FALLOCATE))
+    if (ro && (req->op == HX_FD_CHMOD || req->op == HX_FD_CHOWN || req->op == HX_FD_UTIMENS ||
+               req->op == HX_FD_FALLOCATE))
         return -EROFS;
-    switch (a[0]) {
+    switch (req->op) {
     case HX_FD_CHMOD:
-        return fchmod(fd, (mode_t)a[2]) < 0 ? -errno : 0;
+        return fchmod(fd, (mode_t)req->arg) < 0 ? -errno : 0;
     case HX_FD_CHOWN:
-        return fchown(fd, (uid_t)a[2], (gid_t)a[3]) < 0 ? -errno : 0;
+        return fchown(fd, (uid_t)req->arg, (gid_t)req->arg2) < 0 ? -errno : 0;
     case HX_FD_UTIMENS:
-        r = guest_times(vm, a[2], ts, &tp);
+        r = guest_times(vm, req->arg, ts, &tp);
         return r ? r : futimens(fd, tp) < 0 ? -errno : 0;
     case HX_FD_FALLOCATE:
         /* As Linux: a negative offset or an empty range is invalid, and a
          * range past the largest offset too big. */
-        if ((int64_t)a[3] < 0 || (int64_t)a[4] <= 0)
+        if ((int64_t)req->arg2 < 0 || (int64_t)req->arg3 <= 0)
             return -EINVAL;
-        if (a[3] + a[4] > (uint64_t)INT64_MAX)
+        if (req->arg2 + req->arg3 > (uint64_t)INT64_MAX)
             return -EFBIG;
-        return fallocate(fd, (int)a[2], (off_t)a[3], (off_t)a[4]) < 0 ? -errno : 0;
+        return fallocate(fd, (int)req->arg, (off_t)req->arg2, (off_t)req->arg3) < 0 ? -errno : 0;
     case HX_FD_FLOCK:
         /* Never block the monitor: a lock held elsewhere is reported
          * busy (the guest has one thread; LOCK_NB semantics). */
-        if (flock(fd, (int)a[2] | LOCK_NB) < 0)
+        if (flock(fd, (int)req->arg | LOCK_NB) < 0)
             return -errno;
         return 0;
     case HX_FD_LOCK: {
-        int cmd = (int)a[2];
+        int cmd = (int)req->arg;
         if (cmd != F_GETLK && cmd != F_SETLK && cmd != F_SETLKW && cmd != F_OFD_GETLK &&
             cmd != F_OFD_SETLK && cmd != F_OFD_SETLKW)
             return -EINVAL;
@@ -524,11 +507,11 @@ int64_t hx_hc_fdop(struct hx_vm *vm, const uint64_t *a, int *status)
             cmd = F_SETLK;
         if (cmd == F_OFD_SETLKW)
             cmd = F_OFD_SETLK;
-        if (hx_copy_from_guest(&vm->g, &fl, a[3], sizeof(fl)))
+        if (hx_copy_from_guest(&vm->g, &fl, req->arg2, sizeof(fl)))
             return -EFAULT;
         if (fcntl(fd, cmd, &fl) < 0)
             return -errno;
-        return hx_copy_to_guest(&vm->g, a[3], &fl, sizeof(fl));
+        return hx_copy_to_guest(&vm->g, req->arg2, &fl, sizeof(fl));
     }
     }
     return -EINVAL;
@@ -536,24 +519,23 @@ int64_t hx_hc_fdop(struct hx_vm *vm, const uint64_t *a, int *status)
 
 /* Where an open directory is now, as the guest names it: it follows renames
  * and says ENOENT once the directory is gone (the guest's cwd). */
-int64_t hx_hc_fdpath(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_fdpath(struct hx_vm *vm, const struct hx_hc_fdpath_req *req)
 {
-    (void)status;
-    if (!hx_hostfd_ok(vm, a[0]))
+    if (!hx_hostfd_ok(vm, req->hostfd))
         return -EBADF;
     char link[64], host[4096], guest[4096];
-    snprintf(link, sizeof(link), "/proc/self/fd/%d", (int)a[0]);
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", (int)req->hostfd);
     ssize_t n = readlink(link, host, sizeof(host) - 1);
     if (n < 0)
         return -errno;
     host[n] = 0;
     struct stat st;
-    if (fstat((int)a[0], &st) < 0 || st.st_nlink == 0)
+    if (fstat((int)req->hostfd, &st) < 0 || st.st_nlink == 0)
         return -ENOENT; /* removed */
     if (hx_guest_path_of(host, guest, sizeof(guest)))
         return -ENOENT; /* moved out of every mount */
     size_t len = strlen(guest) + 1;
-    if (len > a[2])
+    if (len > req->size)
         return -ERANGE;
-    return hx_copy_to_guest(&vm->g, a[1], guest, len) ? -EFAULT : (int64_t)len;
+    return hx_copy_to_guest(&vm->g, req->buf, guest, len) ? -EFAULT : (int64_t)len;
 }

@@ -41,68 +41,65 @@ static int wait_readable(struct hx_vm *vm, int fd)
     return 0;
 }
 
-static int64_t rw(struct hx_vm *vm, const uint64_t *a, int to_guest, int positioned)
+/* read, write, and at *offset (when not NULL) pread and pwrite. */
+static int64_t rw(struct hx_vm *vm, uint64_t hostfd, uint64_t buf, uint64_t len,
+                  const int64_t *offset, int to_guest)
 {
-    if (!hx_hostfd_ok(vm, a[0]))
+    if (!hx_hostfd_ok(vm, hostfd))
         return -EBADF;
-    if (to_guest && !positioned && a[2] && wait_readable(vm, (int)a[0]) < 0)
+    if (to_guest && !offset && len && wait_readable(vm, (int)hostfd) < 0)
         return -EINTR;
     struct iovec *iov = malloc(MAX_IOV * sizeof(*iov));
     if (!iov)
         return -ENOMEM;
-    int n = buf_iov(vm, a[1], a[2], to_guest, iov);
+    int n = buf_iov(vm, buf, len, to_guest, iov);
     ssize_t r;
     if (n < 0)
         r = n;
-    else if (positioned)
-        r = to_guest ? preadv((int)a[0], iov, n, (off_t)a[3])
-                     : pwritev((int)a[0], iov, n, (off_t)a[3]);
+    else if (offset)
+        r = to_guest ? preadv((int)hostfd, iov, n, (off_t)*offset)
+                     : pwritev((int)hostfd, iov, n, (off_t)*offset);
     else
-        r = to_guest ? readv((int)a[0], iov, n) : writev((int)a[0], iov, n);
+        r = to_guest ? readv((int)hostfd, iov, n) : writev((int)hostfd, iov, n);
     if (r < 0 && n >= 0)
         r = -errno;
     free(iov);
     return r;
 }
 
-int64_t hx_hc_read(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_read(struct hx_vm *vm, const struct hx_hc_read_req *req)
 {
-    (void)status;
-    return rw(vm, a, 1, 0);
+    return rw(vm, req->hostfd, req->buf, req->len, NULL, 1);
 }
 
-int64_t hx_hc_write(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_write(struct hx_vm *vm, const struct hx_hc_write_req *req)
 {
-    (void)status;
-    return rw(vm, a, 0, 0);
+    return rw(vm, req->hostfd, req->buf, req->len, NULL, 0);
 }
 
-int64_t hx_hc_pread(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_pread(struct hx_vm *vm, const struct hx_hc_pread_req *req)
 {
-    (void)status;
-    return rw(vm, a, 1, 1);
+    return rw(vm, req->hostfd, req->buf, req->len, &req->offset, 1);
 }
 
-int64_t hx_hc_pwrite(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_pwrite(struct hx_vm *vm, const struct hx_hc_pwrite_req *req)
 {
-    (void)status;
-    return rw(vm, a, 0, 1);
+    return rw(vm, req->hostfd, req->buf, req->len, &req->offset, 0);
 }
 
 /* readv/writev: the guest's iovec array, each element translated. */
-static int64_t rwv(struct hx_vm *vm, const uint64_t *a, int to_guest)
+static int64_t rwv(struct hx_vm *vm, uint64_t hostfd, uint64_t gva, uint64_t cnt, int to_guest)
 {
-    if (!hx_hostfd_ok(vm, a[0]))
+    if (!hx_hostfd_ok(vm, hostfd))
         return -EBADF;
-    uint64_t cnt = a[2];
     if (cnt > 1024)
         return -EINVAL;
-    if (to_guest && cnt && wait_readable(vm, (int)a[0]) < 0)
+    if (to_guest && cnt && wait_readable(vm, (int)hostfd) < 0)
         return -EINTR;
     struct {
         uint64_t base, len;
     } giov[1024];
-    if (hx_copy_from_guest(&vm->g, giov, a[1], cnt * sizeof(giov[0])))
+    if (hx_copy_from_guest(&vm->g, giov, gva, cnt * sizeof(giov[0])))
         return -EFAULT;
     struct iovec *iov = malloc(MAX_IOV * sizeof(*iov));
     if (!iov)
@@ -121,86 +118,81 @@ static int64_t rwv(struct hx_vm *vm, const uint64_t *a, int to_guest)
         }
     }
     if (r == 0) {
-        ssize_t done = to_guest ? readv((int)a[0], iov, n) : writev((int)a[0], iov, n);
+        ssize_t done = to_guest ? readv((int)hostfd, iov, n) : writev((int)hostfd, iov, n);
         r = done < 0 ? -errno : done;
     }
     free(iov);
     return r;
 }
 
-int64_t hx_hc_readv(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_readv(struct hx_vm *vm, const struct hx_hc_readv_req *req)
 {
-    (void)status;
-    return rwv(vm, a, 1);
+    return rwv(vm, req->hostfd, req->iov, req->iovcnt, 1);
 }
 
-int64_t hx_hc_writev(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_writev(struct hx_vm *vm, const struct hx_hc_writev_req *req)
 {
-    (void)status;
-    return rwv(vm, a, 0);
+    return rwv(vm, req->hostfd, req->iov, req->iovcnt, 0);
 }
 
-int64_t hx_hc_poll(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_poll(struct hx_vm *vm, const struct hx_hc_poll_req *req)
 {
-    (void)status;
-    uint64_t n = a[1];
+    uint64_t n = req->nfds;
     struct pollfd p[65];
     if (n > 64)
         return -EINVAL;
-    if (hx_copy_from_guest(&vm->g, p, a[0], n * sizeof(p[0])))
+    if (hx_copy_from_guest(&vm->g, p, req->fds, n * sizeof(p[0])))
         return -EFAULT;
     for (uint64_t i = 0; i < n; i++)
         if (p[i].fd >= 0 && !hx_hostfd_ok(vm, (uint64_t)p[i].fd))
             return -EBADF;
     /* A timeout in ms as poll's (negative: none); a host signal ends the
      * wait as it ends the guest's own poll. */
-    int ms = (int)a[2];
+    int ms = (int)req->timeout_ms;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     int64_t deadline = ms < 0 ? -1 : now.tv_sec * 1000000000ll + now.tv_nsec + ms * 1000000ll;
     int r = hx_sched_wait(vm, p, n, deadline);
     if (r < 0)
         return r;
-    if (hx_copy_to_guest(&vm->g, a[0], p, n * sizeof(p[0])))
+    if (hx_copy_to_guest(&vm->g, req->fds, p, n * sizeof(p[0])))
         return -EFAULT;
     return r;
 }
 
 /* Only the terminal queries programs make to learn about their console. */
-int64_t hx_hc_ioctl(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_ioctl(struct hx_vm *vm, const struct hx_hc_ioctl_req *req)
 {
-    (void)status;
-    if (!hx_hostfd_ok(vm, a[0]))
+    if (!hx_hostfd_ok(vm, req->hostfd))
         return -EBADF;
-    if (a[1] == TCGETS) {
+    if (req->cmd == TCGETS) {
         /* The kernel's struct termios (asm/termbits.h): 4 flag words, the
          * line discipline and 19 control characters, 36 bytes; not libc's
          * larger struct. */
         uint8_t t[64];
-        if (ioctl((int)a[0], TCGETS, t) < 0)
+        if (ioctl((int)req->hostfd, TCGETS, t) < 0)
             return -errno;
-        return hx_copy_to_guest(&vm->g, a[2], t, 36);
+        return hx_copy_to_guest(&vm->g, req->arg, t, 36);
     }
-    if (a[1] == TIOCGWINSZ) {
+    if (req->cmd == TIOCGWINSZ) {
         struct winsize w;
-        if (ioctl((int)a[0], TIOCGWINSZ, &w) < 0)
+        if (ioctl((int)req->hostfd, TIOCGWINSZ, &w) < 0)
             return -errno;
-        return hx_copy_to_guest(&vm->g, a[2], &w, sizeof(w));
+        return hx_copy_to_guest(&vm->g, req->arg, &w, sizeof(w));
     }
     return -ENOTTY;
 }
 
-int64_t hx_hc_fcntl(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_fcntl(struct hx_vm *vm, const struct hx_hc_fcntl_req *req)
 {
-    (void)status;
-    if (!hx_hostfd_ok(vm, a[0]))
+    if (!hx_hostfd_ok(vm, req->hostfd))
         return -EBADF;
-    if (a[1] == F_GETFL) {
-        int r = fcntl((int)a[0], F_GETFL);
+    if (req->cmd == F_GETFL) {
+        int r = fcntl((int)req->hostfd, F_GETFL);
         return r < 0 ? -errno : r;
     }
-    if (a[1] == F_SETFL) {
-        int r = fcntl((int)a[0], F_SETFL, (int)(a[2] & (O_APPEND | O_NONBLOCK)));
+    if (req->cmd == F_SETFL) {
+        int r = fcntl((int)req->hostfd, F_SETFL, (int)(req->arg & (O_APPEND | O_NONBLOCK)));
         return r < 0 ? -errno : 0;
     }
     return -EINVAL;

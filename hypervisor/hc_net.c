@@ -36,9 +36,6 @@
 #include "hcall.h"
 #include "hostfs.h"
 
-_Static_assert((int)HX_HC_NET_END <= (int)HX_HC_FAST_BASE,
-               "socket hypercalls overflow their range");
-
 #define MAX_IOV 1024      /* UIO_MAXIOV: the most one host msghdr may carry */
 #define MAX_MMSG_IOV 4096 /* host iovecs for one sendmmsg/recvmmsg */
 #define MAX_CONTROL 65536 /* ancillary data per message */
@@ -372,28 +369,27 @@ static long check_domain(struct hx_vm *vm, uint64_t domain)
     return domain == AF_UNIX ? 0 : -EAFNOSUPPORT;
 }
 
-int64_t hx_hc_socket(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_socket(struct hx_vm *vm, const struct hx_hc_socket_req *req)
 {
-    (void)status;
-    long r = check_domain(vm, a[0]);
+    long r = check_domain(vm, req->domain);
     if (r)
         return r;
     /* Close-on-exec is the guest's business; the monitor never execs. */
-    return own_socket(vm, socket((int)a[0], (int)a[1] | SOCK_CLOEXEC, (int)a[2]));
+    return own_socket(vm,
+                      socket((int)req->domain, (int)req->type | SOCK_CLOEXEC, (int)req->protocol));
 }
 
-int64_t hx_hc_socketpair(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_socketpair(struct hx_vm *vm, const struct hx_hc_socketpair_req *req)
 {
-    (void)status;
-    long r = check_domain(vm, a[0]);
+    long r = check_domain(vm, req->domain);
     if (r)
         return r;
     int sv[2];
-    if (socketpair((int)a[0], (int)a[1] | SOCK_CLOEXEC, (int)a[2], sv) < 0)
+    if (socketpair((int)req->domain, (int)req->type | SOCK_CLOEXEC, (int)req->protocol, sv) < 0)
         return -errno;
     int r0 = own_socket(vm, sv[0]);
     int r1 = own_socket(vm, sv[1]);
-    if (r0 < 0 || r1 < 0 || hx_copy_to_guest(&vm->g, a[3], sv, sizeof(sv))) {
+    if (r0 < 0 || r1 < 0 || hx_copy_to_guest(&vm->g, req->sv, sv, sizeof(sv))) {
         if (r0 >= 0) {
             vm->hostfd_owned[r0] = 0;
             close(r0);
@@ -408,23 +404,22 @@ int64_t hx_hc_socketpair(struct hx_vm *vm, const uint64_t *a, int *status)
 }
 
 /* ---- Addresses ------------------------------------------------------------ */
-int64_t hx_hc_bind(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_bind(struct hx_vm *vm, const struct hx_hc_bind_req *req)
 {
-    (void)status;
     struct sockaddr_storage ss;
-    long r = sock_fd(vm, a[0]);
-    long len = r ? r : addr_in(vm, a[1], a[2], &ss);
+    long r = sock_fd(vm, req->hostfd);
+    long len = r ? r : addr_in(vm, req->addr, req->addrlen, &ss);
     if (len < 0)
         return len;
     if (vm->opt->net_none && len == sizeof(sa_family_t) && ss.ss_family == AF_UNIX)
-        return autobind_scoped(vm, (int)a[0]);
-    if (!needs_target(&ss, (socklen_t)len, a[3])) {
+        return autobind_scoped(vm, (int)req->hostfd);
+    if (!needs_target(&ss, (socklen_t)len, req->unix_kind)) {
         socklen_t n = (socklen_t)len;
         r = abstract_in(vm, &ss, &n);
-        return r ? r : bind((int)a[0], (struct sockaddr *)&ss, n) < 0 ? -errno : 0;
+        return r ? r : bind((int)req->hostfd, (struct sockaddr *)&ss, n) < 0 ? -errno : 0;
     }
     struct target t;
-    r = target_open(vm, &ss, (socklen_t)len, a[3], a[4], 1, &t);
+    r = target_open(vm, &ss, (socklen_t)len, req->unix_kind, req->unix_where, 1, &t);
     if (r)
         return r;
     if (t.ro) {
@@ -433,8 +428,8 @@ int64_t hx_hc_bind(struct hx_vm *vm, const uint64_t *a, int *status)
     }
     /* The socket file's mode is 0777 less the guest's umask, as on Linux;
      * the monitor is single-threaded, so its own umask can be borrowed. */
-    mode_t old = umask((mode_t)a[5] & 0777);
-    r = bind((int)a[0], (struct sockaddr *)&t.sa, t.len) < 0 ? -errno : 0;
+    mode_t old = umask((mode_t)req->umask & 0777);
+    r = bind((int)req->hostfd, (struct sockaddr *)&t.sa, t.len) < 0 ? -errno : 0;
     umask(old);
     if (!r)
         name_remember(t.sa.sun_path, t.guest);
@@ -442,51 +437,48 @@ int64_t hx_hc_bind(struct hx_vm *vm, const uint64_t *a, int *status)
     return r;
 }
 
-int64_t hx_hc_connect(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_connect(struct hx_vm *vm, const struct hx_hc_connect_req *req)
 {
-    (void)status;
     struct sockaddr_storage ss;
-    long r = sock_fd(vm, a[0]);
-    long len = r ? r : addr_in(vm, a[1], a[2], &ss);
+    long r = sock_fd(vm, req->hostfd);
+    long len = r ? r : addr_in(vm, req->addr, req->addrlen, &ss);
     if (len < 0)
         return len;
-    if (!needs_target(&ss, (socklen_t)len, a[3])) {
+    if (!needs_target(&ss, (socklen_t)len, req->unix_kind)) {
         socklen_t n = (socklen_t)len;
         r = abstract_in(vm, &ss, &n);
-        return r ? r : connect((int)a[0], (struct sockaddr *)&ss, n) < 0 ? -errno : 0;
+        return r ? r : connect((int)req->hostfd, (struct sockaddr *)&ss, n) < 0 ? -errno : 0;
     }
     struct target t;
-    r = target_open(vm, &ss, (socklen_t)len, a[3], a[4], 0, &t);
+    r = target_open(vm, &ss, (socklen_t)len, req->unix_kind, req->unix_where, 0, &t);
     if (r)
         return r;
-    r = connect((int)a[0], (struct sockaddr *)&t.sa, t.len) < 0 ? -errno : 0;
+    r = connect((int)req->hostfd, (struct sockaddr *)&t.sa, t.len) < 0 ? -errno : 0;
     target_done(&t);
     return r;
 }
 
-int64_t hx_hc_listen(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_listen(struct hx_vm *vm, const struct hx_hc_listen_req *req)
 {
-    (void)status;
-    long r = sock_fd(vm, a[0]);
+    long r = sock_fd(vm, req->hostfd);
     if (r)
         return r;
-    return listen((int)a[0], (int)a[1]) < 0 ? -errno : 0;
+    return listen((int)req->hostfd, (int)req->backlog) < 0 ? -errno : 0;
 }
 
-int64_t hx_hc_accept(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_accept(struct hx_vm *vm, const struct hx_hc_accept_req *req)
 {
-    (void)status;
-    long r = sock_fd(vm, a[0]);
+    long r = sock_fd(vm, req->hostfd);
     if (r)
         return r;
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
-    int fd = accept4((int)a[0], (struct sockaddr *)&ss, &len,
-                     SOCK_CLOEXEC | ((int)a[3] & SOCK_NONBLOCK));
+    int fd = accept4((int)req->hostfd, (struct sockaddr *)&ss, &len,
+                     SOCK_CLOEXEC | ((int)req->flags & SOCK_NONBLOCK));
     r = own_socket(vm, fd);
-    if (r < 0 || !a[1])
+    if (r < 0 || !req->addr)
         return r;
-    long e = name_out(vm, &ss, len, a[1], a[2]);
+    long e = name_out(vm, &ss, len, req->addr, req->addrlen);
     if (e) {
         /* Linux loses the connection too when the address cannot be
          * written. */
@@ -497,28 +489,26 @@ int64_t hx_hc_accept(struct hx_vm *vm, const uint64_t *a, int *status)
     return r;
 }
 
-int64_t hx_hc_sockname(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_sockname(struct hx_vm *vm, const struct hx_hc_sockname_req *req)
 {
-    (void)status;
-    long r = sock_fd(vm, a[0]);
+    long r = sock_fd(vm, req->hostfd);
     if (r)
         return r;
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
     memset(&ss, 0, sizeof(ss));
-    if ((a[3] ? getpeername((int)a[0], (struct sockaddr *)&ss, &len)
-              : getsockname((int)a[0], (struct sockaddr *)&ss, &len)) < 0)
+    if ((req->peer ? getpeername((int)req->hostfd, (struct sockaddr *)&ss, &len)
+                   : getsockname((int)req->hostfd, (struct sockaddr *)&ss, &len)) < 0)
         return -errno;
-    return name_out(vm, &ss, len, a[1], a[2]);
+    return name_out(vm, &ss, len, req->addr, req->addrlen);
 }
 
-int64_t hx_hc_shutdown(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_shutdown(struct hx_vm *vm, const struct hx_hc_shutdown_req *req)
 {
-    (void)status;
-    long r = sock_fd(vm, a[0]);
+    long r = sock_fd(vm, req->hostfd);
     if (r)
         return r;
-    return shutdown((int)a[0], (int)a[1]) < 0 ? -errno : 0;
+    return shutdown((int)req->hostfd, (int)req->how) < 0 ? -errno : 0;
 }
 
 /* ---- Options and ioctls ---------------------------------------------------- */
@@ -566,19 +556,18 @@ static long set_filter(struct hx_vm *vm, int fd, int name, const uint8_t *val, u
     return r;
 }
 
-int64_t hx_hc_sockopt(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_sockopt(struct hx_vm *vm, const struct hx_hc_sockopt_req *req)
 {
-    (void)status;
-    long r = sock_fd(vm, a[0]);
+    long r = sock_fd(vm, req->hostfd);
     if (r)
         return r;
-    int fd = (int)a[0], level = (int)a[1], name = (int)a[2], get = a[5] != 0;
-    if (!level_ok(a[1]))
+    int fd = (int)req->hostfd, level = (int)req->level, name = (int)req->name, get = req->get != 0;
+    if (!level_ok(req->level))
         return -ENOPROTOOPT;
     if (option_refused(level, name))
         return -EOPNOTSUPP;
-    int32_t ulen = (int32_t)(uint32_t)a[4]; /* Linux's optlen is an int */
-    if (get && hx_copy_from_guest(&vm->g, &ulen, a[4], 4))
+    int32_t ulen = (int32_t)(uint32_t)req->len; /* Linux's optlen is an int */
+    if (get && hx_copy_from_guest(&vm->g, &ulen, req->len, 4))
         return -EFAULT;
     if (ulen < 0)
         return -EINVAL;
@@ -590,10 +579,10 @@ int64_t hx_hc_sockopt(struct hx_vm *vm, const uint64_t *a, int *status)
     if (get) {
         r = getsockopt(fd, level, name, buf, &n) < 0 ? -errno : 0;
         uint32_t out = n;
-        if (!r &&
-            (hx_copy_to_guest(&vm->g, a[3], buf, n) || hx_copy_to_guest(&vm->g, a[4], &out, 4)))
+        if (!r && (hx_copy_to_guest(&vm->g, req->value, buf, n) ||
+                   hx_copy_to_guest(&vm->g, req->len, &out, 4)))
             r = -EFAULT;
-    } else if (n && hx_copy_from_guest(&vm->g, buf, a[3], n)) {
+    } else if (n && hx_copy_from_guest(&vm->g, buf, req->value, n)) {
         r = -EFAULT;
     } else if (level == SOL_SOCKET &&
                (name == SO_ATTACH_FILTER || name == SO_ATTACH_REUSEPORT_CBPF)) {
@@ -605,18 +594,18 @@ int64_t hx_hc_sockopt(struct hx_vm *vm, const uint64_t *a, int *status)
     return r;
 }
 
-int64_t hx_hc_sockioctl(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_sockioctl(struct hx_vm *vm, const struct hx_hc_sockioctl_req *req)
 {
-    (void)status;
-    long r = sock_fd(vm, a[0]);
+    long r = sock_fd(vm, req->hostfd);
     if (r)
         return r;
-    if (a[1] != FIONREAD && a[1] != SIOCOUTQ && a[1] != SIOCOUTQNSD && a[1] != SIOCATMARK)
+    if (req->cmd != FIONREAD && req->cmd != SIOCOUTQ && req->cmd != SIOCOUTQNSD &&
+        req->cmd != SIOCATMARK)
         return -ENOTTY;
     int v;
-    if (ioctl((int)a[0], (unsigned long)a[1], &v) < 0)
+    if (ioctl((int)req->hostfd, (unsigned long)req->cmd, &v) < 0)
         return -errno;
-    return hx_copy_to_guest(&vm->g, a[2], &v, sizeof(v));
+    return hx_copy_to_guest(&vm->g, req->arg, &v, sizeof(v));
 }
 
 /* ---- Messages ------------------------------------------------------------- */
@@ -781,10 +770,9 @@ static long msg_out(struct hx_vm *vm, struct msghdr *h, struct xmsg *x)
 #define SEND_FLAGS(f) (((int)(f) & ~MSG_CMSG_CLOEXEC) | MSG_NOSIGNAL)
 #define RECV_FLAGS(f) ((int)(f) | MSG_CMSG_CLOEXEC)
 
-int64_t hx_hc_sendmsg(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_sendmsg(struct hx_vm *vm, const struct hx_hc_sendmsg_req *req)
 {
-    (void)status;
-    long r = sock_fd(vm, a[0]);
+    long r = sock_fd(vm, req->hostfd);
     if (r)
         return r;
     struct iovec *pool = malloc(MAX_IOV * sizeof(*pool));
@@ -794,16 +782,16 @@ int64_t hx_hc_sendmsg(struct hx_vm *vm, const uint64_t *a, int *status)
     struct xmsg x;
     struct target t = {.fd = -1};
     int used;
-    r = msg_in(vm, a[1], 1, &h, &x, pool, MAX_IOV, &used);
-    if (!r && h.msg_name && needs_target(&x.name, h.msg_namelen, a[3])) {
-        r = target_open(vm, &x.name, h.msg_namelen, a[3], a[4], 0, &t);
+    r = msg_in(vm, req->msg, 1, &h, &x, pool, MAX_IOV, &used);
+    if (!r && h.msg_name && needs_target(&x.name, h.msg_namelen, req->unix_kind)) {
+        r = target_open(vm, &x.name, h.msg_namelen, req->unix_kind, req->unix_where, 0, &t);
         h.msg_name = &t.sa;
         h.msg_namelen = t.len;
     } else if (!r && h.msg_name) {
         r = abstract_in(vm, &x.name, &h.msg_namelen);
     }
     if (!r) {
-        ssize_t n = sendmsg((int)a[0], &h, SEND_FLAGS(a[2]));
+        ssize_t n = sendmsg((int)req->hostfd, &h, SEND_FLAGS(req->flags));
         r = n < 0 ? -errno : n;
     }
     target_done(&t);
@@ -812,10 +800,9 @@ int64_t hx_hc_sendmsg(struct hx_vm *vm, const uint64_t *a, int *status)
     return r;
 }
 
-int64_t hx_hc_recvmsg(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_recvmsg(struct hx_vm *vm, const struct hx_hc_recvmsg_req *req)
 {
-    (void)status;
-    long r = sock_fd(vm, a[0]);
+    long r = sock_fd(vm, req->hostfd);
     if (r)
         return r;
     struct iovec *pool = malloc(MAX_IOV * sizeof(*pool));
@@ -824,9 +811,9 @@ int64_t hx_hc_recvmsg(struct hx_vm *vm, const uint64_t *a, int *status)
     struct msghdr h;
     struct xmsg x;
     int used;
-    r = msg_in(vm, a[1], 0, &h, &x, pool, MAX_IOV, &used);
+    r = msg_in(vm, req->msg, 0, &h, &x, pool, MAX_IOV, &used);
     if (!r) {
-        ssize_t n = recvmsg((int)a[0], &h, RECV_FLAGS(a[2]));
+        ssize_t n = recvmsg((int)req->hostfd, &h, RECV_FLAGS(req->flags));
         r = n < 0 ? -errno : n;
         long e = r >= 0 ? msg_out(vm, &h, &x) : 0;
         if (e)
@@ -838,12 +825,14 @@ int64_t hx_hc_recvmsg(struct hx_vm *vm, const uint64_t *a, int *status)
 }
 
 /* sendmmsg and recvmmsg: every message translated, then one host call. */
-static int64_t mmsg(struct hx_vm *vm, const uint64_t *a, int send)
+/* timeout: recvmmsg's struct timespec gva, or 0. */
+static int64_t mmsg(struct hx_vm *vm, uint64_t hostfd, uint64_t msgvec, uint64_t vlen_asked,
+                    uint64_t flags, uint64_t timeout, int send)
 {
-    long r = sock_fd(vm, a[0]);
+    long r = sock_fd(vm, hostfd);
     if (r)
         return r;
-    uint64_t vlen = a[2] > MAX_VLEN ? MAX_VLEN : a[2];
+    uint64_t vlen = vlen_asked > MAX_VLEN ? MAX_VLEN : vlen_asked;
     struct iovec *pool = malloc(MAX_MMSG_IOV * sizeof(*pool));
     struct mmsghdr *hv = calloc(vlen ? vlen : 1, sizeof(*hv));
     struct xmsg *xv = calloc(vlen ? vlen : 1, sizeof(*xv));
@@ -852,13 +841,13 @@ static int64_t mmsg(struct hx_vm *vm, const uint64_t *a, int send)
     int pool_used = 0;
     if (!pool || !hv || !xv)
         r = -ENOMEM;
-    else if (!send && a[4] && hx_copy_from_guest(&vm->g, &ts, a[4], sizeof(ts)))
+    else if (!send && timeout && hx_copy_from_guest(&vm->g, &ts, timeout, sizeof(ts)))
         r = -EFAULT;
     for (; !r && n < vlen; n++) {
         if (pool_used == MAX_MMSG_IOV)
             break; /* fewer messages this time */
         int used;
-        r = msg_in(vm, a[1] + n * sizeof(struct gmmsg), send, &hv[n].msg_hdr, &xv[n],
+        r = msg_in(vm, msgvec + n * sizeof(struct gmmsg), send, &hv[n].msg_hdr, &xv[n],
                    pool + pool_used, MAX_MMSG_IOV - pool_used, &used);
         if (!r && send && hv[n].msg_hdr.msg_name) {
             needs_target(&xv[n].name, hv[n].msg_hdr.msg_namelen, HX_UNIX_NONE); /* never a path */
@@ -873,11 +862,12 @@ static int64_t mmsg(struct hx_vm *vm, const uint64_t *a, int send)
         }
     }
     if (!r) {
-        int got = send ? sendmmsg((int)a[0], hv, (unsigned)n, SEND_FLAGS(a[3]))
-                       : recvmmsg((int)a[0], hv, (unsigned)n, RECV_FLAGS(a[3]), a[4] ? &ts : NULL);
+        int got =
+            send ? sendmmsg((int)hostfd, hv, (unsigned)n, SEND_FLAGS(flags))
+                 : recvmmsg((int)hostfd, hv, (unsigned)n, RECV_FLAGS(flags), timeout ? &ts : NULL);
         r = got < 0 ? -errno : got;
         for (int i = 0; i < got; i++) {
-            uint64_t gva = a[1] + (uint64_t)i * sizeof(struct gmmsg);
+            uint64_t gva = msgvec + (uint64_t)i * sizeof(struct gmmsg);
             uint32_t len = hv[i].msg_len;
             if (r < 0) {
                 /* Past a fault: the messages are lost, their fds closed. */
@@ -888,7 +878,7 @@ static int64_t mmsg(struct hx_vm *vm, const uint64_t *a, int send)
                 r = -EFAULT;
             }
         }
-        if (!send && a[4] && got >= 0 && hx_copy_to_guest(&vm->g, a[4], &ts, sizeof(ts)))
+        if (!send && timeout && got >= 0 && hx_copy_to_guest(&vm->g, timeout, &ts, sizeof(ts)))
             r = -EFAULT;
     }
     for (uint64_t i = 0; xv && i < n; i++)
@@ -899,39 +889,36 @@ static int64_t mmsg(struct hx_vm *vm, const uint64_t *a, int send)
     return r;
 }
 
-int64_t hx_hc_sendmmsg(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_sendmmsg(struct hx_vm *vm, const struct hx_hc_sendmmsg_req *req)
 {
-    (void)status;
-    return mmsg(vm, a, 1);
+    return mmsg(vm, req->hostfd, req->msgvec, req->vlen, req->flags, 0, 1);
 }
 
-int64_t hx_hc_recvmmsg(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_recvmmsg(struct hx_vm *vm, const struct hx_hc_recvmmsg_req *req)
 {
-    (void)status;
-    return mmsg(vm, a, 0);
+    return mmsg(vm, req->hostfd, req->msgvec, req->vlen, req->flags, req->timeout, 0);
 }
 
 /* sendfile from a host file to a non-blocking host socket: one host call
  * instead of a read and a write per 64 KiB through the guest (a large
  * file over nginx took 36 VM exits a request that way). */
-int64_t hx_hc_sendfile(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_sendfile(struct hx_vm *vm, const struct hx_hc_sendfile_req *req)
 {
-    (void)status;
-    if (!hx_hostfd_ok(vm, a[0]) || !hx_hostfd_ok(vm, a[1]))
+    if (!hx_hostfd_ok(vm, req->out_hostfd) || !hx_hostfd_ok(vm, req->in_hostfd))
         return -EBADF;
     off_t off;
-    if (a[2] && hx_copy_from_guest(&vm->g, &off, a[2], sizeof(off)))
+    if (req->offset && hx_copy_from_guest(&vm->g, &off, req->offset, sizeof(off)))
         return -EFAULT;
     /* Linux refuses a count that is negative as ssize_t, or that takes the
      * offset past the largest one; it then sends what it can. */
-    uint64_t len = a[3];
-    if ((int64_t)len < 0 || (a[2] && off >= 0 && (uint64_t)off + len > (uint64_t)INT64_MAX))
+    uint64_t len = req->count;
+    if ((int64_t)len < 0 || (req->offset && off >= 0 && (uint64_t)off + len > (uint64_t)INT64_MAX))
         return -EINVAL;
-    ssize_t n = sendfile((int)a[0], (int)a[1], a[2] ? &off : NULL,
+    ssize_t n = sendfile((int)req->out_hostfd, (int)req->in_hostfd, req->offset ? &off : NULL,
                          len < HX_MAX_COPY ? (size_t)len : HX_MAX_COPY);
     if (n < 0)
         return -errno;
-    if (a[2] && hx_copy_to_guest(&vm->g, a[2], &off, sizeof(off)))
+    if (req->offset && hx_copy_to_guest(&vm->g, req->offset, &off, sizeof(off)))
         return -EFAULT;
     return n;
 }

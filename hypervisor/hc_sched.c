@@ -312,22 +312,21 @@ static int64_t batch_io(struct hx_vm *vm, const struct hx_sockio *io, int send_i
     return r < 0 ? -errno : r;
 }
 
-int64_t hx_hc_wait(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_wait(struct hx_vm *vm, const struct hx_hc_wait_req *req)
 {
-    (void)status;
-    uint64_t n = a[1];
+    uint64_t n = req->nfds;
     struct pollfd p[257];
     if (n > 256)
         return -EINVAL;
-    if (n && hx_copy_from_guest(&vm->g, p, a[0], n * sizeof(p[0])))
+    if (n && hx_copy_from_guest(&vm->g, p, req->fds, n * sizeof(p[0])))
         return -EFAULT;
     for (uint64_t i = 0; i < n; i++)
         if (p[i].fd >= 0 && !hx_hostfd_ok(vm, (uint64_t)p[i].fd))
             return -EBADF;
     static struct hx_batch b;
-    int batched = a[3] != 0;
+    int batched = req->batch != 0;
     if (batched) {
-        if (hx_copy_from_guest(&vm->g, &b, a[3], sizeof(b)))
+        if (hx_copy_from_guest(&vm->g, &b, req->batch, sizeof(b)))
             return -EFAULT;
         if (b.ntx > HX_BATCH_MAX || b.nrx > HX_BATCH_MAX)
             return -EINVAL;
@@ -336,7 +335,7 @@ int64_t hx_hc_wait(struct hx_vm *vm, const uint64_t *a, int *status)
         /* Sends may have made the peer answer: a wait still waits. */
     }
     vm->in_hcall = 1;
-    int r = wait_fds(p, n, (int64_t)a[2]);
+    int r = wait_fds(p, n, req->deadline_ns);
     vm->in_hcall = 0;
     if (batched) {
         for (uint32_t i = 0; i < b.nrx; i++) {
@@ -345,22 +344,21 @@ int64_t hx_hc_wait(struct hx_vm *vm, const uint64_t *a, int *status)
                 if (p[k].fd == b.rx[i].fd && (p[k].revents & (POLLIN | POLLHUP | POLLERR)))
                     b.rx[i].result = batch_io(vm, &b.rx[i], 0);
         }
-        if (hx_copy_to_guest(&vm->g, a[3], &b, sizeof(b)))
+        if (hx_copy_to_guest(&vm->g, req->batch, &b, sizeof(b)))
             return -EFAULT;
     }
     /* The wait covered the deadline and the signals: nothing to inject
      * but what arrived (handed over before the next run). */
     vm->irq_pending = 0;
     hand_over_signals(vm);
-    if (r > 0 && hx_copy_to_guest(&vm->g, a[0], p, n * sizeof(p[0])))
+    if (r > 0 && hx_copy_to_guest(&vm->g, req->fds, p, n * sizeof(p[0])))
         return -EFAULT;
     return r;
 }
 
-int64_t hx_hc_timer_kick(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_timer_kick(struct hx_vm *vm, const struct hx_hc_timer_kick_req *req)
 {
-    (void)a;
-    (void)status;
+    (void)req;
     timer_start(vm);
     uint64_t one = 1;
     if (write(kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)

@@ -22,12 +22,11 @@ static struct hx_slot *slot_at(struct hx_vm *vm, uint64_t gpa, int *index)
     return NULL;
 }
 
-int64_t hx_hc_map_shared(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_map_shared(struct hx_vm *vm, const struct hx_hc_map_shared_req *req)
 {
-    (void)status;
-    uint64_t off = a[1], len = a[2];
-    int writable = a[3] != 0;
-    if (!hx_hostfd_ok(vm, a[0]))
+    uint64_t off = req->offset, len = req->len;
+    int writable = req->writable != 0;
+    if (!hx_hostfd_ok(vm, req->hostfd))
         return -EBADF;
     if (!len || len > (64ull << 30) || (off & 4095) || (len & 4095))
         return -EINVAL;
@@ -38,9 +37,9 @@ int64_t hx_hc_map_shared(struct hx_vm *vm, const uint64_t *a, int *status)
         return -ENOMEM;
     /* The whole range, as Linux maps it: pages past the end of the file
      * become valid when the file grows. Touching one before that is the
-     * program's SIGBUS (KVM_RUN fails with EFAULT, see vm.c). */
-    void *p =
-        mmap(NULL, len, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, (int)a[0], (off_t)off);
+     * program's SIGBUS (KVM_RUN fails with EFAULT, see vm_run.c). */
+    void *p = mmap(NULL, len, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, (int)req->hostfd,
+                   (off_t)off);
     if (p == MAP_FAILED)
         return -errno;
     if (!vm->shared_next)
@@ -64,11 +63,10 @@ int64_t hx_hc_map_shared(struct hx_vm *vm, const uint64_t *a, int *status)
     return (int64_t)gpa;
 }
 
-int64_t hx_hc_unmap_shared(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_unmap_shared(struct hx_vm *vm, const struct hx_hc_unmap_shared_req *req)
 {
-    (void)status;
     int i;
-    struct hx_slot *s = slot_at(vm, a[0], &i);
+    struct hx_slot *s = slot_at(vm, req->gpa, &i);
     if (!s)
         return -EINVAL;
     struct kvm_userspace_memory_region r = {.slot = 1 + (uint32_t)i, .guest_phys_addr = s->gpa};
@@ -79,13 +77,12 @@ int64_t hx_hc_unmap_shared(struct hx_vm *vm, const uint64_t *a, int *status)
     return 0;
 }
 
-int64_t hx_hc_msync(struct hx_vm *vm, const uint64_t *a, int *status)
+int64_t hx_hc_msync(struct hx_vm *vm, const struct hx_hc_msync_req *req)
 {
-    (void)status;
-    uint8_t *p = hx_gpa_ptr(&vm->g, a[0], a[1], 0);
-    if (!p || a[0] < vm->g.ram_size)
+    uint8_t *p = hx_gpa_ptr(&vm->g, req->gpa, req->len, 0);
+    if (!p || req->gpa < vm->g.ram_size)
         return -ENOMEM;
-    int flags = (a[2] & 4) ? MS_SYNC : MS_ASYNC;
-    return msync((void *)((uint64_t)p & ~4095ull), a[1] + ((uint64_t)p & 4095), flags) < 0 ? -errno
-                                                                                           : 0;
+    int flags = (req->flags & 4) ? MS_SYNC : MS_ASYNC;
+    size_t in_page = (uintptr_t)p & 4095;
+    return msync(p - in_page, req->len + in_page, flags) < 0 ? -errno : 0;
 }

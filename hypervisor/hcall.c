@@ -6,118 +6,23 @@
 #include <stdio.h>
 #include <string.h>
 
-static const hx_hcall_fn handlers[HX_HC_NR] = {
-    [HX_HC_EXIT] = hx_hc_exit,
-    [HX_HC_FATAL] = hx_hc_fatal,
-    [HX_HC_WRITE] = hx_hc_write,
-    [HX_HC_READ] = hx_hc_read,
-    [HX_HC_PREAD] = hx_hc_pread,
-    [HX_HC_PWRITE] = hx_hc_pwrite,
-    [HX_HC_WRITEV] = hx_hc_writev,
-    [HX_HC_READV] = hx_hc_readv,
-    [HX_HC_OPEN] = hx_hc_open,
-    [HX_HC_CLOSE] = hx_hc_close,
-    [HX_HC_LSEEK] = hx_hc_lseek,
-    [HX_HC_FSTAT] = hx_hc_fstat,
-    [HX_HC_STAT] = hx_hc_stat,
-    [HX_HC_STATX] = hx_hc_statx,
-    [HX_HC_IOCTL] = hx_hc_ioctl,
-    [HX_HC_FCNTL] = hx_hc_fcntl,
-    [HX_HC_GETRANDOM] = hx_hc_getrandom,
-    [HX_HC_SLEEP] = hx_hc_sleep,
-    [HX_HC_POLL] = hx_hc_poll,
-    [HX_HC_UNSUPPORTED] = hx_hc_unsupported,
-    [HX_HC_STRACE] = hx_hc_strace,
-    [HX_HC_FTRUNCATE] = hx_hc_ftruncate,
-    [HX_HC_UNLINK] = hx_hc_unlink,
-    [HX_HC_ACCESS] = hx_hc_access,
-    [HX_HC_READLINK] = hx_hc_readlink,
-    [HX_HC_FSYNC] = hx_hc_fsync,
-    [HX_HC_RENAME] = hx_hc_rename,
-    [HX_HC_GETDENTS] = hx_hc_getdents,
-    [HX_HC_STATFS] = hx_hc_statfs,
-    [HX_HC_COPY_RANGE] = hx_hc_copy_range,
-    [HX_HC_PATHOP] = hx_hc_pathop,
-    [HX_HC_FDOP] = hx_hc_fdop,
-    [HX_HC_MAP_SHARED] = hx_hc_map_shared,
-    [HX_HC_UNMAP_SHARED] = hx_hc_unmap_shared,
-    [HX_HC_MSYNC] = hx_hc_msync,
-    [HX_HC_FDPATH] = hx_hc_fdpath,
-    [HX_HC_CPUINFO] = hx_hc_cpuinfo,
-    [HX_HC_WAIT] = hx_hc_wait,
-    [HX_HC_TIMER_KICK] = hx_hc_timer_kick,
-    [HX_HC_SOCKET] = hx_hc_socket,
-    [HX_HC_SOCKETPAIR] = hx_hc_socketpair,
-    [HX_HC_BIND] = hx_hc_bind,
-    [HX_HC_CONNECT] = hx_hc_connect,
-    [HX_HC_LISTEN] = hx_hc_listen,
-    [HX_HC_ACCEPT] = hx_hc_accept,
-    [HX_HC_SOCKNAME] = hx_hc_sockname,
-    [HX_HC_SOCKOPT] = hx_hc_sockopt,
-    [HX_HC_SHUTDOWN] = hx_hc_shutdown,
-    [HX_HC_SENDMSG] = hx_hc_sendmsg,
-    [HX_HC_RECVMSG] = hx_hc_recvmsg,
-    [HX_HC_SENDMMSG] = hx_hc_sendmmsg,
-    [HX_HC_RECVMMSG] = hx_hc_recvmmsg,
-    [HX_HC_SOCKIOCTL] = hx_hc_sockioctl,
-    [HX_HC_SENDFILE] = hx_hc_sendfile,
-};
+/* Each handler's thunk: hands it the typed request of its hypercall. */
+#define HCALL(nr, NAME, name)                                                                      \
+    static int64_t call_##name(struct hx_vm *vm, const struct hx_hcall *h)                         \
+    {                                                                                              \
+        return hx_hc_##name(vm, &h->name);                                                         \
+    }
+#include "hx/hcalls.h"
+#undef HCALL
 
-static const char *const hcall_names[HX_HC_NR] = {
-    [HX_HC_EXIT] = "exit",
-    [HX_HC_FATAL] = "fatal",
-    [HX_HC_WRITE] = "write",
-    [HX_HC_READ] = "read",
-    [HX_HC_PREAD] = "pread",
-    [HX_HC_PWRITE] = "pwrite",
-    [HX_HC_WRITEV] = "writev",
-    [HX_HC_READV] = "readv",
-    [HX_HC_OPEN] = "open",
-    [HX_HC_CLOSE] = "close",
-    [HX_HC_LSEEK] = "lseek",
-    [HX_HC_FSTAT] = "fstat",
-    [HX_HC_STAT] = "stat",
-    [HX_HC_STATX] = "statx",
-    [HX_HC_IOCTL] = "ioctl",
-    [HX_HC_FCNTL] = "fcntl",
-    [HX_HC_GETRANDOM] = "getrandom",
-    [HX_HC_SLEEP] = "sleep",
-    [HX_HC_POLL] = "poll",
-    [HX_HC_UNSUPPORTED] = "unsupported",
-    [HX_HC_STRACE] = "strace",
-    [HX_HC_FTRUNCATE] = "ftruncate",
-    [HX_HC_UNLINK] = "unlink",
-    [HX_HC_ACCESS] = "access",
-    [HX_HC_READLINK] = "readlink",
-    [HX_HC_FSYNC] = "fsync",
-    [HX_HC_RENAME] = "rename",
-    [HX_HC_GETDENTS] = "getdents",
-    [HX_HC_STATFS] = "statfs",
-    [HX_HC_COPY_RANGE] = "copy_range",
-    [HX_HC_PATHOP] = "pathop",
-    [HX_HC_FDOP] = "fdop",
-    [HX_HC_MAP_SHARED] = "map_shared",
-    [HX_HC_UNMAP_SHARED] = "unmap_shared",
-    [HX_HC_MSYNC] = "msync",
-    [HX_HC_FDPATH] = "fdpath",
-    [HX_HC_CPUINFO] = "cpuinfo",
-    [HX_HC_WAIT] = "wait",
-    [HX_HC_TIMER_KICK] = "timer_kick",
-    [HX_HC_SOCKET] = "socket",
-    [HX_HC_SOCKETPAIR] = "socketpair",
-    [HX_HC_BIND] = "bind",
-    [HX_HC_CONNECT] = "connect",
-    [HX_HC_LISTEN] = "listen",
-    [HX_HC_ACCEPT] = "accept",
-    [HX_HC_SOCKNAME] = "sockname",
-    [HX_HC_SOCKOPT] = "sockopt",
-    [HX_HC_SHUTDOWN] = "shutdown",
-    [HX_HC_SENDMSG] = "sendmsg",
-    [HX_HC_RECVMSG] = "recvmsg",
-    [HX_HC_SENDMMSG] = "sendmmsg",
-    [HX_HC_RECVMMSG] = "recvmmsg",
-    [HX_HC_SOCKIOCTL] = "sockioctl",
-    [HX_HC_SENDFILE] = "sendfile",
+/* The handler table and the names --stats prints, from hx/hcalls.h. */
+static const struct {
+    int64_t (*call)(struct hx_vm *vm, const struct hx_hcall *h);
+    const char *name;
+} hcalls[HX_HC_NR] = {
+#define HCALL(nr, NAME, name) [HX_HC_##NAME] = {call_##name, #name},
+#include "hx/hcalls.h"
+#undef HCALL
 };
 
 int hx_hostfd_ok(const struct hx_vm *vm, uint64_t fd)
@@ -138,19 +43,23 @@ int hx_hcall_dispatch(struct hx_vm *vm, uint64_t gpa, int *status)
         *status = 125;
         return 1;
     }
-    uint32_t nr = req->nr;
-    uint64_t arg[6];
-    memcpy(arg, req->arg, sizeof(arg));
-    if (nr >= HX_HC_NR || !handlers[nr]) {
+    /* A copy: a handler that writes guest memory (over the block itself,
+     * say) still sees the request it is serving. */
+    struct hx_hcall h;
+    memcpy(&h, req, sizeof(h));
+    uint32_t nr = h.nr;
+    if (nr >= HX_HC_NR || !hcalls[nr].call) {
         req->ret = -ENOSYS;
         return 0;
     }
     vm->hcalls[nr]++;
     vm->in_service = 1;
-    int64_t ret = handlers[nr](vm, arg, status);
+    int64_t ret = hcalls[nr].call(vm, &h);
     vm->in_service = 0;
-    if (ret == HX_HC_DONE)
+    if (ret == HX_HC_DONE) {
+        *status = vm->exit_status;
         return 1;
+    }
     req->ret = ret;
     return 0;
 }
@@ -176,7 +85,7 @@ void hx_print_stats(const struct hx_vm *vm)
                     (unsigned long long)vm->exits_by_reason[i]);
     for (int i = 0; i < HX_HC_NR; i++)
         if (vm->hcalls[i])
-            fprintf(stderr, "hxrun: stats:   hypercall %-11s %llu\n", hcall_names[i],
+            fprintf(stderr, "hxrun: stats:   hypercall %-11s %llu\n", hcalls[i].name,
                     (unsigned long long)vm->hcalls[i]);
     if (!vm->have_guest_stats)
         return;
@@ -191,7 +100,7 @@ void hx_print_stats(const struct hx_vm *vm)
             fprintf(stderr, "hxrun: stats:   cpl0 %-15s %llu\n", causes[i],
                     (unsigned long long)vm->guest_stats.cpl0[i]);
     fprintf(stderr, "hxrun: stats: %llu system calls (%llu syscall instruction, %llu fastcall)\n",
-            (unsigned long long)(vm->guest_stats.syscalls + vm->guest_stats.fastcalls),
+            (unsigned long long)vm->guest_stats.syscalls + vm->guest_stats.fastcalls,
             (unsigned long long)vm->guest_stats.syscalls,
             (unsigned long long)vm->guest_stats.fastcalls);
     if (vm->guest_stats.switches)

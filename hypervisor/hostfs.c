@@ -119,7 +119,7 @@ static int mount_empty_root(struct hx_vm *vm)
 }
 
 /* --no-host-root: only the program, its interpreter and the libraries ld.so
- * will load, each found as ld.so finds it (rewriter/libpath.c), read-only at
+ * will load, each found as ld.so finds it (loader/libpath.c), read-only at
  * its own path; and glibc's cache, which names them. */
 static int mount_program(struct hx_vm *vm)
 {

@@ -1,5 +1,6 @@
 /* hxrun: run an unmodified Linux x86-64 program in its own KVM unikernel.
- * Command-line handling; the work is in vm.c and the host services. */
+ * Command-line handling; the work is in vm.c (the machine), vm_image.c (the
+ * program's image), vm_run.c (the run loop) and the host services. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -158,7 +159,8 @@ int main(int argc, char **argv)
                                              {"cap-add", required_argument, NULL, 'A'},
                                              {"cap-drop", required_argument, NULL, 'X'},
                                              {NULL, 0, NULL, 0}};
-    struct hx_options opt = {.mem_size = 1ull << 30, .fastcall = HX_FASTCALL_DEFAULT};
+    /* Static: they live until hxrun exits, whichever return ends it. */
+    static struct hx_options opt = {.mem_size = 1ull << 30, .fastcall = HX_FASTCALL_DEFAULT};
     struct hx_caps caps;
     hx_caps_default(&caps);
     /* The console as we found it, before any open could take a free 0-2;
@@ -167,7 +169,8 @@ int main(int argc, char **argv)
         if ((opt.console_flags[i] = fcntl(i, F_GETFL)) < 0)
             open("/dev/null", O_RDWR);
     hx_fds_init(&opt);
-    char **sets = calloc((size_t)argc, sizeof(char *));
+    static char **sets;
+    sets = calloc((size_t)argc, sizeof(char *));
     size_t nsets = 0;
     int clean = 0, c;
     opterr = 0; /* one line of our own instead of getopt's */

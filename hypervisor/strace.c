@@ -87,7 +87,7 @@ void hx_strace_print(struct hx_vm *vm, uint64_t nr, const uint64_t *a, int64_t r
     fprintf(f, "%s(", info ? info->name : "syscall");
     if (!info)
         fprintf(f, "%llu, ", (unsigned long long)nr);
-    for (int i = 0; fmt[i] && i < 6; i++) {
+    for (int i = 0; i < 6 && fmt[i]; i++) {
         uint64_t v = a[i];
         if (i)
             fputs(", ", f);

@@ -1,7 +1,8 @@
-/* KVM setup and the exit loop. The monitor builds the whole machine before
- * the first instruction: page tables for the kernel and the direct map,
- * GDT/IDT/TSS, MSRs, XCR0 and CPUID; the vCPU starts at CPL3 in the guest
- * kernel's entry point, which maps the program and jumps to it. */
+/* KVM setup: the monitor builds the whole machine before the first
+ * instruction: page tables for the kernel and the direct map, GDT/IDT/TSS,
+ * MSRs, XCR0 and CPUID; the vCPU starts at CPL3 in the guest kernel's entry
+ * point, which maps the program and jumps to it. The program's image is
+ * placed by vm_image.c, the guest run by vm_run.c. */
 #include "vm.h"
 
 #include <cpuid.h>
@@ -16,7 +17,6 @@
 #include <sys/ioctl.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -25,23 +25,12 @@
 #include <unistd.h>
 
 #include "elf_load.h"
-#include "fastcall_cache.h"
-#include "hcall.h"
-#include "sandbox.h"
-#include "stack.h"
+#include "vm_internal.h"
+#include "x86.h"
 
-#define PTE_P 0x1ull
-#define PTE_W 0x2ull
-#define PTE_U 0x4ull
-#define PTE_PS 0x80ull
-#define TABLE (PTE_P | PTE_W | PTE_U)
-
-#define MSR_TSC 0x10
-#define MSR_PAT 0x277
-#define MSR_MTRR_DEF_TYPE 0x2ff
-#define MSR_STAR 0xc0000081
-#define MSR_LSTAR 0xc0000082
-#define MSR_FMASK 0xc0000084
+#define TABLE (X86_PTE_P | X86_PTE_W | X86_PTE_U)
+/* The most of the first GiB the kernel image may take. */
+#define HX_KERNEL_MAX_SIZE (64ull << 20)
 
 int hx_hostfd_max = 1024 - HX_MONITOR_FDS; /* until hx_fds_init */
 
@@ -63,7 +52,7 @@ static int open_fds(int *fds, int max, int limit)
     if (d) {
         struct dirent *e;
         while ((e = readdir(d)) && n < max) {
-            int fd = atoi(e->d_name);
+            int fd = (int)strtol(e->d_name, NULL, 10);
             if (fd > 2 && fd != dirfd(d))
                 fds[n++] = fd;
         }
@@ -123,15 +112,13 @@ void hx_fds_init(struct hx_options *opt)
     free(fds);
 }
 
-static int kvm_error(const char *what)
+int hx_vm_kvm_error(const char *what)
 {
     fprintf(stderr, "hxrun: %s: %s\n", what, strerror(errno));
     return 125;
 }
 
-/* Bump allocation of zeroed guest physical memory, aligned so that
- * pa % align == congruent % align (lets the kernel use 2 MiB pages). */
-static uint64_t phys_alloc(struct hx_vm *vm, uint64_t len, uint64_t align, uint64_t congruent)
+uint64_t hx_vm_phys_alloc(struct hx_vm *vm, uint64_t len, uint64_t align, uint64_t congruent)
 {
     uint64_t pa = vm->phys_next;
     uint64_t want = congruent & (align - 1);
@@ -151,13 +138,13 @@ static uint64_t *table_at(struct hx_vm *vm, uint64_t pa)
 /* Returns the next-level table behind entry e of table t, creating it. */
 static uint64_t next_table(struct hx_vm *vm, uint64_t *t, unsigned idx)
 {
-    if (!(t[idx] & PTE_P)) {
-        uint64_t pa = phys_alloc(vm, HX_PAGE_SIZE, HX_PAGE_SIZE, 0);
+    if (!(t[idx] & X86_PTE_P)) {
+        uint64_t pa = hx_vm_phys_alloc(vm, HX_PAGE_SIZE, HX_PAGE_SIZE, 0);
         if (!pa)
             return 0;
         t[idx] = pa | TABLE;
     }
-    return t[idx] & 0x000ffffffffff000ull;
+    return t[idx] & X86_PTE_ADDR;
 }
 
 /* Maps [va, va+len) to [pa, pa+len) with 2 MiB pages (all three aligned). */
@@ -169,7 +156,7 @@ static int map_huge(struct hx_vm *vm, uint64_t va, uint64_t pa, uint64_t len, ui
         uint64_t pd = pdpt ? next_table(vm, table_at(vm, pdpt), (v >> 30) & 511) : 0;
         if (!pd)
             return -1;
-        table_at(vm, pd)[(v >> 21) & 511] = (pa + off) | flags | PTE_PS;
+        table_at(vm, pd)[(v >> 21) & 511] = (pa + off) | flags | X86_PTE_PS;
     }
     return 0;
 }
@@ -192,24 +179,29 @@ static int setup_cpu(struct hx_vm *vm, uint64_t entry, uint64_t syscall_entry)
 {
     int n = 256;
     struct kvm_cpuid2 *cpuid = calloc(1, sizeof(*cpuid) + n * sizeof(struct kvm_cpuid_entry2));
+    if (!cpuid)
+        return hx_vm_kvm_error("calloc");
     cpuid->nent = (uint32_t)n;
-    if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0)
-        return kvm_error("KVM_GET_SUPPORTED_CPUID");
+    if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0) {
+        free(cpuid);
+        return hx_vm_kvm_error("KVM_GET_SUPPORTED_CPUID");
+    }
     uint64_t xcr0_supported = 0;
     for (uint32_t i = 0; i < cpuid->nent; i++) {
         struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
         if (e->function == 0xd && e->index == 0)
             xcr0_supported = e->eax | ((uint64_t)e->edx << 32);
         if (e->function == 7 && e->index == 0)
-            e->ecx &= ~(1u << 3 | 1u << 4); /* no PKU/OSPKE: CR4.PKE stays off */
+            e->ecx &= ~(X86_CPUID7_ECX_PKU | X86_CPUID7_ECX_OSPKE); /* CR4.PKE stays off */
     }
-    if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)
-        return kvm_error("KVM_SET_CPUID2");
+    int set = ioctl(vm->vcpu_fd, KVM_SET_CPUID2, cpuid);
     free(cpuid);
+    if (set < 0)
+        return hx_vm_kvm_error("KVM_SET_CPUID2");
 
     struct kvm_sregs s;
     if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0)
-        return kvm_error("KVM_GET_SREGS");
+        return hx_vm_kvm_error("KVM_GET_SREGS");
     struct kvm_segment cs = {.base = 0,
                              .limit = 0xffffffff,
                              .selector = HX_SEL_UCODE,
@@ -236,18 +228,20 @@ static int setup_cpu(struct hx_vm *vm, uint64_t entry, uint64_t syscall_entry)
     s.idt.base = HX_KTEXT_BASE + HX_GPA_IDT;
     s.idt.limit = 256 * 16 - 1;
     s.cr3 = vm->g.cr3;
-    s.cr4 = 0x20 | 0x200 | 0x400 | 0x10000 | 0x40000; /* PAE OSFXSR OSXMMEXCPT FSGSBASE OSXSAVE */
-    s.cr0 = 0x80010033;                               /* PG WP NE ET MP PE */
-    s.efer = 0xd01;                                   /* NXE LMA LME SCE */
+    s.cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT | X86_CR4_FSGSBASE | X86_CR4_OSXSAVE;
+    s.cr0 = X86_CR0_PG | X86_CR0_WP | X86_CR0_NE | X86_CR0_ET | X86_CR0_MP | X86_CR0_PE;
+    s.efer = X86_EFER_NXE | X86_EFER_LMA | X86_EFER_LME | X86_EFER_SCE;
     if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &s) < 0)
-        return kvm_error("KVM_SET_SREGS");
+        return hx_vm_kvm_error("KVM_SET_SREGS");
 
     /* x87, SSE, AVX and the three AVX-512 components: what glibc needs for
      * its AVX2/AVX-512 string functions. No MPX, PKRU or AMX. */
-    struct kvm_xcrs x = {.nr_xcrs = 1, .xcrs = {{.xcr = 0, .value = xcr0_supported & 0xe7}}};
+    uint64_t xcr0 = X86_XCR0_X87 | X86_XCR0_SSE | X86_XCR0_AVX | X86_XCR0_OPMASK |
+                    X86_XCR0_ZMM_HI256 | X86_XCR0_HI16_ZMM;
+    struct kvm_xcrs x = {.nr_xcrs = 1, .xcrs = {{.xcr = 0, .value = xcr0_supported & xcr0}}};
     /* The XSAVE area for that state: the end of its last component. */
     vm->boot->xcr0 = x.xcrs[0].value;
-    vm->boot->xsave_size = 576; /* legacy area and header */
+    vm->boot->xsave_size = X86_XSAVE_LEGACY_SIZE;
     for (unsigned i = 2; i < 64; i++) {
         unsigned a, b, c, d;
         if (!(vm->boot->xcr0 >> i & 1))
@@ -257,56 +251,59 @@ static int setup_cpu(struct hx_vm *vm, uint64_t entry, uint64_t syscall_entry)
             vm->boot->xsave_size = a + b;
     }
     if (ioctl(vm->vcpu_fd, KVM_SET_XCRS, &x) < 0)
-        return kvm_error("KVM_SET_XCRS");
+        return hx_vm_kvm_error("KVM_SET_XCRS");
 
+    /* struct kvm_msrs and its entries, in ISO C (same layout). */
     struct {
-        struct kvm_msrs h;
+        uint32_t nmsrs, pad;
         struct kvm_msr_entry e[5];
-    } msrs = {{.nmsrs = 5},
-              {{.index = MSR_STAR,
+    } msrs = {5,
+              0,
+              {{.index = X86_MSR_STAR,
                 .data = ((uint64_t)HX_SEL_KCODE << 32) | ((uint64_t)(HX_SEL_KDATA | 3) << 48)},
-               {.index = MSR_LSTAR, .data = syscall_entry},
-               {.index = MSR_FMASK, .data = 0x40500}, /* clear AC, DF, TF; IF stays */
-               {.index = MSR_MTRR_DEF_TYPE, .data = 0x806},
-               {.index = MSR_PAT, .data = 0x0007040600070406ull}}};
+               {.index = X86_MSR_LSTAR, .data = syscall_entry},
+               /* syscall clears AC, DF and TF; IF stays */
+               {.index = X86_MSR_FMASK, .data = X86_RFLAGS_AC | X86_RFLAGS_DF | X86_RFLAGS_TF},
+               {.index = X86_MSR_MTRR_DEF_TYPE, .data = X86_MTRR_DEF_ENABLE | X86_MTRR_TYPE_WB},
+               {.index = X86_MSR_PAT, .data = X86_PAT_DEFAULT}}};
     if (ioctl(vm->vcpu_fd, KVM_SET_MSRS, &msrs) != 5)
-        return kvm_error("KVM_SET_MSRS");
+        return hx_vm_kvm_error("KVM_SET_MSRS");
 
-    struct kvm_regs r = {.rip = entry, .rflags = 0x202, .rdi = HX_KTEXT_BASE + HX_GPA_BOOTINFO};
+    struct kvm_regs r = {.rip = entry,
+                         .rflags = X86_RFLAGS_IF | X86_RFLAGS_FIXED,
+                         .rdi = HX_KTEXT_BASE + HX_GPA_BOOTINFO};
     if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &r) < 0)
-        return kvm_error("KVM_SET_REGS");
+        return hx_vm_kvm_error("KVM_SET_REGS");
     return 0;
 }
 
 /* The kernel ELF embedded at build time (kernel_blob.S). */
 extern const unsigned char hx_kernel_blob[], hx_kernel_blob_end[];
 
+/* Loads the kernel image: the loader's ELF validation, for segments in the
+ * first HX_KERNEL_MAX_SIZE bytes of the kernel's half, each copied to the
+ * guest physical address the kernel text map puts it at. */
 static int load_kernel(struct hx_vm *vm, const unsigned char *img, size_t size,
                        struct hx_kernel_header *hdr)
 {
-    const Elf64_Ehdr *eh = (const void *)img;
-    if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
-        eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_phentsize != sizeof(Elf64_Phdr) ||
-        eh->e_phoff > size || (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > size - eh->e_phoff) {
-        fprintf(stderr, "hxrun: kernel image is not a valid ELF64 file\n");
+    struct hx_elf e;
+    char err[256];
+    if (hx_elf_parse_in(img, size, HX_KERNEL_VA, HX_KTEXT_BASE + HX_KERNEL_MAX_SIZE, "kernel", &e,
+                        err, sizeof(err))) {
+        fprintf(stderr, "hxrun: kernel image is not a valid kernel ELF file: %s\n", err);
         return 125;
     }
-    const Elf64_Phdr *ph = (const void *)(img + eh->e_phoff);
     uint64_t end = HX_GPA_KERNEL;
-    for (unsigned i = 0; i < eh->e_phnum; i++) {
-        if (ph[i].p_type != PT_LOAD)
-            continue;
-        uint64_t pa = ph[i].p_vaddr - HX_KTEXT_BASE;
-        if (ph[i].p_vaddr < HX_KERNEL_VA || ph[i].p_filesz > ph[i].p_memsz ||
-            ph[i].p_offset > size || ph[i].p_filesz > size - ph[i].p_offset ||
-            ph[i].p_memsz > (64ull << 20) || pa + ph[i].p_memsz > (64ull << 20) ||
-            pa + ph[i].p_memsz > vm->g.ram_size) {
+    for (size_t i = 0; i < e.nload; i++) {
+        const struct hx_elf_seg *s = &e.load[i];
+        uint64_t pa = s->vaddr - HX_KTEXT_BASE;
+        if (pa + s->memsz > vm->g.ram_size) {
             fprintf(stderr, "hxrun: kernel image has a bad segment\n");
             return 125;
         }
-        memcpy(vm->g.ram + pa, img + ph[i].p_offset, ph[i].p_filesz);
-        if (pa + ph[i].p_memsz > end)
-            end = pa + ph[i].p_memsz;
+        memcpy(vm->g.ram + pa, img + s->offset, s->filesz);
+        if (pa + s->memsz > end)
+            end = pa + s->memsz;
     }
     memcpy(hdr, vm->g.ram + HX_GPA_KERNEL, sizeof(*hdr));
     if (hdr->magic != HX_KERNEL_MAGIC || hdr->version != HX_ABI_VERSION) {
@@ -390,7 +387,7 @@ static int pass_inherited(struct hx_vm *vm, const struct hx_options *opt)
     if (!opt->ninherited)
         return 0;
     size_t size = (size_t)opt->ninherited * sizeof(struct hx_inherited_fd);
-    uint64_t pa = phys_alloc(vm, size, HX_PAGE_SIZE, 0);
+    uint64_t pa = hx_vm_phys_alloc(vm, size, HX_PAGE_SIZE, 0);
     if (!pa)
         return -1;
     struct hx_inherited_fd *out = (struct hx_inherited_fd *)(vm->g.ram + pa);
@@ -441,7 +438,7 @@ int hx_vm_create(struct hx_vm *vm, const struct hx_options *opt)
     }
     vm->vm_fd = hx_high_fd(ioctl(vm->kvm_fd, KVM_CREATE_VM, 0));
     if (vm->vm_fd < 0)
-        return kvm_error("KVM_CREATE_VM");
+        return hx_vm_kvm_error("KVM_CREATE_VM");
     vm->g.ram_size = opt->mem_size;
     /* Untouched guest memory costs the host nothing. */
     vm->g.ram = mmap(NULL, vm->g.ram_size, PROT_READ | PROT_WRITE,
@@ -456,14 +453,14 @@ int hx_vm_create(struct hx_vm *vm, const struct hx_options *opt)
                                             .memory_size = vm->g.ram_size,
                                             .userspace_addr = (uint64_t)vm->g.ram};
     if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
-        return kvm_error("KVM_SET_USER_MEMORY_REGION");
+        return hx_vm_kvm_error("KVM_SET_USER_MEMORY_REGION");
     vm->vcpu_fd = hx_high_fd(ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0));
     if (vm->vcpu_fd < 0)
-        return kvm_error("KVM_CREATE_VCPU");
+        return hx_vm_kvm_error("KVM_CREATE_VCPU");
     int mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
     vm->run = mmap(NULL, (size_t)mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
     if (vm->run == MAP_FAILED)
-        return kvm_error("mmap kvm_run");
+        return hx_vm_kvm_error("mmap kvm_run");
 
     /* The kernel. */
     unsigned char *kimg = (unsigned char *)hx_kernel_blob;
@@ -474,7 +471,7 @@ int hx_vm_create(struct hx_vm *vm, const struct hx_options *opt)
     }
     struct hx_kernel_header hdr;
     int rc = load_kernel(vm, kimg, ksize, &hdr);
-    if (opt->kernel_path)
+    if (kimg != (unsigned char *)hx_kernel_blob)
         free(kimg);
     if (rc)
         return rc;
@@ -482,13 +479,14 @@ int hx_vm_create(struct hx_vm *vm, const struct hx_options *opt)
     /* Page tables: the first GiB at HX_KTEXT_BASE (kernel image), all RAM
      * in the direct map, the hypercall page. All user-accessible: the
      * kernel's system-call code runs at CPL3 (DESIGN.md section 3). */
-    vm->g.cr3 = phys_alloc(vm, HX_PAGE_SIZE, HX_PAGE_SIZE, 0);
-    uint64_t leaf = PTE_P | PTE_W | PTE_U;
+    vm->g.cr3 = hx_vm_phys_alloc(vm, HX_PAGE_SIZE, HX_PAGE_SIZE, 0);
+    uint64_t leaf = X86_PTE_P | X86_PTE_W | X86_PTE_U;
     uint64_t ram2m = vm->g.ram_size & ~(HX_HUGE_SIZE - 1);
     uint64_t ktext = ram2m < (1ull << 30) ? ram2m : (1ull << 30);
     if (map_huge(vm, HX_KTEXT_BASE, 0, ktext, leaf) ||
         map_huge(vm, HX_DIRECT_MAP, 0, ram2m, leaf) ||
-        map_huge(vm, HX_HYPERCALL_VA, HX_GPA_HYPERCALL, HX_HUGE_SIZE, leaf | 0x18 /* PCD PWT */)) {
+        map_huge(vm, HX_HYPERCALL_VA, HX_GPA_HYPERCALL, HX_HUGE_SIZE,
+                 leaf | X86_PTE_PCD | X86_PTE_PWT)) {
         fprintf(stderr, "hxrun: guest memory too small\n");
         return 125;
     }
@@ -512,278 +510,12 @@ int hx_vm_create(struct hx_vm *vm, const struct hx_options *opt)
     return setup_cpu(vm, hdr.boot_entry, hdr.syscall_entry);
 }
 
-static int add_region(struct hx_boot_info *b, uint64_t va, uint64_t len, uint64_t pa, uint32_t prot,
-                      uint32_t kind)
+int hx_vm_add_region(struct hx_vm *vm, uint64_t va, uint64_t len, uint64_t pa, uint32_t prot,
+                     uint32_t kind)
 {
+    struct hx_boot_info *b = vm->boot;
     if (b->nregions == HX_MAX_REGIONS)
         return -1;
     b->regions[b->nregions++] = (struct hx_region){va, len, pa, prot, kind};
     return 0;
-}
-
-/* Copies the PT_LOAD segments into one physically contiguous block and
- * describes it as regions of equal protection. A page shared by two
- * segments gets both protections, as the bytes of both live in it. */
-static int load_image(struct hx_vm *vm, const struct hx_elf *e, uint64_t bias)
-{
-    uint64_t span = e->hi - e->lo, npages = span / HX_PAGE_SIZE;
-    uint64_t pa = phys_alloc(vm, span, HX_HUGE_SIZE, e->lo + bias);
-    uint8_t *prot = calloc(npages, 1); /* bit 7: covered by a segment */
-    if (!pa || !prot) {
-        free(prot);
-        return -1;
-    }
-    for (size_t i = 0; i < e->nload; i++) {
-        const struct hx_elf_seg *s = &e->load[i];
-        memcpy(vm->g.ram + pa + (s->vaddr - e->lo), e->data + s->offset, s->filesz);
-        uint64_t first = (s->vaddr - e->lo) / HX_PAGE_SIZE;
-        uint64_t last = (s->vaddr + s->memsz - 1 - e->lo) / HX_PAGE_SIZE;
-        for (uint64_t p = first; p <= last; p++)
-            prot[p] |= (uint8_t)(0x80 | s->prot);
-    }
-    int rc = 0;
-    for (uint64_t p = 0; p < npages && !rc;) {
-        uint64_t q = p + 1;
-        while (q < npages && prot[q] == prot[p])
-            q++;
-        if (prot[p] & 0x80)
-            rc = add_region(vm->boot, e->lo + bias + p * HX_PAGE_SIZE, (q - p) * HX_PAGE_SIZE,
-                            pa + p * HX_PAGE_SIZE, prot[p] & 7, HX_REGION_IMAGE);
-        p = q;
-    }
-    free(prot);
-    return rc;
-}
-
-/* A file rewritten by an hxrewrite whose fastcall ABI this hxrun does not
- * know: its trampolines might call the kernel in a way it does not expect. */
-static int unknown_fastcall(const char *path, const struct hx_elf *e)
-{
-    if (!e->fastcall || e->fastcall == HX_FASTCALL_VERSION)
-        return 0;
-    fprintf(stderr,
-            "hxrun: %s: rewritten by hxrewrite for fastcall ABI version %u; this hxrun runs "
-            "version %u\n",
-            path, e->fastcall, HX_FASTCALL_VERSION);
-    return 1;
-}
-
-int hx_vm_load_program(struct hx_vm *vm, const char *prog, char **argv)
-{
-    struct hx_elf e;
-    char err[256];
-    int rc = hx_elf_open(hx_fastcall_path(prog), &e, err, sizeof(err));
-    if (rc) {
-        fprintf(stderr, "hxrun: %s: %s\n", prog, err);
-        return rc;
-    }
-    if (unknown_fastcall(prog, &e)) {
-        hx_elf_close(&e);
-        return 126;
-    }
-    /* A rewritten program starts where the original did: its e_entry is
-     * the guard that only matters when it is run without hxrun. */
-    if (e.fastcall && e.fastcall_entry)
-        e.entry = e.fastcall_entry;
-    vm->prog = prog;
-    struct hx_boot_info *b = vm->boot;
-    if (!realpath(prog, b->exe))
-        snprintf(b->exe, sizeof(b->exe), "%s", prog);
-
-    /* Linux's placement: a PIE with an interpreter at ELF_ET_DYN_BASE; the
-     * interpreter, or a static PIE, where mmap would put it, just below the
-     * mmap base; ET_EXEC at its own addresses. */
-    struct hx_elf ie = {0};
-    uint64_t bias = 0, interp_bias = 0;
-    if (e.interp[0]) {
-        snprintf(vm->interp, sizeof(vm->interp), "%s", e.interp);
-        rc = hx_elf_open(hx_fastcall_path(e.interp), &ie, err, sizeof(err));
-        if (!rc && (ie.interp[0] || !ie.is_pie))
-            rc = 126, snprintf(err, sizeof(err), "not a position-independent ELF interpreter");
-        if (!rc && unknown_fastcall(e.interp, &ie)) {
-            hx_elf_close(&ie);
-            hx_elf_close(&e);
-            return 126;
-        }
-        if (rc) {
-            fprintf(stderr, "hxrun: %s: interpreter %s: %s\n", prog, e.interp, err);
-            hx_elf_close(&e);
-            return 126;
-        }
-        if (e.is_pie)
-            bias = HX_PIE_BASE - e.lo;
-        interp_bias = ((HX_MMAP_BASE - (ie.hi - ie.lo)) & ~(HX_PAGE_SIZE - 1)) - ie.lo;
-    } else if (e.is_pie) {
-        bias = ((HX_MMAP_BASE - (e.hi - e.lo)) & ~(HX_PAGE_SIZE - 1)) - e.lo;
-    }
-    /* Linux refuses an entry point past the user half (BAD_ADDR), checking
-     * only the one it jumps to: the interpreter's when there is one (the
-     * program's own is then just AT_ENTRY). The kernel's jump to such an
-     * address would fault in kernel code, not in the program. */
-    uint64_t entry = ie.data ? ie.entry + interp_bias : e.entry + bias;
-    if (entry >= HX_USER_TOP) {
-        if (ie.data)
-            fprintf(stderr,
-                    "hxrun: %s: interpreter %s: corrupt ELF: entry point outside the user "
-                    "address space\n",
-                    prog, e.interp);
-        else
-            fprintf(stderr, "hxrun: %s: corrupt ELF: entry point outside the user address space\n",
-                    prog);
-        hx_elf_close(&e);
-        hx_elf_close(&ie);
-        return 126;
-    }
-    if (load_image(vm, &e, bias) || (ie.data && load_image(vm, &ie, interp_bias))) {
-        fprintf(stderr, "hxrun: %s: program does not fit in guest memory (-m)\n", prog);
-        hx_elf_close(&e);
-        hx_elf_close(&ie);
-        return 125;
-    }
-    b->entry = entry;
-    int rewritten = e.fastcall || ie.fastcall;
-    /* Linux moves the brk of a program without interpreter loaded as ET_DYN
-     * out of the mmap area, to ELF_ET_DYN_BASE (2/3 of the address space,
-     * 0x555555554aaa) rounded up to a page. */
-    b->brk_start = e.is_pie && !ie.data ? HX_PIE_BASE + HX_PAGE_SIZE : e.hi + bias;
-    hx_elf_close(&ie);
-
-    uint64_t stack_va = HX_USER_TOP - HX_STACK_SIZE;
-    uint64_t stack_pa = phys_alloc(vm, HX_STACK_SIZE, HX_HUGE_SIZE, stack_va);
-    uint8_t random16[16];
-    if (!stack_pa || getrandom(random16, sizeof(random16), 0) != sizeof(random16) ||
-        getrandom(b->random_seed, sizeof(b->random_seed), 0) != sizeof(b->random_seed)) {
-        fprintf(stderr, "hxrun: cannot set up the program stack\n");
-        hx_elf_close(&e);
-        return 125;
-    }
-    struct hx_auxv aux[] = {
-        {AT_MINSIGSTKSZ, getauxval(AT_MINSIGSTKSZ)},
-        {AT_HWCAP, b->hwcap},
-        {AT_PAGESZ, HX_PAGE_SIZE},
-        {AT_CLKTCK, (uint64_t)sysconf(_SC_CLK_TCK)},
-        {AT_PHDR, e.phdr_vaddr + bias},
-        {AT_PHENT, e.phentsize},
-        {AT_PHNUM, e.phnum},
-        {AT_BASE, e.interp[0] ? interp_bias : 0},
-        {AT_FLAGS, 0},
-        {AT_ENTRY, e.entry + bias},
-        {AT_UID, b->uid},
-        {AT_EUID, b->euid},
-        {AT_GID, b->gid},
-        {AT_EGID, b->egid},
-        {AT_SECURE, 0},
-        {AT_HWCAP2, b->hwcap2},
-    };
-    struct hx_stack_spec spec = {argv,
-                                 vm->opt->envp,
-                                 prog,
-                                 "x86_64",
-                                 random16,
-                                 aux,
-                                 sizeof(aux) / sizeof(aux[0]) - (b->hwcap2 ? 0 : 1),
-                                 rewritten};
-    if (hx_build_stack(&spec, vm->g.ram + stack_pa, HX_STACK_SIZE, HX_USER_TOP,
-                       &b->stack_pointer)) {
-        fprintf(stderr, "hxrun: %s: argument list too long\n", prog);
-        hx_elf_close(&e);
-        return 126;
-    }
-    add_region(b, stack_va, HX_STACK_SIZE, stack_pa,
-               HX_PROT_R | HX_PROT_W | (e.exec_stack ? HX_PROT_X : 0), HX_REGION_STACK);
-    hx_elf_close(&e);
-    b->phys_next = vm->phys_next;
-    return 0;
-}
-
-static void start_clock(struct hx_vm *vm)
-{
-    struct hx_boot_info *b = vm->boot;
-    long khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
-    struct {
-        struct kvm_msrs h;
-        struct kvm_msr_entry e;
-    } tsc = {{.nmsrs = 1}, {.index = MSR_TSC}};
-    struct timespec rt, mono;
-    clock_gettime(CLOCK_MONOTONIC, &mono);
-    clock_gettime(CLOCK_REALTIME, &rt);
-    ioctl(vm->vcpu_fd, KVM_GET_MSRS, &tsc);
-    b->tsc_hz = khz > 0 ? (uint64_t)khz * 1000 : 1000000000ull;
-    b->tsc_base = tsc.e.data;
-    b->realtime_base_ns = rt.tv_sec * 1000000000ll + rt.tv_nsec;
-    b->monotonic_base_ns = mono.tv_sec * 1000000000ll + mono.tv_nsec;
-    struct timespec res;
-    clock_getres(CLOCK_REALTIME_COARSE, &res);
-    b->coarse_res_ns = res.tv_sec * 1000000000ll + res.tv_nsec;
-}
-
-static void dump_regs(struct hx_vm *vm)
-{
-    struct kvm_regs r;
-    struct kvm_sregs s;
-    if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) == 0 && ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) == 0)
-        fprintf(stderr, "hxrun: guest rip 0x%llx rsp 0x%llx cs 0x%x cr2 0x%llx\n", r.rip, r.rsp,
-                s.cs.selector, s.cr2);
-}
-
-int hx_vm_run(struct hx_vm *vm)
-{
-    start_clock(vm);
-    /* The machine is built: from here on the monitor makes only the host
-     * calls its hypercall handlers need (sandbox.c). */
-    if (hx_sched_start(vm) || hx_guest_mem_init() || hx_seccomp_apply())
-        return 125;
-    for (;;) {
-        hx_sched_before_run(vm);
-        if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
-            if (errno == EINTR || errno == EAGAIN)
-                continue;
-            if (errno == EFAULT) {
-                /* The guest touched a page of a shared file mapping past the
-                 * end of the file: Linux sends that program SIGBUS. */
-                fprintf(stderr, "hxrun: %s: Bus error (access past the end of a mapped file)\n",
-                        vm->prog);
-                return 128 + 7;
-            }
-            return kvm_error("KVM_RUN");
-        }
-        struct kvm_run *run = vm->run;
-        vm->exits_total++;
-        vm->exits_by_reason[run->exit_reason < 64 ? run->exit_reason : 63]++;
-        switch (run->exit_reason) {
-        case KVM_EXIT_IRQ_WINDOW_OPEN:
-            continue; /* hx_sched_before_run injects now */
-        case KVM_EXIT_MMIO:
-            if (run->mmio.phys_addr == HX_GPA_HYPERCALL && run->mmio.is_write &&
-                run->mmio.len == 8) {
-                uint64_t gpa;
-                int status;
-                memcpy(&gpa, run->mmio.data, 8);
-                if (hx_hcall_dispatch(vm, gpa, &status))
-                    return status;
-                continue;
-            }
-            fprintf(stderr, "hxrun: guest kernel error: stray %s of %u bytes at physical 0x%llx\n",
-                    run->mmio.is_write ? "store" : "load", run->mmio.len,
-                    (unsigned long long)run->mmio.phys_addr);
-            dump_regs(vm);
-            return 125;
-        case KVM_EXIT_SHUTDOWN:
-            fprintf(stderr, "hxrun: guest kernel crashed (triple fault; see dmesg)\n");
-            dump_regs(vm);
-            return 125;
-        case KVM_EXIT_FAIL_ENTRY:
-            fprintf(stderr, "hxrun: KVM could not enter the guest (reason 0x%llx)\n",
-                    (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-            return 125;
-        case KVM_EXIT_INTERNAL_ERROR:
-            fprintf(stderr, "hxrun: KVM internal error (suberror %u)\n", run->internal.suberror);
-            dump_regs(vm);
-            return 125;
-        default:
-            fprintf(stderr, "hxrun: unexpected VM exit (reason %u)\n", run->exit_reason);
-            dump_regs(vm);
-            return 125;
-        }
-    }
 }

@@ -76,6 +76,7 @@ struct hx_vm {
      * any hypercall (the wedged-guest guard's view). */
     volatile int irq_pending, in_hcall, in_service;
     volatile uint64_t kvm_runs; /* KVM_RUN calls: the guest got the CPU */
+    int exit_status;            /* set by the hypercall that ended the guest (HX_HC_DONE) */
     /* Statistics. */
     uint64_t exits_by_reason[64], hcalls[HX_HC_NR], exits_total, irqs_injected;
     struct hx_stats guest_stats;

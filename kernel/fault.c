@@ -65,8 +65,8 @@ void hx_deliver_fault(void)
     }
     if (!signal_handles_fault(fi->signo)) {
         /* The default action: the program ends as Linux ends it. */
-        hcall(HX_HC_FATAL, (uint64_t)fi->signo, fi->vector, fi->error, fi->addr, regs.rip,
-              (boot->flags & HX_BOOT_STATS) ? (uint64_t)&kstats : 0);
+        HC(fatal, .signo = fi->signo, .vector = fi->vector, .error = fi->error, .addr = fi->addr,
+           .rip = regs.rip, .stats = (boot->flags & HX_BOOT_STATS) ? (uint64_t)&kstats : 0);
         for (;;)
             ;
     }

@@ -7,19 +7,13 @@
 
 static struct hx_hcall req __attribute__((aligned(64)));
 
-int64_t hcall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
-              uint64_t a5)
+int64_t hcall_send(const struct hx_hcall *h)
 {
+    uint32_t nr = h->nr;
     /* Socket sends queued in the guest go before anything else reaches
      * the host, so nothing overtakes them or waits behind them. */
     hostio_before_hcall(nr);
-    req.nr = nr;
-    req.arg[0] = a0;
-    req.arg[1] = a1;
-    req.arg[2] = a2;
-    req.arg[3] = a3;
-    req.arg[4] = a4;
-    req.arg[5] = a5;
+    req = *h;
     req.ret = 0;
     __asm__ volatile("" ::: "memory");
     *(volatile uint64_t *)HX_HYPERCALL_VA = kva_to_phys(&req);
@@ -31,9 +25,15 @@ int64_t hcall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, u
     return req.ret;
 }
 
+int64_t hcall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+              uint64_t a5)
+{
+    return hcall_send(&(const struct hx_hcall){.nr = nr, .arg = {a0, a1, a2, a3, a4, a5}});
+}
+
 void kexit(int status)
 {
-    hcall2(HX_HC_EXIT, status, (boot->flags & HX_BOOT_STATS) ? &kstats : NULL);
+    HC(exit, .status = status, .stats = (boot->flags & HX_BOOT_STATS) ? (uint64_t)&kstats : 0);
     for (;;)
         ;
 }

@@ -111,7 +111,8 @@ static void batch_done(void)
 long host_io(struct hostwait *fds, int n, int64_t deadline)
 {
     struct hx_batch *b = batch_build(fds, n);
-    long r = hcall4(HX_HC_WAIT, fds, n, deadline, b);
+    long r =
+        HC(wait, .fds = (uint64_t)fds, .nfds = n, .deadline_ns = deadline, .batch = (uint64_t)b);
     if (b)
         batch_done();
     return r;

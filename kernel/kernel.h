@@ -49,7 +49,23 @@ char *strchr(const char *s, int c);
 int ksnprintf(char *buf, size_t size, const char *fmt, ...);
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 
-/* hcall.c: one VM exit each. */
+/* hcall.c: one VM exit each.
+ * HC(name, .field = value, ...) makes the hypercall `name` of hx/hcalls.h
+ * with its request, struct hx_hc_name_req (hx/abi.h): the compiler checks
+ * the field names, and fields left out are 0. Pointers are passed as
+ * (uint64_t) guest virtual addresses. The value is the monitor's answer (a
+ * value or -errno). */
+enum hcall_nr_by_name {
+#define HCALL(nr, NAME, name) hcall_nr_##name = HX_HC_##NAME,
+#include "hx/hcalls.h"
+#undef HCALL
+};
+#define HC(name, ...)                                                                              \
+    hcall_send(&(const struct hx_hcall){.nr = hcall_nr_##name, .name = {__VA_ARGS__}})
+int64_t hcall_send(const struct hx_hcall *h);
+/* The old form, arguments by position into arg[]: to be removed once the
+ * last callers (syscalls/fs.c, fsnames.c, fd.c, net.c, path.c, procfs.c)
+ * use HC(). */
 int64_t hcall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
               uint64_t a5);
 #define hcall0(nr) hcall(nr, 0, 0, 0, 0, 0, 0)

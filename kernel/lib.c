@@ -191,8 +191,8 @@ void kwarn(const char *fmt, ...)
     va_start(ap, fmt);
     kvsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    hcall3(HX_HC_WRITE, 2, "hxrun: ", 7);
+    HC(write, .hostfd = 2, .buf = (uint64_t) "hxrun: ", .len = 7);
     size_t n = strlen(msg);
     msg[n] = '\n';
-    hcall3(HX_HC_WRITE, 2, msg, n + 1);
+    HC(write, .hostfd = 2, .buf = (uint64_t)msg, .len = n + 1);
 }

@@ -210,7 +210,7 @@ static void timer_publish(void)
         d = slice_end;
     boot->live.timer_deadline_ns = d;
     if (d && d < boot->live.timer_checked_ns)
-        hcall0(HX_HC_TIMER_KICK);
+        HC(timer_kick);
 }
 
 /* The host's clock and ours agree to within microseconds; a deadline the

@@ -101,8 +101,8 @@ int signal_disposition(int sig)
 
 void kill_self(int sig)
 {
-    hcall(HX_HC_FATAL, (uint64_t)sig, HX_FATAL_SIGNAL, 0, 0, 0,
-          (boot->flags & HX_BOOT_STATS) ? (uint64_t)&kstats : 0);
+    HC(fatal, .signo = sig, .vector = HX_FATAL_SIGNAL,
+       .stats = (boot->flags & HX_BOOT_STATS) ? (uint64_t)&kstats : 0);
     for (;;)
         ;
 }

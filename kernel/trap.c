@@ -110,7 +110,8 @@ void hx_trap(struct hx_trap_frame *f)
          * hx, not in the program. A program that jumps past the stack,
          * to [HX_USER_TOP, 2^47), faults there at CPL3 like anywhere
          * unmapped: SIGSEGV, as on Linux. */
-        hcall(HX_HC_FATAL, 0, f->vector, f->error, f->cr2, f->rip, 1);
+        HC(fatal, .signo = 0, .vector = f->vector, .error = f->error, .addr = f->cr2,
+           .rip = f->rip);
         for (;;)
             ;
     }

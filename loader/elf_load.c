@@ -31,16 +31,17 @@ static uint32_t prot_of(uint32_t flags)
 }
 
 /* Checks one PT_LOAD the way Linux's binfmt_elf would refuse it, and more:
- * the guest must never see a segment that runs past the file or the user
- * half of the address space. */
-static int check_load(const GElf_Phdr *ph, size_t size, char *err, size_t errlen)
+ * the guest must never see a segment that runs past the file or the
+ * address window [va_lo, va_hi) (the user half for a program). */
+static int check_load(const GElf_Phdr *ph, size_t size, uint64_t va_lo, uint64_t va_hi,
+                      const char *window, char *err, size_t errlen)
 {
     if (ph->p_filesz > ph->p_memsz)
         return fail(err, errlen, "corrupt ELF: segment file size exceeds memory size");
     if (ph->p_offset > size || ph->p_filesz > size - ph->p_offset)
         return fail(err, errlen, "truncated ELF: segment runs past end of file");
-    if (ph->p_vaddr >= HX_USER_TOP || ph->p_memsz > HX_USER_TOP - ph->p_vaddr)
-        return fail(err, errlen, "corrupt ELF: segment outside the user address space");
+    if (ph->p_vaddr < va_lo || ph->p_vaddr >= va_hi || ph->p_memsz > va_hi - ph->p_vaddr)
+        return fail(err, errlen, "corrupt ELF: segment outside the %s address space", window);
     if ((ph->p_vaddr - ph->p_offset) % HX_PAGE_SIZE)
         return fail(err, errlen, "corrupt ELF: segment offset and address not congruent");
     return 0;
@@ -70,6 +71,12 @@ static void fastcall_notes(Elf *elf, const GElf_Phdr *ph, size_t size, struct hx
 }
 
 int hx_elf_parse(const void *data, size_t size, struct hx_elf *e, char *err, size_t errlen)
+{
+    return hx_elf_parse_in(data, size, 0, HX_USER_TOP, "user", e, err, errlen);
+}
+
+int hx_elf_parse_in(const void *data, size_t size, uint64_t va_lo, uint64_t va_hi,
+                    const char *window, struct hx_elf *e, char *err, size_t errlen)
 {
     const unsigned char *b = data;
     memset(e, 0, sizeof(*e));
@@ -126,7 +133,7 @@ int hx_elf_parse(const void *data, size_t size, struct hx_elf *e, char *err, siz
         }
         switch (ph.p_type) {
         case PT_LOAD:
-            if ((rc = check_load(&ph, size, err, errlen)))
+            if ((rc = check_load(&ph, size, va_lo, va_hi, window, err, errlen)))
                 goto out;
             if (ph.p_memsz == 0)
                 break;

@@ -40,6 +40,12 @@ struct hx_elf {
  * one-line reason in err. Does not take ownership of data. */
 int hx_elf_parse(const void *data, size_t size, struct hx_elf *e, char *err, size_t errlen);
 
+/* hx_elf_parse for an image whose segments must lie in [va_lo, va_hi)
+ * instead of the user half (the guest kernel's, in the upper half); window
+ * names that range in the message that refuses a segment outside it. */
+int hx_elf_parse_in(const void *data, size_t size, uint64_t va_lo, uint64_t va_hi,
+                    const char *window, struct hx_elf *e, char *err, size_t errlen);
+
 /* Opens and validates the file at path. Returns 0, HX_ELF_NOTFOUND or
  * HX_ELF_NOEXEC with a one-line reason in err. */
 int hx_elf_open(const char *path, struct hx_elf *e, char *err, size_t errlen);

@@ -297,11 +297,9 @@ static int add_discovered_funcs(struct hx_code *c)
     for (size_t i = 0; i < n; i++) {
         const struct hx_insn *in = &c->insns.v[i];
         uint64_t t;
-        if (in->flow == HX_FLOW_CALL)
-            t = in->target;
-        else if (in->lea_rip)
+        if (in->lea_rip) /* a lea, which falls through: never a call */
             t = (uint64_t)in->imm;
-        else if (in->imm_ref && c->absolute)
+        else if (in->flow == HX_FLOW_CALL || (in->imm_ref && c->absolute))
             t = in->target;
         else
             continue;

@@ -137,13 +137,13 @@ int hx_rewrite_layout(const struct hx_elf *e, struct hx_rewrite_layout *l, char 
 }
 
 /* The file offset of vaddr in e's segments, for n bytes, or -1. */
-static long long file_offset(const struct hx_elf *e, uint64_t vaddr, uint64_t n)
+static int64_t file_offset(const struct hx_elf *e, uint64_t vaddr, uint64_t n)
 {
     for (size_t i = 0; i < e->nload; i++) {
         const struct hx_elf_seg *s = &e->load[i];
         if (vaddr >= s->vaddr && vaddr - s->vaddr < s->filesz &&
             n <= s->filesz - (vaddr - s->vaddr))
-            return (long long)(s->offset + (vaddr - s->vaddr));
+            return (int64_t)(s->offset + (vaddr - s->vaddr));
     }
     return -1;
 }
@@ -364,7 +364,7 @@ int hx_rewrite_write_fd(const struct hx_elf *e, const struct hx_rewrite_layout *
         const struct hx_patch_site *s = &p->sites[i];
         if (s->leave != HX_LEAVE_NONE)
             continue;
-        long long off = file_offset(e, s->start, s->end - s->start);
+        int64_t off = file_offset(e, s->start, s->end - s->start);
         if (off < 0) {
             snprintf(err, errlen, "site 0x%llx is not in the file", (unsigned long long)s->addr);
             goto out;

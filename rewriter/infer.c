@@ -12,7 +12,7 @@
 #include <string.h>
 
 #define MAX_STEPS 200000 /* instructions examined per query */
-#define MAX_DEPTH 2000   /* nested predecessor walks */
+#define MAX_DEPTH 2000   /* nested walks: predecessors, cmov sources */
 #define VISITED_SLOTS 8192
 
 struct state {
@@ -213,7 +213,9 @@ static int zero_on_edge(const struct hx_code *c, uint32_t from, uint32_t to, uns
 }
 
 /* Continues above the start of block s.block: the function's callers when it
- * is an entry, and every predecessor. */
+ * is an entry, and every predecessor. Recursive with walk_block, at most
+ * MAX_DEPTH deep. */
+/* NOLINTNEXTLINE(misc-no-recursion) */
 static void walk_preds(struct walk *w, const struct state *s)
 {
     const struct hx_code *c = w->c;
@@ -245,7 +247,10 @@ static void walk_preds(struct walk *w, const struct state *s)
     w->depth--;
 }
 
-/* Examines the instructions of s.block before index end, last first. */
+/* Examines the instructions of s.block before index end, last first.
+ * Recursive with walk_preds and for a cmov's source, MAX_DEPTH deep at
+ * most. */
+/* NOLINTNEXTLINE(misc-no-recursion) */
 static void walk_block(struct walk *w, struct state s, uint32_t end)
 {
     const struct hx_code *c = w->c;
@@ -292,10 +297,16 @@ static void walk_block(struct walk *w, struct state s, uint32_t end)
                 return;
             if (in->src == HX_NOREG) {
                 give_up(w, HX_WHY_MEMORY, in->addr);
+            } else if (w->depth >= MAX_DEPTH) {
+                /* A chain of cmovs between two registers nests a call
+                 * per cmov: unbounded, it overflowed the stack. */
+                give_up(w, HX_WHY_LIMIT, in->addr);
             } else {
                 struct state moved = s;
                 moved.reg = in->src;
+                w->depth++;
                 walk_block(w, moved, i);
+                w->depth--;
             }
             break; /* and the value it had before, when the move is not taken */
         }

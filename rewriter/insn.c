@@ -361,6 +361,7 @@ static void set_def(const cs_insn *ci, unsigned dst, unsigned width, struct hx_i
         if (src != HX_NOREG && sw == 8 && width == 8) {
             out->def = HX_DEF_XCHG;
             out->src = (uint8_t)src;
+            out->writes |= HX_REGBIT(src); /* both registers change */
         }
         break;
     default:
@@ -456,8 +457,6 @@ void hx_insn_from_capstone(csh cs, const cs_insn *ci, struct hx_insn *out)
                        : HX_NOREG;
     if (dst != HX_NOREG && out->flow == HX_FLOW_NEXT)
         set_def(ci, dst, width, out);
-    if (out->def == HX_DEF_XCHG)
-        out->writes |= HX_REGBIT(out->src);
 }
 
 const char *hx_reg_name(unsigned reg)
@@ -482,6 +481,7 @@ const char *hx_why_text(unsigned why)
         [HX_WHY_LIMIT] = "too many paths or values",
         [HX_WHY_NOCALLERS] = "number is an argument of an exported function no loaded object calls",
         [HX_WHY_I386] = "32-bit system call (int $0x80 or sysenter)",
+        /* NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one message, split */
         [HX_WHY_ADDRTAKEN] = "number is a function argument and the function's address is "
                              "taken: calls through pointers are not seen",
     };

@@ -234,11 +234,10 @@ static int collect_targets(const struct hx_code *c, struct targets *t)
         return -1;
     for (size_t i = 0; i < c->insns.n; i++) {
         const struct hx_insn *in = &c->insns.v[i];
-        if (in->flow == HX_FLOW_JMP || in->flow == HX_FLOW_JCC || in->flow == HX_FLOW_CALL)
-            t->v[t->n++] = in->target;
-        else if (in->lea_rip)
+        if (in->lea_rip) /* a lea falls through: it is never a branch */
             t->v[t->n++] = (uint64_t)in->imm;
-        else if (in->imm_ref && c->absolute)
+        else if (in->flow == HX_FLOW_JMP || in->flow == HX_FLOW_JCC || in->flow == HX_FLOW_CALL ||
+                 (in->imm_ref && c->absolute))
             t->v[t->n++] = in->target;
     }
     if (c->nrefs) /* refs is NULL when there are none */

@@ -3,7 +3,7 @@
 # quiet when everything is already there.
 set -eu
 PKGS="gcc make binutils libc6-dev musl-tools libelf-dev libcapstone-dev libseccomp-dev check pkg-config
-busybox-static strace clang-format sqlite3 lua5.4 python3 redis-server redis-tools
+busybox-static strace clang-format clang-tidy sqlite3 lua5.4 python3 redis-server redis-tools
 nginx-light wrk curl clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do

@@ -71,14 +71,14 @@ static long unsupported(uint64_t nr)
     uint64_t bit = nr < 1024 ? nr : 1023;
     if (!(warned[bit / 8] & (1u << (bit % 8)))) {
         warned[bit / 8] |= (uint8_t)(1u << (bit % 8));
-        hcall1(HX_HC_UNSUPPORTED, nr);
+        HC(unsupported, .sysno = nr);
     }
     return -ENOSYS;
 }
 
 static void trace(uint64_t nr, const uint64_t *args, long ret)
 {
-    hcall3(HX_HC_STRACE, nr, args, ret);
+    HC(strace, .sysno = nr, .args = (uint64_t)args, .result = ret);
 }
 
 long hx_syscall(struct hx_regs *r)

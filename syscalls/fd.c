@@ -6,7 +6,7 @@
 
 /* Open files are allocated in chunks and never given back to the heap: a
  * thread that slept holding a file another one closed still finds a
- * struct file there (as with a static table), now K_FREE. */
+ * struct file there (as with a static table), now with no kind. */
 #define FILE_CHUNK 32
 
 static struct file *free_files;
@@ -20,7 +20,12 @@ static struct fdent *fds;
 static uint64_t nfds, first_free;
 uint32_t umask_bits;
 
-struct file *file_new(enum kind kind)
+/* What a freed file does: every call answers as for no kind at all. */
+static const struct file_ops free_ops;
+
+void (*file_release_watch)(struct file *f);
+
+struct file *file_new(const struct file_ops *ops)
 {
     if (!free_files) {
         struct file *chunk = kmalloc(FILE_CHUNK * sizeof(*chunk));
@@ -34,7 +39,8 @@ struct file *file_new(enum kind kind)
     struct file *f = free_files;
     free_files = f->next_free;
     memset(f, 0, sizeof(*f));
-    f->kind = kind;
+    f->ops = ops;
+    f->hostfd = -1;
     f->refs = 1;
     return f;
 }
@@ -43,37 +49,28 @@ void file_put(struct file *f)
 {
     if (--f->refs)
         return;
-    event_file_closed(f);
-    switch (f->kind) {
-    case K_HOST:
-        if (f->sock)
-            sockbuf_close(f->hostfd);
-        hcall1(HX_HC_CLOSE, f->hostfd);
-        break;
-    case K_PIPE_R:
-    case K_PIPE_W:
-        pipe_release(f);
-        break;
-    case K_TMP:
-        lock_release_file(f);
-        mfs_close(&tmpfs, f->node);
-        break;
-    case K_GEN:
-    case K_GDIR:
-        gen_free(&f->gen);
-        break;
-    case K_EVENTFD:
-    case K_TIMERFD:
-    case K_SIGNALFD:
-    case K_EPOLL:
-        event_release(f);
-        break;
-    default:
-        break;
-    }
-    f->kind = K_FREE;
+    if (file_release_watch)
+        file_release_watch(f);
+    if (f->ops->release)
+        f->ops->release(f);
+    f->ops = &free_ops;
+    f->hostfd = -1;
     f->next_free = free_files;
     free_files = f;
+}
+
+long fd_install_object(const struct file_ops *ops, void *obj, uint32_t flags, uint64_t size)
+{
+    if (!obj)
+        return -ENOMEM;
+    struct file *f = file_new(ops);
+    if (!f) {
+        kfree(obj, size);
+        return -ENFILE;
+    }
+    f->obj = obj;
+    f->flags = O_RDWR | (flags & O_NONBLOCK);
+    return fd_install(f, 0, (flags & O_CLOEXEC) != 0);
 }
 
 /* RLIMIT_NOFILE: no new fd at or above it (fds already there stay). */
@@ -153,19 +150,8 @@ long fd_describe(int fd, char *out, size_t size)
         return -EBADF;
     if (!out)
         return 0;
-    static const char *const devs[] = {
-        [K_NULL] = "/dev/null",     [K_ZERO] = "/dev/zero",       [K_FULL] = "/dev/full",
-        [K_RANDOM] = "/dev/random", [K_URANDOM] = "/dev/urandom", [K_TTY] = "/dev/tty"};
-    if (f->kind == K_PIPE_R || f->kind == K_PIPE_W)
-        ksnprintf(out, size, "pipe:[%lu]", pipe_ino(f));
-    else if (f->kind == K_HOST && f->sock)
-        net_describe(f, out, size);
-    else if (f->kind == K_HOST && f->inherited)
-        ksnprintf(out, size, "%s", f->inherited->path);
-    else if (f->kind == K_HOST && f->hostfd <= 2 && !f->path[0])
-        ksnprintf(out, size, "%s", boot->console_path[f->hostfd]);
-    else if (f->kind >= K_NULL && f->kind <= K_TTY)
-        ksnprintf(out, size, "%s", devs[f->kind]);
+    if (f->ops->describe)
+        f->ops->describe(f, out, size);
     else
         ksnprintf(out, size, "%s", f->path);
     return 0;
@@ -176,29 +162,19 @@ void fs_init(void)
     for (int i = 0; i < 3; i++) {
         if (boot->console_flags[i] < 0)
             continue;
-        struct file *f = file_new(K_HOST);
-        f->hostfd = i;
-        f->flags = (uint32_t)boot->console_flags[i];
-        /* A terminal, pipe or socket (its /proc name is not a path), or a
-         * device, can make a read wait; a regular file cannot. */
-        const char *path = boot->console_path[i];
-        f->stream = boot->console_tty[i] || path[0] != '/' || !strncmp(path, "/dev/", 5);
-        fd_room((uint64_t)i);
+        struct file *f = host_console_new(i);
+        if (!f || fd_room((uint64_t)i))
+            kpanic("no memory for the consoles");
         fd_place((uint64_t)i, f, 0);
     }
     /* The other fds hxrun inherited, at their numbers: also above the
      * limit, as exec leaves them. */
     const struct hx_inherited_fd *in = phys_to_virt(boot->inherited_pa);
     for (uint32_t i = 0; i < boot->ninherited; i++) {
-        struct file *f = file_new(K_HOST);
+        struct file *f = host_inherited_new(&in[i]);
         uint64_t fd = (uint64_t)in[i].fd;
         if (!f || fd_room(fd))
             kpanic("no memory for the inherited fds");
-        f->hostfd = in[i].hostfd;
-        f->flags = (uint32_t)in[i].flags;
-        f->sock = in[i].sock;
-        f->stream = in[i].stream;
-        f->inherited = &in[i];
         fd_place(fd, f, 0);
     }
     umask_bits = (uint32_t)boot->umask;
@@ -211,8 +187,8 @@ SYSCALL(close)
     if (!f)
         return -EBADF;
     fd_clear(a0);
-    if (f->kind == K_TMP)
-        lock_release_posix(f->node); /* POSIX: any close drops them */
+    if (f->ops->flush)
+        f->ops->flush(f);
     file_put(f);
     return 0;
 }
@@ -261,21 +237,11 @@ SYSCALL(dup3)
 #define F_DUPFD 0
 #define F_GETFD 1
 #define F_SETFD 2
-#define F_GETFL 3
-#define F_SETFL 4
-#define F_GETLK 5
-#define F_SETLK 6
-#define F_SETLKW 7
-#define F_OFD_GETLK 36
-#define F_OFD_SETLK 37
-#define F_OFD_SETLKW 38
 #define F_DUPFD_CLOEXEC 1030
-#define F_GETPIPE_SZ 1032
 #define FD_CLOEXEC 1
 #define F_UNLCK 2
 
-/* Record locks: the host's for host files; for guest files, with one
- * process, a lock never conflicts with its own process's locks. */
+/* Record locks: the kind's (ops->lock), after the checks every kind shares. */
 static long record_lock(struct file *f, uint64_t cmd, uint64_t arg)
 {
     struct kflock *l = (struct kflock *)arg;
@@ -283,18 +249,7 @@ static long record_lock(struct file *f, uint64_t cmd, uint64_t arg)
         return -EFAULT;
     if (l->type < 0 || l->type > 2 || l->whence < 0 || l->whence > 2)
         return -EINVAL;
-    if (f->kind == K_HOST)
-        return hcall4(HX_HC_FDOP, HX_FD_LOCK, f->hostfd, cmd, arg);
-    if (f->kind != K_TMP)
-        return -EBADF;
-    if ((cmd == F_SETLK || cmd == F_SETLKW || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW) &&
-        ((l->type == 0 && (f->flags & O_ACCMODE) == O_WRONLY) ||
-         (l->type == 1 && (f->flags & O_ACCMODE) == O_RDONLY)))
-        return -EBADF; /* a lock needs the matching access */
-    int ofd = cmd >= F_OFD_GETLK, get = cmd == F_GETLK || cmd == F_OFD_GETLK;
-    if (ofd && l->pid)
-        return -EINVAL;
-    return lock_record(f, ofd, get, l);
+    return f->ops->lock ? f->ops->lock(f, cmd, arg) : -EBADF;
 }
 
 SYSCALL(fcntl)
@@ -315,12 +270,10 @@ SYSCALL(fcntl)
         fds[a0].cloexec = (a2 & FD_CLOEXEC) != 0;
         return 0;
     case F_GETFL:
-        if (f->kind == K_HOST)
-            return hcall2(HX_HC_FCNTL, f->hostfd, F_GETFL);
-        return f->flags;
+        return f->ops->get_flags ? f->ops->get_flags(f) : f->flags;
     case F_SETFL:
-        if (f->kind == K_HOST) {
-            long r = hcall3(HX_HC_FCNTL, f->hostfd, F_SETFL, a2);
+        if (f->ops->set_flags) {
+            long r = f->ops->set_flags(f, a2);
             if (r < 0)
                 return r;
         }
@@ -335,7 +288,7 @@ SYSCALL(fcntl)
     case F_OFD_SETLKW:
         return record_lock(f, a1, a2);
     case F_GETPIPE_SZ:
-        return f->kind == K_PIPE_R || f->kind == K_PIPE_W ? 65536 : -EBADF;
+        return f->ops->fcntl ? f->ops->fcntl(f, a1, a2) : -EBADF;
     }
     static uint8_t warned[64];
     if (a1 < 64 && !warned[a1]++)
@@ -356,7 +309,5 @@ SYSCALL(flock)
     uint64_t op = a1 & ~(uint64_t)LOCK_NB;
     if (op != LOCK_SH && op != LOCK_EX && op != LOCK_UN)
         return -EINVAL;
-    if (f->kind == K_HOST)
-        return hcall3(HX_HC_FDOP, HX_FD_FLOCK, f->hostfd, a1);
-    return f->kind == K_TMP ? lock_flock(f, a1) : 0;
+    return f->ops->flock ? f->ops->flock(f, a1) : 0;
 }

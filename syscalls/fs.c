@@ -1,7 +1,7 @@
-/* File system calls: open, I/O, status, directories. Each is dispatched on
- * where its file lives: the host (hypercalls, zero-copy on the program's
- * buffers), /tmp (minifs), /dev and /proc (generated). Name and attribute
- * changes are in fsnames.c. */
+/* File system calls: open, I/O, status, directories. They know no kind of
+ * file: each call goes through the file's ops (vfs.h), whose tables live
+ * with the kinds (file_host.c, file_tmp.c, file_dev.c, file_gen.c, pipe.c
+ * and the event objects). Name and attribute changes are in fsnames.c. */
 #include "heap.h"
 #include "tmpfs.h"
 #include "vfs.h"
@@ -50,89 +50,6 @@ static void set_path(struct file *f, const char *path)
         strcpy(f->path, path);
 }
 
-static long tmp_open(struct loc *l, uint64_t flags, uint64_t mode, struct file **out)
-{
-    uint32_t acc = (uint32_t)flags & O_ACCMODE;
-    struct mfs_node *n = l->node;
-    if ((flags & O_TMPFILE_FLAG) == O_TMPFILE_FLAG) {
-        /* An unnamed file: created under a private name, unlinked once
-         * open, as Linux's O_TMPFILE leaves no name behind. */
-        static unsigned seq;
-        char name[32];
-        if (!n || (n->mode & S_IFMT) != S_IFDIR)
-            return n ? -ENOTDIR : -ENOENT;
-        if (acc == O_RDONLY)
-            return -EINVAL;
-        int len = ksnprintf(name, sizeof(name), ".hx-tmpfile-%u", seq++);
-        struct mfs_node *t;
-        long r = mfs_create(&tmpfs, n, name, (size_t)len,
-                            MFS_S_IFREG | ((uint32_t)mode & 07777 & ~umask_bits), boot->euid,
-                            boot->egid, NULL, &t);
-        if (r)
-            return r;
-        mfs_open(t);
-        mfs_remove(&tmpfs, n, name, (size_t)len, 0);
-        n = t;
-    } else if (!n) {
-        if (!(flags & O_CREAT))
-            return -ENOENT;
-        if (!l->parent)
-            return -ENOENT;
-        long r = mfs_create(&tmpfs, l->parent, l->name, l->len,
-                            MFS_S_IFREG | ((uint32_t)mode & 07777 & ~umask_bits), boot->euid,
-                            boot->egid, NULL, &n);
-        if (r)
-            return r;
-        mfs_open(n);
-    } else {
-        if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
-            return -EEXIST;
-        if ((n->mode & S_IFMT) == S_IFLNK && !(flags & O_PATH))
-            return (flags & O_EXCL) ? -EEXIST : -ELOOP; /* O_NOFOLLOW on a symlink */
-        if ((n->mode & S_IFMT) == 0140000 && !(flags & O_PATH))
-            return -ENXIO; /* a socket's name (net.c) cannot be opened */
-        int dir = (n->mode & S_IFMT) == S_IFDIR;
-        if (dir && (acc != O_RDONLY || (flags & (O_TRUNC | O_CREAT)) == O_CREAT))
-            return -EISDIR;
-        if (!dir && (flags & O_DIRECTORY))
-            return -ENOTDIR;
-        if (!dir && (flags & O_TRUNC) && acc != O_RDONLY)
-            mfs_truncate(&tmpfs, n, 0);
-        mfs_open(n);
-    }
-    struct file *f = file_new(K_TMP);
-    if (!f) {
-        mfs_close(&tmpfs, n);
-        return -ENFILE;
-    }
-    f->node = n;
-    *out = f;
-    return 0;
-}
-
-static long gen_open(struct loc *l, uint64_t flags, struct file **out)
-{
-    uint32_t acc = (uint32_t)flags & O_ACCMODE;
-    if (l->gen_type == GEN_LINK)
-        return -ELOOP;
-    enum kind kind = l->gen_type == GEN_DIR ? K_GDIR : l->mnt == M_DEV ? l->dev : K_GEN;
-    if (kind == K_TTY)
-        return -ENXIO; /* do_open gives the console's terminal, if any */
-    if (kind == K_GDIR && acc != O_RDONLY)
-        return -EISDIR;
-    if (kind != K_GDIR && (flags & O_DIRECTORY))
-        return -ENOTDIR;
-    if (kind == K_GEN && acc != O_RDONLY)
-        return -EACCES; /* the generated files are read-only */
-    struct file *f = file_new(kind);
-    if (!f)
-        return -ENFILE;
-    f->gen = l->gen; /* the contents move to the file */
-    memset(&l->gen, 0, sizeof(l->gen));
-    *out = f;
-    return 0;
-}
-
 #define RESOLVE_NO_XDEV 0x01
 #define RESOLVE_NO_MAGICLINKS 0x02
 #define RESOLVE_NO_SYMLINKS 0x04
@@ -144,7 +61,7 @@ static long gen_open(struct loc *l, uint64_t flags, struct file **out)
 static long do_open(int dirfd, const char *upath, int from_user, uint64_t flags, uint64_t mode,
                     uint64_t resolve)
 {
-    static struct loc l;
+    static struct loc l; /* scratch (vfs.h): nothing here waits */
     long r = path_resolve(dirfd, upath, from_user, l.path);
     if (r)
         return r;
@@ -155,7 +72,7 @@ static long do_open(int dirfd, const char *upath, int from_user, uint64_t flags,
         /* The controlling terminal: the console's, when it is one. */
         for (int c = 0; c < 3 && fd < 0; c++) {
             struct file *o = fd_get((uint64_t)c);
-            if (o && o->kind == K_HOST && o->hostfd == c && boot->console_tty[c])
+            if (o && o->hostfd == c && boot->console_tty[c])
                 fd = c;
         }
         if (fd < 0)
@@ -165,18 +82,16 @@ static long do_open(int dirfd, const char *upath, int from_user, uint64_t flags,
         struct file *o = fd_get((uint64_t)fd);
         if (!o)
             return -ENOENT;
-        if (o->kind == K_TMP) {
+        if (o->ops->reopen) {
             /* A file reopened: a new open file with its own offset. */
-            struct file *f = file_new(K_TMP);
-            if (!f)
-                return -ENFILE;
-            f->node = o->node;
-            mfs_open(f->node);
+            struct file *f;
+            if ((r = o->ops->reopen(o, &f)))
+                return r;
             f->flags = (uint32_t)flags & (O_ACCMODE | O_APPEND | O_NONBLOCK);
             memcpy(f->path, o->path, sizeof(f->path));
             return fd_install(f, 0, (flags & O_CLOEXEC) != 0);
         }
-        if (o->kind == K_HOST && o->path[0] && o->hostfd > 2) {
+        if (o->hostfd > 2 && o->path[0]) {
             /* The same, through its path on the host. */
             upath = o->path;
             dirfd = AT_FDCWD;
@@ -204,19 +119,18 @@ by_path:;
                 r = hfd;
                 break;
             }
-            if (!(f = file_new(K_HOST))) {
+            if (!(f = host_file_new((int)hfd))) {
                 hcall1(HX_HC_CLOSE, hfd);
                 r = -ENFILE;
                 break;
             }
-            f->hostfd = (int)hfd;
             break;
         }
         case M_TMP:
-            r = tmp_open(&l, flags, mode, &f);
+            r = tmp_file_open(&l, flags, mode, &f);
             break;
         default:
-            r = gen_open(&l, flags, &f);
+            r = gen_file_open(&l, flags, &f);
         }
         break;
     }
@@ -254,8 +168,8 @@ struct open_how {
 static long open_resolved(int dirfd, const char *upath, uint64_t flags, uint64_t mode,
                           uint64_t resolve)
 {
-    static struct loc dir;
-    static char rel[PATH_MAX];
+    static struct loc dir;     /* scratch (vfs.h): nothing here waits, and */
+    static char rel[PATH_MAX]; /* do_open has its own */
     long len = user_strlen(upath, PATH_MAX);
     if (len < 0)
         return len;
@@ -285,12 +199,11 @@ static long open_resolved(int dirfd, const char *upath, uint64_t flags, uint64_t
             }
             if (r < 0)
                 return r;
-            struct file *f = file_new(K_HOST);
+            struct file *f = host_file_new((int)r);
             if (!f) {
                 hcall1(HX_HC_CLOSE, r);
                 return -ENFILE;
             }
-            f->hostfd = (int)r;
             f->flags = (uint32_t)flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_PATH);
             return fd_install(f, 0, (flags & O_CLOEXEC) != 0);
         }
@@ -314,7 +227,7 @@ static long open_resolved(int dirfd, const char *upath, uint64_t flags, uint64_t
         }
         if (rel[0] == '/') {
             /* RESOLVE_IN_ROOT: absolute means from the start directory. */
-            static char joined[PATH_MAX];
+            static char joined[PATH_MAX]; /* scratch (vfs.h) */
             ksnprintf(joined, sizeof(joined), "%s/%s", dir.path, rel);
             return do_open(AT_FDCWD, joined, 0, flags, mode, resolve);
         }
@@ -323,7 +236,7 @@ static long open_resolved(int dirfd, const char *upath, uint64_t flags, uint64_t
     r = do_open(dirfd, upath, 1, flags, mode, resolve);
     if (r >= 0 && (resolve & RESOLVE_NO_XDEV)) {
         struct file *f = fd_get((uint64_t)r);
-        enum mnt end = f->kind == K_HOST ? M_HOST : f->kind == K_TMP ? M_TMP : M_PROC;
+        enum mnt end = f->hostfd >= 0 ? M_HOST : f->ops->mnt ? (enum mnt)f->ops->mnt : M_PROC;
         if ((start == M_HOST) != (end == M_HOST) || (start != M_HOST && start != end)) {
             sys_close((uint64_t)r, 0, 0, 0, 0, 0);
             return -EXDEV;
@@ -351,81 +264,19 @@ SYSCALL(openat2)
 }
 
 /* ---- read and write --------------------------------------------------- */
-/* A write to a host pipe with no reader, or to a socket whose connection
- * is closed: SIGPIPE, as Linux raises it (to a handler too). */
-static long host_result(long r)
+long file_io(struct file *f, uint64_t buf, uint64_t len, int write, int64_t *pos)
 {
-    if (r == -EPIPE)
-        signal_send(current, SIGPIPE, 0 /* SI_USER */);
-    return r;
-}
-
-/* Reads or writes a guest object at *pos (advanced), or at the stream
- * position when pos is NULL. */
-static long guest_rw(struct file *f, uint64_t buf, uint64_t len, int write, int64_t *pos)
-{
-    uint32_t acc = f->flags & O_ACCMODE;
-    if ((f->flags & O_PATH) || (write && acc == O_RDONLY) || (!write && acc == O_WRONLY))
-        return -EBADF;
-    if ((int64_t)len < 0)
-        return -EINVAL; /* a count past SSIZE_MAX */
-    if (!user_ok((void *)buf, len, !write))
-        return -EFAULT;
-    int64_t off = pos ? *pos : (int64_t)f->pos;
-    long r;
-    switch (f->kind) {
-    case K_PIPE_R:
-    case K_PIPE_W:
-        if (pos)
-            return -ESPIPE;
-        return write ? pipe_write(f, (const uint8_t *)buf, len) : pipe_read(f, (uint8_t *)buf, len);
-    case K_EVENTFD:
-    case K_TIMERFD:
-    case K_SIGNALFD:
-    case K_EPOLL:
-        if (pos)
-            return -ESPIPE;
-        return event_rw(f, (uint8_t *)buf, len, write);
-    case K_NULL:
-        return write ? (long)len : 0;
-    case K_ZERO:
-    case K_FULL:
-        if (write)
-            return f->kind == K_FULL ? -ENOSPC : (long)len;
-        memset((void *)buf, 0, len);
-        return (long)len;
-    case K_RANDOM:
-    case K_URANDOM:
-        if (!write)
-            random_fill((void *)buf, len);
-        return (long)len;
-    case K_TMP:
-        if ((f->node->mode & S_IFMT) == S_IFDIR)
-            return -EISDIR;
-        if (write && (f->flags & O_APPEND) && !pos)
-            off = (int64_t)f->node->size;
-        r = write ? mfs_write(&tmpfs, f->node, (uint64_t)off, (const void *)buf, len)
-                  : mfs_read(&tmpfs, f->node, (uint64_t)off, (void *)buf, len);
-        break;
-    case K_GEN:
-        if (write)
+    if (f->hostfd < 0) { /* the host checks calls on its own fds */
+        uint32_t acc = f->flags & O_ACCMODE;
+        if ((f->flags & O_PATH) || (write && acc == O_RDONLY) || (!write && acc == O_WRONLY))
             return -EBADF;
-        r = (uint64_t)off >= f->gen.len ? 0 : (long)MIN(len, f->gen.len - (uint64_t)off);
-        if (r > 0)
-            memcpy((void *)buf, f->gen.buf + off, (size_t)r);
-        break;
-    case K_GDIR:
-        return -EISDIR;
-    default:
-        return -EBADF;
+        if ((int64_t)len < 0)
+            return -EINVAL; /* a count past SSIZE_MAX */
+        if (!user_ok((void *)buf, len, !write))
+            return -EFAULT;
     }
-    if (r > 0) {
-        if (pos)
-            *pos += r;
-        else
-            f->pos = (uint64_t)(off + r);
-    }
-    return r;
+    long (*op)(struct file *, uint64_t, uint64_t, int64_t *) = write ? f->ops->write : f->ops->read;
+    return op ? op(f, buf, len, pos) : -EBADF;
 }
 
 static long file_rw(uint64_t fd, uint64_t buf, uint64_t len, int write)
@@ -433,40 +284,7 @@ static long file_rw(uint64_t fd, uint64_t buf, uint64_t len, int write)
     struct file *f = fd_get(fd);
     if (!f)
         return -EBADF;
-    if (f->kind == K_HOST && f->sock) {
-        struct sb_iov one = {buf, len};
-        if (sockbuf_user_iov(&one, 1, !write) == 1) {
-            long r = write ? sockbuf_send(f, &one, 1, 0) : sockbuf_recv(f, &one, 1, 0);
-            if (r != SOCKBUF_EMPTY)
-                return r;
-        }
-    }
-    if (f->kind == K_HOST && f->sock && !(f->flags & O_NONBLOCK)) {
-        long r = host_result(sock_rw(f, buf, len, write));
-        if (write && r > 0)
-            sockbuf_connected(f->hostfd);
-        return r;
-    }
-    if (f->kind == K_HOST && !write && f->stream && nthreads > 1 && !(f->flags & O_NONBLOCK)) {
-        /* A console read while other threads exist waits in the scheduler,
-         * so they run meanwhile (a read in the host would stop them). */
-        long r = host_fd_ready(f->hostfd, 1 /* POLLIN */);
-        if (r)
-            return r;
-    }
-    if (f->kind == K_HOST && f->sock && write) {
-        long r = host_result(hcall3(HX_HC_WRITE, f->hostfd, buf, len));
-        if (r > 0)
-            sockbuf_connected(f->hostfd);
-        return r;
-    }
-    if (f->kind == K_HOST) {
-        long r = host_result(hcall3(write ? HX_HC_WRITE : HX_HC_READ, f->hostfd, buf, len));
-        /* The monitor stopped a console read for a signal or a timer:
-         * restarted unless a handler says otherwise, as Linux does. */
-        return r == -EINTR ? -ERESTARTSYS : r;
-    }
-    return guest_rw(f, buf, len, write, NULL);
+    return file_io(f, buf, len, write, NULL);
 }
 
 SYSCALL(read)
@@ -483,8 +301,9 @@ struct iovec64 {
     uint64_t base, len;
 };
 
-/* readv/writev/preadv/pwritev: the host takes the whole vector in one
- * exit; guest objects go element by element. off < 0: stream position. */
+/* readv/writev/preadv/pwritev: a kind that can takes the whole vector at
+ * once (the host: one exit); the others go element by element. off < 0:
+ * stream position. */
 static long file_rwv(uint64_t fd, uint64_t uiov, uint64_t cnt, int write, int64_t off)
 {
     struct file *f = fd_get(fd);
@@ -492,25 +311,9 @@ static long file_rwv(uint64_t fd, uint64_t uiov, uint64_t cnt, int write, int64_
         return -EBADF;
     if (cnt > 1024)
         return -EINVAL;
-    if (f->kind == K_HOST && f->sock && off < 0) {
-        const struct sb_iov *v = (const struct sb_iov *)uiov;
-        int n = sockbuf_user_iov(v, cnt, !write);
-        if (n >= 0) {
-            long r = write ? sockbuf_send(f, v, n, 0) : sockbuf_recv(f, v, n, 0);
-            if (r != SOCKBUF_EMPTY)
-                return r;
-        }
-    }
-    if (f->kind == K_HOST && off < 0 && !write && f->stream && nthreads > 1 &&
-        !(f->flags & O_NONBLOCK)) {
-        long r = host_fd_ready(f->hostfd, 1 /* POLLIN */);
-        if (r)
-            return r;
-    }
-    if (f->kind == K_HOST && off < 0) {
-        long r = host_result(hcall3(write ? HX_HC_WRITEV : HX_HC_READV, f->hostfd, uiov, cnt));
-        return r == -EINTR ? -ERESTARTSYS : r;
-    }
+    long (*vec)(struct file *, uint64_t, uint64_t) = write ? f->ops->writev : f->ops->readv;
+    if (off < 0 && vec)
+        return vec(f, uiov, cnt);
     const struct iovec64 *iov = (const struct iovec64 *)uiov;
     if (!user_ok(iov, cnt * sizeof(*iov), 0))
         return -EFAULT;
@@ -518,14 +321,8 @@ static long file_rwv(uint64_t fd, uint64_t uiov, uint64_t cnt, int write, int64_
     for (uint64_t i = 0; i < cnt; i++) {
         if (!iov[i].len)
             continue;
-        long r;
-        if (f->kind == K_HOST)
-            r = host_result(hcall4(write ? HX_HC_PWRITE : HX_HC_PREAD, f->hostfd, iov[i].base,
-                                   iov[i].len, (uint64_t)(off + done)));
-        else {
-            int64_t pos = off + done;
-            r = guest_rw(f, iov[i].base, iov[i].len, write, off < 0 ? NULL : &pos);
-        }
+        int64_t pos = off + done;
+        long r = file_io(f, iov[i].base, iov[i].len, write, off < 0 ? NULL : &pos);
         if (r < 0)
             return done ? done : r;
         done += r;
@@ -533,9 +330,8 @@ static long file_rwv(uint64_t fd, uint64_t uiov, uint64_t cnt, int write, int64_
             break;
         /* Never wait once something moved: readv of a pipe returns what
          * there is, as Linux does. */
-        if (f->kind == K_PIPE_R && !pipe_available(f))
-            break;
-        if (f->kind == K_PIPE_W && !(pipe_revents(f, 4) & 4))
+        int16_t want = write ? 4 /* POLLOUT */ : 1 /* POLLIN */;
+        if (f->ops->partial_vectors && !(file_revents(f, want) & want))
             break;
     }
     return done;
@@ -568,9 +364,7 @@ static long positioned(uint64_t fd, uint64_t buf, uint64_t len, int64_t off, int
         return -EBADF;
     if (off < 0)
         return -EINVAL;
-    if (f->kind == K_HOST)
-        return host_result(hcall4(write ? HX_HC_PWRITE : HX_HC_PREAD, f->hostfd, buf, len, off));
-    return guest_rw(f, buf, len, write, &off);
+    return file_io(f, buf, len, write, &off);
 }
 
 SYSCALL(pread64)
@@ -593,22 +387,14 @@ long fs_read_at(int fd, void *buf, uint64_t len, uint64_t off)
         return -EBADF;
     if ((f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_PATH))
         return -EACCES;
-    if (f->kind == K_ZERO)
-        return (long)len; /* /dev/zero has no end */
-    if (f->kind != K_HOST && f->kind != K_TMP && f->kind != K_GEN)
-        return -ENODEV;
-    if (f->kind == K_TMP && (f->node->mode & S_IFMT) == S_IFDIR)
-        return -ENODEV;
+    return f->ops->map_read ? f->ops->map_read(f, buf, len, off) : -ENODEV;
+}
+
+long file_map_read(struct file *f, void *buf, uint64_t len, uint64_t off)
+{
     for (uint64_t done = 0; done < len;) {
-        long r;
-        if (f->kind == K_HOST) {
-            r = hcall4(HX_HC_PREAD, f->hostfd, (uint64_t)buf + done, len - done, off + done);
-            if (r == -EISDIR)
-                return -ENODEV; /* a directory cannot be mapped */
-        } else {
-            int64_t pos = (int64_t)(off + done);
-            r = guest_rw(f, (uint64_t)buf + done, len - done, 0, &pos);
-        }
+        int64_t pos = (int64_t)(off + done);
+        long r = file_io(f, (uint64_t)buf + done, len - done, 0, &pos);
         if (r < 0)
             return r;
         if (r == 0)
@@ -627,21 +413,7 @@ long fs_shared_fd(int fd, int writable, uint64_t *size, int *may_write, struct m
     if (acc == O_WRONLY || (f->flags & O_PATH) || (writable && acc != O_RDWR))
         return -EACCES;
     *may_write = acc == O_RDWR;
-    if (f->kind == K_TMP && (f->node->mode & S_IFMT) == S_IFREG) {
-        *node = f->node;
-        *size = f->node->size;
-        return 0;
-    }
-    if (f->kind != K_HOST)
-        return -ENODEV;
-    struct kstat st;
-    long r = hcall2(HX_HC_FSTAT, f->hostfd, &st);
-    if (r)
-        return r;
-    if ((st.mode & S_IFMT) != S_IFREG)
-        return -ENODEV;
-    *size = (uint64_t)st.size;
-    return f->hostfd;
+    return f->ops->map_shared ? f->ops->map_shared(f, size, node) : -ENODEV;
 }
 
 LEAF_SYSCALL(lseek)
@@ -649,14 +421,14 @@ LEAF_SYSCALL(lseek)
     struct file *f = fd_get(a0);
     if (!f)
         return -EBADF;
-    if (f->kind == K_HOST)
-        return hcall3(HX_HC_LSEEK, f->hostfd, a1, a2);
-    if (f->kind == K_PIPE_R || f->kind == K_PIPE_W)
-        return -ESPIPE;
-    if (f->kind != K_TMP && f->kind != K_GEN && f->kind != K_GDIR)
-        return a2 <= SEEK_END ? 0 : -EINVAL; /* devices stay at 0 */
+    if (f->ops->seek)
+        return f->ops->seek(f, a1, a2);
+    return a2 <= SEEK_END ? 0 : -EINVAL; /* devices stay at 0 */
+}
+
+long file_seek_in(struct file *f, uint64_t a1, uint64_t a2, uint64_t size, int data_holes)
+{
     int64_t off = (int64_t)a1, base;
-    uint64_t size = f->kind == K_TMP ? f->node->size : f->kind == K_GEN ? f->gen.len : 0;
     switch (a2) {
     case SEEK_SET:
         base = 0;
@@ -669,7 +441,7 @@ LEAF_SYSCALL(lseek)
         break;
     case SEEK_DATA:
     case SEEK_HOLE:
-        if (f->kind != K_TMP || off < 0 || (uint64_t)off >= size)
+        if (!data_holes || off < 0 || (uint64_t)off >= size)
             return -ENXIO;
         /* minifs reports the whole file as data, as tmpfs may. */
         return a2 == SEEK_DATA ? off : (long)size;
@@ -685,53 +457,29 @@ LEAF_SYSCALL(lseek)
 }
 
 /* ---- Status ------------------------------------------------------------ */
-/* Status of a guest object, as Linux reports it. */
-void guest_stat(const struct file *f, struct kstat *st)
+/* Status of a guest object, as Linux reports it: an object with no stat
+ * of its own (eventfd, timerfd, signalfd, epoll) as a character device. */
+void file_stat(const struct file *f, struct kstat *st)
 {
-    if (f->kind == K_TMP) {
-        tmp_stat(f->node, st);
+    if (f->ops->stat) {
+        f->ops->stat(f, st);
         return;
     }
     memset(st, 0, sizeof(*st));
     st->nlink = 1;
-    st->uid = boot->uid;
-    st->gid = boot->gid;
     st->blksize = 4096;
-    switch (f->kind) {
-    case K_PIPE_R:
-    case K_PIPE_W:
-        st->mode = S_IFIFO | 0600;
-        st->dev = 14; /* pipefs */
-        st->ino = pipe_ino(f);
-        break;
-    case K_GEN:
-        st->mode = S_IFREG | 0444;
-        st->dev = 0x16; /* procfs */
-        st->blksize = 1024;
-        break;
-    case K_GDIR:
-        st->mode = S_IFDIR | 0555;
-        st->nlink = 2;
-        st->dev = 0x16;
-        break;
-    default: {
-        static const uint8_t minor[] = {
-            [K_NULL] = 3, [K_ZERO] = 5, [K_FULL] = 7, [K_RANDOM] = 8, [K_URANDOM] = 9};
-        st->mode = S_IFCHR | 0666;
-        st->uid = st->gid = 0;
-        st->dev = 5;
-        st->rdev = f->kind == K_TTY ? (5u << 8) : (1u << 8) | minor[f->kind];
-    }
-    }
+    st->mode = S_IFCHR | 0666;
+    st->dev = 5;
+    st->rdev = 1u << 8;
 }
 
 static long fstat_file(struct file *f, uint64_t ubuf)
 {
-    if (f->kind == K_HOST)
-        return hcall2(HX_HC_FSTAT, f->hostfd, ubuf);
+    if (f->ops->fstat)
+        return f->ops->fstat(f, ubuf);
     if (!user_ok((void *)ubuf, sizeof(struct kstat), 1))
         return -EFAULT;
-    guest_stat(f, (struct kstat *)ubuf);
+    file_stat(f, (struct kstat *)ubuf);
     return 0;
 }
 
@@ -744,23 +492,13 @@ LEAF_SYSCALL(fstat)
 /* The status of a looked-up guest (non-host) path, as a temporary file. */
 static long loc_stat(struct loc *l, struct kstat *st)
 {
-    struct file tmp = {0};
     if (l->mnt == M_TMP) {
         if (!l->node)
             return -ENOENT;
         tmp_stat(l->node, st);
         return 0;
     }
-    if (l->gen_type == GEN_LINK) {
-        memset(st, 0, sizeof(*st));
-        st->mode = S_IFLNK | 0777;
-        st->nlink = 1;
-        st->size = (int64_t)l->gen.len;
-        st->dev = 0x16;
-        return 0;
-    }
-    tmp.kind = l->gen_type == GEN_DIR ? K_GDIR : l->mnt == M_DEV ? l->dev : K_GEN;
-    guest_stat(&tmp, st);
+    gen_loc_stat(l, st);
     return 0;
 }
 
@@ -776,7 +514,7 @@ static long stat_path(int dirfd, uint64_t upath, uint64_t ubuf, uint64_t flags)
         struct file *f = fd_get((uint64_t)dirfd);
         return f ? fstat_file(f, ubuf) : -EBADF;
     }
-    static struct loc l;
+    static struct loc l; /* scratch (vfs.h): nothing here waits */
     long r = path_resolve(dirfd, (const char *)upath, 1, l.path);
     if (r)
         return r;
@@ -850,13 +588,13 @@ static void statx_from_stat(const struct kstat *st, struct kstatx *sx)
     sx->dev_minor = (uint32_t)(st->dev & 0xff);
 }
 
-/* statx of an open file: the host's for host files. */
+/* statx of an open file: the kind's (the host's), or from its status. */
 static long statx_file(struct file *f, uint64_t flags, uint64_t mask, uint64_t ubuf)
 {
-    if (f->kind == K_HOST)
-        return hcall5(HX_HC_STATX, f->hostfd, 0, flags, mask, ubuf);
+    if (f->ops->statx)
+        return f->ops->statx(f, flags, mask, ubuf);
     struct kstat st;
-    guest_stat(f, &st);
+    file_stat(f, &st);
     statx_from_stat(&st, (struct kstatx *)ubuf);
     return 0;
 }
@@ -879,7 +617,7 @@ SYSCALL(statx)
     }
     if ((flags & AT_EMPTY_PATH) && upath && user_strlen((const char *)upath, 1) == 0)
         upath = (uint64_t) ".";
-    static struct loc l;
+    static struct loc l; /* scratch (vfs.h): nothing here waits */
     long r = path_resolve(dirfd, (const char *)upath, 1, l.path);
     if (r)
         return r;
@@ -915,7 +653,7 @@ struct dirent64 {
 #define DT_SOCK 12
 #define S_IFSOCK 0140000
 
-static uint8_t dtype(uint32_t mode)
+uint8_t dtype(uint32_t mode)
 {
     switch (mode & S_IFMT) {
     case S_IFDIR:
@@ -948,66 +686,28 @@ static size_t put_dirent(uint8_t *buf, size_t room, uint64_t ino, int64_t next, 
     return reclen;
 }
 
-/* The i-th entry of a generated directory: ".", "..", then its list. */
-static int gdir_entry(const struct file *f, uint64_t i, const char **name, size_t *len,
-                      uint8_t *type)
-{
-    if (i < 2) {
-        *name = i ? ".." : ".";
-        *len = i + 1;
-        *type = DT_DIR;
-        return 1;
-    }
-    const char *p = f->gen.buf, *end = p + f->gen.len;
-    for (uint64_t k = 2; p && p < end; k++) {
-        size_t n = strlen(p);
-        char t = p[n + 1];
-        if (k == i) {
-            *name = p;
-            *len = n;
-            *type = t == 'd' ? DT_DIR : t == 'l' ? DT_LNK : t == 'c' ? DT_CHR : DT_REG;
-            return 1;
-        }
-        p += n + 3;
-    }
-    return 0;
-}
-
 SYSCALL(getdents64)
 {
     struct file *f = fd_get(a0);
     if (!f)
         return -EBADF;
-    if (f->kind == K_HOST)
-        return hcall3(HX_HC_GETDENTS, f->hostfd, a1, a2);
-    if (f->kind != K_TMP && f->kind != K_GDIR)
-        return -ENOTDIR;
-    if (f->kind == K_TMP && (f->node->mode & S_IFMT) != S_IFDIR)
-        return -ENOTDIR;
-    if (!user_ok((void *)a1, a2, 1))
+    return f->ops->getdents ? f->ops->getdents(f, a1, a2) : -ENOTDIR;
+}
+
+long dirents_emit(struct file *f, uint64_t ubuf, uint64_t size, dirent_fn next)
+{
+    if (!user_ok((void *)ubuf, size, 1))
         return -EFAULT;
-    if (f->kind == K_GDIR && f->pos == 0 && !strncmp(f->path, "/proc/", 6)) {
-        /* Listed when read, as Linux does: /proc/self/fd shows this fd. */
-        gen_free(&f->gen);
-        proc_lookup(f->path, &f->gen);
-    }
-    uint8_t *buf = (uint8_t *)a1;
+    uint8_t *buf = (uint8_t *)ubuf;
     size_t done = 0;
     for (;;) {
         const char *name;
         size_t len, n;
         uint8_t type;
         uint64_t ino = 1;
-        if (f->kind == K_TMP) {
-            struct mfs_node *node;
-            if (mfs_readdir(f->node, f->pos, &name, &len, &node))
-                break;
-            type = dtype(node->mode);
-            ino = node->ino;
-        } else if (!gdir_entry(f, f->pos, &name, &len, &type)) {
+        if (!next(f, f->pos, &name, &len, &type, &ino))
             break;
-        }
-        n = put_dirent(buf + done, a2 - done, ino, (int64_t)f->pos + 1, type, name, len);
+        n = put_dirent(buf + done, size - done, ino, (int64_t)f->pos + 1, type, name, len);
         if (!n)
             return done ? (long)done : -EINVAL;
         done += n;
@@ -1022,9 +722,7 @@ static long sync_file(uint64_t fd, int datasync)
     struct file *f = fd_get(fd);
     if (!f)
         return -EBADF;
-    if (f->kind == K_HOST)
-        return hcall2(HX_HC_FSYNC, f->hostfd, datasync);
-    return f->kind == K_TMP ? 0 : -EINVAL; /* RAM has nothing to flush */
+    return f->ops->sync ? f->ops->sync(f, datasync) : -EINVAL;
 }
 
 SYSCALL(fsync)
@@ -1043,57 +741,62 @@ SYSCALL(fadvise64)
     struct file *f = fd_get(a0);
     if (!f)
         return -EBADF;
-    if (f->kind == K_PIPE_R || f->kind == K_PIPE_W)
+    if (f->ops->fifo)
         return -ESPIPE;
     if (a3 > 5 || (int64_t)a2 < 0)
         return -EINVAL;
     return 0;
 }
 
-/* Copies through a kernel buffer: sendfile's general case. */
-static long copy_loop(struct file *in, struct file *out, int64_t *in_off, uint64_t count)
+/* Copies through a kernel buffer: sendfile's general case. The static
+ * buffer is taken by one copy at a time: a pipe_write may wait meanwhile,
+ * and another thread's copy then gets its own from the heap (64 KiB is too
+ * big for a kernel stack). */
+#define COPY_CHUNK 65536
+
+long file_copy(struct file *in, struct file *out, int64_t *in_off, uint64_t count)
 {
-    static uint8_t bounce[65536];
+    static uint8_t chunk[COPY_CHUNK];
+    static int chunk_busy;
+    uint8_t *bounce = chunk_busy ? kmalloc(COPY_CHUNK) : chunk;
+    if (!bounce)
+        return -ENOMEM;
+    if (bounce == chunk)
+        chunk_busy = 1;
     long done = 0;
     while ((uint64_t)done < count) {
-        uint64_t n = MIN(count - (uint64_t)done, sizeof(bounce));
-        long r;
-        if (in->kind == K_HOST)
-            r = in_off ? hcall4(HX_HC_PREAD, in->hostfd, bounce, n, *in_off)
-                       : hcall3(HX_HC_READ, in->hostfd, bounce, n);
-        else
-            r = in->kind == K_TMP
-                    ? mfs_read(&tmpfs, in->node, in_off ? (uint64_t)*in_off : in->pos, bounce, n)
-                    : -EINVAL;
+        uint64_t n = MIN(count - (uint64_t)done, COPY_CHUNK);
+        /* A guest object's stream offset is f->pos; a host fd's is the
+         * host's. */
+        int64_t stream = (int64_t)in->pos;
+        const int64_t *at = in_off ? in_off : in->hostfd < 0 ? &stream : NULL;
+        long r = in->ops->splice_read ? in->ops->splice_read(in, bounce, n, at) : -EINVAL;
         if (r <= 0) {
             if (r < 0 && !done)
-                return r;
+                done = r;
             break;
         }
-        long w;
-        if (out->kind == K_HOST)
-            w = host_result(hcall3(HX_HC_WRITE, out->hostfd, bounce, (uint64_t)r));
-        else if (out->kind == K_TMP)
-            w = mfs_write(&tmpfs, out->node, (out->flags & O_APPEND) ? out->node->size : out->pos,
-                          bounce, (uint64_t)r);
-        else if (out->kind == K_PIPE_W)
-            w = pipe_write(out, bounce, (uint64_t)r);
-        else
-            w = out->kind == K_NULL ? r : -EINVAL;
-        if (w < 0)
-            return done ? done : w;
-        if (out->kind == K_TMP)
-            out->pos = ((out->flags & O_APPEND) ? out->node->size : out->pos + (uint64_t)w);
+        long w =
+            out->ops->splice_write ? out->ops->splice_write(out, bounce, (uint64_t)r) : -EINVAL;
+        if (w < 0) {
+            if (!done)
+                done = w;
+            break;
+        }
         if (in_off)
             *in_off += w;
-        else if (in->kind == K_TMP)
+        else if (in->hostfd < 0)
             in->pos += (uint64_t)w;
         else if (w < r) /* give back what the host read but we could not write */
-            hcall3(HX_HC_LSEEK, in->hostfd, (uint64_t)(w - r), SEEK_CUR);
+            in->ops->seek(in, (uint64_t)(w - r), SEEK_CUR);
         done += w;
         if (w < r)
             break;
     }
+    if (bounce == chunk)
+        chunk_busy = 0;
+    else
+        kfree(bounce, COPY_CHUNK);
     return done;
 }
 
@@ -1104,7 +807,7 @@ SYSCALL(sendfile)
         return -EBADF;
     if ((in->flags & O_ACCMODE) == O_WRONLY || (out->flags & O_ACCMODE) == O_RDONLY)
         return -EBADF;
-    if (in->kind != K_HOST && in->kind != K_TMP)
+    if (!in->ops->splice_read)
         return -EINVAL;
     if (out->flags & O_APPEND)
         return -EINVAL; /* Linux refuses appending outputs */
@@ -1119,22 +822,16 @@ SYSCALL(sendfile)
             return -EINVAL; /* or one the count takes past the largest */
         offp = &off;
     }
-    long r;
-    if (in->kind == K_HOST && !in->stream && out->kind == K_HOST && out->sock &&
-        (out->flags & O_NONBLOCK))
-        /* Host file to a non-blocking socket: the host does it (queued
-         * sends go first: any hypercall flushes them). */
-        r = host_result(hcall4(HX_HC_SENDFILE, out->hostfd, in->hostfd, offp ? offp : NULL,
-                               MIN(a3, 0x7ffff000)));
-    else
-        r = copy_loop(in, out, offp, MIN(a3, 0x7ffff000));
+    uint64_t count = MIN(a3, 0x7ffff000);
+    long r = out->ops->sendfile ? out->ops->sendfile(out, in, offp, count)
+                                : file_copy(in, out, offp, count);
     if (a2 && r >= 0)
         *(int64_t *)a2 = off;
     return r;
 }
 
-/* Between two host files the host copies; between minifs files, the
- * kernel; across file systems Linux answers EXDEV. */
+/* Between two files of a kind that can (host files, minifs files), the
+ * kind copies; across file systems Linux answers EXDEV. */
 SYSCALL(copy_file_range)
 {
     struct file *in = fd_get(a0), *out = fd_get(a2);
@@ -1142,70 +839,14 @@ SYSCALL(copy_file_range)
         return -EBADF;
     if (a5)
         return -EINVAL;
-    if (in->kind == K_HOST && out->kind == K_HOST)
-        return hcall5(HX_HC_COPY_RANGE, in->hostfd, a1, out->hostfd, a3, a4);
-    if (in->kind != K_TMP || out->kind != K_TMP)
-        return in->kind == K_HOST || in->kind == K_TMP ? -EXDEV : -EINVAL;
-    int64_t off, *offp = NULL;
-    if (a1) {
-        if (!user_ok((void *)a1, 8, 1))
-            return -EFAULT;
-        off = *(int64_t *)a1;
-        offp = &off;
-    }
-    uint64_t saved = out->pos;
-    if (a3) {
-        if (!user_ok((void *)a3, 8, 1))
-            return -EFAULT;
-        out->pos = *(uint64_t *)a3;
-    }
-    long r = copy_loop(in, out, offp, a4);
-    if (a3) {
-        if (r > 0)
-            *(uint64_t *)a3 = out->pos;
-        out->pos = saved;
-    }
-    if (a1 && r > 0)
-        *(int64_t *)a1 = off;
-    return r;
-}
-
-#define MFD_CLOEXEC 1u
-#define MFD_ALLOW_SEALING 2u
-
-/* memfd: an unnamed minifs file. */
-SYSCALL(memfd_create)
-{
-    long len = user_strlen((const char *)a0, 250);
-    if (len < 0)
-        return len == -ENAMETOOLONG ? -EINVAL : len;
-    if (a1 & ~(uint64_t)(MFD_CLOEXEC | MFD_ALLOW_SEALING))
+    if (!in->ops->copy_range)
         return -EINVAL;
-    static unsigned seq;
-    char name[32];
-    int n = ksnprintf(name, sizeof(name), ".hx-memfd-%u", seq++);
-    struct mfs_node *node;
-    long r = mfs_create(&tmpfs, tmpfs.root, name, (size_t)n, MFS_S_IFREG | 0777, boot->euid,
-                        boot->egid, NULL, &node);
-    if (r)
-        return r;
-    mfs_open(node);
-    mfs_remove(&tmpfs, tmpfs.root, name, (size_t)n, 0);
-    struct file *f = file_new(K_TMP);
-    if (!f) {
-        mfs_close(&tmpfs, node);
-        return -ENFILE;
-    }
-    f->node = node;
-    f->flags = O_RDWR;
-    ksnprintf(f->path, sizeof(f->path), "/memfd:%s (deleted)", (const char *)a0);
-    return fd_install(f, 0, (a1 & MFD_CLOEXEC) != 0);
+    if (in->ops != out->ops)
+        return -EXDEV;
+    return in->ops->copy_range(in, a1, out, a3, a4);
 }
 
 /* ---- ioctl ------------------------------------------------------------- */
-#define TCGETS 0x5401
-#define TIOCGWINSZ 0x5413
-#define FIONREAD 0x541b
 #define FIONBIO 0x5421
 #define FIOCLEX 0x5451
 #define FIONCLEX 0x5450
@@ -1215,8 +856,6 @@ SYSCALL(ioctl)
     struct file *f = fd_get(a0);
     if (!f)
         return -EBADF;
-    if (f->kind == K_HOST && f->sock && a1 != FIONBIO && a1 != FIOCLEX && a1 != FIONCLEX)
-        return net_ioctl(f, a1, a2);
     switch (a1) {
     case FIONBIO: {
         if (!user_ok((void *)a2, 4, 0))
@@ -1229,23 +868,6 @@ SYSCALL(ioctl)
     case FIOCLEX:
     case FIONCLEX:
         return sys_fcntl(a0, 2 /* F_SETFD */, a1 == FIOCLEX, 0, 0, 0);
-    case TCGETS:
-    case TIOCGWINSZ:
-        if (f->kind != K_HOST)
-            return -ENOTTY;
-        /* A console that was not a terminal at boot never becomes one. */
-        if (f->hostfd <= 2 && !boot->console_tty[f->hostfd])
-            return -ENOTTY;
-        return hcall3(HX_HC_IOCTL, f->hostfd, a1, a2);
-    case FIONREAD:
-        if (f->kind != K_PIPE_R && f->kind != K_TMP)
-            break;
-        if (!user_ok((void *)a2, 4, 1))
-            return -EFAULT;
-        *(int *)a2 = f->kind == K_PIPE_R      ? (int)pipe_available(f)
-                     : f->node->size > f->pos ? (int)MIN(f->node->size - f->pos, 0x7fffffff)
-                                              : 0;
-        return 0;
     }
-    return -ENOTTY;
+    return f->ops->ioctl ? f->ops->ioctl(f, a1, a2) : -ENOTTY;
 }

@@ -7,10 +7,8 @@
 
 #define RENAME_NOREPLACE 1
 #define RENAME_EXCHANGE 2
-#define UTIME_NOW ((1l << 30) - 1)
-#define UTIME_OMIT ((1l << 30) - 2)
 
-static struct loc la, lb;
+static struct loc la, lb; /* scratch (vfs.h): no call here waits */
 
 /* A change to /dev or /proc: Linux refuses most with EACCES or EPERM. */
 static long generated_refusal(const struct loc *l)
@@ -171,12 +169,8 @@ SYSCALL(renameat2)
 static long link_open_file(struct file *f, int newdir, uint64_t newp)
 {
     long r = lookup(newdir, (const char *)newp, 1, LOOKUP_NAME, &lb);
-    if (!r && lb.mnt == M_HOST && f->kind == K_HOST)
-        r = hcall3(HX_HC_FDOP, HX_FD_LINK, f->hostfd, lb.path);
-    else if (!r && lb.mnt == M_TMP && f->kind == K_TMP)
-        r = lb.node ? -EEXIST : mfs_link(&tmpfs, lb.parent, lb.name, lb.len, f->node);
-    else if (!r)
-        r = -EXDEV;
+    if (!r)
+        r = f->ops->link ? f->ops->link(f, &lb) : -EXDEV;
     loc_done(&lb);
     return r;
 }
@@ -319,66 +313,6 @@ SYSCALL(readlinkat)
 }
 
 /* ---- Attributes -------------------------------------------------------- */
-/* Only the owner (or root) may change a guest file's mode and times. */
-static long may_change(const struct mfs_node *n)
-{
-    return boot->euid == 0 || boot->euid == n->uid ? 0 : -EPERM;
-}
-
-static long tmp_chmod(struct mfs_node *n, uint64_t mode)
-{
-    long r = may_change(n);
-    if (r)
-        return r;
-    n->mode = (n->mode & S_IFMT) | ((uint32_t)mode & 07777);
-    mfs_touch(&tmpfs, n, 0, 0, 1);
-    return 0;
-}
-
-static long tmp_chown(struct mfs_node *n, uint64_t uid, uint64_t gid)
-{
-    if (boot->euid != 0 && (uid != (uint32_t)-1 && uid != n->uid))
-        return -EPERM;
-    if ((uint32_t)uid != (uint32_t)-1)
-        n->uid = (uint32_t)uid;
-    if ((uint32_t)gid != (uint32_t)-1)
-        n->gid = (uint32_t)gid;
-    mfs_touch(&tmpfs, n, 0, 0, 1);
-    return 0;
-}
-
-static long tmp_utimens(struct mfs_node *n, uint64_t utimes)
-{
-    long r = may_change(n);
-    if (r)
-        return r;
-    struct timespec64 t[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
-    if (utimes) {
-        if (!user_ok((void *)utimes, sizeof(t), 0))
-            return -EFAULT;
-        memcpy(t, (void *)utimes, sizeof(t));
-    }
-    int64_t now = clock_realtime_ns();
-    struct mfs_time *dst[2] = {&n->atime, &n->mtime};
-    for (int i = 0; i < 2; i++) {
-        if (t[i].nsec == UTIME_OMIT)
-            continue;
-        if (t[i].nsec == UTIME_NOW) {
-            dst[i]->sec = now / 1000000000ll;
-            dst[i]->nsec = now % 1000000000ll;
-        } else if (t[i].nsec < 0 || t[i].nsec >= 1000000000ll) {
-            return -EINVAL;
-        } else {
-            dst[i]->sec = t[i].sec;
-            dst[i]->nsec = t[i].nsec;
-        }
-    }
-    mfs_touch(&tmpfs, n, 0, 0, 1);
-    return 0;
-}
-
-enum attr { A_CHMOD, A_CHOWN, A_UTIMENS, A_TRUNCATE };
-
 /* Applies an attribute change to a path. */
 static long path_attr(int dirfd, uint64_t upath, int follow, enum attr what, uint64_t x, uint64_t y)
 {
@@ -416,35 +350,9 @@ static long fd_attr(uint64_t fd, enum attr what, uint64_t x, uint64_t y)
     struct file *f = fd_get(fd);
     if (!f)
         return -EBADF;
-    if (f->kind == K_HOST) {
-        switch (what) {
-        case A_CHMOD:
-            return hcall3(HX_HC_FDOP, HX_FD_CHMOD, f->hostfd, x);
-        case A_CHOWN:
-            return hcall4(HX_HC_FDOP, HX_FD_CHOWN, f->hostfd, x, y);
-        case A_UTIMENS:
-            return hcall3(HX_HC_FDOP, HX_FD_UTIMENS, f->hostfd, x);
-        case A_TRUNCATE:
-            if ((f->flags & O_ACCMODE) == O_RDONLY)
-                return -EINVAL;
-            return hcall2(HX_HC_FTRUNCATE, f->hostfd, x);
-        }
-    }
-    if (f->kind != K_TMP)
-        return what == A_TRUNCATE ? -EINVAL : -EPERM;
-    switch (what) {
-    case A_CHMOD:
-        return tmp_chmod(f->node, x);
-    case A_CHOWN:
-        return tmp_chown(f->node, x, y);
-    case A_UTIMENS:
-        return tmp_utimens(f->node, x);
-    case A_TRUNCATE:
-        if ((f->flags & O_ACCMODE) == O_RDONLY)
-            return -EINVAL;
-        return (int64_t)x < 0 ? -EINVAL : mfs_truncate(&tmpfs, f->node, x);
-    }
-    return -EINVAL;
+    if (f->ops->setattr)
+        return f->ops->setattr(f, what, x, y);
+    return what == A_TRUNCATE ? -EINVAL : -EPERM;
 }
 
 SYSCALL(chmod)
@@ -514,16 +422,9 @@ SYSCALL(fallocate)
         return -EINVAL;
     if ((f->flags & O_ACCMODE) == O_RDONLY)
         return -EBADF;
-    if (f->kind == K_HOST)
-        return hcall5(HX_HC_FDOP, HX_FD_FALLOCATE, f->hostfd, a1, a2, a3);
-    if (f->kind != K_TMP)
-        return f->kind == K_PIPE_R || f->kind == K_PIPE_W ? -ESPIPE : -ENODEV;
-    if (a1 & ~1ull) /* only FALLOC_FL_KEEP_SIZE */
-        return -EOPNOTSUPP;
-    /* Pages are allocated when written; the size grows as Linux's would. */
-    if (!(a1 & 1) && a2 + a3 > f->node->size)
-        return mfs_truncate(&tmpfs, f->node, a2 + a3);
-    return 0;
+    if (f->ops->fallocate)
+        return f->ops->fallocate(f, a1, a2, a3);
+    return f->ops->fifo ? -ESPIPE : -ENODEV;
 }
 
 /* ---- access ------------------------------------------------------------ */
@@ -579,7 +480,7 @@ struct kstatfs {
     int64_t namelen, frsize, flags, spare[4];
 };
 
-static long guest_statfs(enum mnt mnt, uint64_t ubuf)
+long guest_statfs(enum mnt mnt, uint64_t ubuf)
 {
     struct kstatfs *s = (struct kstatfs *)ubuf;
     if (!user_ok(s, sizeof(*s), 1))
@@ -613,7 +514,5 @@ SYSCALL(fstatfs)
     struct file *f = fd_get(a0);
     if (!f)
         return -EBADF;
-    if (f->kind == K_HOST)
-        return hcall3(HX_HC_STATFS, f->hostfd, 0, a1);
-    return guest_statfs(f->kind == K_TMP ? M_TMP : f->kind == K_GEN ? M_PROC : M_DEV, a1);
+    return f->ops->statfs ? f->ops->statfs(f, a1) : guest_statfs(M_DEV, a1);
 }

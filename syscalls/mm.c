@@ -38,7 +38,7 @@ static void unmap_range(uint64_t va, uint64_t len)
             if (shared[i].node)
                 mfs_unmap(&tmpfs, shared[i].node);
             else
-                hcall1(HX_HC_UNMAP_SHARED, shared[i].gpa);
+                HC(unmap_shared, .gpa = shared[i].gpa);
             shared[i].len = 0;
         }
 }
@@ -91,18 +91,18 @@ static long map_shared_file(uint64_t addr, uint64_t len, uint32_t prot, int fd, 
     /* Only the pages the file has: past its end a touch is SIGBUS, unless
      * the file grew since (mm_shared_fault maps them then). */
     uint64_t backed = MIN(len, size > off ? PAGE_ALIGN(size - off) : 0);
-    long gpa = hcall4(HX_HC_MAP_SHARED, hostfd, off, len, may_write);
+    long gpa = HC(map_shared, .hostfd = hostfd, .offset = off, .len = len, .writable = may_write);
     if (gpa < 0)
         return gpa;
     if (mm_reserve(addr, len, prot, VMA_SHARED) ||
         (backed && mm_populate(addr, backed, (uint64_t)gpa, prot))) {
         mm_unmap(addr, len);
-        hcall1(HX_HC_UNMAP_SHARED, gpa);
+        HC(unmap_shared, .gpa = gpa);
         return -ENOMEM;
     }
     shared[slot] = (struct shared){.va = addr,
                                    .len = len,
-                                   .gpa = (uint64_t)gpa,
+                                   .gpa = gpa,
                                    .may_write = may_write,
                                    .backed = backed,
                                    .off = off,
@@ -142,7 +142,7 @@ int mm_shared_fault(uint64_t addr)
             continue;
         /* A page past the file's end when mapped: has the file grown? */
         struct kstat st;
-        if (hcall2(HX_HC_FSTAT, m->hostfd, &st) || (uint64_t)st.size <= m->off)
+        if (HC(fstat, .hostfd = m->hostfd, .statbuf = (uint64_t)&st) || (uint64_t)st.size <= m->off)
             return 0;
         uint64_t now = MIN(m->len, PAGE_ALIGN((uint64_t)st.size - m->off));
         if (addr >= m->va + now)
@@ -252,7 +252,7 @@ SYSCALL(msync)
         if (!m->len || m->node || m->va >= end || m->va + m->len <= a0)
             continue; /* minifs pages are the file itself */
         uint64_t from = MAX(a0, m->va), to = MIN(end, m->va + m->len);
-        long r = hcall3(HX_HC_MSYNC, m->gpa + (from - m->va), to - from, a2);
+        long r = HC(msync, .gpa = m->gpa + (from - m->va), .len = to - from, .flags = a2);
         if (r)
             return r;
     }

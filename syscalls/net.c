@@ -1,12 +1,13 @@
-/* Sockets: host sockets in the guest's fd table. A socket is a K_HOST file
- * whose sock field holds its domain, so read, write, poll, select, close,
- * dup and fcntl take the host-fd paths unchanged; the monitor does the
+/* Sockets: host sockets in the guest's fd table. A socket is a host file
+ * (file_host.c) whose sock field holds its domain, so read, write, poll,
+ * select, close, dup and fcntl take the host-fd paths unchanged; the monitor does the
  * socket work (hypervisor/hc_net.c). What happens here: the fd table,
  * AF_UNIX paths resolved in the guest's own file systems (a path under a
  * host mount goes to the monitor to be walked confined; a path in /tmp
  * becomes a minifs node of type socket, whose inode number names the host
  * socket in the monitor's private directory), and SIGPIPE, which the
  * monitor never receives and the program must. */
+#include "heap.h"
 #include "tmpfs.h"
 #include "vfs.h"
 
@@ -144,7 +145,7 @@ long sock_rw(struct file *f, uint64_t buf, uint64_t len, int write)
 static struct file *sock_get(uint64_t fd, long *err)
 {
     struct file *f = fd_get(fd);
-    *err = !f ? -EBADF : !f->sock ? -ENOTSOCK : 0;
+    *err = !f ? -EBADF : f->hostfd < 0 || !f->sock ? -ENOTSOCK : 0;
     return *err ? NULL : f;
 }
 
@@ -153,12 +154,11 @@ static long sock_install(long hostfd, int domain, uint64_t flags, int stream)
 {
     if (hostfd < 0)
         return hostfd;
-    struct file *f = file_new(K_HOST);
+    struct file *f = host_file_new((int)hostfd);
     if (!f) {
         hcall1(HX_HC_CLOSE, hostfd);
         return -ENFILE;
     }
-    f->hostfd = (int)hostfd;
     f->sock = domain;
     f->flags = O_RDWR | ((uint32_t)flags & O_NONBLOCK);
     if (stream)
@@ -176,7 +176,7 @@ static long sent(long r, uint64_t flags)
 
 void net_describe(const struct file *f, char *out, size_t size)
 {
-    static struct kstat st;
+    static struct kstat st; /* scratch (vfs.h): a host call, no wait */
     if (hcall2(HX_HC_FSTAT, f->hostfd, &st) < 0)
         st.ino = 0;
     ksnprintf(out, size, "socket:[%lu]", st.ino);
@@ -211,10 +211,11 @@ struct addr {
     uint64_t len;
     uint64_t kind, where;
     struct mfs_node *made; /* bind in /tmp: the node made for it */
+    /* Where an AF_UNIX path leads: from the heap (PATH_MAX is too big for
+     * a kernel stack, and a blocking sendmsg waits while it is in use, so
+     * it cannot be static either). */
+    struct loc *loc;
 };
-
-static struct loc uloc; /* PATH_MAX: too big for the stack */
-static char upath[SUN_PATH_MAX + 1];
 
 /* Linux's move_addr_to_kernel: an int length, at most 128 bytes. */
 static long addr_get(uint64_t uaddr, uint64_t ulen, struct addr *a)
@@ -244,39 +245,41 @@ static int is_unix_path(const struct file *f, const struct addr *a)
 static long unix_resolve(struct addr *a, int bind, int again)
 {
     int follow = !bind; /* bind never follows: an existing name is in use */
+    struct loc *l = a->loc;
     long r;
     if (again) {
-        r = lookup_again(&uloc, follow);
+        r = lookup_again(l, follow);
     } else {
+        char upath[SUN_PATH_MAX + 1];
         size_t n = strnlen((const char *)a->buf + SUN_PATH_OFF, a->len - SUN_PATH_OFF);
         if (a->len > SUN_PATH_OFF + SUN_PATH_MAX)
             return -EINVAL;
         memcpy(upath, a->buf + SUN_PATH_OFF, n);
         upath[n] = 0;
-        r = lookup(AT_FDCWD, upath, 0, follow, &uloc);
+        r = lookup(AT_FDCWD, upath, 0, follow, l);
     }
     if (r)
         return r;
-    switch (uloc.mnt) {
+    switch (l->mnt) {
     case M_HOST:
         a->kind = HX_UNIX_HOST;
-        a->where = (uint64_t)uloc.path;
+        a->where = (uint64_t)l->path;
         return 0;
     case M_TMP:
         if (!bind) {
-            if (!uloc.node)
+            if (!l->node)
                 return -ENOENT;
-            if ((uloc.node->mode & S_IFMT) != S_IFSOCK)
+            if ((l->node->mode & S_IFMT) != S_IFSOCK)
                 return -ECONNREFUSED;
             a->kind = HX_UNIX_TMP;
-            a->where = uloc.node->ino;
+            a->where = l->node->ino;
             return 0;
         }
-        if (uloc.node)
+        if (l->node)
             return -EADDRINUSE;
-        if (!uloc.parent)
+        if (!l->parent)
             return -ENOENT;
-        r = mfs_create(&tmpfs, uloc.parent, uloc.name, uloc.len, S_IFSOCK | (0777 & ~umask_bits),
+        r = mfs_create(&tmpfs, l->parent, l->name, l->len, S_IFSOCK | (0777 & ~umask_bits),
                        boot->euid, boot->egid, NULL, &a->made);
         if (r)
             return r;
@@ -293,9 +296,11 @@ static long unix_resolve(struct addr *a, int bind, int again)
 static long unix_done(struct addr *a, long r)
 {
     if (r < 0 && a->made)
-        mfs_remove(&tmpfs, uloc.parent, uloc.name, uloc.len, 0);
+        mfs_remove(&tmpfs, a->loc->parent, a->loc->name, a->loc->len, 0);
     a->made = NULL;
-    loc_done(&uloc);
+    loc_done(a->loc);
+    kfree(a->loc, sizeof(*a->loc));
+    a->loc = NULL;
     return r;
 }
 
@@ -305,6 +310,8 @@ enum addr_op { OP_BIND, OP_CONNECT, OP_SENDMSG };
 static long addr_call(struct file *f, enum addr_op op, struct addr *a, uint64_t arg, uint64_t flags)
 {
     int path = is_unix_path(f, a);
+    if (path && !(a->loc = kmalloc(sizeof(*a->loc))))
+        return -ENOMEM;
     long r = path ? unix_resolve(a, op == OP_BIND, 0) : 0;
     while (!r) {
         switch (op) {
@@ -335,7 +342,7 @@ SYSCALL(socket)
 
 SYSCALL(socketpair)
 {
-    static int sv[2];
+    static int sv[2]; /* scratch (vfs.h): filled and read with no wait between */
     int *usv = (int *)a3;
     if (!user_ok(usv, sizeof(sv), 1))
         return -EFAULT;

@@ -43,7 +43,7 @@ static void cwd_refresh(void)
         return;
     pin.stale = 0;
     if (pin.mnt == M_HOST) {
-        static char buf[PATH_MAX];
+        static char buf[PATH_MAX]; /* scratch (vfs.h): a host call, no wait */
         long r = hcall3(HX_HC_FDPATH, pin.hostfd, buf, sizeof(buf));
         if (r == -ENOENT)
             pin.gone = 1;
@@ -76,7 +76,7 @@ static void cwd_unpin(void)
 
 void cwd_pin(void)
 {
-    static struct loc l;
+    static struct loc l; /* scratch (vfs.h): lookup and host calls, no wait */
     if (pin.pinned || pin.gone)
         return;
     if (lookup(AT_FDCWD, cwd_path(), 0, 1, &l) == 0) {
@@ -155,7 +155,7 @@ long path_resolve(int dirfd, const char *upath, int from_user, char *out)
         struct file *d = fd_get((uint64_t)dirfd);
         if (!d)
             return -EBADF;
-        if ((d->kind != K_HOST && d->kind != K_TMP && d->kind != K_GDIR) || !d->path[0])
+        if (!d->ops->dirfd || !d->path[0])
             return -ENOTDIR;
         strcpy(out, d->path);
     }
@@ -202,19 +202,14 @@ static long dev_lookup(const char *path, struct loc *l)
 {
     static const struct {
         const char *name;
-        enum kind kind;
+        const struct file_ops *ops;
         const char *link;
     } devs[] = {
-        {"null", K_NULL, NULL},
-        {"zero", K_ZERO, NULL},
-        {"full", K_FULL, NULL},
-        {"random", K_RANDOM, NULL},
-        {"urandom", K_URANDOM, NULL},
-        {"tty", K_TTY, NULL},
-        {"stdin", K_FREE, "/proc/self/fd/0"},
-        {"stdout", K_FREE, "/proc/self/fd/1"},
-        {"stderr", K_FREE, "/proc/self/fd/2"},
-        {"fd", K_FREE, "/proc/self/fd"},
+        {"null", &dev_null_ops, NULL},       {"zero", &dev_zero_ops, NULL},
+        {"full", &dev_full_ops, NULL},       {"random", &dev_random_ops, NULL},
+        {"urandom", &dev_urandom_ops, NULL}, {"tty", &dev_tty_ops, NULL},
+        {"stdin", NULL, "/proc/self/fd/0"},  {"stdout", NULL, "/proc/self/fd/1"},
+        {"stderr", NULL, "/proc/self/fd/2"}, {"fd", NULL, "/proc/self/fd"},
     };
     const char *name = path + 4;
     if (!*name) {
@@ -227,7 +222,7 @@ static long dev_lookup(const char *path, struct loc *l)
     name++;
     for (size_t i = 0; i < ARRAY_SIZE(devs); i++)
         if (!strcmp(name, devs[i].name)) {
-            l->dev = devs[i].kind;
+            l->dev = devs[i].ops;
             if (!devs[i].link)
                 return GEN_FILE;
             gen_put(&l->gen, devs[i].link, strlen(devs[i].link));
@@ -238,7 +233,7 @@ static long dev_lookup(const char *path, struct loc *l)
 
 long lookup_again(struct loc *l, int follow)
 {
-    static char again[PATH_MAX];
+    static char again[PATH_MAX]; /* scratch (vfs.h): lookup copies it first */
     strcpy(again, l->path);
     loc_done(l);
     return lookup(AT_FDCWD, again, 0, follow, l);
@@ -279,7 +274,7 @@ long lookup(int dirfd, const char *path, int from_user, int follow, struct loc *
     follow = follow == LOOKUP_NAME ? 0 : follow || l->must_dir;
     for (int hop = 0; hop < MAX_HOPS; hop++) {
         const char *rest;
-        static char next[PATH_MAX];
+        static char next[PATH_MAX]; /* scratch (vfs.h): nothing in lookup waits */
         l->mnt = mount_of(l->path, &rest);
         switch (l->mnt) {
         case M_HOST:
@@ -373,7 +368,7 @@ static long change_dir(struct loc *l)
 
 SYSCALL(chdir)
 {
-    static struct loc l;
+    static struct loc l; /* scratch (vfs.h): lookup and host calls, no wait */
     long r = lookup(AT_FDCWD, (const char *)a0, 1, 1, &l);
     if (!r)
         r = change_dir(&l);
@@ -388,7 +383,7 @@ SYSCALL(fchdir)
         return -EBADF;
     if (!f->path[0])
         return -ENOTDIR;
-    static struct loc l;
+    static struct loc l; /* scratch (vfs.h): lookup and host calls, no wait */
     long r = lookup(AT_FDCWD, f->path, 0, 1, &l);
     if (!r)
         r = change_dir(&l);

@@ -25,34 +25,36 @@ static void changed(struct pipe *p, int in)
     io_notify();
 }
 
-void pipe_release(struct file *f)
+static const struct file_ops pipe_reader_ops, pipe_writer_ops;
+
+static int is_reader(const struct file *f)
 {
-    if (f->kind == K_PIPE_R)
+    return f->ops == &pipe_reader_ops;
+}
+
+static void pipe_release(struct file *f)
+{
+    if (is_reader(f))
         f->pipe->readers--;
     else
         f->pipe->writers--;
-    changed(f->pipe, f->kind == K_PIPE_W);
+    changed(f->pipe, !is_reader(f));
 }
 
-uint32_t pipe_gen(const struct file *f)
+static uint32_t pipe_gen(struct file *f)
 {
-    return f->kind == K_PIPE_R ? f->pipe->gen_in : f->pipe->gen_out;
+    return is_reader(f) ? f->pipe->gen_in : f->pipe->gen_out;
 }
 
-uint64_t pipe_available(const struct file *f)
-{
-    return f->pipe->len;
-}
-
-uint64_t pipe_ino(const struct file *f)
+static uint64_t pipe_ino(const struct file *f)
 {
     return (uint64_t)(f->pipe - pipes) + 1;
 }
 
-int16_t pipe_revents(const struct file *f, int16_t events)
+static int16_t pipe_revents(struct file *f, int16_t events)
 {
     int16_t r = 0;
-    if (f->kind == K_PIPE_R) {
+    if (is_reader(f)) {
         if (f->pipe->len)
             r |= 1; /* POLLIN */
         if (!f->pipe->writers)
@@ -77,10 +79,14 @@ SYSCALL(pipe2)
     for (int i = 0; i < NPIPES && !p; i++)
         if (!pipes[i].readers && !pipes[i].writers)
             p = &pipes[i];
-    struct file *r = p ? file_new(K_PIPE_R) : NULL, *w = r ? file_new(K_PIPE_W) : NULL;
+    struct file *r = p ? file_new(&pipe_reader_ops) : NULL,
+                *w = r ? file_new(&pipe_writer_ops) : NULL;
     if (!w) {
-        if (r)
-            r->kind = K_FREE;
+        if (r) {
+            p->readers = 1; /* for the release */
+            r->pipe = p;
+            file_put(r);
+        }
         return -ENFILE;
     }
     p->head = p->len = 0;
@@ -109,7 +115,7 @@ SYSCALL(pipe)
     return sys_pipe2(a0, 0, 0, 0, 0, 0);
 }
 
-long pipe_read(struct file *f, uint8_t *buf, uint64_t len)
+static long pipe_read(struct file *f, uint8_t *buf, uint64_t len)
 {
     struct pipe *p = f->pipe;
     while (!p->len) {
@@ -134,7 +140,7 @@ long pipe_read(struct file *f, uint8_t *buf, uint64_t len)
 /* Writes of at most PIPE_BUF bytes are atomic: all or nothing. Longer ones
  * go in pieces as room appears, and a blocking writer waits until all of
  * it is in (or a signal stops it: then it reports what it wrote). */
-long pipe_write(struct file *f, const uint8_t *buf, uint64_t len)
+static long pipe_write(struct file *f, const uint8_t *buf, uint64_t len)
 {
     struct pipe *p = f->pipe;
     if (!len)
@@ -162,3 +168,87 @@ long pipe_write(struct file *f, const uint8_t *buf, uint64_t len)
     }
     return (long)done;
 }
+
+static long pipe_read_op(struct file *f, uint64_t buf, uint64_t len, int64_t *pos)
+{
+    return pos ? -ESPIPE : pipe_read(f, (uint8_t *)buf, len);
+}
+
+static long pipe_write_op(struct file *f, uint64_t buf, uint64_t len, int64_t *pos)
+{
+    return pos ? -ESPIPE : pipe_write(f, (const uint8_t *)buf, len);
+}
+
+static long pipe_splice_write(struct file *f, const void *buf, uint64_t len)
+{
+    return pipe_write(f, buf, len);
+}
+
+#define FIONREAD 0x541b
+
+static long pipe_ioctl(struct file *f, uint64_t cmd, uint64_t arg)
+{
+    if (cmd != FIONREAD)
+        return -ENOTTY;
+    if (!user_ok((void *)arg, 4, 1))
+        return -EFAULT;
+    *(int *)arg = (int)f->pipe->len;
+    return 0;
+}
+
+static long pipe_fcntl(struct file *f, uint64_t cmd, uint64_t arg)
+{
+    (void)f, (void)arg;
+    return cmd == F_GETPIPE_SZ ? PIPE_SIZE : -EBADF;
+}
+
+static long pipe_seek(struct file *f, uint64_t off, uint64_t whence)
+{
+    (void)f, (void)off, (void)whence;
+    return -ESPIPE;
+}
+
+static void pipe_stat(const struct file *f, struct kstat *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->nlink = 1;
+    st->uid = boot->uid;
+    st->gid = boot->gid;
+    st->blksize = 4096;
+    st->mode = S_IFIFO | 0600;
+    st->dev = 14; /* pipefs */
+    st->ino = pipe_ino(f);
+}
+
+static void pipe_describe(const struct file *f, char *out, size_t size)
+{
+    ksnprintf(out, size, "pipe:[%lu]", pipe_ino(f));
+}
+
+static const struct file_ops pipe_reader_ops = {
+    .read = pipe_read_op,
+    .revents = pipe_revents,
+    .gen = pipe_gen,
+    .ioctl = pipe_ioctl,
+    .seek = pipe_seek,
+    .stat = pipe_stat,
+    .fcntl = pipe_fcntl,
+    .release = pipe_release,
+    .describe = pipe_describe,
+    .fifo = 1,
+    .partial_vectors = 1,
+};
+
+static const struct file_ops pipe_writer_ops = {
+    .write = pipe_write_op,
+    .splice_write = pipe_splice_write,
+    .revents = pipe_revents,
+    .gen = pipe_gen,
+    .seek = pipe_seek,
+    .stat = pipe_stat,
+    .fcntl = pipe_fcntl,
+    .release = pipe_release,
+    .describe = pipe_describe,
+    .fifo = 1,
+    .partial_vectors = 1,
+};

@@ -9,24 +9,18 @@
 #define POLLNVAL 32
 #define MAX_HOST_POLL 64
 
-/* Readiness of a guest object; files and devices are always ready. Other
- * object kinds (eventfd, timerfd, signalfd, epoll) answer in event.c. */
+/* Readiness of a guest object, through its ops: files and devices without
+ * a revents op are always ready. */
 int16_t file_revents(struct file *f, int16_t events)
 {
-    if (f->kind == K_PIPE_R || f->kind == K_PIPE_W)
-        return pipe_revents(f, events);
-    if (f->kind >= K_EVENTFD)
-        return event_revents(f, events);
+    if (f->ops->revents)
+        return f->ops->revents(f, events);
     return events & (POLLIN | POLLOUT);
 }
 
 uint32_t file_gen(struct file *f)
 {
-    if (f->kind == K_PIPE_R || f->kind == K_PIPE_W)
-        return pipe_gen(f);
-    if (f->kind >= K_EVENTFD)
-        return event_gen(f);
-    return 0;
+    return f->ops->gen ? f->ops->gen(f) : 0;
 }
 
 /* Polls an array in kernel or user memory the caller has checked, until
@@ -47,7 +41,7 @@ long poll_wait(struct pollfd *p, uint64_t n, int64_t deadline)
             struct file *f = fd_get((uint64_t)p[i].fd);
             if (!f) {
                 p[i].revents = POLLNVAL;
-            } else if (f->kind == K_HOST) {
+            } else if (f->hostfd >= 0) {
                 if (nhost == MAX_HOST_POLL)
                     return -ENOMEM;
                 if (!host_known)

@@ -98,7 +98,7 @@ static void meminfo(struct gen *g)
 /* The host's description of processor 0: the guest runs on that CPU. */
 static void cpuinfo(struct gen *g)
 {
-    static char buf[16384];
+    static char buf[16384]; /* scratch (vfs.h): a host call, no wait */
     long n = hcall2(HX_HC_CPUINFO, buf, sizeof(buf) - 1);
     if (n <= 0)
         return;

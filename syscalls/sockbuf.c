@@ -51,7 +51,7 @@ static struct sockbuf *sb_of_fd(int hostfd)
 
 static struct sockbuf *sb_of(const struct file *f)
 {
-    if (f->kind != K_HOST || !f->sock)
+    if (!f->sock)
         return NULL;
     return sb_of_fd(f->hostfd);
 }

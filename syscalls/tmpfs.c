@@ -9,6 +9,9 @@
 
 struct mfs tmpfs;
 
+#define UTIME_NOW ((1l << 30) - 1)
+#define UTIME_OMIT ((1l << 30) - 2)
+
 static void tmp_now(int64_t *sec, int64_t *nsec)
 {
     int64_t ns = clock_realtime_ns();
@@ -112,4 +115,63 @@ void tmp_stat(const struct mfs_node *n, struct kstat *st)
     st->mtime_ns = n->mtime.nsec;
     st->ctime = n->ctime.sec;
     st->ctime_ns = n->ctime.nsec;
+}
+
+/* ---- Attributes -------------------------------------------------------- */
+/* Only the owner (or root) may change a guest file's mode and times. */
+static long may_change(const struct mfs_node *n)
+{
+    return boot->euid == 0 || boot->euid == n->uid ? 0 : -EPERM;
+}
+
+long tmp_chmod(struct mfs_node *n, uint64_t mode)
+{
+    long r = may_change(n);
+    if (r)
+        return r;
+    n->mode = (n->mode & S_IFMT) | ((uint32_t)mode & 07777);
+    mfs_touch(&tmpfs, n, 0, 0, 1);
+    return 0;
+}
+
+long tmp_chown(struct mfs_node *n, uint64_t uid, uint64_t gid)
+{
+    if (boot->euid != 0 && (uid != (uint32_t)-1 && uid != n->uid))
+        return -EPERM;
+    if ((uint32_t)uid != (uint32_t)-1)
+        n->uid = (uint32_t)uid;
+    if ((uint32_t)gid != (uint32_t)-1)
+        n->gid = (uint32_t)gid;
+    mfs_touch(&tmpfs, n, 0, 0, 1);
+    return 0;
+}
+
+long tmp_utimens(struct mfs_node *n, uint64_t utimes)
+{
+    long r = may_change(n);
+    if (r)
+        return r;
+    struct timespec64 t[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
+    if (utimes) {
+        if (!user_ok((void *)utimes, sizeof(t), 0))
+            return -EFAULT;
+        memcpy(t, (void *)utimes, sizeof(t));
+    }
+    int64_t now = clock_realtime_ns();
+    struct mfs_time *dst[2] = {&n->atime, &n->mtime};
+    for (int i = 0; i < 2; i++) {
+        if (t[i].nsec == UTIME_OMIT)
+            continue;
+        if (t[i].nsec == UTIME_NOW) {
+            dst[i]->sec = now / 1000000000ll;
+            dst[i]->nsec = now % 1000000000ll;
+        } else if (t[i].nsec < 0 || t[i].nsec >= 1000000000ll) {
+            return -EINVAL;
+        } else {
+            dst[i]->sec = t[i].sec;
+            dst[i]->nsec = t[i].nsec;
+        }
+    }
+    mfs_touch(&tmpfs, n, 0, 0, 1);
+    return 0;
 }

@@ -27,4 +27,10 @@ struct kstat;
 /* The status of a node, as Linux's tmpfs reports it. */
 void tmp_stat(const struct mfs_node *n, struct kstat *st);
 
+/* Attribute changes of a node (chmod, chown, utimensat; utimes is the
+ * program's timespec[2] or 0), with Linux's permission checks. */
+long tmp_chmod(struct mfs_node *n, uint64_t mode);
+long tmp_chown(struct mfs_node *n, uint64_t uid, uint64_t gid);
+long tmp_utimens(struct mfs_node *n, uint64_t utimes);
+
 #endif

@@ -167,95 +167,38 @@ struct hx_boot_info {
 };
 
 /* ---- Hypercalls ------------------------------------------------------- */
-/* Request block, in guest RAM. Pointer arguments are guest virtual
- * addresses, translated and checked by the monitor through the guest page
- * tables. The monitor writes `ret` (a value or -errno). */
-struct hx_hcall {
-    uint32_t nr;
-    uint32_t _pad;
-    int64_t ret;
-    uint64_t arg[6];
-};
-
+/* Every hypercall is one line of hcalls.h, which generates the numbers
+ * below, the members of struct hx_hcall's request union and, on each side,
+ * the handler table, the --stats names and the kernel's HC() calls. Its
+ * request is struct hx_hc_NAME_req further down: pointer fields are guest
+ * virtual addresses, translated and checked by the monitor through the
+ * guest page tables; every field is hostile to the monitor. */
 enum hx_hcall_nr {
-    HX_HC_EXIT = 1,     /* status, stats gva */
-    HX_HC_FATAL,        /* signo, vector or HX_FATAL_SIGNAL, error, address, rip, stats */
-    HX_HC_WRITE,        /* hostfd, buf, len */
-    HX_HC_READ,         /* hostfd, buf, len */
-    HX_HC_PREAD,        /* hostfd, buf, len, offset */
-    HX_HC_PWRITE,       /* hostfd, buf, len, offset */
-    HX_HC_WRITEV,       /* hostfd, iov, iovcnt */
-    HX_HC_READV,        /* hostfd, iov, iovcnt */
-    HX_HC_OPEN,         /* path, flags, mode: path absolute in the guest */
-    HX_HC_CLOSE,        /* hostfd */
-    HX_HC_LSEEK,        /* hostfd, offset, whence */
-    HX_HC_FSTAT,        /* hostfd, struct stat */
-    HX_HC_STAT,         /* path, struct stat, AT_* flags */
-    HX_HC_STATX,        /* hostfd or -1, path or 0, flags, mask, struct statx */
-    HX_HC_IOCTL,        /* hostfd, cmd, arg: TCGETS, TIOCGWINSZ */
-    HX_HC_FCNTL,        /* hostfd, cmd, arg: F_GETFL, F_SETFL */
-    HX_HC_GETRANDOM,    /* buf, len, flags */
-    HX_HC_SLEEP,        /* monotonic deadline in ns */
-    HX_HC_POLL,         /* struct pollfd[] of host fds, n, timeout ms */
-    HX_HC_UNSUPPORTED,  /* syscall nr */
-    HX_HC_STRACE,       /* nr, args gva (6 x u64), result */
-    HX_HC_FTRUNCATE,    /* hostfd, length */
-    HX_HC_UNLINK,       /* path, AT_REMOVEDIR or 0 */
-    HX_HC_ACCESS,       /* path, mode, AT_* flags */
-    HX_HC_READLINK,     /* path, buf, size */
-    HX_HC_FSYNC,        /* hostfd, datasync */
-    HX_HC_RENAME,       /* old path, new path, RENAME_* flags */
-    HX_HC_GETDENTS,     /* hostfd, buf, size: struct linux_dirent64 records */
-    HX_HC_STATFS,       /* hostfd or -1, path or 0, struct statfs */
-    HX_HC_COPY_RANGE,   /* in fd, in offset gva or 0, out fd, out offset gva or 0, len */
-    HX_HC_PATHOP,       /* enum hx_pathop, path, path2 or 0, arg, arg2 */
-    HX_HC_FDOP,         /* enum hx_fdop, hostfd, arg, arg2, arg3 */
-    HX_HC_MAP_SHARED,   /* hostfd, offset, length, writable: returns the guest physical base */
-    HX_HC_UNMAP_SHARED, /* guest physical base */
-    HX_HC_MSYNC,        /* guest physical address, length, MS_* flags */
-    HX_HC_FDPATH,       /* hostfd, buf, size: the guest path of an open directory */
-    HX_HC_CPUINFO,      /* buf, size: the host's /proc/cpuinfo (no guest path reaches it) */
+#define HCALL(nr, NAME, name) HX_HC_##NAME = (nr),
+#include "hcalls.h"
+#undef HCALL
     /* Ranges kept apart so independent work can add numbers without
-     * colliding: 64.. scheduling and waiting, 96.. sockets, 128.. fastcalls. */
+     * colliding: 64.. scheduling and waiting, 96.. sockets, 128..
+     * fastcalls. */
     HX_HC_SCHED_BASE = 64,
-    /* struct pollfd[] of host fds, n, deadline (CLOCK_MONOTONIC ns, or -1;
-     * 0: do not wait), struct hx_batch gva or 0: the idle wait. The
-     * batch's sends go first; after the wait its receives are made on the
-     * fds found readable. Returns the number of ready fds; 0 at the
-     * deadline or when a host signal arrived (see hx_live). */
-    HX_HC_WAIT = HX_HC_SCHED_BASE,
-    HX_HC_TIMER_KICK, /* timer_deadline_ns moved before timer_checked_ns */
     HX_HC_NET_BASE = 96,
     HX_HC_FAST_BASE = 128,
     HX_HC_NR = 160
 };
+/* Every number lies below the fastcall range (a number listed twice fails
+ * the monitor's handler table: -Woverride-init). */
+#define HCALL(nr, NAME, name)                                                                      \
+    _Static_assert((nr) > 0 && (nr) < HX_HC_FAST_BASE, "HX_HC_" #NAME ": number out of range");
+#include "hcalls.h"
+#undef HCALL
 
-/* Sockets, forwarded to the host (hc_net.c). Addresses are the guest's
+/* Sockets are forwarded to the host (hc_net.c). Addresses are the guest's
  * struct sockaddr bytes, except that an AF_UNIX path (sun_path[0] != 0) is
  * never used as a host path: the kernel resolves it in the guest's file
  * systems and passes where it leads as (kind, where), enum hx_unix_kind.
  * The monitor reports the guest's own path back wherever Linux reports one
- * (getsockname, getpeername, accept, recvfrom, recvmsg). */
-enum hx_hcall_net {
-    HX_HC_SOCKET = HX_HC_NET_BASE, /* domain, type, protocol */
-    HX_HC_SOCKETPAIR,              /* domain, type, protocol, int[2] gva */
-    HX_HC_BIND,                    /* hostfd, addr, addrlen, kind, where, umask */
-    HX_HC_CONNECT,                 /* hostfd, addr, addrlen, kind, where */
-    HX_HC_LISTEN,                  /* hostfd, backlog */
-    HX_HC_ACCEPT,                  /* hostfd, addr or 0, addrlen gva or 0, SOCK_NONBLOCK */
-    HX_HC_SOCKNAME,                /* hostfd, addr, addrlen gva, peer (getpeername) */
-    HX_HC_SOCKOPT,                 /* hostfd, level, name, value, len (set) or len gva (get), get */
-    HX_HC_SHUTDOWN,                /* hostfd, how */
-    HX_HC_SENDMSG,                 /* hostfd, struct msghdr gva, flags, kind, where */
-    HX_HC_RECVMSG,                 /* hostfd, struct msghdr gva, flags */
-    HX_HC_SENDMMSG,                /* hostfd, struct mmsghdr gva, vlen, flags: no AF_UNIX paths */
-    HX_HC_RECVMMSG,                /* hostfd, struct mmsghdr gva, vlen, flags, timespec gva or 0 */
-    HX_HC_SOCKIOCTL,               /* hostfd, cmd, int gva: FIONREAD, SIOCOUTQ, SIOCATMARK */
-    HX_HC_SENDFILE, /* out hostfd (a non-blocking socket), in hostfd, offset gva or 0, count */
-    HX_HC_NET_END
-};
-
-/* Where the AF_UNIX path of a bind, connect or sendto leads. */
+ * (getsockname, getpeername, accept, recvfrom, recvmsg).
+ * Where the AF_UNIX path of a bind, connect or sendto leads: */
 enum hx_unix_kind {
     HX_UNIX_NONE = 0, /* no path: abstract, unnamed, or another family */
     HX_UNIX_HOST,     /* where: the absolute guest path (a kernel buffer of
@@ -305,6 +248,461 @@ enum hx_fdop {
     HX_FD_LOCK,      /* F_GETLK/F_SETLK/F_SETLKW/F_OFD_*, struct flock gva */
     HX_FD_LINK,      /* new path: give the open file (an O_TMPFILE, say) a name */
 };
+
+/* ---- Hypercall requests ----------------------------------------------- */
+/* One struct per hypercall, named after its hcalls.h line. Every field is a
+ * 64-bit slot (int64_t or uint64_t) at the offset of the arg[] element it
+ * names, so that raw requests (tests/hostile, the fuzzer) keep their
+ * meaning; HX_HC_REQ after each struct checks that at compile time. A host
+ * fd ("hostfd") is one the monitor gave the guest: it checks each. */
+#define HX_HC_SLOT_(T, f, i)                                                                       \
+    _Static_assert(__builtin_offsetof(struct T, f) == 8 * (i) && sizeof(((struct T *)0)->f) == 8,  \
+                   #T "." #f " is not the 64-bit slot arg[" #i "]");
+#define HX_HC_SLOTS_1(T, a) HX_HC_SLOT_(T, a, 0)
+#define HX_HC_SLOTS_2(T, a, b) HX_HC_SLOTS_1(T, a) HX_HC_SLOT_(T, b, 1)
+#define HX_HC_SLOTS_3(T, a, b, c) HX_HC_SLOTS_2(T, a, b) HX_HC_SLOT_(T, c, 2)
+#define HX_HC_SLOTS_4(T, a, b, c, d) HX_HC_SLOTS_3(T, a, b, c) HX_HC_SLOT_(T, d, 3)
+#define HX_HC_SLOTS_5(T, a, b, c, d, e) HX_HC_SLOTS_4(T, a, b, c, d) HX_HC_SLOT_(T, e, 4)
+#define HX_HC_SLOTS_6(T, a, b, c, d, e, f) HX_HC_SLOTS_5(T, a, b, c, d, e) HX_HC_SLOT_(T, f, 5)
+#define HX_HC_NARGS_(a, b, c, d, e, f, n, ...) n
+#define HX_HC_NARGS(...) HX_HC_NARGS_(__VA_ARGS__, 6, 5, 4, 3, 2, 1, 0)
+#define HX_HC_CAT_(a, b) a##b
+#define HX_HC_CAT(a, b) HX_HC_CAT_(a, b)
+/* HX_HC_REQ(name, fields in order): each field at its slot, nothing else. */
+#define HX_HC_REQ(name, ...)                                                                       \
+    HX_HC_CAT(HX_HC_SLOTS_, HX_HC_NARGS(__VA_ARGS__))                                              \
+    (hx_hc_##name##_req, __VA_ARGS__) _Static_assert(                                              \
+        sizeof(struct hx_hc_##name##_req) == 8 * HX_HC_NARGS(__VA_ARGS__),                         \
+        "struct hx_hc_" #name "_req has a field HX_HC_REQ does not list");
+
+/* The run itself (hc_system.c). */
+struct hx_hc_exit_req {
+    uint64_t status; /* exit status (its low 8 bits) */
+    uint64_t stats;  /* struct hx_stats gva for --stats, or 0 */
+};
+HX_HC_REQ(exit, status, stats)
+
+/* A fatal fault or signal: hxrun prints what Linux and a shell would. */
+struct hx_hc_fatal_req {
+    uint64_t signo;  /* the signal; 0: a fault of the guest kernel itself */
+    uint64_t vector; /* exception vector, or HX_FATAL_SIGNAL for a sent signal */
+    uint64_t error;  /* exception error code */
+    uint64_t addr;   /* faulting address (cr2) */
+    uint64_t rip;    /* faulting instruction */
+    uint64_t stats;  /* struct hx_stats gva for --stats, or 0 */
+};
+HX_HC_REQ(fatal, signo, vector, error, addr, rip, stats)
+
+struct hx_hc_unsupported_req {
+    uint64_t sysno; /* the system call the kernel does not implement */
+};
+HX_HC_REQ(unsupported, sysno)
+
+struct hx_hc_strace_req {
+    uint64_t sysno; /* the system call */
+    uint64_t args;  /* gva of its 6 arguments (u64 each) */
+    int64_t result; /* its result */
+};
+HX_HC_REQ(strace, sysno, args, result)
+
+struct hx_hc_getrandom_req {
+    uint64_t buf;   /* gva to fill */
+    uint64_t len;   /* bytes wanted (the monitor gives at most 32 MiB) */
+    uint64_t flags; /* GRND_NONBLOCK or 0 */
+};
+HX_HC_REQ(getrandom, buf, len, flags)
+
+/* The host's /proc/cpuinfo (no guest path reaches it). */
+struct hx_hc_cpuinfo_req {
+    uint64_t buf;  /* gva */
+    uint64_t size; /* room at buf */
+};
+HX_HC_REQ(cpuinfo, buf, size)
+
+struct hx_hc_sleep_req {
+    uint64_t deadline_ns; /* CLOCK_MONOTONIC deadline; past INT64_MAX: for ever */
+};
+HX_HC_REQ(sleep, deadline_ns)
+
+/* I/O on host fds (hc_io.c). read and write: */
+struct hx_hc_read_req {
+    uint64_t hostfd;
+    uint64_t buf; /* gva */
+    uint64_t len; /* bytes */
+};
+HX_HC_REQ(read, hostfd, buf, len)
+struct hx_hc_write_req {
+    uint64_t hostfd;
+    uint64_t buf; /* gva */
+    uint64_t len; /* bytes */
+};
+HX_HC_REQ(write, hostfd, buf, len)
+
+/* pread and pwrite: at a file offset, the fd's own untouched. */
+struct hx_hc_pread_req {
+    uint64_t hostfd;
+    uint64_t buf; /* gva */
+    uint64_t len; /* bytes */
+    int64_t offset;
+};
+HX_HC_REQ(pread, hostfd, buf, len, offset)
+struct hx_hc_pwrite_req {
+    uint64_t hostfd;
+    uint64_t buf; /* gva */
+    uint64_t len; /* bytes */
+    int64_t offset;
+};
+HX_HC_REQ(pwrite, hostfd, buf, len, offset)
+
+/* readv and writev. */
+struct hx_hc_readv_req {
+    uint64_t hostfd;
+    uint64_t iov;    /* gva of struct iovec[iovcnt] */
+    uint64_t iovcnt; /* at most 1024 */
+};
+HX_HC_REQ(readv, hostfd, iov, iovcnt)
+struct hx_hc_writev_req {
+    uint64_t hostfd;
+    uint64_t iov;    /* gva of struct iovec[iovcnt] */
+    uint64_t iovcnt; /* at most 1024 */
+};
+HX_HC_REQ(writev, hostfd, iov, iovcnt)
+
+struct hx_hc_poll_req {
+    uint64_t fds;       /* gva of struct pollfd[nfds], host fds */
+    uint64_t nfds;      /* at most 64 */
+    int64_t timeout_ms; /* as poll's (negative: none) */
+};
+HX_HC_REQ(poll, fds, nfds, timeout_ms)
+
+/* Terminal queries: TCGETS, TIOCGWINSZ. */
+struct hx_hc_ioctl_req {
+    uint64_t hostfd;
+    uint64_t cmd;
+    uint64_t arg; /* gva of the answer */
+};
+HX_HC_REQ(ioctl, hostfd, cmd, arg)
+
+/* F_GETFL, F_SETFL (O_APPEND and O_NONBLOCK only). */
+struct hx_hc_fcntl_req {
+    uint64_t hostfd;
+    uint64_t cmd;
+    uint64_t arg; /* F_SETFL's flags */
+};
+HX_HC_REQ(fcntl, hostfd, cmd, arg)
+
+/* Host files (hc_files.c). Paths are gvas of absolute guest paths (a
+ * kernel buffer of 4096 bytes, which -HX_EREDIRECT may overwrite). */
+struct hx_hc_open_req {
+    uint64_t path;    /* what to open; with beneath: the directory it starts at */
+    uint64_t flags;   /* O_* */
+    uint64_t mode;    /* for a file created, umask applied */
+    uint64_t resolve; /* openat2's RESOLVE_* */
+    uint64_t beneath; /* openat2 with RESOLVE_BENEATH/IN_ROOT: gva of the relative path, or 0 */
+};
+HX_HC_REQ(open, path, flags, mode, resolve, beneath)
+
+struct hx_hc_close_req {
+    uint64_t hostfd;
+};
+HX_HC_REQ(close, hostfd)
+
+struct hx_hc_lseek_req {
+    uint64_t hostfd;
+    int64_t offset;
+    uint64_t whence; /* SEEK_* */
+};
+HX_HC_REQ(lseek, hostfd, offset, whence)
+
+struct hx_hc_fstat_req {
+    uint64_t hostfd;
+    uint64_t statbuf; /* gva of a struct stat */
+};
+HX_HC_REQ(fstat, hostfd, statbuf)
+
+struct hx_hc_stat_req {
+    uint64_t path;
+    uint64_t statbuf;  /* gva of a struct stat */
+    uint64_t at_flags; /* AT_SYMLINK_NOFOLLOW */
+};
+HX_HC_REQ(stat, path, statbuf, at_flags)
+
+struct hx_hc_statx_req {
+    uint64_t hostfd;   /* when path is 0 (else -1) */
+    uint64_t path;     /* or 0: the hostfd's file */
+    uint64_t at_flags; /* AT_SYMLINK_NOFOLLOW, AT_STATX_SYNC_TYPE */
+    uint64_t mask;     /* STATX_* */
+    uint64_t statxbuf; /* gva of a struct statx */
+};
+HX_HC_REQ(statx, hostfd, path, at_flags, mask, statxbuf)
+
+struct hx_hc_ftruncate_req {
+    uint64_t hostfd;
+    int64_t length;
+};
+HX_HC_REQ(ftruncate, hostfd, length)
+
+struct hx_hc_unlink_req {
+    uint64_t path;
+    uint64_t at_flags; /* AT_REMOVEDIR or 0 */
+};
+HX_HC_REQ(unlink, path, at_flags)
+
+struct hx_hc_access_req {
+    uint64_t path;
+    uint64_t mode;     /* F_OK or R_OK | W_OK | X_OK */
+    uint64_t at_flags; /* AT_SYMLINK_NOFOLLOW, AT_EACCESS */
+};
+HX_HC_REQ(access, path, mode, at_flags)
+
+struct hx_hc_readlink_req {
+    uint64_t path;
+    uint64_t buf;  /* gva */
+    uint64_t size; /* room at buf */
+};
+HX_HC_REQ(readlink, path, buf, size)
+
+struct hx_hc_fsync_req {
+    uint64_t hostfd;
+    uint64_t datasync; /* nonzero: fdatasync */
+};
+HX_HC_REQ(fsync, hostfd, datasync)
+
+/* Both paths in the same mount (EXDEV otherwise, as Linux). */
+struct hx_hc_rename_req {
+    uint64_t from;
+    uint64_t to;
+    uint64_t flags; /* RENAME_* */
+};
+HX_HC_REQ(rename, from, to, flags)
+
+struct hx_hc_getdents_req {
+    uint64_t hostfd;
+    uint64_t buf;  /* gva: struct linux_dirent64 records */
+    uint64_t size; /* room at buf */
+};
+HX_HC_REQ(getdents, hostfd, buf, size)
+
+struct hx_hc_statfs_req {
+    uint64_t hostfd;    /* when path is 0 (else -1) */
+    uint64_t path;      /* or 0: the hostfd's file system */
+    uint64_t statfsbuf; /* gva of a struct statfs */
+};
+HX_HC_REQ(statfs, hostfd, path, statfsbuf)
+
+/* copy_file_range between host fds. */
+struct hx_hc_copy_range_req {
+    uint64_t in_hostfd;
+    uint64_t in_off; /* gva of an int64 offset, updated; or 0: the fd's own */
+    uint64_t out_hostfd;
+    uint64_t out_off; /* gva of an int64 offset, updated; or 0: the fd's own */
+    uint64_t len;     /* the monitor moves at most HX_MAX_COPY */
+};
+HX_HC_REQ(copy_range, in_hostfd, in_off, out_hostfd, out_off, len)
+
+/* A path operation, enum hx_pathop (the arguments each takes are there). */
+struct hx_hc_pathop_req {
+    uint64_t op;       /* enum hx_pathop */
+    uint64_t path;     /* the path operated on (the new name of LINK and SYMLINK) */
+    uint64_t path2;    /* SYMLINK's target, LINK's existing path; else 0 */
+    uint64_t arg;      /* mode, uid | gid << 32, timespec gva, length, AT_SYMLINK_FOLLOW */
+    uint64_t at_flags; /* AT_SYMLINK_NOFOLLOW: CHMOD, CHOWN, UTIMENS, TRUNCATE */
+};
+HX_HC_REQ(pathop, op, path, path2, arg, at_flags)
+
+/* An operation on a host fd, enum hx_fdop (the arguments each takes are
+ * there, in order arg, arg2, arg3). */
+struct hx_hc_fdop_req {
+    uint64_t op; /* enum hx_fdop */
+    uint64_t hostfd;
+    uint64_t arg;
+    uint64_t arg2;
+    uint64_t arg3;
+};
+HX_HC_REQ(fdop, op, hostfd, arg, arg2, arg3)
+
+/* The guest path of an open directory (it follows renames). */
+struct hx_hc_fdpath_req {
+    uint64_t hostfd;
+    uint64_t buf;  /* gva */
+    uint64_t size; /* room at buf */
+};
+HX_HC_REQ(fdpath, hostfd, buf, size)
+
+/* MAP_SHARED host files (hc_shared.c): a memslot above guest RAM. */
+struct hx_hc_map_shared_req {
+    uint64_t hostfd;
+    uint64_t offset;   /* page aligned */
+    uint64_t len;      /* page aligned, at most 64 GiB */
+    uint64_t writable; /* nonzero: PROT_WRITE */
+};
+HX_HC_REQ(map_shared, hostfd, offset, len, writable)
+
+struct hx_hc_unmap_shared_req {
+    uint64_t gpa; /* the guest physical base HX_HC_MAP_SHARED returned */
+};
+HX_HC_REQ(unmap_shared, gpa)
+
+struct hx_hc_msync_req {
+    uint64_t gpa;   /* guest physical address in a shared mapping */
+    uint64_t len;   /* bytes */
+    uint64_t flags; /* MS_*: MS_SYNC waits */
+};
+HX_HC_REQ(msync, gpa, len, flags)
+
+/* Scheduling and waiting (hc_sched.c). The idle wait: the batch's sends
+ * go first; after the wait its receives are made on the fds found
+ * readable. Returns the number of ready fds; 0 at the deadline or when a
+ * host signal arrived (see hx_live). */
+struct hx_hc_wait_req {
+    uint64_t fds;        /* gva of struct pollfd[nfds], host fds */
+    uint64_t nfds;       /* at most 256 */
+    int64_t deadline_ns; /* CLOCK_MONOTONIC, or -1; 0: do not wait */
+    uint64_t batch;      /* gva of a struct hx_batch, or 0 */
+};
+HX_HC_REQ(wait, fds, nfds, deadline_ns, batch)
+
+/* timer_deadline_ns moved before timer_checked_ns (struct hx_live). */
+struct hx_hc_timer_kick_req {
+    uint64_t unused; /* no arguments (a C struct cannot be empty) */
+};
+HX_HC_REQ(timer_kick, unused)
+
+/* Sockets (hc_net.c; see enum hx_unix_kind for unix_kind, unix_where). */
+struct hx_hc_socket_req {
+    uint64_t domain, type, protocol;
+};
+HX_HC_REQ(socket, domain, type, protocol)
+
+struct hx_hc_socketpair_req {
+    uint64_t domain, type, protocol;
+    uint64_t sv; /* gva of int[2] */
+};
+HX_HC_REQ(socketpair, domain, type, protocol, sv)
+
+struct hx_hc_bind_req {
+    uint64_t hostfd;
+    uint64_t addr; /* gva of the struct sockaddr */
+    uint64_t addrlen;
+    uint64_t unix_kind, unix_where;
+    uint64_t umask; /* the guest's, for the socket file */
+};
+HX_HC_REQ(bind, hostfd, addr, addrlen, unix_kind, unix_where, umask)
+
+struct hx_hc_connect_req {
+    uint64_t hostfd;
+    uint64_t addr; /* gva of the struct sockaddr */
+    uint64_t addrlen;
+    uint64_t unix_kind, unix_where;
+};
+HX_HC_REQ(connect, hostfd, addr, addrlen, unix_kind, unix_where)
+
+struct hx_hc_listen_req {
+    uint64_t hostfd;
+    uint64_t backlog;
+};
+HX_HC_REQ(listen, hostfd, backlog)
+
+struct hx_hc_accept_req {
+    uint64_t hostfd;
+    uint64_t addr;    /* gva of the peer's struct sockaddr, or 0 */
+    uint64_t addrlen; /* gva of its socklen_t, or 0 */
+    uint64_t flags;   /* SOCK_NONBLOCK */
+};
+HX_HC_REQ(accept, hostfd, addr, addrlen, flags)
+
+/* getsockname, or getpeername. */
+struct hx_hc_sockname_req {
+    uint64_t hostfd;
+    uint64_t addr;    /* gva of a struct sockaddr */
+    uint64_t addrlen; /* gva of its socklen_t */
+    uint64_t peer;    /* nonzero: getpeername */
+};
+HX_HC_REQ(sockname, hostfd, addr, addrlen, peer)
+
+/* setsockopt, or getsockopt. */
+struct hx_hc_sockopt_req {
+    uint64_t hostfd;
+    uint64_t level, name;
+    uint64_t value; /* gva */
+    uint64_t len;   /* set: the value's length; get: gva of its int length */
+    uint64_t get;   /* nonzero: getsockopt */
+};
+HX_HC_REQ(sockopt, hostfd, level, name, value, len, get)
+
+struct hx_hc_shutdown_req {
+    uint64_t hostfd;
+    uint64_t how; /* SHUT_* */
+};
+HX_HC_REQ(shutdown, hostfd, how)
+
+struct hx_hc_sendmsg_req {
+    uint64_t hostfd;
+    uint64_t msg; /* gva of a struct msghdr */
+    uint64_t flags;
+    uint64_t unix_kind, unix_where;
+};
+HX_HC_REQ(sendmsg, hostfd, msg, flags, unix_kind, unix_where)
+
+struct hx_hc_recvmsg_req {
+    uint64_t hostfd;
+    uint64_t msg; /* gva of a struct msghdr */
+    uint64_t flags;
+};
+HX_HC_REQ(recvmsg, hostfd, msg, flags)
+
+/* sendmmsg: no AF_UNIX paths. */
+struct hx_hc_sendmmsg_req {
+    uint64_t hostfd;
+    uint64_t msgvec; /* gva of struct mmsghdr[vlen] */
+    uint64_t vlen;
+    uint64_t flags;
+};
+HX_HC_REQ(sendmmsg, hostfd, msgvec, vlen, flags)
+
+struct hx_hc_recvmmsg_req {
+    uint64_t hostfd;
+    uint64_t msgvec; /* gva of struct mmsghdr[vlen] */
+    uint64_t vlen;
+    uint64_t flags;
+    uint64_t timeout; /* gva of a struct timespec, or 0 */
+};
+HX_HC_REQ(recvmmsg, hostfd, msgvec, vlen, flags, timeout)
+
+/* FIONREAD, SIOCOUTQ, SIOCOUTQNSD, SIOCATMARK. */
+struct hx_hc_sockioctl_req {
+    uint64_t hostfd;
+    uint64_t cmd;
+    uint64_t arg; /* gva of the int answer */
+};
+HX_HC_REQ(sockioctl, hostfd, cmd, arg)
+
+struct hx_hc_sendfile_req {
+    uint64_t out_hostfd; /* a non-blocking socket */
+    uint64_t in_hostfd;
+    uint64_t offset; /* gva of an int64 offset, updated; or 0: the fd's own */
+    uint64_t count;
+};
+HX_HC_REQ(sendfile, out_hostfd, in_hostfd, offset, count)
+
+/* Request block, in guest RAM: the kernel stores its guest physical
+ * address to the hypercall MMIO page; the monitor writes `ret` (a value or
+ * -errno). The arguments are six 64-bit slots, arg[], read through the
+ * request struct of the hypercall nr names. */
+struct hx_hcall {
+    uint32_t nr;
+    uint32_t _pad;
+    int64_t ret;
+    union {
+        uint64_t arg[6];
+#define HCALL(nr, NAME, name) struct hx_hc_##name##_req name;
+#include "hcalls.h"
+#undef HCALL
+    };
+};
+_Static_assert(__builtin_offsetof(struct hx_hcall, ret) == 8, "struct hx_hcall layout");
+_Static_assert(__builtin_offsetof(struct hx_hcall, arg) == 16, "struct hx_hcall layout");
+_Static_assert(sizeof(struct hx_hcall) == 64, "struct hx_hcall layout");
 
 /* HX_HC_FATAL for a signal that was sent, not raised by a fault. */
 #define HX_FATAL_SIGNAL 256

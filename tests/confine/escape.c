@@ -51,6 +51,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../guest/check.h"
+
 #define OK 0 /* "want" for success */
 #define RESOLVE_NO_XDEV_ 0x01
 #define RESOLVE_NO_SYMLINKS_ 0x04
@@ -60,29 +62,6 @@
 struct open_how_ {
     uint64_t flags, mode, resolve;
 };
-
-static const struct {
-    int e;
-    const char *n;
-} errs[] = {
-    {OK, "ok"},           {EPERM, "EPERM"},         {ENOENT, "ENOENT"},
-    {EBADF, "EBADF"},     {EACCES, "EACCES"},       {EFAULT, "EFAULT"},
-    {EBUSY, "EBUSY"},     {EEXIST, "EEXIST"},       {EXDEV, "EXDEV"},
-    {ENOTDIR, "ENOTDIR"}, {EISDIR, "EISDIR"},       {EINVAL, "EINVAL"},
-    {ENOSPC, "ENOSPC"},   {EROFS, "EROFS"},         {ELOOP, "ELOOP"},
-    {ENOSYS, "ENOSYS"},   {ENOTEMPTY, "ENOTEMPTY"}, {EOPNOTSUPP, "EOPNOTSUPP"},
-    {ENODEV, "ENODEV"},
-};
-
-static const char *errname(int e)
-{
-    static char buf[32];
-    for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
-        if (errs[i].e == e)
-            return errs[i].n;
-    snprintf(buf, sizeof(buf), "errno %d", e);
-    return buf;
-}
 
 static int checks;
 static char tree[2048];

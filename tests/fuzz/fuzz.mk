@@ -4,6 +4,9 @@
 #   make fuzz-test         runs each for FUZZ_TEST_S seconds (part of make test)
 # Seeds and crash reproducers live in tests/fuzz/corpus/NAME (in git); the
 # corpus each run grows, and any new crash, go to $(BUILD)/fuzz.
+# The fuzzers' compiler and flags differ from the host build's, so the
+# loader and rewriter libraries are built again for them, once, into
+# $(BUILD)/fuzz.
 # -Wno-string-concatenation: clang mistakes rewriter/insn.c's long messages,
 # split over two literals, for a missing comma.
 FUZZ_CC := clang
@@ -15,26 +18,39 @@ FUZZ_S ?= 60
 FUZZ_TEST_S ?= 25
 FUZZERS := elf rewrite hcall
 
-FUZZ_ELF_SRCS := tests/fuzz/fuzz_elf.c loader/elf_load.c rewriter/elf_dyn.c
-FUZZ_REWRITE_SRCS := tests/fuzz/fuzz_rewrite.c loader/elf_load.c $(REWRITER_LIB_SRCS)
-# The monitor without its KVM setup (vm.c), command line (main.c) and
+FUZZ_O := $(BUILD)/fuzz/o
+$(FUZZ_O)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -c $< -o $@
+FUZZ_LOADER_LIB := $(BUILD)/fuzz/libloader.a
+FUZZ_REWRITER_LIB := $(BUILD)/fuzz/librewriter.a
+$(FUZZ_LOADER_LIB): $(patsubst %.c,$(FUZZ_O)/%.o,$(LOADER_SRC))
+	rm -f $@
+	$(AR) rcs $@ $^
+$(FUZZ_REWRITER_LIB): $(patsubst %.c,$(FUZZ_O)/%.o,$(REWRITER_LIB_SRCS))
+	rm -f $@
+	$(AR) rcs $@ $^
+
+# The monitor without its KVM setup (vm*.c), command line (main.c) and
 # seccomp filter (sandbox.c and its build-time generator); hostfs and the
 # fastcall cache need the rewriter's library.
-FUZZ_HCALL_SRCS := tests/fuzz/fuzz_hcall.c loader/elf_load.c $(REWRITER_LIB_SRCS) \
-                   $(filter-out hypervisor/main.c hypervisor/vm.c hypervisor/sandbox.c \
+FUZZ_HCALL_SRCS := tests/fuzz/fuzz_hcall.c \
+                   $(filter-out hypervisor/main.c hypervisor/vm%.c hypervisor/sandbox.c \
                      $(SECCOMP_BUILD_SRC), \
                      $(wildcard hypervisor/*.c))
-FUZZ_DEPS := $(wildcard include/hx/*.h hypervisor/*.h loader/*.h rewriter/*.h) tests/fuzz/fuzz.mk
+FUZZ_OBJS := $(patsubst %.c,$(FUZZ_O)/%.o,$(FUZZ_HCALL_SRCS) tests/fuzz/fuzz_elf.c \
+               tests/fuzz/fuzz_rewrite.c $(LOADER_SRC) $(REWRITER_LIB_SRCS))
 
-$(BUILD)/fuzz/fuzz_elf: $(FUZZ_ELF_SRCS) $(FUZZ_DEPS)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_ELF_SRCS) -lelf
-$(BUILD)/fuzz/fuzz_rewrite: $(FUZZ_REWRITE_SRCS) $(FUZZ_DEPS)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_REWRITE_SRCS) -lelf -lcapstone
-$(BUILD)/fuzz/fuzz_hcall: $(FUZZ_HCALL_SRCS) $(FUZZ_DEPS)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_HCALL_SRCS) -Wl,--wrap=ioctl -lelf -lcapstone
+$(BUILD)/fuzz/fuzz_elf: $(FUZZ_O)/tests/fuzz/fuzz_elf.o $(FUZZ_LOADER_LIB)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lelf
+$(BUILD)/fuzz/fuzz_rewrite: $(FUZZ_O)/tests/fuzz/fuzz_rewrite.o $(FUZZ_REWRITER_LIB) \
+                            $(FUZZ_LOADER_LIB)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lelf -lcapstone
+$(BUILD)/fuzz/fuzz_hcall: $(patsubst %.c,$(FUZZ_O)/%.o,$(FUZZ_HCALL_SRCS)) $(FUZZ_REWRITER_LIB) \
+                          $(FUZZ_LOADER_LIB)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -Wl,--wrap=ioctl -lelf -lcapstone
+
+-include $(FUZZ_OBJS:.o=.d)
 
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 

@@ -1,9 +1,11 @@
 /* libFuzzer harness for the ELF loader (loader/elf_load.c) and the dynamic
- * section reader hxrun shares with hxscan (rewriter/elf_dyn.c), on mutated
+ * section reader hxrun shares with hxscan (loader/elf_dyn.c), on mutated
  * ELF files. What hxrun does with an accepted file is checked too: the
- * loader's description must let vm.c's load_image copy every segment from
- * the file without reading past it, and the image span must hold every
- * segment. A violated promise aborts (a crash for libFuzzer). */
+ * loader's description must let vm_image.c's load_image copy every segment
+ * from the file without reading past it, the image span must hold every
+ * segment, and the placement plan (loader/image_plan.c) must put every
+ * region inside a planned image's span in the user half. A violated promise
+ * aborts (a crash for libFuzzer). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include "elf_dyn.h"
 #include "elf_load.h"
 #include "hx/abi.h"
+#include "image_plan.h"
 
 /* The largest image this harness copies out as load_image would. */
 #define MAX_SPAN (16u << 20)
@@ -38,10 +41,24 @@ static void check_accepted(const struct hx_elf *e)
         check(s->offset <= e->size && s->filesz <= e->size - s->offset, "segment inside file");
         check(s->vaddr >= e->lo && s->memsz <= e->hi - s->vaddr, "segment inside span");
     }
+    /* The plan, as for a static program (an interpreter is a file of its
+     * own, planned the same way). */
+    static const struct hx_image_facts facts = {.hwcap = 1, .clktck = 100};
+    struct hx_image_plan plan;
+    if (hx_image_plan(e, NULL, &facts, &plan) == 0) {
+        uint64_t lo = e->lo + plan.image[0].bias, hi = e->hi + plan.image[0].bias;
+        check(plan.entry < HX_USER_TOP, "entry in the user half");
+        check(hi <= HX_USER_TOP && lo < hi, "planned span in the user half");
+        for (size_t i = 0; i < plan.nregions; i++) {
+            const struct hx_image_region *r = &plan.region[i];
+            check(r->image == 0 && r->len && r->va >= lo && r->len <= hi - r->va,
+                  "region inside the planned span");
+        }
+    }
     uint64_t span = e->hi - e->lo;
     if (span > MAX_SPAN)
         return;
-    /* vm.c's load_image, on a host buffer: ASan sees every byte. */
+    /* vm_image.c's load_image, on a host buffer: ASan sees every byte. */
     uint8_t *img = malloc(span);
     if (!img)
         return;

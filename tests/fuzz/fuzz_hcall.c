@@ -108,7 +108,9 @@ int hx_high_fd(int fd)
 /* Linked with -Wl,--wrap=ioctl: the KVM memory slots of MAP_SHARED
  * succeed on the fake VM fd (after the checks KVM makes), every other
  * ioctl is the real one. */
+/* NOLINTNEXTLINE(bugprone-reserved-identifier): the names --wrap gives */
 int __real_ioctl(int fd, unsigned long req, ...);
+/* NOLINTNEXTLINE(bugprone-reserved-identifier) */
 int __wrap_ioctl(int fd, unsigned long req, ...)
 {
     va_list ap;
@@ -390,7 +392,7 @@ static void check_tree(void)
     DIR *d = opendir(ro_dir);
     struct dirent *e;
     int entries = 0;
-    while (d && (e = readdir(d)))
+    while (d && readdir(d))
         entries++;
     if (d)
         closedir(d);

@@ -11,17 +11,14 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include "check.h"
+
 extern char **environ;
 /* Provided by the linker: our own ELF header, so AT_PHDR/AT_PHNUM can be
  * checked against what the binary really contains. */
 extern const ElfW(Ehdr) __ehdr_start;
 /* The libc entry point; AT_ENTRY must name it. */
 extern char _start[];
-
-static void yes(const char *what, int cond)
-{
-    printf("%s: %s\n", what, cond ? "yes" : "no");
-}
 
 int main(int argc, char **argv, char **envp)
 {

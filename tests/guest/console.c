@@ -11,24 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *errname(int e)
-{
-    switch (e) {
-    case 0:
-        return "0";
-    case EBADF:
-        return "EBADF";
-    case EINVAL:
-        return "EINVAL";
-    case ENOTTY:
-        return "ENOTTY";
-    case ESPIPE:
-        return "ESPIPE";
-    case ENOSYS:
-        return "ENOSYS";
-    }
-    return "other";
-}
+#include "check.h"
 
 static const char *kind(mode_t m)
 {

@@ -22,39 +22,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-static const struct {
-    int e;
-    const char *n;
-} errs[] = {
-    {EPERM, "EPERM"},   {ENOENT, "ENOENT"}, {EBADF, "EBADF"},     {EACCES, "EACCES"},
-    {EFAULT, "EFAULT"}, {ENXIO, "ENXIO"},   {ENOTDIR, "ENOTDIR"}, {EISDIR, "EISDIR"},
-    {EINVAL, "EINVAL"}, {ESPIPE, "ESPIPE"}, {EROFS, "EROFS"},     {ENOSYS, "ENOSYS"},
-};
-
-static const char *errname(int e)
-{
-    static char buf[32];
-    for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
-        if (errs[i].e == e)
-            return errs[i].n;
-    snprintf(buf, sizeof(buf), "errno %d", e);
-    return buf;
-}
-
-static long val(const char *what, long r)
-{
-    if (r < 0)
-        printf("%s: -1 %s\n", what, errname(errno));
-    else
-        printf("%s: %ld\n", what, r);
-    errno = 0;
-    return r;
-}
-
-static void yes(const char *what, int cond)
-{
-    printf("%s: %s\n", what, cond ? "yes" : "no");
-}
+#include "check.h"
 
 /* Reads all of PATH (up to N-1 bytes) into BUF; returns the length or -1. */
 static long slurp(const char *path, char *buf, size_t n)

@@ -16,54 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static const struct {
-    int e;
-    const char *n;
-} errs[] = {
-    {EPERM, "EPERM"},
-    {ENOENT, "ENOENT"},
-    {EBADF, "EBADF"},
-    {EACCES, "EACCES"},
-    {EFAULT, "EFAULT"},
-    {EBUSY, "EBUSY"},
-    {EEXIST, "EEXIST"},
-    {EXDEV, "EXDEV"},
-    {ENOTDIR, "ENOTDIR"},
-    {EISDIR, "EISDIR"},
-    {EINVAL, "EINVAL"},
-    {ERANGE, "ERANGE"},
-    {ENAMETOOLONG, "ENAMETOOLONG"},
-    {ENOTEMPTY, "ENOTEMPTY"},
-    {ELOOP, "ELOOP"},
-    {ENOSYS, "ENOSYS"},
-    {EROFS, "EROFS"},
-};
-
-static const char *errname(int e)
-{
-    static char buf[32];
-    for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
-        if (errs[i].e == e)
-            return errs[i].n;
-    snprintf(buf, sizeof(buf), "errno %d", e);
-    return buf;
-}
-
-/* "ok" for a non-negative result, else the errno name. */
-static long ok(const char *what, long r)
-{
-    if (r < 0)
-        printf("%s: -1 %s\n", what, errname(errno));
-    else
-        printf("%s: ok\n", what);
-    errno = 0;
-    return r;
-}
-
-static void yes(const char *what, int cond)
-{
-    printf("%s: %s\n", what, cond ? "yes" : "no");
-}
+#include "check.h"
 
 static void mode_of(const char *what, const char *path)
 {

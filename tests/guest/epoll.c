@@ -23,53 +23,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
+
 #ifndef SYS_epoll_pwait2
 #define SYS_epoll_pwait2 441
 #endif
-
-static const char *errname(int e)
-{
-    switch (e) {
-    case 0:
-        return "0";
-    case EEXIST:
-        return "EEXIST";
-    case ENOENT:
-        return "ENOENT";
-    case EBADF:
-        return "EBADF";
-    case EINVAL:
-        return "EINVAL";
-    case EPERM:
-        return "EPERM";
-    case EINTR:
-        return "EINTR";
-    case EFAULT:
-        return "EFAULT";
-    case ELOOP:
-        return "ELOOP";
-    }
-    return "other";
-}
-
-static const char *yn(int c)
-{
-    return c ? "yes" : "no";
-}
-
-static long long now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
-}
-
-static void msleep(long ms)
-{
-    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&t, &t) != 0)
-        ;
-}
 
 /* "N" or "-1 ERRNO" */
 static void ret(const char *what, long r)

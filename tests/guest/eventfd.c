@@ -20,29 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
+
 #define MS 1000000LL
-
-static const char *errname(int e)
-{
-    switch (e) {
-    case 0:
-        return "0";
-    case EAGAIN:
-        return "EAGAIN";
-    case EINVAL:
-        return "EINVAL";
-    case EBADF:
-        return "EBADF";
-    case ECANCELED:
-        return "ECANCELED";
-    }
-    return "other";
-}
-
-static const char *yn(int c)
-{
-    return c ? "yes" : "no";
-}
 
 static long long now_ns(clockid_t c)
 {
@@ -54,13 +34,6 @@ static long long now_ns(clockid_t c)
 static long long ns_of(struct timespec t)
 {
     return t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-static void msleep(long ms)
-{
-    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&t, &t) != 0)
-        ;
 }
 
 /* "value N" or "-1 ERRNO" for an 8-byte read. */

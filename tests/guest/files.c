@@ -15,6 +15,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "check.h"
+
 #define A "files-a.tmp"
 #define B "files-b.tmp"
 
@@ -32,148 +34,93 @@ struct hx_statx {
 #define HX_STATX_SIZE 0x200u
 #define HX_STATX_BASIC_STATS 0x7ffu
 
-static const char *errname(int e)
-{
-    switch (e) {
-    case 0:
-        return "0";
-    case EPERM:
-        return "EPERM";
-    case ENOENT:
-        return "ENOENT";
-    case EBADF:
-        return "EBADF";
-    case EFAULT:
-        return "EFAULT";
-    case EEXIST:
-        return "EEXIST";
-    case ENOTDIR:
-        return "ENOTDIR";
-    case EISDIR:
-        return "EISDIR";
-    case EINVAL:
-        return "EINVAL";
-    case ESPIPE:
-        return "ESPIPE";
-    case ENOSYS:
-        return "ENOSYS";
-    }
-    return "other";
-}
-
-/* Prints "ok" for a non-negative result, else the errno name. */
-static long ok(const char *what, long r)
-{
-    if (r < 0)
-        printf("%s: -1 %s (%d)\n", what, errname(errno), errno);
-    else
-        printf("%s: ok\n", what);
-    return r;
-}
-
-/* Prints the numeric result, or the errno name on failure; for values
- * that are the same in every run (sizes, offsets, byte counts). */
-static long val(const char *what, long r)
-{
-    if (r < 0)
-        printf("%s: -1 %s (%d)\n", what, errname(errno), errno);
-    else
-        printf("%s: %ld\n", what, r);
-    return r;
-}
-
-static void yes(const char *what, int cond)
-{
-    printf("%s: %s\n", what, cond ? "yes" : "no");
-}
-
 static void open_flags(void)
 {
-    int fd = ok("open O_CREAT|O_EXCL new file", open(A, O_RDWR | O_CREAT | O_EXCL, 0644));
-    val("write 11 bytes", write(fd, "hello world", 11));
+    int fd = ok_errno("open O_CREAT|O_EXCL new file", open(A, O_RDWR | O_CREAT | O_EXCL, 0644));
+    val_errno("write 11 bytes", write(fd, "hello world", 11));
     close(fd);
 
     errno = 0;
-    ok("open O_CREAT|O_EXCL existing file", open(A, O_RDWR | O_CREAT | O_EXCL, 0644));
+    ok_errno("open O_CREAT|O_EXCL existing file", open(A, O_RDWR | O_CREAT | O_EXCL, 0644));
 
-    fd = ok("openat(AT_FDCWD) O_APPEND", openat(AT_FDCWD, A, O_WRONLY | O_APPEND));
-    val("lseek to 0 before append", lseek(fd, 0, SEEK_SET));
-    val("append 4 bytes", write(fd, "!!!\n", 4));
-    val("offset after append", lseek(fd, 0, SEEK_CUR));
+    fd = ok_errno("openat(AT_FDCWD) O_APPEND", openat(AT_FDCWD, A, O_WRONLY | O_APPEND));
+    val_errno("lseek to 0 before append", lseek(fd, 0, SEEK_SET));
+    val_errno("append 4 bytes", write(fd, "!!!\n", 4));
+    val_errno("offset after append", lseek(fd, 0, SEEK_CUR));
     close(fd);
 
     char buf[64] = {0};
     fd = open(A, O_RDONLY);
-    val("read back", read(fd, buf, sizeof(buf) - 1));
+    val_errno("read back", read(fd, buf, sizeof(buf) - 1));
     printf("content: %s", buf);
-    val("read at EOF", read(fd, buf, sizeof(buf)));
+    val_errno("read at EOF", read(fd, buf, sizeof(buf)));
     errno = 0;
-    val("write to O_RDONLY fd", write(fd, "x", 1));
+    val_errno("write to O_RDONLY fd", write(fd, "x", 1));
     close(fd);
 
-    fd = ok("open O_TRUNC", open(A, O_RDWR | O_TRUNC));
+    fd = ok_errno("open O_TRUNC", open(A, O_RDWR | O_TRUNC));
     struct stat st;
     fstat(fd, &st);
-    val("size after O_TRUNC", st.st_size);
+    val_errno("size after O_TRUNC", st.st_size);
     close(fd);
 
     /* A directory descriptor makes openat resolve relative to it. */
-    int dir = ok("open . O_DIRECTORY", open(".", O_RDONLY | O_DIRECTORY));
-    fd = ok("openat(dirfd) existing file", openat(dir, A, O_RDONLY));
+    int dir = ok_errno("open . O_DIRECTORY", open(".", O_RDONLY | O_DIRECTORY));
+    fd = ok_errno("openat(dirfd) existing file", openat(dir, A, O_RDONLY));
     close(fd);
     close(dir);
     fd = open(A, O_RDONLY);
     errno = 0;
-    ok("openat relative to a regular file", openat(fd, "x", O_RDONLY));
+    ok_errno("openat relative to a regular file", openat(fd, "x", O_RDONLY));
     close(fd);
 
     errno = 0;
-    ok("open missing file", open("no-such-file", O_RDONLY));
+    ok_errno("open missing file", open("no-such-file", O_RDONLY));
     errno = 0;
-    ok("open O_CREAT in missing directory", open("no-such-dir/f", O_WRONLY | O_CREAT, 0644));
+    ok_errno("open O_CREAT in missing directory", open("no-such-dir/f", O_WRONLY | O_CREAT, 0644));
     errno = 0;
-    ok("open . O_WRONLY", open(".", O_WRONLY));
+    ok_errno("open . O_WRONLY", open(".", O_WRONLY));
     errno = 0;
-    ok("openat(bad dirfd)", openat(-5, A, O_RDONLY));
+    ok_errno("openat(bad dirfd)", openat(-5, A, O_RDONLY));
 }
 
 static void seeking(void)
 {
     int fd = open(A, O_RDWR | O_TRUNC);
-    val("write 26 bytes", write(fd, "abcdefghijklmnopqrstuvwxyz", 26));
-    val("lseek SEEK_SET 10", lseek(fd, 10, SEEK_SET));
+    val_errno("write 26 bytes", write(fd, "abcdefghijklmnopqrstuvwxyz", 26));
+    val_errno("lseek SEEK_SET 10", lseek(fd, 10, SEEK_SET));
     char c[4] = {0};
-    val("read 3", read(fd, c, 3));
+    val_errno("read 3", read(fd, c, 3));
     printf("got: %s\n", c);
-    val("lseek SEEK_CUR -5", lseek(fd, -5, SEEK_CUR));
-    val("lseek SEEK_END -1", lseek(fd, -1, SEEK_END));
-    val("read 3 at last byte", read(fd, c, 3));
+    val_errno("lseek SEEK_CUR -5", lseek(fd, -5, SEEK_CUR));
+    val_errno("lseek SEEK_END -1", lseek(fd, -1, SEEK_END));
+    val_errno("read 3 at last byte", read(fd, c, 3));
     errno = 0;
-    val("lseek to -1", lseek(fd, -1, SEEK_SET));
+    val_errno("lseek to -1", lseek(fd, -1, SEEK_SET));
     errno = 0;
-    val("lseek whence 99", lseek(fd, 0, 99));
+    val_errno("lseek whence 99", lseek(fd, 0, 99));
 
     /* Writing past the end leaves a hole that reads back as zeros. */
-    val("lseek SEEK_END +100", lseek(fd, 100, SEEK_END));
-    val("write after hole", write(fd, "Z", 1));
+    val_errno("lseek SEEK_END +100", lseek(fd, 100, SEEK_END));
+    val_errno("write after hole", write(fd, "Z", 1));
     unsigned char hole[100];
     memset(hole, 0xff, sizeof(hole));
-    val("lseek to start of hole", lseek(fd, 26, SEEK_SET));
-    val("read hole", read(fd, hole, sizeof(hole)));
+    val_errno("lseek to start of hole", lseek(fd, 26, SEEK_SET));
+    val_errno("read hole", read(fd, hole, sizeof(hole)));
     int zero = 1;
     for (size_t i = 0; i < sizeof(hole); i++)
         zero &= hole[i] == 0;
     yes("hole reads as zeros", zero);
 
-    ok("ftruncate to 5", ftruncate(fd, 5));
-    val("lseek SEEK_END after ftruncate", lseek(fd, 0, SEEK_END));
-    ok("fsync", fsync(fd));
+    ok_errno("ftruncate to 5", ftruncate(fd, 5));
+    val_errno("lseek SEEK_END after ftruncate", lseek(fd, 0, SEEK_END));
+    ok_errno("fsync", fsync(fd));
     /* Raw syscall: the kernel must report the bad buffer, not crash. */
     errno = 0;
-    val("write with bad buffer", syscall(SYS_write, fd, (void *)8, 4));
+    val_errno("write with bad buffer", syscall(SYS_write, fd, (void *)8, 4));
     lseek(fd, 0, SEEK_SET);
     errno = 0;
-    val("read into bad buffer", syscall(SYS_read, fd, (void *)8, 4));
+    val_errno("read into bad buffer", syscall(SYS_read, fd, (void *)8, 4));
     close(fd);
 }
 
@@ -183,9 +130,9 @@ static void stats(void)
     char kb[1000];
     memset(kb, 'x', sizeof(kb));
     int fd = open(A, O_RDWR | O_TRUNC);
-    val("write 1000 bytes", write(fd, kb, sizeof(kb)));
+    val_errno("write 1000 bytes", write(fd, kb, sizeof(kb)));
 
-    if (ok("fstat", fstat(fd, &st)) == 0) {
+    if (ok_errno("fstat", fstat(fd, &st)) == 0) {
         printf("fstat size: %lld\n", (long long)st.st_size);
         yes("fstat S_ISREG", S_ISREG(st.st_mode));
         printf("fstat permissions: %o\n", st.st_mode & 07777);
@@ -193,28 +140,29 @@ static void stats(void)
         yes("fstat blksize > 0", st.st_blksize > 0);
     }
     close(fd);
-    if (ok("stat", stat(A, &st)) == 0) {
+    if (ok_errno("stat", stat(A, &st)) == 0) {
         printf("stat size: %lld\n", (long long)st.st_size);
         yes("stat S_ISREG", S_ISREG(st.st_mode));
     }
-    if (ok("fstatat(AT_FDCWD)", fstatat(AT_FDCWD, A, &st, 0)) == 0)
+    if (ok_errno("fstatat(AT_FDCWD)", fstatat(AT_FDCWD, A, &st, 0)) == 0)
         printf("fstatat size: %lld\n", (long long)st.st_size);
-    if (ok("stat .", stat(".", &st)) == 0)
+    if (ok_errno("stat .", stat(".", &st)) == 0)
         yes("stat . S_ISDIR", S_ISDIR(st.st_mode));
     errno = 0;
-    ok("stat missing", stat("no-such-file", &st));
+    ok_errno("stat missing", stat("no-such-file", &st));
 
     struct hx_statx sx;
     memset(&sx, 0, sizeof(sx));
     long r = syscall(SYS_statx, AT_FDCWD, A, 0, HX_STATX_BASIC_STATS, &sx);
-    if (ok("statx", r) == 0) {
+    if (ok_errno("statx", r) == 0) {
         yes("statx mask has TYPE and SIZE",
             (sx.mask & (HX_STATX_TYPE | HX_STATX_SIZE)) == (HX_STATX_TYPE | HX_STATX_SIZE));
         printf("statx size: %llu\n", (unsigned long long)sx.size);
         yes("statx S_ISREG", S_ISREG(sx.mode));
     }
     errno = 0;
-    ok("statx missing", syscall(SYS_statx, AT_FDCWD, "no-such-file", 0, HX_STATX_BASIC_STATS, &sx));
+    ok_errno("statx missing",
+             syscall(SYS_statx, AT_FDCWD, "no-such-file", 0, HX_STATX_BASIC_STATS, &sx));
 }
 
 static void vectors(void)
@@ -225,11 +173,11 @@ static void vectors(void)
         {"", 0},
         {"second-third", 12},
     };
-    val("writev 3 iovecs", writev(fd, out, 3));
+    val_errno("writev 3 iovecs", writev(fd, out, 3));
     lseek(fd, 0, SEEK_SET);
     char x[4] = {0}, y[8] = {0}, z[16] = {0};
     struct iovec in[3] = {{x, 3}, {y, 7}, {z, 15}};
-    val("readv 3 iovecs", readv(fd, in, 3));
+    val_errno("readv 3 iovecs", readv(fd, in, 3));
     printf("readv pieces: [%s] [%s] [%s]\n", x, y, z);
     close(fd);
 }
@@ -239,12 +187,12 @@ static void descriptors(void)
     int fd = open(A, O_RDWR | O_TRUNC | O_CLOEXEC);
     yes("O_CLOEXEC sets FD_CLOEXEC", fcntl(fd, F_GETFD) == FD_CLOEXEC);
 
-    int d = ok("dup", dup(fd));
+    int d = ok_errno("dup", dup(fd));
     yes("dup returns a new descriptor", d >= 0 && d != fd);
     yes("dup clears FD_CLOEXEC", fcntl(d, F_GETFD) == 0);
     /* A dup shares the open file description, hence the offset. */
-    val("write 5 through the dup", write(d, "12345", 5));
-    val("offset seen through the original", lseek(fd, 0, SEEK_CUR));
+    val_errno("write 5 through the dup", write(d, "12345", 5));
+    val_errno("offset seen through the original", lseek(fd, 0, SEEK_CUR));
     close(d);
     int again = dup(fd);
     yes("dup reuses the lowest free descriptor", again == d);
@@ -255,10 +203,10 @@ static void descriptors(void)
     yes("dup2 to 100 returns 100", hi == 100);
     yes("dup2 clears FD_CLOEXEC", fcntl(100, F_GETFD) == 0);
     errno = 0;
-    ok("dup3 to itself", dup3(fd, fd, 0));
+    ok_errno("dup3 to itself", dup3(fd, fd, 0));
     yes("dup3 O_CLOEXEC over open 100 returns 100", dup3(fd, 100, O_CLOEXEC) == 100);
     yes("dup3 O_CLOEXEC sets FD_CLOEXEC", fcntl(100, F_GETFD) == FD_CLOEXEC);
-    ok("F_SETFD 0", fcntl(100, F_SETFD, 0));
+    ok_errno("F_SETFD 0", fcntl(100, F_SETFD, 0));
     yes("F_GETFD after F_SETFD 0", fcntl(100, F_GETFD) == 0);
     close(100);
     int f = fcntl(fd, F_DUPFD, 50);
@@ -269,40 +217,40 @@ static void descriptors(void)
         f >= 60 && fcntl(f, F_GETFD) == FD_CLOEXEC);
     close(f);
     errno = 0;
-    ok("dup2 from bad fd", dup2(-1, 20));
+    ok_errno("dup2 from bad fd", dup2(-1, 20));
 
     int fl = fcntl(fd, F_GETFL);
     yes("F_GETFL access mode O_RDWR", (fl & O_ACCMODE) == O_RDWR);
     yes("F_GETFL no O_APPEND yet", !(fl & O_APPEND));
-    ok("F_SETFL O_APPEND", fcntl(fd, F_SETFL, fl | O_APPEND));
+    ok_errno("F_SETFL O_APPEND", fcntl(fd, F_SETFL, fl | O_APPEND));
     yes("F_GETFL has O_APPEND", fcntl(fd, F_GETFL) & O_APPEND);
     lseek(fd, 0, SEEK_SET);
-    val("write 3 with O_APPEND", write(fd, "678", 3));
-    val("size after appending write at offset 0", lseek(fd, 0, SEEK_END));
+    val_errno("write 3 with O_APPEND", write(fd, "678", 3));
+    val_errno("size after appending write at offset 0", lseek(fd, 0, SEEK_END));
     close(fd);
 
     errno = 0;
-    ok("close(-1)", close(-1));
+    ok_errno("close(-1)", close(-1));
     errno = 0;
-    ok("close of a closed fd", close(fd));
+    ok_errno("close of a closed fd", close(fd));
     errno = 0;
-    ok("fcntl F_GETFD on closed fd", fcntl(fd, F_GETFD));
+    ok_errno("fcntl F_GETFD on closed fd", fcntl(fd, F_GETFD));
     errno = 0;
     char c;
-    ok("read on closed fd", read(fd, &c, 1));
+    ok_errno("read on closed fd", read(fd, &c, 1));
 }
 
 static void names(void)
 {
-    ok("rename", rename(A, B));
+    ok_errno("rename", rename(A, B));
     errno = 0;
-    ok("access old name", access(A, F_OK));
-    ok("access new name", access(B, F_OK));
-    ok("unlink", unlink(B));
+    ok_errno("access old name", access(A, F_OK));
+    ok_errno("access new name", access(B, F_OK));
+    ok_errno("unlink", unlink(B));
     errno = 0;
-    ok("unlink again", unlink(B));
+    ok_errno("unlink again", unlink(B));
     errno = 0;
-    ok("access after unlink", access(B, F_OK));
+    ok_errno("access after unlink", access(B, F_OK));
 }
 
 int main(void)

@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
+
 #define FALLOC_KEEP_SIZE 0x01
 #define FALLOC_PUNCH_HOLE 0x02
 #define MFD_CLOEXEC_ 0x0001u
@@ -31,53 +33,6 @@
 struct open_how_ {
     uint64_t flags, mode, resolve;
 };
-
-static const struct {
-    int e;
-    const char *n;
-} errs[] = {
-    {EPERM, "EPERM"},   {ENOENT, "ENOENT"},   {EBADF, "EBADF"},           {EACCES, "EACCES"},
-    {EFAULT, "EFAULT"}, {EBUSY, "EBUSY"},     {EEXIST, "EEXIST"},         {EXDEV, "EXDEV"},
-    {ENODEV, "ENODEV"}, {ENOTDIR, "ENOTDIR"}, {EISDIR, "EISDIR"},         {EINVAL, "EINVAL"},
-    {EFBIG, "EFBIG"},   {ENOSPC, "ENOSPC"},   {ESPIPE, "ESPIPE"},         {EROFS, "EROFS"},
-    {ELOOP, "ELOOP"},   {ENOSYS, "ENOSYS"},   {EOPNOTSUPP, "EOPNOTSUPP"}, {E2BIG, "E2BIG"},
-    {EAGAIN, "EAGAIN"},
-};
-
-static const char *errname(int e)
-{
-    static char buf[32];
-    for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
-        if (errs[i].e == e)
-            return errs[i].n;
-    snprintf(buf, sizeof(buf), "errno %d", e);
-    return buf;
-}
-
-static long ok(const char *what, long r)
-{
-    if (r < 0)
-        printf("%s: -1 %s\n", what, errname(errno));
-    else
-        printf("%s: ok\n", what);
-    errno = 0;
-    return r;
-}
-
-static long val(const char *what, long r)
-{
-    if (r < 0)
-        printf("%s: -1 %s\n", what, errname(errno));
-    else
-        printf("%s: %ld\n", what, r);
-    errno = 0;
-    return r;
-}
-
-static void yes(const char *what, int cond)
-{
-    printf("%s: %s\n", what, cond ? "yes" : "no");
-}
 
 static long long size_of(const char *path)
 {
@@ -125,15 +80,6 @@ static void show_fd(const char *what, int fd, off_t off, size_t len)
     }
     buf[n] = 0;
     printf("%s: \"%s\"\n", what, buf);
-}
-
-static void put(const char *path, const char *s)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0 || write(fd, s, strlen(s)) != (ssize_t)strlen(s))
-        printf("put %s: failed %s\n", path, errname(errno));
-    if (fd >= 0)
-        close(fd);
 }
 
 static void truncation(void)

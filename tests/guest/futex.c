@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
+
 /* From linux/futex.h, which musl does not ship. */
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
@@ -61,29 +63,6 @@ static long futex(int *uaddr, int op, int val, const void *timeout_or_val2, int 
     return syscall(SYS_futex, uaddr, op, val, timeout_or_val2, uaddr2, val3);
 }
 
-static const char *errname(int e)
-{
-    switch (e) {
-    case 0:
-        return "0";
-    case EAGAIN:
-        return "EAGAIN";
-    case ETIMEDOUT:
-        return "ETIMEDOUT";
-    case EINTR:
-        return "EINTR";
-    case EINVAL:
-        return "EINVAL";
-    case EFAULT:
-        return "EFAULT";
-    case ENOSYS:
-        return "ENOSYS";
-    case EPERM:
-        return "EPERM";
-    }
-    return "other";
-}
-
 /* "N" or "-1 ERRNO" for a futex call's result. */
 static const char *res(long r, int e)
 {
@@ -110,13 +89,6 @@ static struct timespec ts_of(long long ns)
 {
     struct timespec t = {ns / 1000000000LL, ns % 1000000000LL};
     return t;
-}
-
-static void msleep(long ms)
-{
-    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&t, &t) != 0)
-        ;
 }
 
 static int park_word;

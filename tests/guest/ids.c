@@ -16,31 +16,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-static const char *errname(int e)
-{
-    switch (e) {
-    case 0:
-        return "0";
-    case EPERM:
-        return "EPERM";
-    case ENOENT:
-        return "ENOENT";
-    case EFAULT:
-        return "EFAULT";
-    case EINVAL:
-        return "EINVAL";
-    case ERANGE:
-        return "ERANGE";
-    case ENOSYS:
-        return "ENOSYS";
-    }
-    return "other";
-}
-
-static void yes(const char *what, int cond)
-{
-    printf("%s: %s\n", what, cond ? "yes" : "no");
-}
+#include "check.h"
 
 static void limit(const char *name, struct rlimit r)
 {

@@ -13,42 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static const struct {
-    int e;
-    const char *n;
-} errs[] = {
-    {EPERM, "EPERM"},         {ENOENT, "ENOENT"},         {EBADF, "EBADF"},
-    {EACCES, "EACCES"},       {EFAULT, "EFAULT"},         {EEXIST, "EEXIST"},
-    {EXDEV, "EXDEV"},         {ENOTDIR, "ENOTDIR"},       {EISDIR, "EISDIR"},
-    {EINVAL, "EINVAL"},       {EMLINK, "EMLINK"},         {ENAMETOOLONG, "ENAMETOOLONG"},
-    {ENOTEMPTY, "ENOTEMPTY"}, {ELOOP, "ELOOP"},           {ENOSYS, "ENOSYS"},
-    {EROFS, "EROFS"},         {EOPNOTSUPP, "EOPNOTSUPP"},
-};
-
-static const char *errname(int e)
-{
-    static char buf[32];
-    for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
-        if (errs[i].e == e)
-            return errs[i].n;
-    snprintf(buf, sizeof(buf), "errno %d", e);
-    return buf;
-}
-
-static long ok(const char *what, long r)
-{
-    if (r < 0)
-        printf("%s: -1 %s\n", what, errname(errno));
-    else
-        printf("%s: ok\n", what);
-    errno = 0;
-    return r;
-}
-
-static void yes(const char *what, int cond)
-{
-    printf("%s: %s\n", what, cond ? "yes" : "no");
-}
+#include "check.h"
 
 static const char *kind(mode_t m)
 {
@@ -59,15 +24,6 @@ static const char *kind(mode_t m)
     if (S_ISLNK(m))
         return "symlink";
     return "other";
-}
-
-static void put(const char *path, const char *s)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0 || write(fd, s, strlen(s)) != (ssize_t)strlen(s))
-        printf("put %s: failed %s\n", path, errname(errno));
-    if (fd >= 0)
-        close(fd);
 }
 
 /* Prints the content of PATH (opened with FLAGS), or the errno. */

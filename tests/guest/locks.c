@@ -18,36 +18,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "check.h"
+
 #define F "locks.tmp"
-
-static const struct {
-    int e;
-    const char *n;
-} errs[] = {
-    {EPERM, "EPERM"},   {ENOENT, "ENOENT"}, {EBADF, "EBADF"},   {EACCES, "EACCES"},
-    {EFAULT, "EFAULT"}, {EAGAIN, "EAGAIN"}, {EINVAL, "EINVAL"}, {EDEADLK, "EDEADLK"},
-    {ENOLCK, "ENOLCK"}, {ENOSYS, "ENOSYS"}, {EINTR, "EINTR"},
-};
-
-static const char *errname(int e)
-{
-    static char buf[32];
-    for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
-        if (errs[i].e == e)
-            return errs[i].n;
-    snprintf(buf, sizeof(buf), "errno %d", e);
-    return buf;
-}
-
-static long ok(const char *what, long r)
-{
-    if (r < 0)
-        printf("%s: -1 %s\n", what, errname(errno));
-    else
-        printf("%s: ok\n", what);
-    errno = 0;
-    return r;
-}
 
 static const char *type_name(short t)
 {

@@ -11,13 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
+
 #define NSMALL 2000
 #define MIB (1024u * 1024u)
-
-static void yes(const char *what, int cond)
-{
-    printf("%s: %s\n", what, cond ? "yes" : "no");
-}
 
 /* A fixed LCG, so sizes and contents are the same in every run. */
 static uint32_t seed = 12345;

@@ -14,45 +14,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "check.h"
+
 #define MIB (1024L * 1024L)
 
 static long page;
-
-static const char *errname(int e)
-{
-    switch (e) {
-    case 0:
-        return "0";
-    case ENOMEM:
-        return "ENOMEM";
-    case EINVAL:
-        return "EINVAL";
-    case EFAULT:
-        return "EFAULT";
-    case EACCES:
-        return "EACCES";
-    case EBADF:
-        return "EBADF";
-    case EEXIST:
-        return "EEXIST";
-    case ENOSYS:
-        return "ENOSYS";
-    }
-    return "other";
-}
-
-static void yes(const char *what, int cond)
-{
-    printf("%s: %s\n", what, cond ? "yes" : "no");
-}
-
-static void ok(const char *what, long r)
-{
-    if (r < 0)
-        printf("%s: -1 %s (%d)\n", what, errname(errno), errno);
-    else
-        printf("%s: ok\n", what);
-}
 
 static int filled(const unsigned char *p, size_t n, unsigned char c)
 {
@@ -111,21 +77,22 @@ static void anon(void)
     memset(p, 0x11, 16 * page);
     yes("written and read back", filled(p, 16 * page, 0x11));
 
-    ok("mprotect PROT_READ", mprotect(p, 16 * page, PROT_READ));
+    ok_errno("mprotect PROT_READ", mprotect(p, 16 * page, PROT_READ));
     yes("readable while PROT_READ", filled(p, 16 * page, 0x11));
-    ok("mprotect back to PROT_READ|PROT_WRITE", mprotect(p, 16 * page, PROT_READ | PROT_WRITE));
+    ok_errno("mprotect back to PROT_READ|PROT_WRITE",
+             mprotect(p, 16 * page, PROT_READ | PROT_WRITE));
     p[0] = 0x22;
     yes("writable again", p[0] == 0x22);
     p[0] = 0x11;
 
     /* MADV_DONTNEED drops private anonymous pages: they read as zero. */
-    ok("madvise MADV_DONTNEED 2 pages", madvise(p + 4 * page, 2 * page, MADV_DONTNEED));
+    ok_errno("madvise MADV_DONTNEED 2 pages", madvise(p + 4 * page, 2 * page, MADV_DONTNEED));
     yes("advised pages read as zero", filled(p + 4 * page, 2 * page, 0));
     yes("neighbouring pages intact",
         filled(p + 3 * page, page, 0x11) && filled(p + 6 * page, page, 0x11));
 
     /* Unmapping a hole in the middle must keep both remaining parts. */
-    ok("munmap pages 8-9", munmap(p + 8 * page, 2 * page));
+    ok_errno("munmap pages 8-9", munmap(p + 8 * page, 2 * page));
     yes("pages before the hole intact", filled(p + 6 * page, 2 * page, 0x11));
     yes("pages after the hole intact", filled(p + 10 * page, 6 * page, 0x11));
     /* Mapping into the hole with MAP_FIXED gives fresh zero pages. */
@@ -141,7 +108,7 @@ static void anon(void)
     f = mmap(p, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     printf("MAP_FIXED_NOREPLACE over a live page: %s\n",
            f == MAP_FAILED ? errname(errno) : "mapped");
-    ok("munmap all 16 pages", munmap(p, 16 * page));
+    ok_errno("munmap all 16 pages", munmap(p, 16 * page));
 }
 
 static void remap(void)
@@ -165,7 +132,7 @@ static void remap(void)
     errno = 0;
     void *r = mremap(s + 1, page, 2 * page, MREMAP_MAYMOVE);
     printf("mremap unaligned address: %s\n", r == MAP_FAILED ? errname(errno) : "remapped");
-    ok("munmap remapped", munmap(s, 2 * page));
+    ok_errno("munmap remapped", munmap(s, 2 * page));
 }
 
 static void file_map(void)
@@ -212,17 +179,17 @@ static void errors(void)
 
     unsigned char *m = map(2 * page);
     errno = 0;
-    ok("munmap unaligned address", munmap(m + 1, page));
+    ok_errno("munmap unaligned address", munmap(m + 1, page));
     /* Raw syscall: musl's mprotect rounds the address down itself. */
     errno = 0;
-    ok("mprotect unaligned address", syscall(SYS_mprotect, m + 1, page, PROT_READ));
+    ok_errno("mprotect unaligned address", syscall(SYS_mprotect, m + 1, page, PROT_READ));
     errno = 0;
-    ok("madvise unaligned address", madvise(m + 1, page, MADV_DONTNEED));
+    ok_errno("madvise unaligned address", madvise(m + 1, page, MADV_DONTNEED));
     errno = 0;
-    ok("munmap length 0", munmap(m, 0));
-    ok("munmap", munmap(m, 2 * page));
+    ok_errno("munmap length 0", munmap(m, 0));
+    ok_errno("munmap", munmap(m, 2 * page));
     /* Unmapping something not mapped is not an error. */
-    ok("munmap of an already unmapped range", munmap(m, 2 * page));
+    ok_errno("munmap of an already unmapped range", munmap(m, 2 * page));
 }
 
 int main(void)

@@ -21,43 +21,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check.h"
+
 #define F "mmapfile.tmp"
 #define PAGE 4096L
 #define SIZE (2 * PAGE + 100) /* two full pages and a bit of a third */
-
-static const struct {
-    int e;
-    const char *n;
-} errs[] = {
-    {EPERM, "EPERM"},   {ENOENT, "ENOENT"},   {EBADF, "EBADF"},         {EACCES, "EACCES"},
-    {EFAULT, "EFAULT"}, {EINVAL, "EINVAL"},   {ENODEV, "ENODEV"},       {ENOMEM, "ENOMEM"},
-    {ENOSYS, "ENOSYS"}, {ETXTBSY, "ETXTBSY"}, {EOVERFLOW, "EOVERFLOW"}, {EISDIR, "EISDIR"},
-};
-
-static const char *errname(int e)
-{
-    static char buf[32];
-    for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
-        if (errs[i].e == e)
-            return errs[i].n;
-    snprintf(buf, sizeof(buf), "errno %d", e);
-    return buf;
-}
-
-static long ok(const char *what, long r)
-{
-    if (r < 0)
-        printf("%s: -1 %s\n", what, errname(errno));
-    else
-        printf("%s: ok\n", what);
-    errno = 0;
-    return r;
-}
-
-static void yes(const char *what, int cond)
-{
-    printf("%s: %s\n", what, cond ? "yes" : "no");
-}
 
 static char pattern(long i)
 {

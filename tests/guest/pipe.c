@@ -12,42 +12,7 @@
 #include <sys/select.h>
 #include <unistd.h>
 
-static const char *errname(int e)
-{
-    switch (e) {
-    case 0:
-        return "0";
-    case EAGAIN:
-        return "EAGAIN";
-    case EBADF:
-        return "EBADF";
-    case EFAULT:
-        return "EFAULT";
-    case EINVAL:
-        return "EINVAL";
-    case EPIPE:
-        return "EPIPE";
-    case ESPIPE:
-        return "ESPIPE";
-    case ENOSYS:
-        return "ENOSYS";
-    }
-    return "other";
-}
-
-static void yes(const char *what, int cond)
-{
-    printf("%s: %s\n", what, cond ? "yes" : "no");
-}
-
-static long val(const char *what, long r)
-{
-    if (r < 0)
-        printf("%s: -1 %s (%d)\n", what, errname(errno), errno);
-    else
-        printf("%s: %ld\n", what, r);
-    return r;
-}
+#include "check.h"
 
 /* Names the poll bits we care about, in a fixed order. */
 static void show_revents(const char *what, int n, short re)
@@ -70,7 +35,7 @@ static void poll_one(const char *what, int fd, short events)
 int main(void)
 {
     int p[2];
-    if (val("pipe2(O_CLOEXEC)", pipe2(p, O_CLOEXEC)) < 0)
+    if (val_errno("pipe2(O_CLOEXEC)", pipe2(p, O_CLOEXEC)) < 0)
         return 1;
     yes("both ends have FD_CLOEXEC",
         fcntl(p[0], F_GETFD) == FD_CLOEXEC && fcntl(p[1], F_GETFD) == FD_CLOEXEC);
@@ -82,7 +47,7 @@ int main(void)
     /* stdout is a file or a pipe to cat; either way writable now. */
     poll_one("fd 1 for POLLOUT", 1, POLLOUT);
 
-    val("write 13", write(p[1], "through pipe\n", 13));
+    val_errno("write 13", write(p[1], "through pipe\n", 13));
     poll_one("read end with data", p[0], POLLIN);
     struct pollfd both[2] = {{p[0], POLLIN, 0}, {p[1], POLLOUT, 0}};
     printf("poll on both ends: %d\n", poll(both, 2, 0));
@@ -95,7 +60,7 @@ int main(void)
     printf("select with data: %d, read end set: %s\n", s, FD_ISSET(p[0], &rd) ? "yes" : "no");
 
     char buf[64] = {0};
-    val("read 64 gets what is there", read(p[0], buf, sizeof(buf)));
+    val_errno("read 64 gets what is there", read(p[0], buf, sizeof(buf)));
     printf("data: %s", buf);
 
     FD_ZERO(&rd);
@@ -107,7 +72,7 @@ int main(void)
     fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);
     yes("O_NONBLOCK set on read end", fcntl(p[0], F_GETFL) & O_NONBLOCK);
     errno = 0;
-    val("non-blocking read of empty pipe", read(p[0], buf, sizeof(buf)));
+    val_errno("non-blocking read of empty pipe", read(p[0], buf, sizeof(buf)));
 
     /* Fill the pipe without blocking; the exact capacity is the host's
      * business, so only print that it is sane. */
@@ -125,24 +90,24 @@ int main(void)
         drained += r;
     yes("drained what was written", drained == total);
 
-    val("write after drain", write(p[1], "x", 1));
+    val_errno("write after drain", write(p[1], "x", 1));
     close(p[1]);
     poll_one("read end, data left, writer closed", p[0], POLLIN);
-    val("read the last byte", read(p[0], buf, sizeof(buf)));
+    val_errno("read the last byte", read(p[0], buf, sizeof(buf)));
     poll_one("read end, empty, writer closed", p[0], POLLIN);
-    val("read after writer closed (EOF)", read(p[0], buf, sizeof(buf)));
-    val("read at EOF again", read(p[0], buf, sizeof(buf)));
+    val_errno("read after writer closed (EOF)", read(p[0], buf, sizeof(buf)));
+    val_errno("read at EOF again", read(p[0], buf, sizeof(buf)));
     close(p[0]);
 
     /* A closed descriptor is reported per entry, not as an error. */
     poll_one("closed descriptor", p[0], POLLIN);
     if (pipe2(p, 0) == 0) {
         errno = 0;
-        val("lseek on a pipe", lseek(p[0], 0, SEEK_CUR));
+        val_errno("lseek on a pipe", lseek(p[0], 0, SEEK_CUR));
         close(p[0]);
         close(p[1]);
     }
     errno = 0;
-    val("pipe2 with bad flags", pipe2(p, 0x7fff0000));
+    val_errno("pipe2 with bad flags", pipe2(p, 0x7fff0000));
     return 0;
 }

@@ -19,42 +19,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
+
 #define TOTAL (1 << 20)
 
 static unsigned char pattern(long off)
 {
     return (unsigned char)(off * 7 + (off >> 8) + (off >> 16));
-}
-
-static long long now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
-}
-
-static void msleep(long ms)
-{
-    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&t, &t) != 0)
-        ;
-}
-
-static const char *errname(int e)
-{
-    switch (e) {
-    case 0:
-        return "0";
-    case EAGAIN:
-        return "EAGAIN";
-    case EINTR:
-        return "EINTR";
-    case EPIPE:
-        return "EPIPE";
-    case EBADF:
-        return "EBADF";
-    }
-    return "other";
 }
 
 /* ---- 1 MiB stream ---- */

@@ -19,41 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *errname(int e)
-{
-    switch (e) {
-    case 0:
-        return "0";
-    case EINTR:
-        return "EINTR";
-    case EINVAL:
-        return "EINVAL";
-    case EBADF:
-        return "EBADF";
-    case EFAULT:
-        return "EFAULT";
-    }
-    return "other";
-}
-
-static const char *yn(int c)
-{
-    return c ? "yes" : "no";
-}
-
-static long long now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
-}
-
-static void msleep(long ms)
-{
-    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&t, &t) != 0)
-        ;
-}
+#include "check.h"
 
 static const char *pev(short r)
 {

@@ -20,28 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *errname(int e)
-{
-    switch (e) {
-    case 0:
-        return "0";
-    case EBUSY:
-        return "EBUSY";
-    case EDEADLK:
-        return "EDEADLK";
-    case EPERM:
-        return "EPERM";
-    case ETIMEDOUT:
-        return "ETIMEDOUT";
-    case EINVAL:
-        return "EINVAL";
-    case ESRCH:
-        return "ESRCH";
-    case EAGAIN:
-        return "EAGAIN";
-    }
-    return "other";
-}
+#include "check.h"
 
 static long tid(void)
 {
@@ -60,13 +39,6 @@ static struct timespec deadline(long ms)
         t.tv_nsec -= 1000000000L;
     }
     return t;
-}
-
-static void msleep(long ms)
-{
-    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&t, &t) != 0)
-        ;
 }
 
 /* ---- create and join ---- */

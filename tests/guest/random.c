@@ -11,29 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static const char *errname(int e)
-{
-    switch (e) {
-    case 0:
-        return "0";
-    case EINVAL:
-        return "EINVAL";
-    case EFAULT:
-        return "EFAULT";
-    case EAGAIN:
-        return "EAGAIN";
-    case EINTR:
-        return "EINTR";
-    case ENOSYS:
-        return "ENOSYS";
-    }
-    return "other";
-}
-
-static void yes(const char *what, int cond)
-{
-    printf("%s: %s\n", what, cond ? "yes" : "no");
-}
+#include "check.h"
 
 static int all_zero(const unsigned char *p, size_t n)
 {

@@ -14,56 +14,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "check.h"
+
 #define NOREPLACE (1u << 0) /* RENAME_NOREPLACE */
 #define EXCHANGE (1u << 1)  /* RENAME_EXCHANGE */
-
-static const struct {
-    int e;
-    const char *n;
-} errs[] = {
-    {EPERM, "EPERM"},     {ENOENT, "ENOENT"}, {EBADF, "EBADF"},   {EACCES, "EACCES"},
-    {EFAULT, "EFAULT"},   {EBUSY, "EBUSY"},   {EEXIST, "EEXIST"}, {EXDEV, "EXDEV"},
-    {ENOTDIR, "ENOTDIR"}, {EISDIR, "EISDIR"}, {EINVAL, "EINVAL"}, {ENOTEMPTY, "ENOTEMPTY"},
-    {ELOOP, "ELOOP"},     {ENOSYS, "ENOSYS"}, {EROFS, "EROFS"},
-};
-
-static const char *errname(int e)
-{
-    static char buf[32];
-    for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
-        if (errs[i].e == e)
-            return errs[i].n;
-    snprintf(buf, sizeof(buf), "errno %d", e);
-    return buf;
-}
-
-static long ok(const char *what, long r)
-{
-    if (r < 0)
-        printf("%s: -1 %s\n", what, errname(errno));
-    else
-        printf("%s: ok\n", what);
-    errno = 0;
-    return r;
-}
-
-static void yes(const char *what, int cond)
-{
-    printf("%s: %s\n", what, cond ? "yes" : "no");
-}
 
 static long rename2(int ofd, const char *o, int nfd, const char *n, unsigned flags)
 {
     return syscall(SYS_renameat2, ofd, o, nfd, n, flags);
-}
-
-static void put(const char *path, const char *s)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0 || write(fd, s, strlen(s)) != (ssize_t)strlen(s))
-        printf("put %s: failed %s\n", path, errname(errno));
-    if (fd >= 0)
-        close(fd);
 }
 
 static void show(const char *path)

@@ -14,6 +14,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "check.h"
+
 /* The kernel's struct sigaction on x86-64, for raw rt_sigaction. */
 struct k_sigaction {
     void *handler;
@@ -22,30 +24,6 @@ struct k_sigaction {
     unsigned long mask;
 };
 #define HX_SA_RESTORER 0x04000000UL
-
-static const char *errname(int e)
-{
-    switch (e) {
-    case 0:
-        return "0";
-    case EINVAL:
-        return "EINVAL";
-    case EFAULT:
-        return "EFAULT";
-    case ENOMEM:
-        return "ENOMEM";
-    case EPERM:
-        return "EPERM";
-    case ENOSYS:
-        return "ENOSYS";
-    }
-    return "other";
-}
-
-static void yes(const char *what, int cond)
-{
-    printf("%s: %s\n", what, cond ? "yes" : "no");
-}
 
 static void ret(const char *what, long r)
 {

@@ -15,6 +15,8 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "check.h"
+
 /* sigpc_read(fd, buf, len, &rsp) and sigpc_pause(&rsp) record rsp and make
  * one system call; the pc right after it is sigpc_read_end or
  * sigpc_pause_end. A pc moved to sigpc_cancel makes sigpc_read return
@@ -68,11 +70,6 @@ static void arm(int restart)
     sigaction(SIGALRM, &sa, NULL);
     struct itimerval it = {{0, 0}, {0, 50000}};
     setitimer(ITIMER_REAL, &it, NULL);
-}
-
-static void yes(const char *what, int cond)
-{
-    printf("%s: %s\n", what, cond ? "yes" : "no");
 }
 
 int main(void)

@@ -25,24 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MS 1000000LL
+#include "check.h"
 
-static const char *errname(int e)
-{
-    switch (e) {
-    case 0:
-        return "0";
-    case EINVAL:
-        return "EINVAL";
-    case EINTR:
-        return "EINTR";
-    case EFAULT:
-        return "EFAULT";
-    case EAGAIN:
-        return "EAGAIN";
-    }
-    return "other";
-}
+#define MS 1000000LL
 
 static long long ns_of(struct timespec t)
 {
@@ -59,11 +44,6 @@ static long long now(clockid_t c)
     struct timespec t;
     clock_gettime(c, &t);
     return ns_of(t);
-}
-
-static const char *yn(int c)
-{
-    return c ? "yes" : "no";
 }
 
 static volatile sig_atomic_t alarms, profs, vtalrms, usr1s;

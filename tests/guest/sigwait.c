@@ -24,26 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *errname(int e)
-{
-    switch (e) {
-    case 0:
-        return "0";
-    case EAGAIN:
-        return "EAGAIN";
-    case EINTR:
-        return "EINTR";
-    case EINVAL:
-        return "EINVAL";
-    case EPIPE:
-        return "EPIPE";
-    case ESRCH:
-        return "ESRCH";
-    case EPERM:
-        return "EPERM";
-    }
-    return "other";
-}
+#include "check.h"
 
 static const char *code_name(int c)
 {
@@ -60,18 +41,6 @@ static const char *code_name(int c)
         return "SI_KERNEL";
     }
     return "other";
-}
-
-static const char *yn(int c)
-{
-    return c ? "yes" : "no";
-}
-
-static void msleep(long ms)
-{
-    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&t, &t) != 0)
-        ;
 }
 
 static volatile sig_atomic_t hits;

@@ -13,14 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
+
 #define BIG (200 * 1000)
 #define RAW (512 * 1024)
 #define TMP "stdio.tmp"
-
-static void yes(const char *what, int cond)
-{
-    printf("%s: %s\n", what, cond ? "yes" : "no");
-}
 
 static void formatting(void)
 {

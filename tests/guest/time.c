@@ -9,32 +9,10 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "check.h"
+
 #define NS 1000000000LL
 #define MS 1000000LL
-
-static void yes(const char *what, int cond)
-{
-    printf("%s: %s\n", what, cond ? "yes" : "no");
-}
-
-static const char *errname(int e)
-{
-    switch (e) {
-    case 0:
-        return "0";
-    case EINVAL:
-        return "EINVAL";
-    case EFAULT:
-        return "EFAULT";
-    case EINTR:
-        return "EINTR";
-    case ENOSYS:
-        return "ENOSYS";
-    case ENOTSUP:
-        return "ENOTSUP";
-    }
-    return "other";
-}
 
 static long long ns(struct timespec t)
 {

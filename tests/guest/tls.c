@@ -12,6 +12,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "check.h"
+
 /* From asm/prctl.h, which musl does not ship. */
 #define HX_ARCH_GET_FS 0x1003
 
@@ -19,11 +21,6 @@ static __thread int tls_init = 42;
 static __thread char tls_str[16] = "thread-local";
 static __thread long tls_zero;
 static __thread _Alignas(64) unsigned char tls_aligned[64];
-
-static void yes(const char *what, int cond)
-{
-    printf("%s: %s\n", what, cond ? "yes" : "no");
-}
 
 /* Kept out of line so the compiler must really load through the pointer
  * instead of folding the value it just stored. */

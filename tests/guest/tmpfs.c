@@ -23,54 +23,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "check.h"
+
 #define NOREPLACE (1u << 0)
 #define EXCHANGE (1u << 1)
-
-static const struct {
-    int e;
-    const char *n;
-} errs[] = {
-    {EPERM, "EPERM"},     {ENOENT, "ENOENT"},         {EBADF, "EBADF"},         {EACCES, "EACCES"},
-    {EFAULT, "EFAULT"},   {EBUSY, "EBUSY"},           {EEXIST, "EEXIST"},       {EXDEV, "EXDEV"},
-    {ENOTDIR, "ENOTDIR"}, {EISDIR, "EISDIR"},         {EINVAL, "EINVAL"},       {ENOSPC, "ENOSPC"},
-    {ESPIPE, "ESPIPE"},   {EROFS, "EROFS"},           {ENOTEMPTY, "ENOTEMPTY"}, {ELOOP, "ELOOP"},
-    {ENOSYS, "ENOSYS"},   {EOPNOTSUPP, "EOPNOTSUPP"}, {EAGAIN, "EAGAIN"},       {ENODEV, "ENODEV"},
-};
-
-static const char *errname(int e)
-{
-    static char buf[32];
-    for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
-        if (errs[i].e == e)
-            return errs[i].n;
-    snprintf(buf, sizeof(buf), "errno %d", e);
-    return buf;
-}
-
-static long ok(const char *what, long r)
-{
-    if (r < 0)
-        printf("%s: -1 %s\n", what, errname(errno));
-    else
-        printf("%s: ok\n", what);
-    errno = 0;
-    return r;
-}
-
-static long val(const char *what, long r)
-{
-    if (r < 0)
-        printf("%s: -1 %s\n", what, errname(errno));
-    else
-        printf("%s: %ld\n", what, r);
-    errno = 0;
-    return r;
-}
-
-static void yes(const char *what, int cond)
-{
-    printf("%s: %s\n", what, cond ? "yes" : "no");
-}
 
 static void show(const char *path)
 {
@@ -85,15 +41,6 @@ static void show(const char *path)
     close(fd);
     buf[n < 0 ? 0 : n] = 0;
     printf("  %s: \"%s\"\n", path, buf);
-}
-
-static void put(const char *path, const char *s)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0 || write(fd, s, strlen(s)) != (ssize_t)strlen(s))
-        printf("put %s: failed %s\n", path, errname(errno));
-    if (fd >= 0)
-        close(fd);
 }
 
 static int exists(const char *path)

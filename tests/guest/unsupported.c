@@ -10,22 +10,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-static const char *errname(int e)
-{
-    switch (e) {
-    case 0:
-        return "0";
-    case ENOSYS:
-        return "ENOSYS";
-    case EPERM:
-        return "EPERM";
-    case EINVAL:
-        return "EINVAL";
-    case EFAULT:
-        return "EFAULT";
-    }
-    return "other";
-}
+#include "check.h"
 
 static void try(const char *what, long nr)
 {

@@ -6,6 +6,7 @@
 int main(void)
 {
     SRunner *sr = srunner_create(loader_suite());
+    srunner_add_suite(sr, image_plan_suite());
     srunner_add_suite(sr, guest_mem_suite());
     srunner_add_suite(sr, random_suite());
     srunner_add_suite(sr, scan_suite());

@@ -14,8 +14,8 @@
 
 #include "../../rewriter/eh_frame.h"
 #include "../../rewriter/infer.h"
-#include "../../rewriter/ldcache.h"
-#include "../../rewriter/libpath.h"
+#include "ldcache.h"
+#include "libpath.h"
 #include "../../rewriter/scan.h"
 #include "../../rewriter/syscall_table.h"
 #include "suites.h"
@@ -381,6 +381,36 @@ START_TEST(wrapper_without_callers_is_unresolved)
 }
 END_TEST
 
+/* Each cmov between the same two registers nests a walk of the other's
+ * value: a long chain of them (hostile input) must end in HX_WHY_LIMIT,
+ * not in a stack overflow. */
+START_TEST(cmov_chain_is_bounded)
+{
+    enum { PAIRS = 100000 };
+    static const uint8_t mov[] = {0xb8, 0x3c, 0x00, 0x00, 0x00}; /* mov $0x3c,%eax */
+    static const uint8_t pair[] = {
+        0x48, 0x0f, 0x44, 0xc3, /* cmove %rbx,%rax */
+        0x48, 0x0f, 0x44, 0xd8, /* cmove %rax,%rbx */
+    };
+    size_t n = sizeof(mov) + PAIRS * sizeof(pair) + 2;
+    uint8_t *b = malloc(n), *p = b;
+    ck_assert_ptr_nonnull(b);
+    memcpy(p, mov, sizeof(mov));
+    p += sizeof(mov);
+    for (int i = 0; i < PAIRS; i++, p += sizeof(pair))
+        memcpy(p, pair, sizeof(pair));
+    p[0] = 0x0f; /* syscall */
+    p[1] = 0x05;
+    struct hx_code c;
+    struct hx_values v;
+    make_code(&c, b, n, NULL, 0);
+    infer_at(&c, BASE + n - 2, &v);
+    ck_assert_int_eq(v.why, HX_WHY_LIMIT);
+    hx_code_free(&c);
+    free(b);
+}
+END_TEST
+
 START_TEST(syscall_table_names)
 {
     ck_assert_str_eq(hx_sys_name(0), "read");
@@ -404,6 +434,7 @@ static size_t make_cache(unsigned char *buf)
         uint64_t hwcap;
     } e[] = {{0x0003, 12, 0}, {0x0303, 31, 1ull << 62}, {0x0303, 47, 0}};
     memset(buf, 0, 512);
+    /* NOLINTNEXTLINE(bugprone-not-null-terminated-result): the magic has none */
     memcpy(buf, "glibc-ld.so.cache1.1", 20);
     memcpy(buf + 20, &nlibs, 4);
     for (uint32_t i = 0; i < nlibs; i++) {
@@ -478,6 +509,7 @@ Suite *scan_suite(void)
     tcase_add_test(t, changed_in_loop_is_unresolved);
     tcase_add_test(t, partial_and_arithmetic);
     tcase_add_test(t, zero_test_edge);
+    tcase_add_test(t, cmov_chain_is_bounded);
     suite_add_tcase(s, t);
 
     t = tcase_create("wrappers");

@@ -1,8 +1,8 @@
 /* The objects a program runs with: the program, its interpreter, and every
  * shared library it needs, transitively, found the way the interpreter finds
  * them (glibc's ld.so or musl's), in the order they are loaded. */
-#ifndef HX_REWRITER_LIBPATH_H
-#define HX_REWRITER_LIBPATH_H
+#ifndef HX_LOADER_LIBPATH_H
+#define HX_LOADER_LIBPATH_H
 
 #include <stddef.h>
 #include <sys/types.h>

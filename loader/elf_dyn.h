@@ -1,7 +1,7 @@
 /* What the dynamic section says about loading an object: the libraries it
  * needs, where to look for them, and its own name. */
-#ifndef HX_REWRITER_ELF_DYN_H
-#define HX_REWRITER_ELF_DYN_H
+#ifndef HX_LOADER_ELF_DYN_H
+#define HX_LOADER_ELF_DYN_H
 
 #include <stddef.h>
 

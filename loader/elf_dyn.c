@@ -9,12 +9,12 @@
 #include <string.h>
 
 /* File offset of address addr, or -1 when no segment maps it from the file. */
-static long long offset_of(const struct hx_elf *e, uint64_t addr)
+static int64_t offset_of(const struct hx_elf *e, uint64_t addr)
 {
     for (size_t i = 0; i < e->nload; i++) {
         const struct hx_elf_seg *s = &e->load[i];
         if (addr - s->vaddr < s->filesz)
-            return (long long)(s->offset + (addr - s->vaddr));
+            return (int64_t)(s->offset + (addr - s->vaddr));
     }
     return -1;
 }
@@ -87,8 +87,10 @@ int hx_dyn_read(const struct hx_elf *e, struct hx_dyn *d)
     }
     long long strtab = offset_of(e, strtab_addr);
     d->needed = calloc(nneeded ? nneeded : 1, sizeof(char *));
-    if (!d->needed)
-        rc = -1;
+    if (!d->needed) {
+        elf_end(elf);
+        return -1;
+    }
     for (size_t i = 0; i < n && !rc; i++) {
         GElf_Dyn dyn;
         if (!gelf_getdyn(data, (int)i, &dyn) || dyn.d_tag == DT_NULL)

@@ -1,7 +1,7 @@
 /* Lookups in glibc's /etc/ld.so.cache ("glibc-ld.so.cache1.1" format, alone
  * or after the old "ld.so-1.7.0" table), as ld.so does them. */
-#ifndef HX_REWRITER_LDCACHE_H
-#define HX_REWRITER_LDCACHE_H
+#ifndef HX_LOADER_LDCACHE_H
+#define HX_LOADER_LDCACHE_H
 
 #include <stddef.h>
 

@@ -1,0 +1,23 @@
+/* What the files that build and run the VM share (vm.c builds the machine,
+ * vm_image.c puts the program's image in it, vm_run.c runs it); not part of
+ * the monitor's interface to its host services (vm.h). */
+#ifndef HX_HYPERVISOR_VM_INTERNAL_H
+#define HX_HYPERVISOR_VM_INTERNAL_H
+
+#include <stdint.h>
+
+#include "vm.h"
+
+/* Bump allocation of zeroed guest physical memory, aligned so that
+ * pa % align == congruent % align (lets the kernel use 2 MiB pages).
+ * Returns 0 when guest memory is exhausted. */
+uint64_t hx_vm_phys_alloc(struct hx_vm *vm, uint64_t len, uint64_t align, uint64_t congruent);
+
+/* Adds a region of the process image to the boot info; -1 when it is full. */
+int hx_vm_add_region(struct hx_vm *vm, uint64_t va, uint64_t len, uint64_t pa, uint32_t prot,
+                     uint32_t kind);
+
+/* Prints "hxrun: what: <errno>" and returns hxrun's status for it (125). */
+int hx_vm_kvm_error(const char *what);
+
+#endif
