@@ -3,6 +3,7 @@
 #include "kernel.h"
 #include "mm.h"
 #include "sched.h"
+#include "signal.h"
 #include "syscalls.h"
 
 struct hx_boot_info *boot;
@@ -21,8 +22,7 @@ __attribute__((noreturn)) void hx_kmain(struct hx_boot_info *b)
     mm_init();
     sched_init();
     signal_init();
-    dispatch_init();
-    fs_init();
-    brk_start = brk_cur = b->brk_start;
+    /* The one call up at boot: the system-call layer sets itself up. */
+    syscalls_init();
     hx_enter_user(b->entry, b->stack_pointer);
 }

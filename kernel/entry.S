@@ -3,6 +3,7 @@
  * Everything but the exception and TLB paths runs at CPL3 (DESIGN.md s. 3). */
 #include "hx/abi.h"
 #include "entry.h"
+#include "x86.h"
 
 	.section .hxhdr, "a"
 	.long HX_KERNEL_MAGIC, HX_ABI_VERSION
@@ -25,10 +26,10 @@ hx_enter_user:
 	mov %rdi, %rcx
 	mov %rsi, %rsp
 	fninit
-	push $0x1f80
+	push $X86_MXCSR_DEFAULT
 	ldmxcsr (%rsp)
 	pop %rax
-	push $0x202
+	push $X86_EFLAGS_BASE
 	popfq
 	xor %eax, %eax
 	xor %ebx, %ebx
@@ -96,7 +97,7 @@ hx_syscall_entry:
 
 /* DF, TF, AC: flags the kernel must not run with; a fastcall made with
  * one of them set takes the slow way in and out (popfq both ways). */
-#define ODD_FLAGS 0x40500
+#define ODD_FLAGS X86_EFLAGS_ODD
 
 /* Back from a fastcall: the program's rflags and its rsp, pointing at the
  * return address the trampoline's call pushed, are at the top of the stack.
@@ -109,7 +110,7 @@ hx_syscall_entry:
 	mov %rax, %rcx
 	mov %r11d, %eax
 	mov %al, %ah		/* SF ZF AF PF CF, for sahf */
-	bt $11, %r11d		/* OF */
+	bt $X86_EFLAGS_OF_BIT, %r11d	/* OF */
 	setc %al
 	add $0x7f, %al		/* overflows exactly when OF was set */
 	sahf
@@ -170,9 +171,9 @@ hx_fastcall_entry:
 	 * without DF, TF and AC; the frame keeps them for the way back. */
 3:	mov %rax, %r11
 	quick_to_frame
-	testl $ODD_FLAGS, 24(%rsp)	/* rflags */
+	testl $ODD_FLAGS, F_RFLAGS-F_NR(%rsp)	/* rflags */
 	jz syscall_regs
-	mov 24(%rsp), %r11
+	mov F_RFLAGS-F_NR(%rsp), %r11
 	and $~ODD_FLAGS, %r11
 	push %r11
 	popfq
@@ -193,11 +194,11 @@ syscall_return:
 	testl $ODD_FLAGS, F_RFLAGS(%rsp)
 	jnz 2f
 	restore_regs
-	add $24, %rsp		/* number, entry kind, rip */
+	add $F_RFLAGS-F_NR, %rsp	/* number, entry kind, rip */
 	subq $8, 8(%rsp)	/* rsp at the return address */
 	fastcall_return
 2:	restore_regs
-	add $16, %rsp		/* number, entry kind */
+	add $F_RIP-F_NR, %rsp	/* number, entry kind */
 	mov %cs, %ecx
 	test $3, %cl
 	pop %rcx		/* rip */
@@ -219,52 +220,52 @@ hx_resume:
 	mov %cs, %eax
 	test $3, %al
 	jz 1f
-	mov 128(%rdi), %rax	/* rip */
+	mov U_RIP(%rdi), %rax
 	mov %rax, hx_resume_rip(%rip)
-	mov 136(%rdi), %rax	/* rflags */
+	mov U_RFLAGS(%rdi), %rax
 	mov %rax, hx_resume_flags(%rip)
-	mov 144(%rdi), %rax	/* rsp */
+	mov U_RSP(%rdi), %rax
 	mov %rax, hx_resume_rsp(%rip)
-	mov 0(%rdi), %r15
-	mov 8(%rdi), %r14
-	mov 16(%rdi), %r13
-	mov 24(%rdi), %r12
-	mov 32(%rdi), %rbp
-	mov 40(%rdi), %rbx
-	mov 48(%rdi), %r11
-	mov 56(%rdi), %r10
-	mov 64(%rdi), %r9
-	mov 72(%rdi), %r8
-	mov 80(%rdi), %rax
-	mov 88(%rdi), %rcx
-	mov 96(%rdi), %rdx
-	mov 104(%rdi), %rsi
-	mov 112(%rdi), %rdi
+	mov U_R15(%rdi), %r15
+	mov U_R14(%rdi), %r14
+	mov U_R13(%rdi), %r13
+	mov U_R12(%rdi), %r12
+	mov U_RBP(%rdi), %rbp
+	mov U_RBX(%rdi), %rbx
+	mov U_R11(%rdi), %r11
+	mov U_R10(%rdi), %r10
+	mov U_R9(%rdi), %r9
+	mov U_R8(%rdi), %r8
+	mov U_RAX(%rdi), %rax
+	mov U_RCX(%rdi), %rcx
+	mov U_RDX(%rdi), %rdx
+	mov U_RSI(%rdi), %rsi
+	mov U_RDI(%rdi), %rdi
 	pushq hx_resume_flags(%rip)
 	popfq
 	mov hx_resume_rsp(%rip), %rsp
 	jmp *hx_resume_rip(%rip)
 	/* At CPL0 (hardware KVM's syscall entry): iretq to CPL3. */
 1:	pushq $HX_SEL_UDATA
-	pushq 144(%rdi)		/* rsp */
-	pushq 136(%rdi)		/* rflags */
+	pushq U_RSP(%rdi)	/* rsp */
+	pushq U_RFLAGS(%rdi)	/* rflags */
 	pushq $HX_SEL_UCODE
-	pushq 128(%rdi)		/* rip */
-	mov 0(%rdi), %r15
-	mov 8(%rdi), %r14
-	mov 16(%rdi), %r13
-	mov 24(%rdi), %r12
-	mov 32(%rdi), %rbp
-	mov 40(%rdi), %rbx
-	mov 48(%rdi), %r11
-	mov 56(%rdi), %r10
-	mov 64(%rdi), %r9
-	mov 72(%rdi), %r8
-	mov 80(%rdi), %rax
-	mov 88(%rdi), %rcx
-	mov 96(%rdi), %rdx
-	mov 104(%rdi), %rsi
-	mov 112(%rdi), %rdi
+	pushq U_RIP(%rdi)	/* rip */
+	mov U_R15(%rdi), %r15
+	mov U_R14(%rdi), %r14
+	mov U_R13(%rdi), %r13
+	mov U_R12(%rdi), %r12
+	mov U_RBP(%rdi), %rbp
+	mov U_RBX(%rdi), %rbx
+	mov U_R11(%rdi), %r11
+	mov U_R10(%rdi), %r10
+	mov U_R9(%rdi), %r9
+	mov U_R8(%rdi), %r8
+	mov U_RAX(%rdi), %rax
+	mov U_RCX(%rdi), %rcx
+	mov U_RDX(%rdi), %rdx
+	mov U_RSI(%rdi), %rsi
+	mov U_RDI(%rdi), %rdi
 	iretq
 
 /* A fault or interrupt in the program: the CPL0 handler saved the
@@ -358,7 +359,7 @@ hx_trap6:
 	mov %rax, %cr3
 	iretq
 3:	pushq $0
-	pushq $6
+	pushq $X86_VEC_UD
 	jmp trap_common
 	trap_noerr 7
 	trap_err 8
@@ -411,7 +412,7 @@ trap_common:
 	pop %rcx
 	pop %rbx
 	pop %rax
-	add $16, %rsp
+	add $16, %rsp		/* vector, error code */
 	iretq
 
 /* tlb_flush(va, pages): see hx_trap6. */

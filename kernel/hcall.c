@@ -1,20 +1,18 @@
 /* The hypercall client: fill one request block, store its physical address
  * to the hypercall MMIO page (one VM exit), read the answer. */
+#include "hostio.h"
 #include "kernel.h"
 #include "sched.h"
-#include "syscalls.h"
+#include "uapi/errno.h"
 
 static struct hx_hcall req __attribute__((aligned(64)));
-extern int sockbuf_tx_pending;
-void sockbuf_flush_all(void);
 
 int64_t hcall_send(const struct hx_hcall *h)
 {
     uint32_t nr = h->nr;
     /* Socket sends queued in the guest go before anything else reaches
      * the host, so nothing overtakes them or waits behind them. */
-    if (sockbuf_tx_pending && nr != HX_HC_WAIT)
-        sockbuf_flush_all();
+    hostio_before_hcall(nr);
     req = *h;
     req.ret = 0;
     __asm__ volatile("" ::: "memory");

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "entry.h"
 #include "hx/abi.h"
 
 #define PAGE_SIZE 4096ul
@@ -28,6 +29,8 @@ static inline uint64_t kva_to_phys(const void *p)
 
 extern struct hx_boot_info *boot;
 extern struct hx_stats kstats;
+_Static_assert(__builtin_offsetof(struct hx_stats, fastcalls) == HX_STATS_FASTCALLS,
+               "kernel/entry.S counts leaf fastcalls at this offset");
 
 /* lib.c */
 void *memcpy(void *d, const void *s, size_t n);
@@ -88,7 +91,24 @@ struct hx_uregs {
     uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8, rax, rcx, rdx, rsi, rdi;
     uint64_t _pad, rip, rflags, rsp;
 };
-_Static_assert(__builtin_offsetof(struct hx_uregs, rip) == 128, "hx_resume layout");
+_Static_assert(__builtin_offsetof(struct hx_uregs, r15) == U_R15, "hx_resume reads it there");
+_Static_assert(__builtin_offsetof(struct hx_uregs, r14) == U_R14, "hx_resume reads it there");
+_Static_assert(__builtin_offsetof(struct hx_uregs, r13) == U_R13, "hx_resume reads it there");
+_Static_assert(__builtin_offsetof(struct hx_uregs, r12) == U_R12, "hx_resume reads it there");
+_Static_assert(__builtin_offsetof(struct hx_uregs, rbp) == U_RBP, "hx_resume reads it there");
+_Static_assert(__builtin_offsetof(struct hx_uregs, rbx) == U_RBX, "hx_resume reads it there");
+_Static_assert(__builtin_offsetof(struct hx_uregs, r11) == U_R11, "hx_resume reads it there");
+_Static_assert(__builtin_offsetof(struct hx_uregs, r10) == U_R10, "hx_resume reads it there");
+_Static_assert(__builtin_offsetof(struct hx_uregs, r9) == U_R9, "hx_resume reads it there");
+_Static_assert(__builtin_offsetof(struct hx_uregs, r8) == U_R8, "hx_resume reads it there");
+_Static_assert(__builtin_offsetof(struct hx_uregs, rax) == U_RAX, "hx_resume reads it there");
+_Static_assert(__builtin_offsetof(struct hx_uregs, rcx) == U_RCX, "hx_resume reads it there");
+_Static_assert(__builtin_offsetof(struct hx_uregs, rdx) == U_RDX, "hx_resume reads it there");
+_Static_assert(__builtin_offsetof(struct hx_uregs, rsi) == U_RSI, "hx_resume reads it there");
+_Static_assert(__builtin_offsetof(struct hx_uregs, rdi) == U_RDI, "hx_resume reads it there");
+_Static_assert(__builtin_offsetof(struct hx_uregs, rip) == U_RIP, "hx_resume reads it there");
+_Static_assert(__builtin_offsetof(struct hx_uregs, rflags) == U_RFLAGS, "hx_resume reads it there");
+_Static_assert(__builtin_offsetof(struct hx_uregs, rsp) == U_RSP, "hx_resume reads it there");
 void hx_resume(const struct hx_uregs *r) __attribute__((noreturn));
 
 /* A fault the program handles, saved at CPL0 for delivery at CPL3. */

@@ -1,7 +1,7 @@
 /* Guest memory management (see mm.h). */
 #include "mm.h"
 
-#include "errno.h"
+#include "uapi/errno.h"
 
 #define PTE_P 0x1ull
 #define PTE_W 0x2ull

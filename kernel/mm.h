@@ -64,7 +64,11 @@ uint64_t mm_kernel_phys(const void *p);
  * unmapping never frees them. */
 int mm_map_foreign(uint64_t va, uint64_t len, const uint64_t *pas, uint32_t prot, uint32_t flags);
 
-/* brk state (syscalls/mm.c). */
-extern uint64_t brk_start, brk_cur;
+/* A page fault in a part of a mapping that has no pages: the layer that
+ * made the mapping may map them now (syscalls/mm.c: a shared file mapping
+ * past the file's end when it was mapped). fn returns 1 when the page is
+ * mapped now (retry), 0 when it is not (SIGBUS), -1 for addresses not its
+ * own. Set once at boot (kernel/fault.c). */
+void mm_set_file_fault(int (*fn)(uint64_t addr));
 
 #endif

@@ -5,7 +5,8 @@
 #include "sched.h"
 
 #include "heap.h"
-#include "syscalls.h"
+#include "signal.h"
+#include "uapi/errno.h"
 
 #define KSTACK_SIZE (32u << 10)
 #define SLICE_NS 10000000ll /* a spinning thread's turn before preemption */
@@ -53,7 +54,7 @@ void sched_init(void)
     first.tid = boot->pid;
     first.state = T_RUNNABLE;
     first.kstack_top = (uint64_t)hx_kstack_top;
-    first.altstack.flags = 2; /* SS_DISABLE */
+    first.altstack.flags = SS_DISABLE;
     if (thread_alloc_state(&first))
         kpanic("no memory for the first thread");
     current = all_threads = &first;

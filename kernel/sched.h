@@ -7,41 +7,12 @@
 #ifndef HX_SCHED_H
 #define HX_SCHED_H
 
+#include "hostio.h"
 #include "kernel.h"
-
-/* Linux's x86-64 siginfo_t (128 bytes). */
-struct ksiginfo {
-    int32_t signo, errno_, code, _pad;
-    union {
-        struct {
-            int32_t pid;
-            uint32_t uid;
-            uint64_t value; /* SI_QUEUE: sigval */
-        } kill;
-        struct {
-            int32_t tid, overrun;
-            uint64_t value;
-        } timer;
-        uint64_t addr;
-        uint8_t _size[112];
-    } u;
-};
-
-struct kaltstack {
-    uint64_t sp;
-    int32_t flags, _pad;
-    uint64_t size;
-};
-
-/* A host fd a blocked thread waits for (struct pollfd). */
-struct hostwait {
-    int32_t fd;
-    int16_t events, revents;
-};
+#include "uapi/signal.h"
 
 enum thread_state { T_RUNNABLE, T_BLOCKED, T_DEAD };
 enum wake_reason { WAKE_NONE, WAKE_EVENT, WAKE_TIMEOUT, WAKE_SIGNAL };
-#define NSIG 64
 
 struct thread {
     int tid;
@@ -90,6 +61,12 @@ struct hx_regs {
     uint64_t fast; /* 1: entered through the fastcall entry */
     uint64_t rip, rflags, rsp;
 };
+_Static_assert(__builtin_offsetof(struct hx_regs, nr) == F_NR &&
+                   __builtin_offsetof(struct hx_regs, fast) == F_FAST &&
+                   __builtin_offsetof(struct hx_regs, rip) == F_RIP &&
+                   __builtin_offsetof(struct hx_regs, rflags) == F_RFLAGS &&
+                   __builtin_offsetof(struct hx_regs, rsp) == F_RSP,
+               "kernel/entry.S reads the frame at these offsets");
 
 extern struct thread *current;
 extern struct thread *all_threads;
@@ -121,17 +98,12 @@ int sched_others_runnable(void);
 int64_t cpu_time_process(void);
 int64_t cpu_time_thread(void);
 
-/* syscalls/sockbuf.c: one host wait (see HX_HC_WAIT) with the queued
- * socket sends and the receives it can prefetch; deadline 0: do not wait,
- * -1: none. */
-long host_io(struct hostwait *fds, int n, int64_t deadline);
 /* Blocks the current thread until host fd has one of events (other threads
  * run meanwhile): the events seen, or -ERESTARTSYS for a signal. */
 long host_fd_wait(int fd, int16_t events);
 /* Returns at once if the host fd is ready, else as host_fd_wait: 0 once
  * ready, or -errno. */
 long host_fd_ready(int fd, int16_t events);
-void sockbuf_flush_all(void);
 
 /* Kernel timers, fired from sched_tick/idle on the CPU of whoever runs. */
 struct ktimer {

@@ -3,7 +3,8 @@
  * boot, at CPL3, since they are plain memory. A fault the program has no
  * handler for ends the VM like the matching signal ends a Linux process. */
 #include "kernel.h"
-#include "syscalls.h"
+#include "uapi/signal.h"
+#include "x86.h"
 
 struct hx_trap_frame {
     uint64_t cr2;
@@ -12,7 +13,7 @@ struct hx_trap_frame {
     uint64_t rip, cs, rflags, rsp, ss;
 };
 
-#define NTRAPS 22
+#define NTRAPS X86_NVEC_EXCEPTIONS
 extern char hx_trap0[], hx_trap1[], hx_trap2[], hx_trap3[], hx_trap4[], hx_trap5[], hx_trap6[],
     hx_trap7[], hx_trap8[], hx_trap9[], hx_trap10[], hx_trap11[], hx_trap12[], hx_trap13[],
     hx_trap14[], hx_trap15[], hx_trap16[], hx_trap17[], hx_trap18[], hx_trap19[], hx_trap20[],
@@ -29,7 +30,8 @@ static void set_gate(int vec, void *handler, int dpl)
     uint64_t *idt = (uint64_t *)(HX_KTEXT_BASE + HX_GPA_IDT);
     uint64_t h = (uint64_t)handler;
     idt[vec * 2] = (h & 0xffff) | ((uint64_t)HX_SEL_KCODE << 16) | (1ull << 32) /* IST1 */ |
-                   ((0x8eull | (uint64_t)dpl << 5) << 40) | ((h >> 16 & 0xffff) << 48);
+                   (((uint64_t)X86_GATE_INTERRUPT | (uint64_t)dpl << 5) << 40) |
+                   ((h >> 16 & 0xffff) << 48);
     idt[vec * 2 + 1] = h >> 32;
 }
 
@@ -38,12 +40,13 @@ void trap_init(void)
     /* TSS: RSP0 and IST1 both point at the exception stack. */
     uint8_t *tss = (uint8_t *)(HX_KTEXT_BASE + HX_GPA_TSS);
     uint64_t top = (uint64_t)(ist_stack + sizeof(ist_stack));
-    memcpy(tss + 4, &top, 8);  /* RSP0 */
-    memcpy(tss + 36, &top, 8); /* IST1 */
-    uint16_t iomap = 104;      /* no I/O permission bitmap */
-    memcpy(tss + 102, &iomap, 2);
+    memcpy(tss + X86_TSS_RSP0, &top, 8);
+    memcpy(tss + X86_TSS_IST1, &top, 8);
+    uint16_t iomap = X86_TSS_SIZE; /* no I/O permission bitmap */
+    memcpy(tss + X86_TSS_IOMAP_BASE, &iomap, 2);
     for (int v = 0; v < NTRAPS; v++)
-        set_gate(v, traps[v], v == 3 || v == 4 ? 3 : 0); /* int3 and into from CPL3 */
+        set_gate(v, traps[v],
+                 v == X86_VEC_BP || v == X86_VEC_OF ? 3 : 0); /* int3 and into from CPL3 */
     set_gate(HX_IRQ_VECTOR, hx_irq, 0);
 }
 
@@ -59,19 +62,19 @@ void tlb_flush(uint64_t va, uint64_t pages)
 static int signal_of(uint64_t vector)
 {
     switch (vector) {
-    case 0:       /* #DE */
-    case 16:      /* #MF */
-    case 19:      /* #XM */
-        return 8; /* SIGFPE */
-    case 1:
-    case 3:
-        return 5; /* SIGTRAP */
-    case 6:
-        return 4; /* SIGILL */
-    case 17:
-        return 7; /* SIGBUS (#AC) */
+    case X86_VEC_DE:
+    case X86_VEC_MF:
+    case X86_VEC_XM:
+        return SIGFPE;
+    case X86_VEC_DB:
+    case X86_VEC_BP:
+        return SIGTRAP;
+    case X86_VEC_UD:
+        return SIGILL;
+    case X86_VEC_AC:
+        return SIGBUS;
     default:
-        return 11; /* SIGSEGV: #PF, #GP, #SS, #NP, ... */
+        return SIGSEGV; /* #PF, #GP, #SS, #NP, ... */
     }
 }
 
@@ -79,18 +82,18 @@ static int signal_of(uint64_t vector)
 static int32_t code_of(const struct hx_trap_frame *f, int sig)
 {
     switch (sig) {
-    case 11:
-        if (f->vector != 14)
-            return 0x80;               /* SI_KERNEL: #GP and the like */
-        return (f->error & 1) ? 2 : 1; /* SEGV_ACCERR : SEGV_MAPERR */
-    case 8:
-        return 1; /* FPE_INTDIV */
-    case 4:
-        return 2; /* ILL_ILLOPN */
-    case 7:
-        return 1; /* BUS_ADRALN */
+    case SIGSEGV:
+        if (f->vector != X86_VEC_PF)
+            return SI_KERNEL; /* #GP and the like */
+        return (f->error & X86_PF_PROT) ? SEGV_ACCERR : SEGV_MAPERR;
+    case SIGFPE:
+        return FPE_INTDIV;
+    case SIGILL:
+        return ILL_ILLOPN;
+    case SIGBUS:
+        return BUS_ADRALN;
     default:
-        return 0x80; /* SI_KERNEL: int3 */
+        return SI_KERNEL; /* int3 */
     }
 }
 
@@ -115,11 +118,13 @@ void hx_trap(struct hx_trap_frame *f)
     int sig = signal_of(f->vector);
     /* si_addr: the address for a page fault, the instruction for SIGFPE
      * and SIGILL, 0 for a general-protection fault (as Linux). */
-    uint64_t addr = f->vector == 14 ? f->cr2 : (sig == 8 || sig == 4) ? f->rip : 0;
+    uint64_t addr = f->vector == X86_VEC_PF            ? f->cr2
+                    : (sig == SIGFPE || sig == SIGILL) ? f->rip
+                                                       : 0;
     {
         /* Save the program's state and continue at CPL3, where the fault is
          * looked at and its signal delivered at native speed
-         * (syscalls/signal.c). */
+         * (kernel/fault.c). */
         struct hx_uregs *u = &hx_fault_regs;
         u->r15 = f->r15, u->r14 = f->r14, u->r13 = f->r13, u->r12 = f->r12;
         u->rbp = f->rbp, u->rbx = f->rbx, u->r11 = f->r11, u->r10 = f->r10;
@@ -132,6 +137,6 @@ void hx_trap(struct hx_trap_frame *f)
         f->cs = HX_SEL_UCODE;
         f->ss = HX_SEL_UDATA;
         f->rsp = hx_kstack_cur;
-        f->rflags = 0x202; /* IF: CPL3 code could not set it again */
+        f->rflags = X86_EFLAGS_BASE; /* IF: CPL3 code could not set it again */
     }
 }

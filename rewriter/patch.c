@@ -5,15 +5,16 @@
  *     jmp TRAMP; int3...
  * and the trampoline is
  *     [the displaced instructions before the syscall, relocated]
- *     lea -128(%rsp),%rsp          step over the program's red zone
+ *     lea -STEP(%rsp),%rsp         step over the program's red zone
  *     call *HX_FASTCALL_SLOT       the kernel's fastcall entry
  *     nopl SITE-.(%rax)            where the syscall was (HX_FASTCALL_MARK)
- *     lea 128(%rsp),%rsp
+ *     lea STEP(%rsp),%rsp          (STEP: HX_FASTCALL_RSP_STEP, 128)
  *     [the displaced instructions after the syscall, relocated]
  *     jmp END                      the first byte after the patched range
  * lea leaves the flags alone, and the kernel returns with every register
  * but rax, rcx and r11 as it found them, which is what the syscall
- * instruction leaves too. */
+ * instruction leaves too. The whole contract is in include/hx/abi.h
+ * ("Fastcalls"). */
 #include "patch.h"
 
 #include <stdlib.h>
@@ -35,8 +36,9 @@ enum {
     NR_CLONE3 = 435
 };
 
-static const uint8_t lea_down[] = {0x48, 0x8d, 0x64, 0x24, 0x80};        /* lea -128(%rsp),%rsp */
-static const uint8_t lea_up[] = {0x48, 0x8d, 0xa4, 0x24, 0x80, 0, 0, 0}; /* lea 128(%rsp),%rsp */
+/* lea -HX_FASTCALL_RSP_STEP(%rsp),%rsp (disp8) and lea HX_FASTCALL_RSP_STEP(%rsp),%rsp (disp32) */
+static const uint8_t lea_down[] = {0x48, 0x8d, 0x64, 0x24, (uint8_t)-HX_FASTCALL_RSP_STEP};
+static const uint8_t lea_up[] = {0x48, 0x8d, 0xa4, 0x24, HX_FASTCALL_RSP_STEP, 0, 0, 0};
 
 const char *hx_leave_text(unsigned leave)
 {
@@ -372,13 +374,13 @@ static int plan_site(struct hx_patch_plan *p, const struct hx_scan *sc, uint32_t
             ps->leave_at = c->insns.v[before[k]].addr;
     uint8_t call[HX_FASTCALL_CALL_LEN] = HX_FASTCALL_CALL;
     int32_t slot = (int32_t)(uint32_t)HX_FASTCALL_SLOT;
-    memcpy(call + 3, &slot, 4);
+    memcpy(call + HX_FASTCALL_OPCODE_LEN, &slot, 4);
     uint8_t mark_nop[HX_FASTCALL_MARK_LEN] = HX_FASTCALL_MARK;
     if (!rc) {
         uint64_t at = p->tramp_base + p->tramp_len + sizeof(lea_down) + sizeof(call);
         int64_t site = (int64_t)(sys->addr - at);
         int32_t site32 = (int32_t)site;
-        memcpy(mark_nop + 3, &site32, 4);
+        memcpy(mark_nop + HX_FASTCALL_OPCODE_LEN, &site32, 4);
         if (site != site32) {
             rc = 1;
             ps->leave_at = sys->addr;

@@ -3,6 +3,7 @@
  * the leaf table kernel/entry.S calls directly is drawn from it. */
 #include "entry.h"
 #include "syscalls.h"
+#include "vfs.h"
 
 #define SC_ENTRY(nr, name) [nr] = sys_##name,
 #define SC_ENTRY_NONE(nr, name)
@@ -29,15 +30,7 @@ static const syscall_fn hx_syscall_table[] = {
  * handler is in the leaf section (kernel/kernel.ld). */
 syscall_fn hx_leaf_table[HX_LEAF_MAX];
 
-_Static_assert(__builtin_offsetof(struct hx_stats, fastcalls) == HX_STATS_FASTCALLS,
-               "kernel/entry.S counts leaf fastcalls at this offset");
-_Static_assert(__builtin_offsetof(struct hx_regs, fast) == F_FAST &&
-                   __builtin_offsetof(struct hx_regs, rip) == F_RIP &&
-                   __builtin_offsetof(struct hx_regs, rflags) == F_RFLAGS &&
-                   __builtin_offsetof(struct hx_regs, rsp) == F_RSP,
-               "kernel/entry.S reads the frame at these offsets");
-
-void dispatch_init(void)
+static void dispatch_init(void)
 {
     extern const char hx_leaf_text_start[], hx_leaf_text_end[];
     /* --strace prints every call, and only the full path does. */
@@ -48,6 +41,17 @@ void dispatch_init(void)
         if (fn >= hx_leaf_text_start && fn < hx_leaf_text_end)
             hx_leaf_table[nr] = hx_syscall_table[nr];
     }
+}
+
+void syscalls_init(void)
+{
+    /* What the kernel core learns from the layer above without naming it. */
+    signal_set_hooks(
+        &(struct signal_hooks){.sent = event_signal_sent, .timer_taken = posix_timer_delivered});
+    mm_set_file_fault(mm_shared_fault);
+    dispatch_init();
+    fs_init();
+    brk_init(boot->brk_start);
 }
 
 #define NR_EXIT 60

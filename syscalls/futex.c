@@ -4,25 +4,8 @@
  * preempted, which makes each operation atomic with respect to the
  * program's threads. */
 #include "syscalls.h"
-
-#define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
-#define FUTEX_REQUEUE 3
-#define FUTEX_CMP_REQUEUE 4
-#define FUTEX_WAKE_OP 5
-#define FUTEX_LOCK_PI 6
-#define FUTEX_UNLOCK_PI 7
-#define FUTEX_TRYLOCK_PI 8
-#define FUTEX_WAIT_BITSET 9
-#define FUTEX_WAKE_BITSET 10
-#define FUTEX_LOCK_PI2 13
-#define FUTEX_PRIVATE_FLAG 128
-#define FUTEX_CLOCK_REALTIME 256
-#define FUTEX_WAITERS 0x80000000u
-#define FUTEX_OWNER_DIED 0x40000000u
-#define FUTEX_TID_MASK 0x3fffffffu
-#define EDEADLK 35
-#define NSEC 1000000000ll
+#include "uapi/futex.h"
+#include "uapi/time.h"
 
 static struct thread *waiters; /* every queued thread, oldest first */
 
@@ -227,9 +210,9 @@ static long deadline_of(uint64_t uts, int relative, int realtime, int64_t *deadl
         return 0;
     if (!user_ok(ts, sizeof(*ts), 0))
         return -EFAULT;
-    if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= NSEC)
+    if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= NSEC_PER_SEC)
         return -EINVAL;
-    int64_t ns = MIN(ts->sec, 1ll << 33) * NSEC + ts->nsec;
+    int64_t ns = MIN(ts->sec, 1ll << 33) * NSEC_PER_SEC + ts->nsec;
     if (relative)
         *deadline = clock_monotonic_ns() + ns;
     else if (realtime)

@@ -5,9 +5,6 @@
 #include "locks.h"
 
 #define MAX_LOCKS 256
-#define F_RDLCK 0
-#define F_WRLCK 1
-#define F_UNLCK 2
 
 struct rlock {
     struct mfs_node *node;
@@ -101,11 +98,6 @@ long lock_record(struct file *f, int ofd, int cmd_get, struct kflock *fl)
         r = lock_add(f->node, owner, start, end, fl->type);
     return r;
 }
-
-#define LOCK_SH 1
-#define LOCK_EX 2
-#define LOCK_NB 4
-#define LOCK_UN 8
 
 long lock_flock(struct file *f, uint64_t op)
 {

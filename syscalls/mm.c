@@ -4,25 +4,17 @@
 #include "syscalls.h"
 #include "tmpfs.h"
 #include "vfs.h"
+#include "uapi/mman.h"
 
-#define PROT_READ 1
-#define PROT_WRITE 2
-#define PROT_EXEC 4
-#define MAP_SHARED 0x01
-#define MAP_PRIVATE 0x02
-#define MAP_SHARED_VALIDATE 0x03
-#define MAP_TYPE 0x0f
-#define MAP_FIXED 0x10
-#define MAP_ANONYMOUS 0x20
-#define MAP_FIXED_NOREPLACE 0x100000
-#define MREMAP_MAYMOVE 1
-#define MREMAP_FIXED 2
-#define MADV_NORMAL 0
-#define MADV_DONTNEED 4
-#define MADV_FREE 8
 #define HUGE (2ul << 20)
 
-uint64_t brk_start, brk_cur;
+/* The program break: where it started and where it is now. */
+static uint64_t brk_start, brk_cur;
+
+void brk_init(uint64_t start)
+{
+    brk_start = brk_cur = start;
+}
 
 /* Host files mapped MAP_SHARED: where each lives in guest physical memory. */
 #define MAX_SHARED 64
@@ -240,10 +232,6 @@ LEAF_SYSCALL(munmap)
     return 0;
 }
 
-#define MS_ASYNC 1
-#define MS_INVALIDATE 2
-#define MS_SYNC 4
-
 SYSCALL(msync)
 {
     if ((a0 & (PAGE_SIZE - 1)) || (a2 & ~7ull) ||
@@ -366,13 +354,13 @@ LEAF_SYSCALL(madvise)
         /* Private anonymous pages read back as zero, as on Linux. */
         return len ? mm_zero(a0, len) : 0;
     case MADV_NORMAL:
-    case 1:       /* MADV_RANDOM */
-    case 2:       /* MADV_SEQUENTIAL */
-    case 3:       /* MADV_WILLNEED */
-    case 14:      /* MADV_HUGEPAGE */
-    case 15:      /* MADV_NOHUGEPAGE */
-    case 16:      /* MADV_DONTDUMP */
-    case 17:      /* MADV_DODUMP */
+    case MADV_RANDOM:
+    case MADV_SEQUENTIAL:
+    case MADV_WILLNEED:
+    case MADV_HUGEPAGE:
+    case MADV_NOHUGEPAGE:
+    case MADV_DONTDUMP:
+    case MADV_DODUMP:
         return 0; /* hints: nothing to do when memory is mapped eagerly */
     }
     return -EINVAL;

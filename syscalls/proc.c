@@ -1,12 +1,8 @@
 /* Identity, limits, the CPU and the end of the process: answered from the
  * boot information and kernel state, never from the host. */
 #include "syscalls.h"
-
-#define ARCH_SET_GS 0x1001
-#define ARCH_SET_FS 0x1002
-#define ARCH_GET_FS 0x1003
-#define ARCH_GET_GS 0x1004
-#define RLIMIT_NLIMITS 16
+#include "uapi/prctl.h"
+#include "uapi/resource.h"
 
 LEAF_SYSCALL(getpid)
 {
@@ -143,7 +139,7 @@ LEAF_SYSCALL(sysinfo)
     if (!user_ok(si, sizeof(*si), 1))
         return -EFAULT;
     memset(si, 0, sizeof(*si));
-    si->uptime = (clock_monotonic_ns() - boot->monotonic_base_ns) / 1000000000ll;
+    si->uptime = (clock_monotonic_ns() - boot->monotonic_base_ns) / NSEC_PER_SEC;
     si->totalram = boot->ram_size;
     si->freeram = mm_free_bytes();
     si->procs = 1;
@@ -163,15 +159,6 @@ LEAF_SYSCALL(getrandom)
     random_fill((void *)a0, len);
     return (long)len;
 }
-
-#define PR_SET_PDEATHSIG 1
-#define PR_GET_PDEATHSIG 2
-#define PR_GET_DUMPABLE 3
-#define PR_SET_DUMPABLE 4
-#define PR_SET_NAME 15
-#define PR_GET_NAME 16
-#define PR_SET_NO_NEW_PRIVS 38
-#define PR_GET_NO_NEW_PRIVS 39
 
 /* The thread name Linux derives from the executed file's base name. */
 static char comm[16];

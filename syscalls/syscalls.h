@@ -2,10 +2,15 @@
 #ifndef HX_SYSCALLS_H
 #define HX_SYSCALLS_H
 
-#include "errno.h"
+#include "uapi/errno.h"
 #include "kernel.h"
 #include "mm.h"
 #include "sched.h"
+#include "signal.h"
+#include "uapi/fcntl.h"
+#include "uapi/limits.h"
+#include "uapi/resource.h"
+#include "uapi/time.h"
 
 /* Every handler takes the six raw argument registers. */
 #define SYSCALL(name)                                                                              \
@@ -24,7 +29,6 @@
 /* Linux's default fs.nr_open: RLIMIT_NOFILE's hard limit cannot go
  * higher, and the fd table stops below it. */
 #define NR_OPEN (1u << 20)
-#define RLIMIT_NOFILE 7
 
 typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 
@@ -59,36 +63,13 @@ typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uin
 #undef SC
 
 /* syscalls/dispatch.c */
-void dispatch_init(void);
+/* The system-call layer's part of boot: its tables, files, the brk, and
+ * what the kernel core asks it (kernel/boot.c). */
+void syscalls_init(void);
 long hx_syscall(struct hx_regs *r);
 /* The end of every system call: interrupts that came meanwhile, signals,
  * restarts. Returns what the program gets in rax. */
 long hx_syscall_exit(struct hx_regs *r, long ret);
-
-/* Linux's struct timespec on x86-64. */
-struct timespec64 {
-    int64_t sec, nsec;
-};
-
-/* Linux constants the handlers share. */
-#define AT_FDCWD (-100)
-#define AT_SYMLINK_NOFOLLOW 0x100
-#define AT_REMOVEDIR 0x200
-#define AT_EACCESS 0x200
-#define AT_EMPTY_PATH 0x1000
-#define O_ACCMODE 03
-#define O_RDONLY 0
-#define O_WRONLY 1
-#define O_RDWR 2
-#define O_CREAT 0100
-#define O_EXCL 0200
-#define O_TRUNC 01000
-#define O_APPEND 02000
-#define O_NONBLOCK 04000
-#define O_DIRECTORY 0200000
-#define O_CLOEXEC 02000000
-#define SIGPIPE 13
-#define PATH_MAX 4096
 
 /* fd.c */
 void fs_init(void);
@@ -100,40 +81,13 @@ const char *proc_comm(void);
  * file's end when it was mapped: 1 when the file has grown to cover it (the
  * pages are mapped now: retry), 0 when not (SIGBUS), -1 for other addresses. */
 int mm_shared_fault(uint64_t addr);
+/* mm.c: the program break starts at start (the monitor placed it). */
+void brk_init(uint64_t start);
 
 /* time.c: a POSIX timer's signal is being taken (fills si_overrun). */
 void posix_timer_delivered(struct ksiginfo *info);
 
 /* futex.c: wakes up to n waiters on uaddr whose bitset meets bitset. */
 long futex_wake(uint32_t *uaddr, int n, uint32_t bitset);
-
-/* signal.c: delivery of pending signals to handlers, from the state u the
- * program is in (does not return when it enters a handler). */
-int signal_deliverable(void);
-void signal_deliver(const struct hx_uregs *u);
-/* The registers the program has when system call r returns rax (sysret
- * leaves rip in rcx and rflags in r11). */
-struct hx_uregs syscall_return_state(const struct hx_regs *r, uint64_t rax);
-/* The end of a system call: restarts, handlers, the temporary mask. */
-void signal_syscall_exit(struct hx_regs *r, long *ret);
-/* Whether a pending signal would wake t from an interruptible wait. */
-int signal_wakes(const struct thread *t);
-/* Sends sig to thread t, or to the process when t is NULL. */
-long signal_send(struct thread *t, int sig, int32_t code);
-long signal_send_info(struct thread *t, const struct ksiginfo *info);
-void signal_from_host(int sig);
-/* Takes the lowest pending signal in set (thread's, then process's). */
-int signal_dequeue(uint64_t set, struct ksiginfo *info);
-uint64_t signal_pending_set(void);
-void signal_set_mask(uint64_t mask);
-void signal_set_temp_mask(uint64_t mask);
-void signal_init(void);
-/* Whether the program runs a handler for a fault's signal now. */
-int signal_handles_fault(int sig);
-
-/* signal.c: the disposition of a signal: 0 default, 1 ignore, 2 handler. */
-int signal_disposition(int sig);
-/* Ends the program as if killed by sig (no handler was run). */
-__attribute__((noreturn)) void kill_self(int sig);
 
 #endif

@@ -3,21 +3,9 @@
  * per-thread bookkeeping calls. There is one process: clone without
  * CLONE_VM|CLONE_THREAD (fork, vfork, posix_spawn) is refused. */
 #include "syscalls.h"
+#include "uapi/resource.h"
+#include "uapi/sched.h"
 
-#define CLONE_VM 0x100
-#define CLONE_FS 0x200
-#define CLONE_FILES 0x400
-#define CLONE_SIGHAND 0x800
-#define CLONE_PIDFD 0x1000
-#define CLONE_VFORK 0x4000
-#define CLONE_PARENT 0x8000
-#define CLONE_THREAD 0x10000
-#define CLONE_SYSVSEM 0x40000
-#define CLONE_SETTLS 0x80000
-#define CLONE_PARENT_SETTID 0x100000
-#define CLONE_CHILD_CLEARTID 0x200000
-#define CLONE_DETACHED 0x400000
-#define CLONE_CHILD_SETTID 0x1000000
 #define THREAD_FLAGS (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND)
 /* Flags a thread may carry that change nothing here: the shared tables
  * are the only tables. */
@@ -53,11 +41,11 @@ static long do_clone(uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64
         return -EAGAIN;
     struct hx_regs *r = current->frame;
     /* The child returns from the same call with 0, on its own stack. A
-     * fastcall's trampoline adds 128 to rsp after the call, so its child
-     * starts that much lower. */
+     * fastcall's trampoline adds HX_FASTCALL_RSP_STEP to rsp after the
+     * call, so its child starts that much lower. */
     t->start = syscall_return_state(r, 0);
     if (stack)
-        t->start.rsp = stack - (r->fast ? 128 : 0);
+        t->start.rsp = stack - (r->fast ? HX_FASTCALL_RSP_STEP : 0);
     /* The FPU state is the parent's, as Linux copies it. */
     uint32_t lo = (uint32_t)boot->xcr0, hi = (uint32_t)(boot->xcr0 >> 32);
     __asm__ volatile("xsave64 (%0)" ::"r"(t->xsave), "a"(lo), "d"(hi) : "memory");
@@ -163,14 +151,6 @@ SYSCALL(sched_yield)
 /* One vCPU and round robin among equals: every thread runs SCHED_OTHER.
  * Nice values are kept and reported (they change nothing here, which a
  * program cannot tell apart from a machine with nothing else to run). */
-#define SCHED_OTHER 0
-#define SCHED_FIFO 1
-#define SCHED_RR 2
-#define SCHED_BATCH 3
-#define SCHED_IDLE 5
-#define PRIO_PROCESS 0
-#define PRIO_PGRP 1
-#define PRIO_USER 2
 
 static int nice_value;
 
@@ -252,7 +232,7 @@ static long set_policy(uint64_t pid, uint64_t policy, uint64_t uparam)
     if (!user_ok((void *)uparam, 4, 0))
         return -EFAULT;
     int prio = *(int32_t *)uparam;
-    policy &= ~0x40000000ull; /* SCHED_RESET_ON_FORK */
+    policy &= ~(uint64_t)SCHED_RESET_ON_FORK;
     if (policy == SCHED_FIFO || policy == SCHED_RR) {
         if (prio < 1 || prio > 99)
             return -EINVAL;

@@ -2,20 +2,7 @@
  * blocks the thread in the scheduler. Timers (alarm, setitimer, the POSIX
  * timer_* calls) are kernel timers that send their signal when due. */
 #include "syscalls.h"
-
-#define CLOCK_REALTIME 0
-#define CLOCK_MONOTONIC 1
-#define CLOCK_PROCESS_CPUTIME_ID 2
-#define CLOCK_THREAD_CPUTIME_ID 3
-#define CLOCK_MONOTONIC_RAW 4
-#define CLOCK_REALTIME_COARSE 5
-#define CLOCK_MONOTONIC_COARSE 6
-#define CLOCK_BOOTTIME 7
-#define CLOCK_REALTIME_ALARM 8
-#define CLOCK_BOOTTIME_ALARM 9
-#define CLOCK_TAI 11
-#define TIMER_ABSTIME 1
-#define NSEC 1000000000ll
+#include "uapi/time.h"
 
 static int clock_read(uint64_t id, int64_t *ns)
 {
@@ -48,8 +35,8 @@ static long put_ts(uint64_t uaddr, int64_t ns)
     struct timespec64 *ts = (struct timespec64 *)uaddr;
     if (!user_ok(ts, sizeof(*ts), 1))
         return -EFAULT;
-    ts->sec = ns / NSEC;
-    ts->nsec = ns % NSEC;
+    ts->sec = ns / NSEC_PER_SEC;
+    ts->nsec = ns % NSEC_PER_SEC;
     return 0;
 }
 
@@ -79,8 +66,8 @@ LEAF_SYSCALL(gettimeofday)
         int64_t *tv = (int64_t *)a0;
         if (!user_ok(tv, 16, 1))
             return -EFAULT;
-        tv[0] = ns / NSEC;
-        tv[1] = ns % NSEC / 1000;
+        tv[0] = ns / NSEC_PER_SEC;
+        tv[1] = ns % NSEC_PER_SEC / 1000;
     }
     if (a1) {
         int32_t *tz = (int32_t *)a1; /* struct timezone: UTC, no DST */
@@ -93,7 +80,7 @@ LEAF_SYSCALL(gettimeofday)
 
 LEAF_SYSCALL(time)
 {
-    int64_t t = clock_realtime_ns() / NSEC;
+    int64_t t = clock_realtime_ns() / NSEC_PER_SEC;
     if (a0) {
         if (!user_ok((void *)a0, 8, 1))
             return -EFAULT;
@@ -107,9 +94,10 @@ static long get_ts(uint64_t uaddr, int64_t *ns)
     const struct timespec64 *ts = (const struct timespec64 *)uaddr;
     if (!user_ok(ts, sizeof(*ts), 0))
         return -EFAULT;
-    if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= NSEC)
+    if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= NSEC_PER_SEC)
         return -EINVAL;
-    *ns = ts->sec > INT64_MAX / NSEC - 1 ? INT64_MAX / 2 : ts->sec * NSEC + ts->nsec;
+    *ns =
+        ts->sec > INT64_MAX / NSEC_PER_SEC - 1 ? INT64_MAX / 2 : ts->sec * NSEC_PER_SEC + ts->nsec;
     return 0;
 }
 
@@ -174,11 +162,10 @@ SYSCALL(pause)
 }
 
 /* ---- CPU time ---------------------------------------------------------- */
-#define CLK_TCK 100
 
 LEAF_SYSCALL(times)
 {
-    int64_t ticks = cpu_time_process() / (NSEC / CLK_TCK);
+    int64_t ticks = cpu_time_process() / (NSEC_PER_SEC / USER_HZ);
     if (a0) {
         int64_t *t = (int64_t *)a0; /* utime, stime, cutime, cstime */
         if (!user_ok(t, 32, 1))
@@ -187,7 +174,7 @@ LEAF_SYSCALL(times)
         t[1] = t[2] = t[3] = 0;
     }
     /* Linux counts from a point before boot; what matters is that it moves. */
-    return (clock_monotonic_ns() / (NSEC / CLK_TCK)) & 0x7fffffffffffffffll;
+    return (clock_monotonic_ns() / (NSEC_PER_SEC / USER_HZ)) & 0x7fffffffffffffffll;
 }
 
 LEAF_SYSCALL(getrusage)
@@ -203,19 +190,13 @@ LEAF_SYSCALL(getrusage)
         return 0; /* no children */
     int64_t ns = who == 1 ? cpu_time_thread() : cpu_time_process();
     /* All of it as user time: the kernel's own share is not told apart. */
-    ru[0] = ns / NSEC;
-    ru[1] = ns % NSEC / 1000;
+    ru[0] = ns / NSEC_PER_SEC;
+    ru[1] = ns % NSEC_PER_SEC / 1000;
     ru[4] = (int64_t)((boot->ram_size - mm_free_bytes()) >> 10); /* ru_maxrss, KiB */
     return 0;
 }
 
 /* ---- Interval and POSIX timers ----------------------------------------- */
-#define SIGALRM 14
-#define SI_TIMER (-2)
-#define SIGEV_SIGNAL 0
-#define SIGEV_NONE 1
-#define SIGEV_THREAD 2
-#define SIGEV_THREAD_ID 4
 #define NTIMERS 64
 
 struct ptimer {
@@ -307,21 +288,21 @@ struct kitimerval {
 
 static int64_t tv_ns(const struct ktimeval *tv)
 {
-    return MIN(tv->sec, 1ll << 33) * NSEC + tv->usec * 1000;
+    return MIN(tv->sec, 1ll << 33) * NSEC_PER_SEC + tv->usec * 1000;
 }
 
 static void ns_tv(int64_t ns, struct ktimeval *tv)
 {
     /* Linux rounds a remaining time up to the next microsecond. */
     ns = (ns + 999) / 1000 * 1000;
-    tv->sec = ns / NSEC;
-    tv->usec = ns % NSEC / 1000;
+    tv->sec = ns / NSEC_PER_SEC;
+    tv->usec = ns % NSEC_PER_SEC / 1000;
 }
 
 /* The itimer which names (ITIMER_REAL, _VIRTUAL, _PROF), or NULL. */
 static struct ptimer *itimer(uint64_t which)
 {
-    static const int signo[3] = {SIGALRM, 26 /* SIGVTALRM */, 27 /* SIGPROF */};
+    static const int signo[3] = {SIGALRM, SIGVTALRM, SIGPROF};
     if (which > 2)
         return NULL;
     struct ptimer *p = which ? &cpu_itimers[which - 1] : &timers[0];
@@ -373,9 +354,9 @@ SYSCALL(setitimer)
 SYSCALL(alarm)
 {
     int64_t left = timer_left(itimer(0));
-    timer_set(&timers[0], (int64_t)MIN(a0, 1ull << 32) * NSEC, 0);
+    timer_set(&timers[0], (int64_t)MIN(a0, 1ull << 32) * NSEC_PER_SEC, 0);
     /* Seconds left, rounded to nearest, at least 1 if any (Linux). */
-    return left ? MAX((left + NSEC / 2) / NSEC, 1) : 0;
+    return left ? MAX((left + NSEC_PER_SEC / 2) / NSEC_PER_SEC, 1) : 0;
 }
 
 struct ksigevent {
@@ -441,10 +422,10 @@ struct kitimerspec {
 static void timer_read(const struct ptimer *p, struct kitimerspec *v)
 {
     int64_t left = timer_left(p);
-    v->interval.sec = p->interval / NSEC;
-    v->interval.nsec = p->interval % NSEC;
-    v->value.sec = left / NSEC;
-    v->value.nsec = left % NSEC;
+    v->interval.sec = p->interval / NSEC_PER_SEC;
+    v->interval.nsec = p->interval % NSEC_PER_SEC;
+    v->value.sec = left / NSEC_PER_SEC;
+    v->value.nsec = left % NSEC_PER_SEC;
 }
 
 SYSCALL(timer_settime)
@@ -456,16 +437,16 @@ SYSCALL(timer_settime)
     if (!user_ok(nv, sizeof(*nv), 0))
         return -EFAULT;
     struct kitimerspec nw = *nv;
-    if (nw.value.nsec < 0 || nw.value.nsec >= NSEC || nw.interval.nsec < 0 ||
-        nw.interval.nsec >= NSEC || nw.value.sec < 0 || nw.interval.sec < 0)
+    if (nw.value.nsec < 0 || nw.value.nsec >= NSEC_PER_SEC || nw.interval.nsec < 0 ||
+        nw.interval.nsec >= NSEC_PER_SEC || nw.value.sec < 0 || nw.interval.sec < 0)
         return -EINVAL;
     if (a3) {
         if (!user_ok((void *)a3, sizeof(struct kitimerspec), 1))
             return -EFAULT;
         timer_read(p, (struct kitimerspec *)a3);
     }
-    int64_t value = MIN(nw.value.sec, 1ll << 33) * NSEC + nw.value.nsec;
-    int64_t interval = MIN(nw.interval.sec, 1ll << 33) * NSEC + nw.interval.nsec;
+    int64_t value = MIN(nw.value.sec, 1ll << 33) * NSEC_PER_SEC + nw.value.nsec;
+    int64_t interval = MIN(nw.interval.sec, 1ll << 33) * NSEC_PER_SEC + nw.interval.nsec;
     if (value && (a1 & TIMER_ABSTIME)) {
         int64_t now;
         clock_read((uint64_t)p->clock, &now);

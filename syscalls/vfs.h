@@ -246,7 +246,6 @@ void event_signal_sent(void);
 struct sb_iov {
     uint64_t base, len;
 };
-extern int sockbuf_tx_pending;
 void sockbuf_open(int hostfd);
 void sockbuf_close(int hostfd);
 void sockbuf_shutdown(int hostfd);

@@ -708,21 +708,84 @@ _Static_assert(sizeof(struct hx_hcall) == 64, "struct hx_hcall layout");
 #define HX_FATAL_SIGNAL 256
 
 /* ---- Fastcalls (DESIGN.md section 7; HX_FASTCALL_SLOT above) ---------- */
-/* hxrewrite marks what it rewrote with an ELF note: name "hx", this type,
- * a 4-byte version of the fastcall ABI as its descriptor. */
+/* The fastcall contract. Five places keep it: hxrewrite writes the
+ * trampolines (rewriter/patch.c), kernel/entry.S is the entry they call,
+ * kernel/kernel.ld puts the kernel header (and so the slot) first in the
+ * image, kernel/signal.c and sigframe.c restart fastcalls and show signal
+ * handlers the original syscall, and syscalls/thread.c starts a clone's
+ * child. Every number they share is named here.
+ *
+ * - The site. A syscall instruction (HX_SYSCALL_LEN bytes) and whole
+ *   neighbouring instructions become `jmp TRAMP`; the trampoline runs the
+ *   displaced instructions and, in place of the syscall:
+ *       lea -HX_FASTCALL_RSP_STEP(%rsp),%rsp    (disp8)
+ *       call *HX_FASTCALL_SLOT                  HX_FASTCALL_CALL, the slot
+ *       nopl SITE-.(%rax)                       HX_FASTCALL_MARK
+ *       lea HX_FASTCALL_RSP_STEP(%rsp),%rsp     (disp32)
+ *   then jumps back. lea leaves the flags alone.
+ * - The red zone. The HX_RED_ZONE bytes below the program's rsp are the
+ *   program's (the System V ABI lets leaf code keep data there). The
+ *   trampoline steps over them before its call pushes the return address,
+ *   and nothing in the kernel writes below the program's rsp minus the red
+ *   zone: the syscall entry switches stacks before its first push, and a
+ *   signal frame starts below the red zone.
+ * - The slot. HX_FASTCALL_SLOT is the kernel header's fastcall_entry (the
+ *   header is the first thing kernel.ld puts in the image, at
+ *   HX_KERNEL_VA); `call *` through it reaches hx_fastcall_entry at CPL3
+ *   with the number in rax and the arguments in rdi, rsi, rdx, r10, r8, r9,
+ *   as for syscall. [rsp] is the return address, just after the call.
+ * - The registers. The entry returns the result in rax, rcx = the return
+ *   address and r11 = rflags (as sysret leaves them), and every other
+ *   register, the flags and rsp as it found them. It may use the program's
+ *   stack only for the return address already there.
+ * - The restart rule. A fastcall a signal interrupts and that must restart
+ *   goes back HX_FASTCALL_CALL_LEN bytes from its return address, to the
+ *   call (a syscall goes back HX_SYSCALL_LEN). Its handler sees the
+ *   original syscall instruction instead, found through the mark, with the
+ *   program's own rsp (HX_FASTCALL_RSP_STEP above the trampoline's); the
+ *   handler's frame keeps the return address so that rt_sigreturn to the
+ *   syscall instruction, or just past it, goes back into the trampoline.
+ *   A clone's child starts on its new stack HX_FASTCALL_RSP_STEP lower,
+ *   since the trampoline adds that after the call.
+ * - The mark. The nopl after the call holds in its 4-byte displacement the
+ *   original syscall instruction's address minus the nopl's own, so the
+ *   kernel finds the site from the return address alone (pc-range checks
+ *   such as musl's thread cancellation compare with the original labels).
+ * - The note. A rewritten binary carries an ELF note (name "hx", type
+ *   HX_NOTE_FASTCALL, 4-byte descriptor HX_FASTCALL_VERSION) so hxrun
+ *   knows to supply the entry; any change to the above changes the
+ *   version. */
 #define HX_NOTE_FASTCALL 1
 #define HX_FASTCALL_VERSION 2
-/* A trampoline's `call *HX_FASTCALL_SLOT`: these 3 bytes and the slot's
- * address as a 4-byte displacement. The kernel restarts an interrupted
- * fastcall at its return address minus this length. */
+/* The red zone below the program's rsp (System V x86-64 ABI). */
+#define HX_RED_ZONE 128
+/* How far a trampoline moves rsp before its call: past the red zone. The
+ * lea that does it has a one-byte displacement, so at most 128. */
+#define HX_FASTCALL_RSP_STEP HX_RED_ZONE
+/* The syscall instruction: 0f 05. */
+#define HX_SYSCALL_LEN 2
+/* A trampoline's `call *HX_FASTCALL_SLOT`: these HX_FASTCALL_OPCODE_LEN
+ * bytes and the slot's address as a 4-byte displacement. */
 #define HX_FASTCALL_CALL "\xff\x14\x25"
 #define HX_FASTCALL_CALL_LEN 7
-/* In a trampoline the fastcall's `call *HX_FASTCALL_SLOT` is followed by `nopl REL(%rax)`: these 3
- * bytes and a 4-byte REL, the original syscall instruction's address minus the nop's own. With it
- * the kernel shows a signal handler the pc Linux would show for a restarted call, the syscall
- * instruction, which pc-range checks (musl's thread cancellation) compare with their labels. */
+/* The call's `nopl REL(%rax)` mark: these HX_FASTCALL_OPCODE_LEN bytes and
+ * a 4-byte REL, the original syscall instruction's address minus the
+ * nopl's own. */
 #define HX_FASTCALL_MARK "\x0f\x1f\x80"
 #define HX_FASTCALL_MARK_LEN 7
+/* The bytes of the call and of the mark before their displacement. */
+#define HX_FASTCALL_OPCODE_LEN 3
+_Static_assert(HX_FASTCALL_RSP_STEP >= HX_RED_ZONE && HX_FASTCALL_RSP_STEP <= 128,
+               "the trampoline steps over the red zone with a disp8 lea");
+_Static_assert(sizeof(HX_FASTCALL_CALL) - 1 == HX_FASTCALL_OPCODE_LEN &&
+                   HX_FASTCALL_CALL_LEN == HX_FASTCALL_OPCODE_LEN + 4,
+               "call *disp32: opcode, ModRM, SIB, then the slot");
+_Static_assert(sizeof(HX_FASTCALL_MARK) - 1 == HX_FASTCALL_OPCODE_LEN &&
+                   HX_FASTCALL_MARK_LEN == HX_FASTCALL_OPCODE_LEN + 4,
+               "nopl disp32(%rax): opcode, ModRM, then the site");
+_Static_assert(__builtin_offsetof(struct hx_kernel_header, fastcall_entry) ==
+                   HX_FASTCALL_SLOT - HX_KERNEL_VA,
+               "HX_FASTCALL_SLOT is the kernel header's fastcall_entry");
 /* A rewritten program's e_entry is its native-run guard; a second note
  * (type HX_NOTE_ENTRY, 8-byte descriptor) keeps the program's own entry,
  * where hxrun starts it and which it reports as AT_ENTRY. */

@@ -1,6 +1,6 @@
 /* Linux errno values (include/uapi/asm-generic/errno-base.h, errno.h). */
-#ifndef HX_KERNEL_ERRNO_H
-#define HX_KERNEL_ERRNO_H
+#ifndef HX_UAPI_ERRNO_H
+#define HX_UAPI_ERRNO_H
 #define EPERM 1
 #define ENOENT 2
 #define ESRCH 3
@@ -33,6 +33,7 @@
 #define ENOSPC 28
 #define EMLINK 31
 #define ENOLCK 37
+#define EDEADLK 35
 #define ENODEV 19
 #define EXDEV 18
 #define EOPNOTSUPP 95
