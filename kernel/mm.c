@@ -2,17 +2,11 @@
 #include "mm.h"
 
 #include "uapi/errno.h"
+#include "x86.h"
 
-#define PTE_P 0x1ull
-#define PTE_W 0x2ull
-#define PTE_U 0x4ull
-#define PTE_A 0x20ull
-#define PTE_PS 0x80ull
+/* Software bits (the AVL bits 9-11 the CPU ignores). */
 #define PTE_BACKED 0x200ull  /* software: page allocated, maybe not present */
 #define PTE_FOREIGN 0x400ull /* software: the page belongs to a file, not the mapping */
-#define PTE_NX (1ull << 63)
-#define PTE_ADDR 0x000ffffffffff000ull
-#define HUGE (2ull << 20)
 
 /* ---- Physical pages ---------------------------------------------------- */
 /* Pages above phys_next were never touched and read as zero; freed pages
@@ -38,7 +32,7 @@ static uint64_t bump(uint64_t size)
 
 static uint64_t alloc_page(uint64_t size)
 {
-    uint64_t *list = size == HUGE ? &free_huge : &free_small;
+    uint64_t *list = size == X86_HUGE_PAGE_SIZE ? &free_huge : &free_small;
     uint64_t pa = *list;
     if (pa) {
         *list = *(uint64_t *)phys_to_virt(pa);
@@ -47,7 +41,7 @@ static uint64_t alloc_page(uint64_t size)
         /* Break a free 2 MiB block into small pages. */
         uint64_t h = free_huge;
         free_huge = *(uint64_t *)phys_to_virt(h);
-        for (uint64_t g = h + PAGE_SIZE; g < h + HUGE; g += PAGE_SIZE) {
+        for (uint64_t g = h + PAGE_SIZE; g < h + X86_HUGE_PAGE_SIZE; g += PAGE_SIZE) {
             *(uint64_t *)phys_to_virt(g) = free_small;
             free_small = g;
         }
@@ -61,7 +55,7 @@ static uint64_t alloc_page(uint64_t size)
 
 static void free_page(uint64_t pa, uint64_t size)
 {
-    uint64_t *list = size == HUGE ? &free_huge : &free_small;
+    uint64_t *list = size == X86_HUGE_PAGE_SIZE ? &free_huge : &free_small;
     *(uint64_t *)phys_to_virt(pa) = *list;
     *list = pa;
     free_bytes += size;
@@ -87,13 +81,13 @@ static uint64_t *pml4;
 
 static uint64_t pte_flags(uint32_t prot)
 {
-    uint64_t f = PTE_U | PTE_BACKED;
+    uint64_t f = X86_PTE_U | PTE_BACKED;
     if (prot)
-        f |= PTE_P;
+        f |= X86_PTE_P;
     if (prot & HX_PROT_W)
-        f |= PTE_W;
+        f |= X86_PTE_W;
     if (!(prot & HX_PROT_X))
-        f |= PTE_NX;
+        f |= X86_PTE_NX;
     return f;
 }
 
@@ -104,7 +98,7 @@ static uint64_t *entry(uint64_t va, int level, int create)
     uint64_t *t = pml4;
     for (int l = 3; l > level; l--) {
         uint64_t *e = &t[(va >> (12 + 9 * l)) & 511];
-        if (l == 1 && (*e & PTE_PS)) {
+        if (l == 1 && (*e & X86_PTE_PS)) {
             if (!create)
                 return e;
             /* Split: the same translation, now in 512 small entries. */
@@ -112,20 +106,21 @@ static uint64_t *entry(uint64_t va, int level, int create)
             if (!pt)
                 return NULL;
             uint64_t *s = phys_to_virt(pt);
-            uint64_t base = *e & PTE_ADDR & ~(HUGE - 1), fl = *e & ~PTE_ADDR & ~PTE_PS;
+            uint64_t base = *e & X86_PTE_ADDR & ~(X86_HUGE_PAGE_SIZE - 1),
+                     fl = *e & ~X86_PTE_ADDR & ~X86_PTE_PS;
             for (int i = 0; i < 512; i++)
                 s[i] = (base + i * PAGE_SIZE) | fl;
-            *e = pt | PTE_P | PTE_W | PTE_U;
+            *e = pt | X86_PTE_P | X86_PTE_W | X86_PTE_U;
         }
-        if (!(*e & PTE_P)) {
+        if (!(*e & X86_PTE_P)) {
             if (!create)
                 return NULL;
             uint64_t pt = alloc_page(PAGE_SIZE);
             if (!pt)
                 return NULL;
-            *e = pt | PTE_P | PTE_W | PTE_U;
+            *e = pt | X86_PTE_P | X86_PTE_W | X86_PTE_U;
         }
-        t = phys_to_virt(*e & PTE_ADDR);
+        t = phys_to_virt(*e & X86_PTE_ADDR);
     }
     return &t[(va >> (12 + 9 * level)) & 511];
 }
@@ -136,7 +131,7 @@ int mm_map_kernel_page(uint64_t va, uint64_t pa)
     uint64_t *e = entry(va, 0, 1);
     if (!e)
         return -ENOMEM;
-    *e = pa | PTE_P | PTE_W | PTE_U | PTE_NX;
+    *e = pa | X86_PTE_P | X86_PTE_W | X86_PTE_U | X86_PTE_NX;
     return 0;
 }
 
@@ -146,7 +141,9 @@ uint64_t mm_kernel_phys(const void *p)
     if (va >= HX_DIRECT_MAP && va < HX_DIRECT_MAP + phys_end)
         return va - HX_DIRECT_MAP;
     uint64_t *e = entry(va, 0, 0);
-    return e && (*e & PTE_P) && !(*e & PTE_PS) ? (*e & PTE_ADDR) | (va & (PAGE_SIZE - 1)) : 0;
+    return e && (*e & X86_PTE_P) && !(*e & X86_PTE_PS)
+               ? (*e & X86_PTE_ADDR) | (va & (PAGE_SIZE - 1))
+               : 0;
 }
 
 /* ---- VMAs -------------------------------------------------------------- */
@@ -234,17 +231,17 @@ static int populate(uint64_t va, uint64_t len, uint64_t pa, uint32_t prot)
     uint64_t end = va + len, fl = pte_flags(prot);
     for (uint64_t v = va; v < end;) {
         uint64_t p;
-        if ((v & (HUGE - 1)) == 0 && end - v >= HUGE &&
-            (!pa || ((pa + (v - va)) & (HUGE - 1)) == 0)) {
-            p = pa ? pa + (v - va) : alloc_page(HUGE);
+        if ((v & (X86_HUGE_PAGE_SIZE - 1)) == 0 && end - v >= X86_HUGE_PAGE_SIZE &&
+            (!pa || ((pa + (v - va)) & (X86_HUGE_PAGE_SIZE - 1)) == 0)) {
+            p = pa ? pa + (v - va) : alloc_page(X86_HUGE_PAGE_SIZE);
             uint64_t *e = p ? entry(v, 1, 1) : NULL;
-            if (e && !(*e & PTE_P) && !(*e & PTE_BACKED)) {
-                *e = p | fl | PTE_PS;
-                v += HUGE;
+            if (e && !(*e & X86_PTE_P) && !(*e & PTE_BACKED)) {
+                *e = p | fl | X86_PTE_PS;
+                v += X86_HUGE_PAGE_SIZE;
                 continue;
             }
             if (p && !pa)
-                free_page(p, HUGE);
+                free_page(p, X86_HUGE_PAGE_SIZE);
         }
         p = pa ? pa + (v - va) : alloc_page(PAGE_SIZE);
         uint64_t *e = p ? entry(v, 0, 1) : NULL;
@@ -325,22 +322,22 @@ static int for_each_leaf(uint64_t va, uint64_t end,
     int accessed = 0;
     for (uint64_t v = va; v < end;) {
         uint64_t *pde = entry(v, 1, 0);
-        if (!pde || !(*pde & (PTE_P | PTE_BACKED))) {
-            v = (v + HUGE) & ~(HUGE - 1); /* no table here */
+        if (!pde || !(*pde & (X86_PTE_P | PTE_BACKED))) {
+            v = (v + X86_HUGE_PAGE_SIZE) & ~(X86_HUGE_PAGE_SIZE - 1); /* no table here */
             continue;
         }
-        if (*pde & PTE_PS) {
-            if ((v & (HUGE - 1)) == 0 && end - v >= HUGE) {
-                accessed |= (*pde & PTE_A) != 0;
-                fn(pde, HUGE, arg);
-                v += HUGE;
+        if (*pde & X86_PTE_PS) {
+            if ((v & (X86_HUGE_PAGE_SIZE - 1)) == 0 && end - v >= X86_HUGE_PAGE_SIZE) {
+                accessed |= (*pde & X86_PTE_A) != 0;
+                fn(pde, X86_HUGE_PAGE_SIZE, arg);
+                v += X86_HUGE_PAGE_SIZE;
                 continue;
             }
             entry(v, 0, 1); /* split */
         }
         uint64_t *e = entry(v, 0, 0);
-        if (e && (*e & (PTE_P | PTE_BACKED))) {
-            accessed |= (*e & PTE_A) != 0;
+        if (e && (*e & (X86_PTE_P | PTE_BACKED))) {
+            accessed |= (*e & X86_PTE_A) != 0;
             fn(e, PAGE_SIZE, arg);
         }
         v += PAGE_SIZE;
@@ -351,7 +348,7 @@ static int for_each_leaf(uint64_t va, uint64_t end,
 static void leaf_free(uint64_t *e, uint64_t size, void *arg)
 {
     (void)arg;
-    uint64_t pa = *e & PTE_ADDR & ~(size - 1);
+    uint64_t pa = *e & X86_PTE_ADDR & ~(size - 1);
     if (pa < phys_end && !(*e & PTE_FOREIGN)) /* not a file's page */
         free_page(pa, size);
     *e = 0;
@@ -368,7 +365,8 @@ void mm_unmap(uint64_t va, uint64_t len)
 static void leaf_protect(uint64_t *e, uint64_t size, void *arg)
 {
     uint64_t fl = *(uint64_t *)arg;
-    *e = (*e & PTE_ADDR & ~(size - 1)) | (*e & PTE_FOREIGN) | fl | (size == HUGE ? PTE_PS : 0);
+    *e = (*e & X86_PTE_ADDR & ~(size - 1)) | (*e & PTE_FOREIGN) | fl |
+         (size == X86_HUGE_PAGE_SIZE ? X86_PTE_PS : 0);
 }
 
 static int range_mapped(uint64_t va, uint64_t end)
@@ -391,7 +389,7 @@ int mm_protect(uint64_t va, uint64_t len, uint32_t prot)
     int file_backed = first_vma && (first_vma->flags & VMA_SHARED);
     for (uint64_t v = va; v < end && prot && !file_backed; v += PAGE_SIZE) {
         uint64_t *pde = entry(v, 1, 0);
-        if (pde && (*pde & PTE_PS))
+        if (pde && (*pde & X86_PTE_PS))
             continue;
         uint64_t *e = entry(v, 0, 1);
         if (!e)
@@ -400,7 +398,7 @@ int mm_protect(uint64_t va, uint64_t len, uint32_t prot)
             uint64_t p = alloc_page(PAGE_SIZE);
             if (!p)
                 return -ENOMEM;
-            *e = p | PTE_BACKED | PTE_U;
+            *e = p | PTE_BACKED | X86_PTE_U;
         }
     }
     uint64_t fl = pte_flags(prot);
@@ -416,7 +414,7 @@ int mm_protect(uint64_t va, uint64_t len, uint32_t prot)
 static void leaf_zero(uint64_t *e, uint64_t size, void *arg)
 {
     (void)arg;
-    uint64_t pa = *e & PTE_ADDR & ~(size - 1);
+    uint64_t pa = *e & X86_PTE_ADDR & ~(size - 1);
     /* A shared file page keeps its data: Linux reads it back from the file. */
     if (pa < phys_end && !(*e & PTE_FOREIGN))
         memset(phys_to_virt(pa), 0, size);
@@ -457,12 +455,12 @@ int user_ok(const void *p, uint64_t len, int write)
         return 0;
     for (uint64_t v = va & ~(PAGE_SIZE - 1); v < end; v += PAGE_SIZE) {
         uint64_t *e = entry(v, 1, 0);
-        if (e && (*e & PTE_PS)) {
+        if (e && (*e & X86_PTE_PS)) {
             /* 2 MiB page: one check covers it. */
         } else {
             e = entry(v, 0, 0);
         }
-        if (!e || !(*e & PTE_P) || (write && !(*e & PTE_W)))
+        if (!e || !(*e & X86_PTE_P) || (write && !(*e & X86_PTE_W)))
             return 0;
     }
     return 1;

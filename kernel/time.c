@@ -1,12 +1,13 @@
 /* The guest's clocks: the TSC scaled by a factor computed at boot, added to
  * the host's clocks read at boot. No VM exit. */
 #include "kernel.h"
+#include "uapi/time.h"
 
 static uint64_t mult; /* ns per TSC tick, as a 32.32 fixed-point number */
 
 void time_init(void)
 {
-    mult = (1000000000ull << 32) / boot->tsc_hz;
+    mult = ((uint64_t)NSEC_PER_SEC << 32) / boot->tsc_hz;
 }
 
 static inline uint64_t rdtsc(void)

@@ -66,4 +66,17 @@
 #define X86_FXSAVE_SW_BYTES 464
 #define X86_XSAVE_HDR_END 576
 
+/* Page-table entry bits (Intel SDM vol. 3, 4.5). Only C uses them: the
+ * assembler does not take the ull suffix. Bits 9-11 are the software's own
+ * (kernel/mm.c uses them). */
+#define X86_PTE_P 0x1ull
+#define X86_PTE_W 0x2ull
+#define X86_PTE_U 0x4ull
+#define X86_PTE_A 0x20ull
+#define X86_PTE_PS 0x80ull /* in a PDE: a 2 MiB page */
+#define X86_PTE_NX (1ull << 63)
+#define X86_PTE_ADDR 0x000ffffffffff000ull
+/* A 2 MiB page (one PDE with X86_PTE_PS). */
+#define X86_HUGE_PAGE_SIZE (2ull << 20)
+
 #endif

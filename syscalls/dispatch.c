@@ -54,8 +54,12 @@ void syscalls_init(void)
     brk_init(boot->brk_start);
 }
 
-#define NR_EXIT 60
-#define NR_EXIT_GROUP 231
+/* System-call numbers by name, from the table (SYS_exit, SYS_read...). */
+enum {
+#define SC(nr, name, where, fmt) SYS_##name = nr,
+#include "table.h"
+#undef SC
+};
 
 static uint8_t warned[1024 / 8];
 
@@ -85,7 +89,7 @@ long hx_syscall(struct hx_regs *r)
         kstats.syscalls++;
     int tracing = boot->flags & HX_BOOT_STRACE;
     /* exit never returns: trace it first, as strace prints "= ?". */
-    if (tracing && (nr == NR_EXIT || nr == NR_EXIT_GROUP))
+    if (tracing && (nr == SYS_exit || nr == SYS_exit_group))
         trace(nr, args, 0);
     long ret;
     current->host_eintr = 0;

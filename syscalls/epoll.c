@@ -5,17 +5,9 @@
  * host wait. */
 #include "heap.h"
 #include "vfs.h"
+#include "uapi/eventpoll.h"
+#include "uapi/poll.h"
 
-#define POLLIN 1
-#define POLLPRI 2
-#define POLLOUT 4
-#define POLLERR 8
-#define POLLHUP 16
-#define POLLRDHUP 0x2000
-#define EPOLLEXCLUSIVE (1u << 28)
-#define EPOLLWAKEUP (1u << 29)
-#define EPOLLONESHOT (1u << 30)
-#define EPOLLET (1u << 31)
 #define EPOLL_MAX 4096
 
 struct epitem {
@@ -147,7 +139,7 @@ SYSCALL(epoll_ctl)
     }
     struct epitem *it = find(ep, (int)a2, f);
     switch (op) {
-    case 1: /* ADD */
+    case EPOLL_CTL_ADD:
         if (it)
             return -EEXIST;
         if (is_epoll(f) && reaches(f->obj, ep, 0))
@@ -172,12 +164,12 @@ SYSCALL(epoll_ctl)
         it->gen = file_gen(f) - 1;
         io_notify();
         return 0;
-    case 2: /* DEL */
+    case EPOLL_CTL_DEL:
         if (!it)
             return -ENOENT;
         *it = ep->items[--ep->n];
         return 0;
-    case 3: /* MOD */
+    case EPOLL_CTL_MOD:
         if (!it)
             return -ENOENT;
         if (ev.events & EPOLLEXCLUSIVE)

@@ -3,12 +3,8 @@
  * may have become ready, which is what epoll's edge trigger reports. */
 #include "heap.h"
 #include "vfs.h"
-
-#define POLLIN 1
-#define POLLOUT 4
-#define POLLERR 8
-#define POLLHUP 16
-#define EFD_SEMAPHORE 1
+#include "uapi/eventfd.h"
+#include "uapi/poll.h"
 
 struct eventfd {
     uint64_t count;

@@ -234,13 +234,6 @@ SYSCALL(dup3)
     return dup_to(a0, a1, (a2 & O_CLOEXEC) != 0);
 }
 
-#define F_DUPFD 0
-#define F_GETFD 1
-#define F_SETFD 2
-#define F_DUPFD_CLOEXEC 1030
-#define FD_CLOEXEC 1
-#define F_UNLCK 2
-
 /* Record locks: the kind's (ops->lock), after the checks every kind shares. */
 static long record_lock(struct file *f, uint64_t cmd, uint64_t arg)
 {
@@ -295,11 +288,6 @@ SYSCALL(fcntl)
         kwarn("fcntl command %lu is not supported yet", a1);
     return -EINVAL;
 }
-
-#define LOCK_SH 1
-#define LOCK_EX 2
-#define LOCK_NB 4
-#define LOCK_UN 8
 
 SYSCALL(flock)
 {

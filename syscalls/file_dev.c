@@ -2,9 +2,7 @@
  * and tty (only its status: opening /dev/tty reaches the console, fs.c).
  * path.c's lookup names them; they stay at offset 0. */
 #include "vfs.h"
-
-#define POLLIN 1
-#define POLLOUT 4
+#include "uapi/poll.h"
 
 static long null_write(struct file *f, uint64_t buf, uint64_t len, int64_t *pos)
 {

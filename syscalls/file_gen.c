@@ -4,11 +4,6 @@
  * file_dev.c's. */
 #include "vfs.h"
 
-#define DT_DIR 4
-#define DT_REG 8
-#define DT_LNK 10
-#define DT_CHR 2
-
 static const struct file_ops gen_ops, gdir_ops;
 
 /* The kind of what a /dev, /proc or /sys lookup found (not a link). */

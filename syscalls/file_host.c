@@ -3,10 +3,8 @@
  * sends and received data). Calls go to the host (hypercalls, zero-copy on
  * the program's buffers), which checks access and memory itself. */
 #include "vfs.h"
-
-#define SEEK_CUR 1
-#define TCGETS 0x5401
-#define TIOCGWINSZ 0x5413
+#include "uapi/fs.h"
+#include "uapi/ioctls.h"
 
 static const struct file_ops host_ops;
 

@@ -3,8 +3,8 @@
 #include "locks.h"
 #include "tmpfs.h"
 #include "vfs.h"
-
-#define FIONREAD 0x541b
+#include "uapi/ioctls.h"
+#include "uapi/memfd.h"
 
 static const struct file_ops tmp_ops;
 
@@ -79,9 +79,6 @@ long tmp_file_open(struct loc *l, uint64_t flags, uint64_t mode, struct file **o
     *out = f;
     return 0;
 }
-
-#define MFD_CLOEXEC 1u
-#define MFD_ALLOW_SEALING 2u
 
 /* memfd: an unnamed minifs file. */
 SYSCALL(memfd_create)

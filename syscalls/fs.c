@@ -5,12 +5,9 @@
 #include "heap.h"
 #include "tmpfs.h"
 #include "vfs.h"
-
-#define SEEK_SET 0
-#define SEEK_CUR 1
-#define SEEK_END 2
-#define SEEK_DATA 3
-#define SEEK_HOLE 4
+#include "uapi/fs.h"
+#include "uapi/ioctls.h"
+#include "uapi/openat2.h"
 
 /* ---- Files named by descriptor ---------------------------------------- */
 /* /dev/stdin, /dev/fd/N, /proc/self/fd/N (and /proc/PID/fd/N) name an
@@ -49,13 +46,6 @@ static void set_path(struct file *f, const char *path)
     if (strlen(path) < sizeof(f->path))
         strcpy(f->path, path);
 }
-
-#define RESOLVE_NO_XDEV 0x01
-#define RESOLVE_NO_MAGICLINKS 0x02
-#define RESOLVE_NO_SYMLINKS 0x04
-#define RESOLVE_BENEATH 0x08
-#define RESOLVE_IN_ROOT 0x10
-#define RESOLVE_CACHED 0x20
 
 /* resolve: openat2's RESOLVE_* flags (0 for open, openat, creat). */
 static long do_open(int dirfd, const char *upath, int from_user, uint64_t flags, uint64_t mode,
@@ -504,8 +494,6 @@ static long loc_stat(struct loc *l, struct kstat *st)
     return 0;
 }
 
-#define AT_NO_AUTOMOUNT 0x800
-
 static long stat_path(int dirfd, uint64_t upath, uint64_t ubuf, uint64_t flags)
 {
     if (flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
@@ -606,9 +594,10 @@ SYSCALL(statx)
 {
     int dirfd = (int)a0;
     uint64_t upath = a1, flags = a2, mask = a3, ubuf = a4;
-    if (flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | 0x6000))
+    if (flags &
+        ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE))
         return -EINVAL;
-    if (mask & 0x80000000u) /* STATX__RESERVED */
+    if (mask & STATX__RESERVED)
         return -EINVAL;
     if (!user_ok((void *)ubuf, sizeof(struct kstatx), 1))
         return -EFAULT;
@@ -649,13 +638,6 @@ struct dirent64 {
     uint8_t type;
     char name[];
 };
-
-#define DT_DIR 4
-#define DT_REG 8
-#define DT_LNK 10
-#define DT_CHR 2
-#define DT_SOCK 12
-#define S_IFSOCK 0140000
 
 uint8_t dtype(uint32_t mode)
 {
@@ -851,9 +833,6 @@ SYSCALL(copy_file_range)
 }
 
 /* ---- ioctl ------------------------------------------------------------- */
-#define FIONBIO 0x5421
-#define FIOCLEX 0x5451
-#define FIONCLEX 0x5450
 
 SYSCALL(ioctl)
 {

@@ -5,9 +5,6 @@
 #include "tmpfs.h"
 #include "vfs.h"
 
-#define RENAME_NOREPLACE 1
-#define RENAME_EXCHANGE 2
-
 static struct loc la, lb; /* scratch (vfs.h): no call here waits */
 
 /* A change to /dev or /proc: Linux refuses most with EACCES or EPERM. */
@@ -163,8 +160,6 @@ SYSCALL(renameat2)
 {
     return rename_at((int)a0, a1, (int)a2, a3, a4);
 }
-
-#define AT_SYMLINK_FOLLOW 0x400
 
 /* linkat of an open file: /proc/self/fd/N followed, or AT_EMPTY_PATH. */
 static long link_open_file(struct file *f, int newdir, uint64_t newp)

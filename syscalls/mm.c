@@ -5,8 +5,7 @@
 #include "tmpfs.h"
 #include "vfs.h"
 #include "uapi/mman.h"
-
-#define HUGE (2ul << 20)
+#include "x86.h"
 
 /* The program break: where it started and where it is now. */
 static uint64_t brk_start, brk_cur;
@@ -188,7 +187,7 @@ LEAF_SYSCALL(mmap)
     } else {
         addr &= ~(PAGE_SIZE - 1);
         if (!addr || addr + len > HX_MMAP_BASE || mm_overlaps(addr, len))
-            addr = mm_find_free(len, len >= HUGE ? HUGE : PAGE_SIZE);
+            addr = mm_find_free(len, len >= X86_HUGE_PAGE_SIZE ? X86_HUGE_PAGE_SIZE : PAGE_SIZE);
         if (!addr)
             return -ENOMEM;
     }
@@ -324,7 +323,7 @@ LEAF_SYSCALL(mremap)
             return -EINVAL;
         unmap_range(dst, new_len);
     } else {
-        dst = mm_find_free(new_len, new_len >= HUGE ? HUGE : PAGE_SIZE);
+        dst = mm_find_free(new_len, new_len >= X86_HUGE_PAGE_SIZE ? X86_HUGE_PAGE_SIZE : PAGE_SIZE);
         if (!dst)
             return -ENOMEM;
     }

@@ -10,20 +10,10 @@
 #include "heap.h"
 #include "tmpfs.h"
 #include "vfs.h"
-
-#define AF_UNIX 1
-#define SOCK_NONBLOCK O_NONBLOCK
-#define SOCK_CLOEXEC O_CLOEXEC
-#define MSG_NOSIGNAL 0x4000
-#define MSG_DONTWAIT 0x40
-#define MSG_WAITALL 0x100
-#define MSG_PEEK 2
-#define MSG_CMSG_CLOEXEC 0x40000000
-#define S_IFSOCK 0140000
-#define SUN_PATH_OFF 2
-#define SUN_PATH_MAX 108
-#define SOCKADDR_MAX 128 /* sizeof(struct sockaddr_storage) */
-#define SI_USER 0
+#include "uapi/socket.h"
+#include "uapi/sockios.h"
+#include "uapi/uio.h"
+#include "uapi/un.h"
 
 /* Linux's struct msghdr and struct mmsghdr on x86-64. */
 struct kmsghdr {
@@ -192,11 +182,6 @@ void net_describe(const struct file *f, char *out, size_t size)
     ksnprintf(out, size, "socket:[%lu]", st.ino);
 }
 
-#define FIONREAD 0x541b
-#define SIOCOUTQ 0x5411
-#define SIOCATMARK 0x8905
-#define SIOCOUTQNSD 0x894b
-
 long net_ioctl(struct file *f, uint64_t cmd, uint64_t arg)
 {
     if (cmd == FIONREAD || cmd == SIOCOUTQ || cmd == SIOCATMARK || cmd == SIOCOUTQNSD) {
@@ -208,7 +193,7 @@ long net_ioctl(struct file *f, uint64_t cmd, uint64_t arg)
     }
     /* Interface and routing requests (0x89xx) are not forwarded yet. */
     static uint8_t warned[256];
-    if ((cmd & 0xff00) == 0x8900 && !warned[cmd & 0xff]++)
+    if ((cmd & 0xff00) == SOCK_IOC_TYPE << 8 && !warned[cmd & 0xff]++)
         kwarn("socket ioctl 0x%lx is not supported yet", cmd);
     return -ENOTTY;
 }
@@ -217,7 +202,7 @@ long net_ioctl(struct file *f, uint64_t cmd, uint64_t arg)
 /* A socket address copied from the program, and where its AF_UNIX path
  * leads (HX_UNIX_NONE for every other address). */
 struct addr {
-    uint8_t buf[SOCKADDR_MAX];
+    uint8_t buf[SOCKADDR_STORAGE_SIZE];
     uint64_t len;
     uint64_t kind, where;
     struct mfs_node *made; /* bind in /tmp: the node made for it */
@@ -233,7 +218,7 @@ static long addr_get(uint64_t uaddr, uint64_t ulen, struct addr *a)
     int32_t len = (int32_t)ulen;
     a->kind = HX_UNIX_NONE;
     a->made = NULL;
-    if (len < 0 || len > SOCKADDR_MAX)
+    if (len < 0 || len > SOCKADDR_STORAGE_SIZE)
         return -EINVAL;
     if (len && !user_ok((void *)uaddr, (uint64_t)len, 0))
         return -EFAULT;
@@ -245,8 +230,8 @@ static long addr_get(uint64_t uaddr, uint64_t ulen, struct addr *a)
 
 static int is_unix_path(const struct file *f, const struct addr *a)
 {
-    return f->sock == AF_UNIX && a->len > SUN_PATH_OFF && *(uint16_t *)a->buf == AF_UNIX &&
-           a->buf[SUN_PATH_OFF];
+    return f->sock == AF_UNIX && a->len > SUN_PATH_OFFSET && *(uint16_t *)a->buf == AF_UNIX &&
+           a->buf[SUN_PATH_OFFSET];
 }
 
 /* Where the AF_UNIX path in a leads (again: after the host redirected the
@@ -260,11 +245,11 @@ static long unix_resolve(struct addr *a, int bind, int again)
     if (again) {
         r = lookup_again(l, follow);
     } else {
-        char upath[SUN_PATH_MAX + 1];
-        size_t n = strnlen((const char *)a->buf + SUN_PATH_OFF, a->len - SUN_PATH_OFF);
-        if (a->len > SUN_PATH_OFF + SUN_PATH_MAX)
+        char upath[UNIX_PATH_MAX + 1];
+        size_t n = strnlen((const char *)a->buf + SUN_PATH_OFFSET, a->len - SUN_PATH_OFFSET);
+        if (a->len > SUN_PATH_OFFSET + UNIX_PATH_MAX)
             return -EINVAL;
-        memcpy(upath, a->buf + SUN_PATH_OFF, n);
+        memcpy(upath, a->buf + SUN_PATH_OFFSET, n);
         upath[n] = 0;
         r = lookup(AT_FDCWD, upath, 0, follow, l);
     }
@@ -619,8 +604,6 @@ SYSCALL(recvmsg)
     return r;
 }
 
-#define MAX_VLEN 1024 /* UIO_MAXIOV: Linux clamps vlen to it */
-
 SYSCALL(sendmmsg)
 {
     long r;
@@ -628,14 +611,14 @@ SYSCALL(sendmmsg)
     if (!f)
         return r;
     struct kmmsghdr *v = (struct kmmsghdr *)a1;
-    uint64_t n = MIN(a2, MAX_VLEN);
+    uint64_t n = MIN(a2, UIO_MAXIOV);
     if (!user_ok(v, n * sizeof(*v), 1))
         return -EFAULT;
     /* One host call for all, unless a message names an AF_UNIX path: the
      * monitor takes only resolved paths, one per call. */
     int paths = 0;
     for (uint64_t i = 0; i < n && f->sock == AF_UNIX; i++)
-        paths |= v[i].hdr.name && v[i].hdr.namelen > SUN_PATH_OFF &&
+        paths |= v[i].hdr.name && v[i].hdr.namelen > SUN_PATH_OFFSET &&
                  user_ok((void *)v[i].hdr.name, 3, 0) && *(uint16_t *)v[i].hdr.name == AF_UNIX &&
                  ((uint8_t *)v[i].hdr.name)[2];
     if (!paths)
@@ -669,7 +652,7 @@ SYSCALL(recvmmsg)
                 return 1;
             }
         }
-        r = SOCK_CALL(f, recvmmsg, .msgvec = a1, .vlen = MIN(a2, MAX_VLEN), .flags = a3,
+        r = SOCK_CALL(f, recvmmsg, .msgvec = a1, .vlen = MIN(a2, UIO_MAXIOV), .flags = a3,
                       .timeout = a4);
     } while (r == SOCKBUF_RETRY);
     return r;

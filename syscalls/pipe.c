@@ -1,5 +1,6 @@
 /* Pipes inside the guest: a 64 KiB ring buffer per pipe. */
 #include "vfs.h"
+#include "uapi/ioctls.h"
 
 #define PIPE_SIZE 65536
 #define NPIPES 64
@@ -70,7 +71,7 @@ static int16_t pipe_revents(struct file *f, int16_t events)
 
 SYSCALL(pipe2)
 {
-    if (a1 & ~(uint64_t)(O_CLOEXEC | O_NONBLOCK | 040000 /* O_DIRECT */))
+    if (a1 & ~(uint64_t)(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
         return -EINVAL;
     int *ufds = (int *)a0;
     if (!user_ok(ufds, 8, 1))
@@ -135,8 +136,6 @@ static long pipe_read(struct file *f, uint8_t *buf, uint64_t len)
     return (long)n;
 }
 
-#define PIPE_BUF 4096
-
 /* Writes of at most PIPE_BUF bytes are atomic: all or nothing. Longer ones
  * go in pieces as room appears, and a blocking writer waits until all of
  * it is in (or a signal stops it: then it reports what it wrote). */
@@ -183,8 +182,6 @@ static long pipe_splice_write(struct file *f, const void *buf, uint64_t len)
 {
     return pipe_write(f, buf, len);
 }
-
-#define FIONREAD 0x541b
 
 static long pipe_ioctl(struct file *f, uint64_t cmd, uint64_t arg)
 {

@@ -1,12 +1,8 @@
 /* poll, select and pselect6 over guest objects and host fds in one wait:
  * guest objects are checked here, host fds by one host poll. */
 #include "vfs.h"
+#include "uapi/poll.h"
 
-#define POLLIN 1
-#define POLLOUT 4
-#define POLLERR 8
-#define POLLHUP 16
-#define POLLNVAL 32
 #define MAX_HOST_POLL 64
 
 /* Readiness of a guest object, through its ops: files and devices without
@@ -117,12 +113,12 @@ long ts_deadline(uint64_t uts, int64_t *deadline)
         return 0;
     if (!user_ok(ts, sizeof(*ts), 0))
         return -EFAULT;
-    if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= 1000000000)
+    if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= NSEC_PER_SEC)
         return -EINVAL;
     if (!ts->sec && !ts->nsec)
         *deadline = -1;
     else
-        *deadline = clock_monotonic_ns() + MIN(ts->sec, 1ll << 33) * 1000000000ll + ts->nsec;
+        *deadline = clock_monotonic_ns() + MIN(ts->sec, 1ll << 33) * NSEC_PER_SEC + ts->nsec;
     return 0;
 }
 
@@ -133,8 +129,8 @@ static void ts_left(uint64_t uts, int64_t deadline)
     if (!ts || deadline <= 0 || !user_ok(ts, sizeof(*ts), 1))
         return;
     int64_t left = MAX(deadline - clock_monotonic_ns(), 0);
-    ts->sec = left / 1000000000ll;
-    ts->nsec = left % 1000000000ll;
+    ts->sec = left / NSEC_PER_SEC;
+    ts->nsec = left % NSEC_PER_SEC;
 }
 
 /* The signal mask argument of ppoll, pselect6 and epoll_pwait: in place
@@ -169,7 +165,6 @@ SYSCALL(ppoll)
     return r;
 }
 
-#define FD_SETSIZE 1024
 #define POLLIN_SET (POLLIN | POLLHUP | POLLERR)
 #define POLLOUT_SET (POLLOUT | POLLERR)
 
@@ -231,7 +226,7 @@ SYSCALL(select)
             return -EINVAL;
         deadline = (!tv[0] && !tv[1])
                        ? -1
-                       : clock_monotonic_ns() + MIN(tv[0], 1ll << 33) * 1000000000ll + tv[1] * 1000;
+                       : clock_monotonic_ns() + MIN(tv[0], 1ll << 33) * NSEC_PER_SEC + tv[1] * 1000;
     }
     long r = do_select(a0, sets, deadline);
     if (tv && (r >= 0 || r == -ERESTARTNOHAND)) {
@@ -239,8 +234,8 @@ SYSCALL(select)
         int64_t left = deadline > 0 ? MAX(deadline - clock_monotonic_ns(), 0) : 0;
         if (r == 0)
             left = 0;
-        tv[0] = left / 1000000000ll;
-        tv[1] = left % 1000000000ll / 1000;
+        tv[0] = left / NSEC_PER_SEC;
+        tv[1] = left % NSEC_PER_SEC / 1000;
     }
     return r;
 }

@@ -278,7 +278,7 @@ long proc_lookup(const char *path, struct gen *g)
     }
     if (!strcmp(path, "/proc/uptime")) {
         int64_t up = clock_monotonic_ns() - boot->monotonic_base_ns;
-        gen_printf(g, "%ld.%ld 0.00\n", up / 1000000000ll, up / 10000000ll % 100);
+        gen_printf(g, "%ld.%ld 0.00\n", up / NSEC_PER_SEC, up / 10000000ll % 100);
         return GEN_FILE;
     }
     if (sys_value(path, g))

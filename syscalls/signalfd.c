@@ -1,11 +1,9 @@
 /* signalfd: pending signals of a mask read as records. Its readiness
- * moves with every signal sent (signal.c calls event_signal_sent). */
+ * moves with every signal sent (kernel/signal.c calls event_signal_sent
+ * through the hook syscalls_init registers with signal_set_hooks). */
 #include "heap.h"
 #include "vfs.h"
-
-#define POLLIN 1
-#define POLLERR 8
-#define POLLHUP 16
+#include "uapi/poll.h"
 
 struct signalfd {
     uint64_t mask;
@@ -97,7 +95,7 @@ static long signalfd_read(struct file *f, uint8_t *buf, uint64_t len)
             o.ptr = info.u.kill.value;
             o.int_ = (int32_t)info.u.kill.value;
         }
-        if (sig == 11 || sig == 7 || sig == 4 || sig == 8)
+        if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE)
             o.addr = info.u.addr;
         memcpy(buf + done, &o, sizeof(o));
         done += sizeof(o);

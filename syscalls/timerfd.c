@@ -3,13 +3,8 @@
  * edge trigger). */
 #include "heap.h"
 #include "vfs.h"
-
-#define POLLIN 1
-#define POLLERR 8
-#define POLLHUP 16
-#define TFD_TIMER_ABSTIME 1
-#define TFD_TIMER_CANCEL_ON_SET 2
-#define NSEC 1000000000ll
+#include "uapi/poll.h"
+#include "uapi/timerfd.h"
 
 struct timerfd {
     struct ktimer kt; /* first: the timer's fire function finds the object */
@@ -70,10 +65,10 @@ static struct timerfd *timerfd_get(uint64_t fd, long *err)
 static void timerfd_read_spec(struct timerfd *t, struct kitimerspec *v)
 {
     int64_t left = t->kt.armed ? MAX(t->kt.when - clock_monotonic_ns(), 1) : 0;
-    v->isec = t->interval / NSEC;
-    v->insec = t->interval % NSEC;
-    v->vsec = left / NSEC;
-    v->vnsec = left % NSEC;
+    v->isec = t->interval / NSEC_PER_SEC;
+    v->insec = t->interval % NSEC_PER_SEC;
+    v->vsec = left / NSEC_PER_SEC;
+    v->vnsec = left % NSEC_PER_SEC;
 }
 
 SYSCALL(timerfd_settime)
@@ -88,8 +83,8 @@ SYSCALL(timerfd_settime)
     if (!user_ok(nv, sizeof(*nv), 0))
         return -EFAULT;
     struct kitimerspec nw = *nv;
-    if (nw.insec < 0 || nw.insec >= NSEC || nw.vnsec < 0 || nw.vnsec >= NSEC || nw.isec < 0 ||
-        nw.vsec < 0)
+    if (nw.insec < 0 || nw.insec >= NSEC_PER_SEC || nw.vnsec < 0 || nw.vnsec >= NSEC_PER_SEC ||
+        nw.isec < 0 || nw.vsec < 0)
         return -EINVAL;
     if (a3) {
         if (!user_ok((void *)a3, sizeof(struct kitimerspec), 1))
@@ -98,8 +93,8 @@ SYSCALL(timerfd_settime)
     }
     ktimer_cancel(&t->kt);
     t->ticks = 0;
-    int64_t value = MIN(nw.vsec, 1ll << 33) * NSEC + nw.vnsec;
-    t->interval = value ? MIN(nw.isec, 1ll << 33) * NSEC + nw.insec : 0;
+    int64_t value = MIN(nw.vsec, 1ll << 33) * NSEC_PER_SEC + nw.vnsec;
+    t->interval = value ? MIN(nw.isec, 1ll << 33) * NSEC_PER_SEC + nw.insec : 0;
     if (value) {
         /* An absolute time on the timer's clock, as a monotonic deadline:
          * the two clocks tick together here. */

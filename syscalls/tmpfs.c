@@ -9,14 +9,20 @@
 
 struct mfs tmpfs;
 
-#define UTIME_NOW ((1l << 30) - 1)
-#define UTIME_OMIT ((1l << 30) - 2)
+/* minifs is freestanding and host-tested, so it names the Linux values it
+ * stores and takes with its own prefix; they must be Linux's, because its
+ * modes go to stat and renameat2's flags come from the program as they are. */
+_Static_assert(MFS_S_IFMT == S_IFMT && MFS_S_IFDIR == S_IFDIR && MFS_S_IFREG == S_IFREG &&
+                   MFS_S_IFLNK == S_IFLNK,
+               "minifs file types are Linux's");
+_Static_assert(MFS_RENAME_NOREPLACE == RENAME_NOREPLACE && MFS_RENAME_EXCHANGE == RENAME_EXCHANGE,
+               "minifs rename flags are Linux's");
 
 static void tmp_now(int64_t *sec, int64_t *nsec)
 {
     int64_t ns = clock_realtime_ns();
-    *sec = ns / 1000000000ll;
-    *nsec = ns % 1000000000ll;
+    *sec = ns / NSEC_PER_SEC;
+    *nsec = ns % NSEC_PER_SEC;
 }
 
 void tmpfs_init(void)
@@ -163,9 +169,9 @@ long tmp_utimens(struct mfs_node *n, uint64_t utimes)
         if (t[i].nsec == UTIME_OMIT)
             continue;
         if (t[i].nsec == UTIME_NOW) {
-            dst[i]->sec = now / 1000000000ll;
-            dst[i]->nsec = now % 1000000000ll;
-        } else if (t[i].nsec < 0 || t[i].nsec >= 1000000000ll) {
+            dst[i]->sec = now / NSEC_PER_SEC;
+            dst[i]->nsec = now % NSEC_PER_SEC;
+        } else if (t[i].nsec < 0 || t[i].nsec >= NSEC_PER_SEC) {
             return -EINVAL;
         } else {
             dst[i]->sec = t[i].sec;

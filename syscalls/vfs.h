@@ -9,6 +9,7 @@
 #include "minifs.h"
 #include "procfs.h"
 #include "syscalls.h"
+#include "uapi/stat.h"
 
 struct pipe;
 struct file;
@@ -153,27 +154,6 @@ struct kstat {
     int64_t atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
     int64_t _unused[3];
 };
-
-#define S_IFMT 0170000
-#define S_IFIFO 0010000
-#define S_IFCHR 0020000
-#define S_IFDIR 0040000
-#define S_IFREG 0100000
-#define S_IFLNK 0120000
-#define O_PATH 010000000
-#define O_NOFOLLOW 0400000
-#define O_TMPFILE_FLAG 020000000
-
-/* fcntl commands that reach the kinds' ops. */
-#define F_GETFL 3
-#define F_SETFL 4
-#define F_GETLK 5
-#define F_SETLK 6
-#define F_SETLKW 7
-#define F_OFD_GETLK 36
-#define F_OFD_SETLK 37
-#define F_OFD_SETLKW 38
-#define F_GETPIPE_SZ 1032
 
 /* File-static scratch buffers (a struct loc, a PATH_MAX path) are safe by
  * this rule: the kernel switches threads only where one blocks (sched_block:

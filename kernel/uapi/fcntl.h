@@ -14,10 +14,13 @@
 #define O_TRUNC 01000
 #define O_APPEND 02000
 #define O_NONBLOCK 04000
+#define O_DIRECT 040000
 #define O_DIRECTORY 0200000
 #define O_NOFOLLOW 0400000
 #define O_CLOEXEC 02000000
 #define O_PATH 010000000
+/* O_TMPFILE's own bit (Linux: __O_TMPFILE); O_TMPFILE adds O_DIRECTORY. */
+#define O_TMPFILE_FLAG 020000000
 
 /* The *at() system calls. */
 #define AT_FDCWD (-100)
@@ -27,6 +30,7 @@
 #define AT_SYMLINK_FOLLOW 0x400
 #define AT_NO_AUTOMOUNT 0x800
 #define AT_EMPTY_PATH 0x1000
+#define AT_STATX_SYNC_TYPE 0x6000
 
 /* renameat2 */
 #define RENAME_NOREPLACE 1

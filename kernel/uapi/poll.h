@@ -1,5 +1,5 @@
-/* Linux poll and epoll event bits (include/uapi/asm-generic/poll.h,
- * include/uapi/linux/eventpoll.h). */
+/* Linux poll event bits (include/uapi/asm-generic/poll.h) and select's
+ * set size (include/uapi/linux/posix_types.h: __FD_SETSIZE). */
 #ifndef HX_UAPI_POLL_H
 #define HX_UAPI_POLL_H
 #define POLLIN 1
@@ -9,8 +9,5 @@
 #define POLLHUP 16
 #define POLLNVAL 32
 #define POLLRDHUP 0x2000
-#define EPOLLEXCLUSIVE (1u << 28)
-#define EPOLLWAKEUP (1u << 29)
-#define EPOLLONESHOT (1u << 30)
-#define EPOLLET (1u << 31)
+#define FD_SETSIZE 1024
 #endif

@@ -17,6 +17,9 @@
 #define DT_LNK 10
 #define DT_SOCK 12
 
+/* statx's mask bit reserved for a larger struct statx. */
+#define STATX__RESERVED 0x80000000u
+
 /* utimensat */
 #define UTIME_NOW ((1l << 30) - 1)
 #define UTIME_OMIT ((1l << 30) - 2)
