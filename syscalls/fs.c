@@ -494,6 +494,22 @@ static long loc_stat(struct loc *l, struct kstat *st)
     return 0;
 }
 
+/* A path like /proc/self/fd/N, followed, is stat'ed as that open file:
+ * resolves upath into l->path and sets *f to the file it names, or to NULL
+ * when it names no descriptor (or is not followed). */
+static long stat_named_fd(int dirfd, uint64_t upath, uint64_t flags, struct loc *l, struct file **f)
+{
+    *f = NULL;
+    long r = path_resolve(dirfd, (const char *)upath, 1, l->path);
+    if (r)
+        return r;
+    int fd = fd_path(l->path);
+    if (fd < 0 || (flags & AT_SYMLINK_NOFOLLOW))
+        return 0;
+    *f = fd_get((uint64_t)fd);
+    return *f ? 0 : -ENOENT;
+}
+
 static long stat_path(int dirfd, uint64_t upath, uint64_t ubuf, uint64_t flags)
 {
     if (flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
@@ -505,14 +521,10 @@ static long stat_path(int dirfd, uint64_t upath, uint64_t ubuf, uint64_t flags)
         return f ? fstat_file(f, ubuf) : -EBADF;
     }
     static struct loc l; /* scratch (vfs.h): nothing here waits */
-    long r = path_resolve(dirfd, (const char *)upath, 1, l.path);
-    if (r)
-        return r;
-    int fd = fd_path(l.path);
-    if (fd >= 0 && !(flags & AT_SYMLINK_NOFOLLOW)) {
-        struct file *f = fd_get((uint64_t)fd);
-        return f ? fstat_file(f, ubuf) : -ENOENT;
-    }
+    struct file *f;
+    long r = stat_named_fd(dirfd, upath, flags, &l, &f);
+    if (r || f)
+        return r ? r : fstat_file(f, ubuf);
     int follow = !(flags & AT_SYMLINK_NOFOLLOW);
     r = lookup(dirfd, (const char *)upath, 1, follow, &l);
     while (!r && l.mnt == M_HOST &&
@@ -610,14 +622,10 @@ SYSCALL(statx)
     if ((flags & AT_EMPTY_PATH) && upath && user_strlen((const char *)upath, 1) == 0)
         upath = (uint64_t) ".";
     static struct loc l; /* scratch (vfs.h): nothing here waits */
-    long r = path_resolve(dirfd, (const char *)upath, 1, l.path);
-    if (r)
-        return r;
-    int fd = fd_path(l.path);
-    if (fd >= 0 && !(flags & AT_SYMLINK_NOFOLLOW)) {
-        struct file *f = fd_get((uint64_t)fd);
-        return f ? statx_file(f, flags, mask, ubuf) : -ENOENT;
-    }
+    struct file *f;
+    long r = stat_named_fd(dirfd, upath, flags, &l, &f);
+    if (r || f)
+        return r ? r : statx_file(f, flags, mask, ubuf);
     int follow = !(flags & AT_SYMLINK_NOFOLLOW);
     r = lookup(dirfd, (const char *)upath, 1, follow, &l);
     while (!r && l.mnt == M_HOST &&

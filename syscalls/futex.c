@@ -204,15 +204,13 @@ static long wake_op(uint32_t *uaddr, uint32_t val, uint32_t *uaddr2, uint32_t va
  * FUTEX_WAIT, absolute on the chosen clock for the others. */
 static long deadline_of(uint64_t uts, int relative, int realtime, int64_t *deadline)
 {
-    const struct timespec64 *ts = (const struct timespec64 *)uts;
     *deadline = 0;
-    if (!ts)
+    if (!uts)
         return 0;
-    if (!user_ok(ts, sizeof(*ts), 0))
-        return -EFAULT;
-    if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= NSEC_PER_SEC)
-        return -EINVAL;
-    int64_t ns = MIN(ts->sec, 1ll << 33) * NSEC_PER_SEC + ts->nsec;
+    int64_t ns;
+    long r = user_timespec_ns(uts, &ns);
+    if (r)
+        return r;
     if (relative)
         *deadline = clock_monotonic_ns() + ns;
     else if (realtime)

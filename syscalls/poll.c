@@ -97,7 +97,7 @@ int64_t ms_deadline(int timeout)
 SYSCALL(poll)
 {
     struct pollfd *p = (struct pollfd *)a0;
-    if (a1 > boot->rlimits[7].cur)
+    if (a1 > boot->rlimits[RLIMIT_NOFILE].cur)
         return -EINVAL;
     if (!user_ok(p, a1 * sizeof(*p), 1))
         return -EFAULT;
@@ -107,18 +107,14 @@ SYSCALL(poll)
 /* A timespec timeout as a deadline for poll_wait (NULL: none). */
 long ts_deadline(uint64_t uts, int64_t *deadline)
 {
-    const struct timespec64 *ts = (const struct timespec64 *)uts;
     *deadline = 0;
-    if (!ts)
+    if (!uts)
         return 0;
-    if (!user_ok(ts, sizeof(*ts), 0))
-        return -EFAULT;
-    if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= NSEC_PER_SEC)
-        return -EINVAL;
-    if (!ts->sec && !ts->nsec)
-        *deadline = -1;
-    else
-        *deadline = clock_monotonic_ns() + MIN(ts->sec, 1ll << 33) * NSEC_PER_SEC + ts->nsec;
+    int64_t ns;
+    long r = user_timespec_ns(uts, &ns);
+    if (r)
+        return r;
+    *deadline = ns ? clock_monotonic_ns() + ns : -1; /* 0: do not wait */
     return 0;
 }
 

@@ -158,12 +158,11 @@ SYSCALL(rt_sigtimedwait)
     uint64_t set = *(uint64_t *)a0 & ~UNBLOCKABLE;
     int64_t deadline = 0;
     if (a2) {
-        const struct timespec64 *ts = (const struct timespec64 *)a2;
-        if (!user_ok(ts, sizeof(*ts), 0))
-            return -EFAULT;
-        if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= NSEC_PER_SEC)
-            return -EINVAL;
-        deadline = clock_monotonic_ns() + MIN(ts->sec, 1ll << 32) * NSEC_PER_SEC + ts->nsec;
+        int64_t ns;
+        long r = user_timespec_ns(a2, &ns);
+        if (r)
+            return r;
+        deadline = clock_monotonic_ns() + ns;
     }
     for (;;) {
         struct ksiginfo info;

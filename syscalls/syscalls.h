@@ -84,6 +84,12 @@ int mm_shared_fault(uint64_t addr);
 /* mm.c: the program break starts at start (the monitor placed it). */
 void brk_init(uint64_t start);
 
+/* time.c: a struct timespec the program passed (a timeout or a time) in
+ * ns: 0, -EFAULT, or -EINVAL for a negative or unnormalised one, as Linux
+ * checks it. Beyond TIMESPEC_NS_MAX it is TIMESPEC_NS_MAX, 146 years: as
+ * good as forever, and a clock reading can be added without overflow. */
+#define TIMESPEC_NS_MAX (INT64_MAX / 2)
+long user_timespec_ns(uint64_t uts, int64_t *ns);
 /* time.c: a POSIX timer's signal is being taken (fills si_overrun). */
 void posix_timer_delivered(struct ksiginfo *info);
 

@@ -89,15 +89,15 @@ LEAF_SYSCALL(time)
     return t;
 }
 
-static long get_ts(uint64_t uaddr, int64_t *ns)
+long user_timespec_ns(uint64_t uts, int64_t *ns)
 {
-    const struct timespec64 *ts = (const struct timespec64 *)uaddr;
+    const struct timespec64 *ts = (const struct timespec64 *)uts;
     if (!user_ok(ts, sizeof(*ts), 0))
         return -EFAULT;
     if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= NSEC_PER_SEC)
         return -EINVAL;
-    *ns =
-        ts->sec > INT64_MAX / NSEC_PER_SEC - 1 ? INT64_MAX / 2 : ts->sec * NSEC_PER_SEC + ts->nsec;
+    *ns = ts->sec >= TIMESPEC_NS_MAX / NSEC_PER_SEC ? TIMESPEC_NS_MAX
+                                                    : ts->sec * NSEC_PER_SEC + ts->nsec;
     return 0;
 }
 
@@ -116,7 +116,7 @@ static long sleep_until(int64_t deadline)
 SYSCALL(nanosleep)
 {
     int64_t ns;
-    long r = get_ts(a0, &ns);
+    long r = user_timespec_ns(a0, &ns);
     if (r)
         return r;
     int64_t deadline = clock_monotonic_ns() + ns;
@@ -138,7 +138,7 @@ SYSCALL(clock_nanosleep)
         return -ENOTSUP; /* not slept on here; Linux supports it */
     if (clock_read(a0, &now))
         return -EINVAL;
-    long r = get_ts(a2, &ns);
+    long r = user_timespec_ns(a2, &ns);
     if (r)
         return r;
     /* A realtime deadline becomes a monotonic one: both tick together. */
