@@ -197,3 +197,32 @@ int64_t hx_hc_fcntl(struct hx_vm *vm, const struct hx_hc_fcntl_req *req)
     }
     return -EINVAL;
 }
+
+/* A host pipe for a guest pipe a fork will share (the guest moves its
+ * buffered bytes into it). Capacity: Linux's unprivileged maximum at most. */
+int64_t hx_hc_pipe(struct hx_vm *vm, const struct hx_hc_pipe_req *req)
+{
+    if (req->size > (1u << 20))
+        return -EINVAL;
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return -errno;
+    int32_t fds[2] = {p[0], p[1]};
+    int r = 0;
+    if (p[0] >= HX_MAX_HOSTFDS || p[1] >= HX_MAX_HOSTFDS)
+        r = -EMFILE;
+    else if (req->size && fcntl(p[1], F_SETPIPE_SZ, (int)req->size) < 0)
+        r = -errno;
+    else if (hx_copy_to_guest(&vm->g, req->fds, fds, sizeof(fds)))
+        r = -EFAULT;
+    if (r) {
+        close(p[0]);
+        close(p[1]);
+        return r;
+    }
+    for (int i = 0; i < 2; i++) {
+        vm->hostfd_owned[p[i]] = HX_FD_OWNED;
+        vm->hostfd_mount[p[i]] = 0;
+    }
+    return 0;
+}

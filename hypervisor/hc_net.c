@@ -94,9 +94,11 @@ static struct {
 } names[NNAMES];
 static unsigned names_next;
 
+static pid_t privdir_owner; /* the process that made it: a fork's child leaves it be */
+
 void hx_net_cleanup(void)
 {
-    if (!privdir[0])
+    if (!privdir[0] || privdir_owner != getpid())
         return;
     /* Everything in it is ours: sockets, and links left by a failed bind. */
     DIR *d = opendir(privdir);
@@ -120,6 +122,7 @@ static int privdir_ready(void)
     if (!mkdtemp(dir))
         return -errno;
     strcpy(privdir, dir);
+    privdir_owner = getpid();
     atexit(hx_net_cleanup);
     return 0;
 }

@@ -37,7 +37,16 @@
 #define GUARD_NS 3000000000ll
 #define GUARD_MAX_NS 30000000000ll
 
-static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+/* The host signals that are the program's: those a user or another host
+ * process sends hxrun, and those the host kernel sends it for the
+ * program's sake (SIGCHLD for a child process's VM, SIGCONT after a stop,
+ * SIGWINCH, SIGXFSZ for a write past RLIMIT_FSIZE). The others are the
+ * monitor's own (its timers, faults, seccomp's SIGSYS) or cannot be caught;
+ * other processes of the run send those wrapped in HX_SIG_WRAP. */
+static const int forwarded[] = {SIGINT,  SIGTERM, SIGHUP,   SIGQUIT,  SIGUSR1, SIGUSR2,
+                                SIGCHLD, SIGCONT, SIGWINCH, SIGXCPU,  SIGXFSZ, SIGVTALRM,
+                                SIGPROF, SIGIO,   SIGPWR,   SIGSTKFLT};
+#define NFORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
 static volatile uint64_t host_pending; /* bit N-1: signal N arrived */
 static int kick_fd = -1;               /* wakes the timer thread */
 static int signal_fd = -1;             /* readable once a forwarded signal arrived */
@@ -63,10 +72,22 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
     int saved = errno;
     vcpu_run->immediate_exit = 1;
     if (sig != TICK_SIGNAL && sig != KICK_SIGNAL) {
+        int code = si->si_code, status = si->si_status;
+        uint64_t value = (uint64_t)(uintptr_t)si->si_value.sival_ptr;
+        if (sig == HX_SIG_WRAP) {
+            /* Another process of the run: the program's signal inside. */
+            sig = hx_wrapped_signo(si);
+            code = hx_wrapped_code(si);
+            if (sig < 1 || sig > 64)
+                goto out;
+        }
         /* The sender, as the program's siginfo names it (before the bit,
          * which the guest reads first). */
         live_area->host_signal_pid[sig - 1] = si->si_pid;
         live_area->host_signal_uid[sig - 1] = si->si_uid;
+        live_area->host_signal_code[sig - 1] = code;
+        live_area->host_signal_status[sig - 1] = sig == SIGCHLD ? status : 0;
+        live_area->host_signal_value[sig - 1] = value;
         /* Where the vCPU was when the first of them came: the guard does
          * not blame the guest for the host call it was then in. */
         if (!__atomic_fetch_or(&host_pending, 1ull << (sig - 1), __ATOMIC_SEQ_CST))
@@ -79,6 +100,7 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
         if (!kick_armed && timer_settime(kick_timer, 0, &every, NULL) == 0)
             kick_armed = 1;
     }
+out:
     errno = saved;
 }
 
@@ -153,7 +175,11 @@ static void *timer_main(void *arg)
     return NULL;
 }
 
-int hx_sched_start(struct hx_vm *vm)
+/* The host objects the vCPU thread's signals and the timer thread use:
+ * at the start, and again in a fork's child, which must not share the
+ * parent's (eventfds are shared across fork; POSIX timers are not
+ * inherited). */
+static int sched_objects(struct hx_vm *vm)
 {
     vcpu_thread = pthread_self();
     vcpu_run = vm->run;
@@ -175,17 +201,44 @@ int hx_sched_start(struct hx_vm *vm)
         perror("hxrun: timer_create");
         return 1;
     }
+    return 0;
+}
+
+/* The action of every forwarded signal; SIGCHLD's says whether children
+ * leave zombies (the program's SIG_IGN or SA_NOCLDWAIT). */
+static void forward_action(int sig, int noreap)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_signal;
+    sa.sa_flags =
+        SA_SIGINFO | (noreap ? SA_NOCLDWAIT : 0); /* host calls end at a forwarded signal */
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < NFORWARDED; i++)
+        sigaddset(&sa.sa_mask, forwarded[i]);
+    sigaddset(&sa.sa_mask, HX_SIG_WRAP);
+    sigaddset(&sa.sa_mask, TICK_SIGNAL);
+    sigaddset(&sa.sa_mask, KICK_SIGNAL);
+    sigaction(sig, &sa, NULL);
+}
+
+int hx_sched_start(struct hx_vm *vm)
+{
+    if (sched_objects(vm))
+        return 1;
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_sigaction = on_signal;
     sa.sa_flags = SA_SIGINFO; /* host calls end at a forwarded signal */
     sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+    for (size_t i = 0; i < NFORWARDED; i++)
         sigaddset(&sa.sa_mask, forwarded[i]);
+    sigaddset(&sa.sa_mask, HX_SIG_WRAP);
     sigaddset(&sa.sa_mask, TICK_SIGNAL);
     sigaddset(&sa.sa_mask, KICK_SIGNAL);
-    for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-        sigaction(forwarded[i], &sa, NULL);
+    for (size_t i = 0; i < NFORWARDED; i++)
+        forward_action(forwarded[i], 0);
+    forward_action(HX_SIG_WRAP, 0);
     sigaction(KICK_SIGNAL, &sa, NULL);
     /* The guest's timer only needs the vCPU out of KVM_RUN: a host call it
      * lands in goes on. */
@@ -204,13 +257,15 @@ static void drain(int fd)
         ;
 }
 
+static int timer_started;
+
 /* Starts the timer thread, once. */
 static void timer_start(struct hx_vm *vm)
 {
-    static int started;
-    if (started)
+    int *started = &timer_started;
+    if (*started)
         return;
-    started = 1;
+    *started = 1;
     /* The timer thread takes no signal: they all reach the vCPU thread. */
     sigset_t all, prev;
     sigfillset(&all);
@@ -395,4 +450,26 @@ int hx_sched_wait(struct hx_vm *vm, struct pollfd *p, uint64_t n, int64_t deadli
     int r = wait_fds(p, n, deadline);
     vm->in_hcall = 0;
     return r == 0 && host_pending ? -EINTR : r;
+}
+
+int hx_sched_after_fork(struct hx_vm *vm)
+{
+    close(kick_fd);
+    close(signal_fd);
+    timer_started = 0;
+    kick_armed = 0;
+    runs_at_signal = 0;
+    /* Signals pending for the parent are not the child's. */
+    host_pending = 0;
+    vm->boot->live.host_signals = 0;
+    vm->irq_pending = 0;
+    vm->kvm_runs = 0;
+    return sched_objects(vm);
+}
+
+int64_t hx_hc_child_signal(struct hx_vm *vm, const struct hx_hc_child_signal_req *req)
+{
+    (void)vm;
+    forward_action(SIGCHLD, req->noreap != 0);
+    return 0;
 }

@@ -38,6 +38,13 @@ int64_t hx_hc_fatal(struct hx_vm *vm, const struct hx_hc_fatal_req *req)
         vm->exit_status = 125;
         return HX_HC_DONE;
     }
+    vm->exit_status = 128 + sig;
+    vm->exit_signal = sig;
+    take_stats(vm, req->stats);
+    /* A child process's end is its parent's to report (its wait sees the
+     * signal): only the run's first process says what a shell would. */
+    if (!hx_proc_is_top())
+        return HX_HC_DONE;
     const char *what = sig == SIGSEGV ? "Segmentation fault" : strsignal(sig);
     if (req->vector == HX_FATAL_SIGNAL)
         fprintf(stderr, "hxrun: %s: %s\n", vm->prog, what);
@@ -48,8 +55,6 @@ int64_t hx_hc_fatal(struct hx_vm *vm, const struct hx_hc_fatal_req *req)
     else
         fprintf(stderr, "hxrun: %s: %s at rip 0x%llx (vector %llu)\n", vm->prog, what,
                 (unsigned long long)req->rip, (unsigned long long)req->vector);
-    take_stats(vm, req->stats);
-    vm->exit_status = 128 + sig;
     return HX_HC_DONE;
 }
 

@@ -3,6 +3,7 @@
 #define HX_HCALL_H
 
 #include <poll.h>
+#include <signal.h>
 
 #include "vm.h"
 
@@ -26,6 +27,34 @@ int hx_hcall_dispatch(struct hx_vm *vm, uint64_t gpa, int *status);
 
 /* The guest's interrupt and host signals (hc_sched.c). */
 int hx_sched_start(struct hx_vm *vm);
+/* In a fork's child: its own eventfds and kick timer, no timer thread yet,
+ * no pending host signal. 0, or 1 with one line printed. */
+int hx_sched_after_fork(struct hx_vm *vm);
+
+/* Signals between processes of the run (hc_proc.c sends them, hc_sched.c
+ * takes them): a signal the monitor cannot forward as itself (its own
+ * SIGALRM, SIGURG, SIGSEGV..., or one whose si_code must be SI_TKILL or
+ * SI_QUEUE) travels as HX_SIG_WRAP, queued with rt_sigqueueinfo, with the
+ * program's signal and si_code in siginfo bytes the kernel passes along
+ * untouched (after si_value). */
+#define HX_SIG_WRAP (SIGRTMAX)
+#define HX_SIG_PARENT (SIGRTMAX - 1) /* PR_SET_PDEATHSIG of child monitors */
+static inline int hx_wrapped_signo(const siginfo_t *si)
+{
+    return ((const int *)si)[8];
+}
+static inline int hx_wrapped_code(const siginfo_t *si)
+{
+    return ((const int *)si)[9];
+}
+
+/* Processes (hc_proc.c). Before the sandbox: the run's pipe. */
+int hx_proc_init(struct hx_vm *vm);
+/* Whether this is the run's first process (the one the user started). */
+int hx_proc_is_top(void);
+/* At the end of a monitor: a child process killed by a signal dies of
+ * it, so that its parent's wait sees that; else returns. */
+void hx_proc_exit(struct hx_vm *vm);
 void hx_sched_before_run(struct hx_vm *vm);
 int hx_sched_wait_readable(struct hx_vm *vm, int fd);
 /* Waits for the host fds (p has room for one more) until the deadline

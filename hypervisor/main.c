@@ -288,5 +288,6 @@ int main(int argc, char **argv)
     hx_net_cleanup();
     if (opt.stats)
         hx_print_stats(&vm);
+    hx_proc_exit(&vm);
     return status;
 }

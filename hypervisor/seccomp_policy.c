@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 
 /* Every host system call the monitor makes once the guest runs: the
  * hypercall handlers (files, sockets, polling, time, memory of shared
@@ -134,6 +135,16 @@ static const int allowed[] = {
     SCMP_SYS(geteuid),
     SCMP_SYS(getegid),
     SCMP_SYS(getppid),
+    /* processes (hc_proc.c, vm_fork.c): fork is clone, above; a child
+     * makes its own VM (the KVM ioctls below) */
+    SCMP_SYS(wait4),
+    SCMP_SYS(waitid),
+    SCMP_SYS(rt_sigqueueinfo),
+    SCMP_SYS(setpgid),
+    SCMP_SYS(getpgid),
+    SCMP_SYS(getpgrp),
+    SCMP_SYS(setsid),
+    SCMP_SYS(getsid),
     /* identity answers for the guest, resource limits */
     SCMP_SYS(uname),
     SCMP_SYS(prlimit64),
@@ -147,11 +158,34 @@ static const int allowed[] = {
 /* ioctl: KVM's on its own fds, and the terminal's and sockets' queries
  * the guest may make (hc_io.c, hc_net.c); never another (TIOCSTI, say). */
 static const unsigned long allowed_ioctls[] = {
-    KVM_RUN,       KVM_SET_USER_MEMORY_REGION,
-    KVM_GET_REGS,  KVM_GET_SREGS,
-    KVM_INTERRUPT, TCGETS,
-    TIOCGWINSZ,    FIONREAD,
-    SIOCOUTQ,      SIOCOUTQNSD,
+    KVM_RUN,
+    KVM_SET_USER_MEMORY_REGION,
+    KVM_GET_REGS,
+    KVM_GET_SREGS,
+    KVM_INTERRUPT,
+    /* a fork's child builds its VM from the parent vCPU's state */
+    KVM_CREATE_VM,
+    KVM_CREATE_VCPU,
+    KVM_GET_VCPU_MMAP_SIZE,
+    KVM_GET_SUPPORTED_CPUID,
+    KVM_SET_CPUID2,
+    KVM_GET_XCRS,
+    KVM_SET_XCRS,
+    KVM_GET_XSAVE,
+    KVM_SET_XSAVE,
+    KVM_GET_MSRS,
+    KVM_SET_MSRS,
+    KVM_SET_REGS,
+    KVM_SET_SREGS,
+    KVM_GET_VCPU_EVENTS,
+    KVM_SET_VCPU_EVENTS,
+    KVM_GET_TSC_KHZ,
+    /* the console and sockets */
+    TCGETS,
+    TIOCGWINSZ,
+    FIONREAD,
+    SIOCOUTQ,
+    SIOCOUTQNSD,
     SIOCATMARK,
 };
 
@@ -168,6 +202,10 @@ scmp_filter_ctx hx_seccomp_policy(void)
     for (size_t i = 0; i < sizeof(allowed_ioctls) / sizeof(allowed_ioctls[0]) && !rc; i++)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
                               SCMP_A1(SCMP_CMP_EQ, allowed_ioctls[i]));
+    /* A child monitor asks to hear of its parent's end (hc_proc.c). */
+    if (!rc)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+                              SCMP_A0(SCMP_CMP_EQ, PR_SET_PDEATHSIG));
     if (rc) {
         seccomp_release(ctx);
         return NULL;

@@ -175,7 +175,7 @@ static void build_descriptors(struct hx_vm *vm)
      * symbols); the monitor only places them. */
 }
 
-static int setup_cpu(struct hx_vm *vm, uint64_t entry, uint64_t syscall_entry)
+int hx_vm_set_cpuid(struct hx_vm *vm, uint64_t *xcr0_supported_out)
 {
     int n = 256;
     struct kvm_cpuid2 *cpuid = calloc(1, sizeof(*cpuid) + n * sizeof(struct kvm_cpuid_entry2));
@@ -198,7 +198,16 @@ static int setup_cpu(struct hx_vm *vm, uint64_t entry, uint64_t syscall_entry)
     free(cpuid);
     if (set < 0)
         return hx_vm_kvm_error("KVM_SET_CPUID2");
+    *xcr0_supported_out = xcr0_supported;
+    return 0;
+}
 
+static int setup_cpu(struct hx_vm *vm, uint64_t entry, uint64_t syscall_entry)
+{
+    uint64_t xcr0_supported;
+    int rc = hx_vm_set_cpuid(vm, &xcr0_supported);
+    if (rc)
+        return rc;
     struct kvm_sregs s;
     if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0)
         return hx_vm_kvm_error("KVM_GET_SREGS");
@@ -417,6 +426,30 @@ static int pass_inherited(struct hx_vm *vm, const struct hx_options *opt)
     return 0;
 }
 
+int hx_vm_machine_new(struct hx_vm *vm)
+{
+    vm->vm_fd = hx_high_fd(ioctl(vm->kvm_fd, KVM_CREATE_VM, 0));
+    if (vm->vm_fd < 0)
+        return hx_vm_kvm_error("KVM_CREATE_VM");
+    struct kvm_userspace_memory_region r = {.slot = 0,
+                                            .guest_phys_addr = 0,
+                                            .memory_size = vm->g.ram_size,
+                                            .userspace_addr = (uint64_t)vm->g.ram};
+    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+        return hx_vm_kvm_error("KVM_SET_USER_MEMORY_REGION");
+    vm->vcpu_fd = hx_high_fd(ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0));
+    if (vm->vcpu_fd < 0)
+        return hx_vm_kvm_error("KVM_CREATE_VCPU");
+    int mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (mmap_size <= 0)
+        return hx_vm_kvm_error("KVM_GET_VCPU_MMAP_SIZE");
+    vm->run_size = (size_t)mmap_size;
+    vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
+    if (vm->run == MAP_FAILED)
+        return hx_vm_kvm_error("mmap kvm_run");
+    return 0;
+}
+
 int hx_vm_create(struct hx_vm *vm, const struct hx_options *opt)
 {
     memset(vm, 0, sizeof(*vm));
@@ -436,11 +469,9 @@ int hx_vm_create(struct hx_vm *vm, const struct hx_options *opt)
         fprintf(stderr, "hxrun: KVM is not available: unexpected KVM API version\n");
         return 125;
     }
-    vm->vm_fd = hx_high_fd(ioctl(vm->kvm_fd, KVM_CREATE_VM, 0));
-    if (vm->vm_fd < 0)
-        return hx_vm_kvm_error("KVM_CREATE_VM");
     vm->g.ram_size = opt->mem_size;
-    /* Untouched guest memory costs the host nothing. */
+    /* Untouched guest memory costs the host nothing. Private: a fork of
+     * the monitor gives its child a copy-on-write copy (DESIGN.md 10). */
     vm->g.ram = mmap(NULL, vm->g.ram_size, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (vm->g.ram == MAP_FAILED) {
@@ -448,19 +479,9 @@ int hx_vm_create(struct hx_vm *vm, const struct hx_options *opt)
                 (unsigned long long)(vm->g.ram_size >> 20), strerror(errno));
         return 125;
     }
-    struct kvm_userspace_memory_region r = {.slot = 0,
-                                            .guest_phys_addr = 0,
-                                            .memory_size = vm->g.ram_size,
-                                            .userspace_addr = (uint64_t)vm->g.ram};
-    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
-        return hx_vm_kvm_error("KVM_SET_USER_MEMORY_REGION");
-    vm->vcpu_fd = hx_high_fd(ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0));
-    if (vm->vcpu_fd < 0)
-        return hx_vm_kvm_error("KVM_CREATE_VCPU");
-    int mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-    vm->run = mmap(NULL, (size_t)mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
-    if (vm->run == MAP_FAILED)
-        return hx_vm_kvm_error("mmap kvm_run");
+    int rc = hx_vm_machine_new(vm);
+    if (rc)
+        return rc;
 
     /* The kernel. */
     unsigned char *kimg = (unsigned char *)hx_kernel_blob;
@@ -470,7 +491,7 @@ int hx_vm_create(struct hx_vm *vm, const struct hx_options *opt)
         return 125;
     }
     struct hx_kernel_header hdr;
-    int rc = load_kernel(vm, kimg, ksize, &hdr);
+    rc = load_kernel(vm, kimg, ksize, &hdr);
     if (kimg != (unsigned char *)hx_kernel_blob)
         free(kimg);
     if (rc)

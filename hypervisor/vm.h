@@ -58,6 +58,7 @@ struct hx_options {
 struct hx_vm {
     int kvm_fd, vm_fd, vcpu_fd;
     struct kvm_run *run;
+    size_t run_size;
     struct hx_guest g;
     struct hx_boot_info *boot;
     const struct hx_options *opt;
@@ -77,6 +78,7 @@ struct hx_vm {
     volatile int irq_pending, in_hcall, in_service;
     volatile uint64_t kvm_runs; /* KVM_RUN calls: the guest got the CPU */
     int exit_status;            /* set by the hypercall that ended the guest (HX_HC_DONE) */
+    int exit_signal;            /* and the signal that killed it, or 0 */
     /* Statistics. */
     uint64_t exits_by_reason[64], hcalls[HX_HC_NR], exits_total, irqs_injected;
     struct hx_stats guest_stats;
@@ -98,6 +100,12 @@ int hx_vm_create(struct hx_vm *vm, const struct hx_options *opt);
 /* Builds the process image of prog in the VM: returns 0 or prints one error
  * line and returns an exit status (126/127 for bad programs). */
 int hx_vm_load_program(struct hx_vm *vm, const char *prog, char **argv);
+
+/* Forks the monitor and its VM (vm_fork.c): the parent gets the child's
+ * pid, the child 0 and a VM of its own whose vCPU goes on from the same
+ * state over a copy-on-write copy of guest RAM; -EAGAIN or -ENOMEM when
+ * the host refuses. */
+int64_t hx_vm_fork(struct hx_vm *vm);
 
 /* Runs the guest to its end; returns hxrun's exit status. */
 int hx_vm_run(struct hx_vm *vm);

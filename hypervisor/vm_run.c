@@ -11,7 +11,7 @@
 #include "vm_internal.h"
 #include "x86.h"
 
-static void start_clock(struct hx_vm *vm)
+void hx_vm_start_clock(struct hx_vm *vm)
 {
     struct hx_boot_info *b = vm->boot;
     long khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
@@ -44,10 +44,10 @@ static void dump_regs(struct hx_vm *vm)
 
 int hx_vm_run(struct hx_vm *vm)
 {
-    start_clock(vm);
+    hx_vm_start_clock(vm);
     /* The machine is built: from here on the monitor makes only the host
      * calls its hypercall handlers need (sandbox.c). */
-    if (hx_sched_start(vm) || hx_guest_mem_init() || hx_seccomp_apply())
+    if (hx_sched_start(vm) || hx_proc_init(vm) || hx_guest_mem_init() || hx_seccomp_apply())
         return 125;
     for (;;) {
         hx_sched_before_run(vm);

@@ -62,6 +62,37 @@ void sched_init(void)
     first.run_start = clock_monotonic_ns();
 }
 
+static void timer_publish(void);
+
+void sched_fork_child(void)
+{
+    struct thread *me = current;
+    int64_t now = clock_monotonic_ns();
+    while (all_threads) {
+        struct thread *t = all_threads;
+        all_threads = t->all_next;
+        if (t == me)
+            continue;
+        if (t->kstack)
+            kfree(t->kstack, KSTACK_SIZE);
+        kfree(t->xsave_alloc, boot->xsave_size + 64);
+        kfree(t->siginfo, (NSIG + 1) * sizeof(struct ksiginfo));
+        if (t != &first)
+            kfree(t, sizeof(*t));
+    }
+    me->all_next = NULL;
+    all_threads = me;
+    nthreads = 1;
+    runq_head = runq_tail = NULL;
+    zombie = NULL;
+    host_waiters = 0;
+    me->tid = boot->pid;
+    me->cpu_ns = 0;
+    me->run_start = now;
+    dead_cpu_ns = 0;
+    timer_publish();
+}
+
 struct thread *thread_new(void)
 {
     static int next_tid;
@@ -138,8 +169,6 @@ static struct thread *runq_pop(void)
 }
 
 /* ---- Timers and the shared deadline ----------------------------------- */
-
-static void timer_publish(void);
 
 void ktimer_arm(struct ktimer *t, int64_t when)
 {

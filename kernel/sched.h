@@ -73,6 +73,9 @@ extern struct thread *all_threads;
 extern int nthreads; /* threads not yet dead */
 
 void sched_init(void);
+/* In a fork's child: the calling thread is the only one, with the new
+ * pid as its tid, and no CPU time used yet. */
+void sched_fork_child(void);
 /* A new thread sharing everything, not yet runnable; NULL without memory. */
 struct thread *thread_new(void);
 /* Makes t runnable (a new thread, or one woken). */

@@ -93,6 +93,18 @@ void signal_init(void)
     signal_set_mask(boot->sig_blocked);
 }
 
+void signal_fork_child(void)
+{
+    proc_pending = 0;
+    current->sigpending = 0;
+    while (queued) {
+        struct sigq *q = queued;
+        queued = q->next;
+        kfree(q, sizeof(*q));
+    }
+    nqueued = 0;
+}
+
 int signal_disposition(int sig)
 {
     uint64_t h = actions[sig].handler;
@@ -175,7 +187,9 @@ static long send_signal(struct thread *t, const struct ksiginfo *info)
         return 0;
     if (!blocked && disp == 0) {
         if (stop_signal(sig)) {
-            kwarn("stopping on signal %d is not supported; ignored", sig);
+            /* The monitor's process stops, and with it this VM; SIGCONT
+             * from the host goes on from here. */
+            HC(kill, .pid = boot->pid, .sig = (uint64_t)sig, .kind = HX_STOP_SELF);
             return 0;
         }
         kill_self(sig);
@@ -229,10 +243,22 @@ long signal_send_info(struct thread *t, const struct ksiginfo *info)
 void signal_from_host(int sig)
 {
     struct ksiginfo info = {0};
+    const struct hx_live *live = &boot->live;
     info.signo = sig;
-    info.code = SI_USER;
-    info.u.kill.pid = boot->live.host_signal_pid[sig - 1];
-    info.u.kill.uid = boot->live.host_signal_uid[sig - 1];
+    info.code = live->host_signal_code[sig - 1];
+    info.u.kill.pid = live->host_signal_pid[sig - 1];
+    info.u.kill.uid = live->host_signal_uid[sig - 1];
+    /* si_value, or SIGCHLD's si_status in its first half. */
+    info.u.kill.value = sig == SIGCHLD ? (uint32_t)live->host_signal_status[sig - 1]
+                                       : live->host_signal_value[sig - 1];
+    if (sig == SIGCHLD) {
+        if (hooks.child_event)
+            hooks.child_event();
+        /* A child's stop or continuation is not told with SA_NOCLDSTOP. */
+        if ((info.code == CLD_STOPPED || info.code == CLD_CONTINUED) &&
+            (actions[SIGCHLD].flags & SA_NOCLDSTOP))
+            return;
+    }
     send_signal(NULL, &info);
 }
 

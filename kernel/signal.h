@@ -18,11 +18,15 @@
 struct signal_hooks {
     void (*sent)(void);
     void (*timer_taken)(struct ksiginfo *info);
+    void (*child_event)(void); /* the host sent SIGCHLD: a child changed state */
 };
 void signal_set_hooks(const struct signal_hooks *h);
 
 /* What exec passed on from hxrun's own process (see hx_boot_info). */
 void signal_init(void);
+/* In a fork's child: no signal pending (the process's, the thread's,
+ * queued real-time ones). */
+void signal_fork_child(void);
 
 /* The disposition of a signal: 0 default, 1 ignore, 2 handler. */
 int signal_disposition(int sig);

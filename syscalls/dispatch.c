@@ -46,12 +46,14 @@ static void dispatch_init(void)
 void syscalls_init(void)
 {
     /* What the kernel core learns from the layer above without naming it. */
-    signal_set_hooks(
-        &(struct signal_hooks){.sent = event_signal_sent, .timer_taken = posix_timer_delivered});
+    signal_set_hooks(&(struct signal_hooks){.sent = event_signal_sent,
+                                            .timer_taken = posix_timer_delivered,
+                                            .child_event = process_child_event});
     mm_set_file_fault(mm_shared_fault);
     dispatch_init();
     fs_init();
     brk_init(boot->brk_start);
+    process_child_action();
 }
 
 /* System-call numbers by name, from the table (SYS_exit, SYS_read...). */

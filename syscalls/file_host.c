@@ -16,6 +16,15 @@ struct file *host_file_new(int hostfd)
     return f;
 }
 
+void host_file_adopt(struct file *f, int hostfd)
+{
+    f->ops = &host_ops;
+    f->hostfd = hostfd;
+    f->sock = 0;
+    f->stream = 1;
+    f->inherited = NULL;
+}
+
 struct file *host_console_new(int fd)
 {
     struct file *f = host_file_new(fd);

@@ -30,6 +30,11 @@ static void dequeue(struct thread *t)
     t->futex_key = 0;
 }
 
+void futex_fork_child(void)
+{
+    waiters = NULL; /* only threads that are gone were waiting */
+}
+
 long futex_wake(uint32_t *uaddr, int n, uint32_t bitset)
 {
     int woken = 0;

@@ -126,6 +126,8 @@ static long pipe_read(struct file *f, uint8_t *buf, uint64_t len)
             return -EAGAIN;
         if (io_block(0) == WAKE_SIGNAL)
             return -ERESTARTSYS;
+        if (f->ops != &pipe_reader_ops)
+            return -ERESTARTNOINTR; /* now a host pipe (pipe_share_all): again, there */
     }
     uint64_t n = MIN(len, p->len);
     for (uint64_t i = 0; i < n; i++)
@@ -156,6 +158,8 @@ static long pipe_write(struct file *f, const uint8_t *buf, uint64_t len)
                 return done ? (long)done : -EAGAIN;
             if (io_block(0) == WAKE_SIGNAL)
                 return done ? (long)done : -ERESTARTSYS;
+            if (f->ops != &pipe_writer_ops)
+                return done ? (long)done : -ERESTARTNOINTR;
             continue;
         }
         uint64_t n = MIN(len - done, room);
@@ -249,3 +253,59 @@ static const struct file_ops pipe_writer_ops = {
     .fifo = 1,
     .partial_vectors = 1,
 };
+
+/* ---- Sharing across fork ------------------------------------------------- */
+
+/* Moves pipe p to a host pipe: its bytes first, in order, then every fd
+ * of it becomes a host stream on the matching end. A thread blocked on it
+ * wakes and starts its call again on the host pipe. */
+static long pipe_to_host(struct pipe *p)
+{
+    int32_t hfd[2];
+    long r = HC(pipe, .fds = (uint64_t)hfd, .size = 0);
+    if (r < 0)
+        return r == -EMFILE || r == -ENFILE ? -EAGAIN : r;
+    /* The host pipe is empty and holds PIPE_SIZE: each write goes in whole. */
+    uint32_t first = MIN(p->len, PIPE_SIZE - p->head);
+    if (first)
+        HC(write, .hostfd = (uint64_t)hfd[1], .buf = (uint64_t)&p->buf[p->head], .len = first);
+    if (p->len > first)
+        HC(write, .hostfd = (uint64_t)hfd[1], .buf = (uint64_t)p->buf, .len = p->len - first);
+    p->head = p->len = 0;
+    int have[2] = {0, 0};
+    int n = fd_limit();
+    for (int fd = 0; fd < n; fd++) {
+        struct file *f = fd_get((uint64_t)fd);
+        if (!f || (f->ops != &pipe_reader_ops && f->ops != &pipe_writer_ops) || f->pipe != p)
+            continue;
+        int end = is_reader(f) ? 0 : 1;
+        if (end == 0)
+            p->readers--;
+        else
+            p->writers--;
+        host_file_adopt(f, hfd[end]);
+        have[end] = 1;
+        if (f->flags & O_NONBLOCK)
+            HC(fcntl, .hostfd = (uint64_t)hfd[end], .cmd = F_SETFL, .arg = O_NONBLOCK);
+    }
+    for (int end = 0; end < 2; end++)
+        if (!have[end])
+            HC(close, .hostfd = (uint64_t)hfd[end]);
+    changed(p, 1);
+    changed(p, 0);
+    return 0;
+}
+
+long pipe_share_all(void)
+{
+    int n = fd_limit();
+    for (int fd = 0; fd < n; fd++) {
+        struct file *f = fd_get((uint64_t)fd);
+        if (f && (f->ops == &pipe_reader_ops || f->ops == &pipe_writer_ops)) {
+            long r = pipe_to_host(f->pipe);
+            if (r < 0)
+                return r;
+        }
+    }
+    return 0;
+}

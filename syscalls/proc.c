@@ -162,7 +162,7 @@ LEAF_SYSCALL(getrandom)
 
 /* The thread name Linux derives from the executed file's base name. */
 static char comm[16];
-static int pdeathsig, dumpable = 1, no_new_privs;
+static int dumpable = 1, no_new_privs;
 
 static void comm_init(void)
 {
@@ -204,12 +204,12 @@ SYSCALL(prctl)
     case PR_SET_PDEATHSIG:
         if (a1 > 64)
             return -EINVAL;
-        pdeathsig = (int)a1;
+        boot->live.pdeathsig = (int32_t)a1; /* the monitor sends it (hc_proc.c) */
         return 0;
     case PR_GET_PDEATHSIG:
         if (!user_ok((void *)a1, 4, 1))
             return -EFAULT;
-        *(int *)a1 = pdeathsig;
+        *(int *)a1 = boot->live.pdeathsig;
         return 0;
     case PR_GET_DUMPABLE:
         return dumpable;

@@ -15,18 +15,32 @@ SYSCALL(kill)
     int pid = (int)a0;
     if (!check_sig(a1))
         return -EINVAL;
-    /* kill(-1) reaches every process but the caller: here, none. */
-    if (pid != boot->pid && pid != 0 && pid != -boot->pid)
-        return -ESRCH;
-    return a1 ? signal_send(NULL, (int)a1, SI_USER) : 0;
+    if (pid == boot->pid)
+        return a1 ? signal_send(NULL, (int)a1, SI_USER) : 0;
+    /* Other processes are the monitor's to reach; for a group (or every
+     * process) it says whether the caller is in it, which then takes the
+     * signal before kill returns, as on Linux. */
+    long r = HC(kill, .pid = pid, .sig = a1, .kind = HX_KILL);
+    if (r < 0 || pid > 0)
+        return r;
+    if ((r & HX_KILL_SELF) && a1) {
+        long s = signal_send(NULL, (int)a1, SI_USER);
+        if (s < 0)
+            return s;
+    }
+    return 0;
 }
 
 static long thread_kill(int tgid, int tid, uint64_t sig)
 {
     if (tid <= 0 || !check_sig(sig))
         return -EINVAL;
+    if (tgid != -1 && tgid != boot->pid)
+        return HC(kill, .pid = tgid, .tid = tid, .sig = sig, .kind = HX_TGKILL);
     struct thread *t = thread_by_tid(tid);
-    if (!t || (tgid != -1 && tgid != boot->pid))
+    if (!t && tgid == -1 && tid != boot->pid) /* tkill of another process's thread */
+        return HC(kill, .pid = tid, .tid = tid, .sig = sig, .kind = HX_TGKILL);
+    if (!t)
         return -ESRCH;
     return sig ? signal_send(t, (int)sig, SI_TKILL) : 0;
 }
@@ -60,9 +74,18 @@ static long queue_info(struct thread *t, uint64_t sig, uint64_t uinfo)
 
 SYSCALL(rt_sigqueueinfo)
 {
-    if ((int)a0 != boot->pid)
-        return -ESRCH;
-    return queue_info(NULL, a1, a2);
+    if ((int)a0 == boot->pid)
+        return queue_info(NULL, a1, a2);
+    if (!check_sig(a1))
+        return -EINVAL;
+    if (!user_ok((void *)a2, sizeof(struct ksiginfo), 0))
+        return -EFAULT;
+    const struct ksiginfo *info = (const struct ksiginfo *)a2;
+    /* Towards another process only a code below 0 other than SI_TKILL:
+     * the kernel's and kill's own codes cannot be forged (Linux's rule). */
+    if (info->code >= 0 || info->code == SI_TKILL)
+        return -EPERM;
+    return HC(kill, .pid = (int)a0, .sig = a1, .kind = HX_SIGQUEUE, .value = info->u.kill.value);
 }
 
 SYSCALL(rt_tgsigqueueinfo)
@@ -104,6 +127,8 @@ SYSCALL(rt_sigaction)
     signal_action(sig, a1 ? &nw : NULL, &old);
     if (a2)
         memcpy((void *)a2, &old, sizeof(old));
+    if (a1 && sig == SIGCHLD)
+        process_child_action();
     return 0;
 }
 

@@ -47,6 +47,7 @@ typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uin
 #define SC_WHERE_path(implemented, none, quiet) implemented
 #define SC_WHERE_pipe(implemented, none, quiet) implemented
 #define SC_WHERE_poll(implemented, none, quiet) implemented
+#define SC_WHERE_process(implemented, none, quiet) implemented
 #define SC_WHERE_proc(implemented, none, quiet) implemented
 #define SC_WHERE_signal(implemented, none, quiet) implemented
 #define SC_WHERE_signalfd(implemented, none, quiet) implemented
@@ -95,5 +96,23 @@ void posix_timer_delivered(struct ksiginfo *info);
 
 /* futex.c: wakes up to n waiters on uaddr whose bitset meets bitset. */
 long futex_wake(uint32_t *uaddr, int n, uint32_t bitset);
+/* In a fork's child, whose other threads are gone (each *_fork_child). */
+void futex_fork_child(void);
+/* time.c: timers and itimers are not inherited. */
+void time_fork_child(void);
+
+/* process.c: a new process (clone without CLONE_VM|CLONE_THREAD; thread.c
+ * hands it over). */
+long process_clone(uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64_t child_tid,
+                   uint64_t tls);
+/* The host sent SIGCHLD: threads waiting for children look again. */
+void process_child_event(void);
+/* SIGCHLD's action may have changed: the monitor learns whether children
+ * are reaped as they end. */
+void process_child_action(void);
+
+/* pipe.c: before a fork, every guest pipe becomes a host pipe with the
+ * bytes it held, so that both processes reach it: 0 or -errno. */
+long pipe_share_all(void);
 
 #endif

@@ -1,7 +1,7 @@
 /* Threads: clone and clone3 for the flag sets pthread_create uses, thread
  * exit with the CLONE_CHILD_CLEARTID wake pthread_join waits for, and the
- * per-thread bookkeeping calls. There is one process: clone without
- * CLONE_VM|CLONE_THREAD (fork, vfork, posix_spawn) is refused. */
+ * per-thread bookkeeping calls. A clone without CLONE_THREAD makes a
+ * process (process.c). */
 #include "syscalls.h"
 #include "uapi/resource.h"
 #include "uapi/sched.h"
@@ -14,16 +14,10 @@
 static long do_clone(uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64_t child_tid,
                      uint64_t tls)
 {
-    if ((flags & THREAD_FLAGS) != THREAD_FLAGS) {
-        if (!(flags & CLONE_VM) || (flags & CLONE_VFORK)) {
-            static int warned;
-            if (!warned++)
-                kwarn("clone without CLONE_VM (fork, vfork, posix_spawn) is not supported: "
-                      "hx runs one process");
-            return -ENOSYS;
-        }
-        return -EINVAL; /* CLONE_VM without a thread: Linux's own rules differ little */
-    }
+    if (!(flags & CLONE_THREAD))
+        return process_clone(flags, stack, parent_tid, child_tid, tls);
+    if ((flags & THREAD_FLAGS) != THREAD_FLAGS)
+        return -EINVAL; /* a thread shares the memory and the signal actions */
     uint64_t known = THREAD_FLAGS | SHARED_FLAGS | CLONE_SETTLS | CLONE_PARENT_SETTID |
                      CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | 0xff /* exit signal */;
     if (flags & ~known) {

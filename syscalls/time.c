@@ -279,6 +279,18 @@ static void timer_set(struct ptimer *p, int64_t value, int64_t interval)
         ktimer_arm(&p->kt, (p->kt.cpu ? cpu_time_process() : clock_monotonic_ns()) + value);
 }
 
+void time_fork_child(void)
+{
+    for (int i = 0; i <= NTIMERS; i++) {
+        ktimer_cancel(&timers[i].kt);
+        memset(&timers[i], 0, sizeof(timers[i]));
+    }
+    for (int i = 0; i < 2; i++) {
+        ktimer_cancel(&cpu_itimers[i].kt);
+        memset(&cpu_itimers[i], 0, sizeof(cpu_itimers[i]));
+    }
+}
+
 struct ktimeval {
     int64_t sec, usec;
 };

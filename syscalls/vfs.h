@@ -185,6 +185,9 @@ extern uint32_t umask_bits;
 /* file_host.c: host fds. A new open file for hostfd (the caller closes
  * hostfd when NULL comes back). */
 struct file *host_file_new(int hostfd);
+/* Makes an open file of another kind a host stream on hostfd (a guest
+ * pipe a fork shares); its flags and references stay. */
+void host_file_adopt(struct file *f, int hostfd);
 /* The consoles and the fds hxrun inherited, at their numbers. */
 struct file *host_console_new(int fd);
 struct file *host_inherited_new(const struct hx_inherited_fd *in);

@@ -10,7 +10,7 @@
 #ifndef HX_ABI_H
 #define HX_ABI_H
 
-#define HX_ABI_VERSION 3
+#define HX_ABI_VERSION 4
 #define HX_BOOT_MAGIC 0x48584254u /* "HXBT" */
 
 /* ---- Guest physical layout ------------------------------------------- */
@@ -163,6 +163,14 @@ struct hx_boot_info {
         /* Who sent each: the sender's pid and uid (si_pid, si_uid). */
         volatile int32_t host_signal_pid[64];
         volatile uint32_t host_signal_uid[64];
+        /* And how (si_code: SI_USER, SI_QUEUE, SI_TKILL, a CLD_* for
+         * SIGCHLD) with SIGCHLD's si_status. */
+        volatile int32_t host_signal_code[64];
+        volatile int32_t host_signal_status[64];
+        volatile uint64_t host_signal_value[64]; /* SI_QUEUE: si_value */
+        /* prctl(PR_SET_PDEATHSIG): the signal the monitor hands the program
+         * when its parent process ends, 0: none. */
+        volatile int32_t pdeathsig, _pad;
     } live;
 };
 
@@ -318,6 +326,74 @@ struct hx_hc_cpuinfo_req {
     uint64_t size; /* room at buf */
 };
 HX_HC_REQ(cpuinfo, buf, size)
+
+/* A host pipe, for a guest pipe that a fork is about to share: the guest
+ * writes what it had buffered into it. */
+struct hx_hc_pipe_req {
+    uint64_t fds;  /* gva of int32_t[2]: the read end, the write end */
+    uint64_t size; /* the capacity it must have (F_SETPIPE_SZ), 0: the host's */
+};
+HX_HC_REQ(pipe, fds, size)
+
+/* ---- Processes (hc_proc.c; DESIGN.md section 10) ----------------------- */
+/* A process is a VM and a host process of its own, and its pid is its
+ * monitor's: fork forks the monitor, whose child builds a new VM over the
+ * copy-on-write guest RAM. The answer is the child's pid in the parent, 0
+ * in the child, whose kernel then drops what a child does not inherit. */
+struct hx_hc_fork_req {
+    /* vfork (CLONE_VFORK): the parent's answer waits until the child has
+     * ended or exec'd, as Linux suspends the parent. */
+    uint64_t vfork;
+};
+HX_HC_REQ(fork, vfork)
+
+/* wait4 and waitid on the host, never blocking (the monitor adds WNOHANG;
+ * a guest thread that must wait blocks in the guest until SIGCHLD). */
+enum hx_wait_kind { HX_WAIT4 = 0, HX_WAITID = 1 };
+struct hx_hc_wait_child_req {
+    uint64_t kind;    /* enum hx_wait_kind */
+    int64_t id;       /* wait4's pid, waitid's id */
+    uint64_t idtype;  /* waitid's P_PID, P_PGID, P_ALL, P_PIDFD */
+    uint64_t options; /* WNOHANG, WUNTRACED/WSTOPPED, WCONTINUED, WEXITED, WNOWAIT, __W* */
+    uint64_t out;     /* gva of wait4's int status or waitid's siginfo_t, or 0 */
+    uint64_t rusage;  /* gva of struct rusage, or 0 */
+};
+HX_HC_REQ(wait_child, kind, id, idtype, options, out, rusage)
+
+/* A signal for other processes of the run (the caller's own signals never
+ * leave the guest). Only processes of this run can be reached. */
+enum hx_kill_kind { HX_KILL = 0, HX_TGKILL = 1, HX_SIGQUEUE = 2, HX_STOP_SELF = 3 };
+struct hx_hc_kill_req {
+    int64_t
+        pid; /* kill's pid (> 0, 0: the caller's group, -1: all, < -1: a group); tgkill's tgid */
+    int64_t tid;    /* HX_TGKILL: the thread (only the process's first thread can be named) */
+    uint64_t sig;   /* 0: only whether the target exists */
+    uint64_t kind;  /* enum hx_kill_kind */
+    uint64_t value; /* HX_SIGQUEUE: si_value */
+};
+/* A group or every process (pid <= 0, HX_KILL) answers these bits, or
+ * -errno when none could be sent: the caller sends to itself (at once,
+ * as Linux does before kill returns). HX_STOP_SELF: the program's default
+ * action for a stop signal, which stops the monitor's whole process. */
+#define HX_KILL_SENT 1
+#define HX_KILL_SELF 2
+HX_HC_REQ(kill, pid, tid, sig, kind, value)
+
+/* Process groups and sessions: the host's own (pids are host pids). */
+enum hx_pgrp_op { HX_SETPGID = 0, HX_GETPGID = 1, HX_SETSID = 2, HX_GETSID = 3 };
+struct hx_hc_pgrp_req {
+    uint64_t op;  /* enum hx_pgrp_op */
+    int64_t pid;  /* 0: the caller */
+    int64_t pgid; /* HX_SETPGID: 0 means pid */
+};
+HX_HC_REQ(pgrp, op, pid, pgid)
+
+/* The program ignores SIGCHLD or set SA_NOCLDWAIT: its children are
+ * reaped as they end, as Linux does then. */
+struct hx_hc_child_signal_req {
+    uint64_t noreap; /* 1: children leave no zombie */
+};
+HX_HC_REQ(child_signal, noreap)
 
 struct hx_hc_sleep_req {
     uint64_t deadline_ns; /* CLOCK_MONOTONIC deadline; past INT64_MAX: for ever */

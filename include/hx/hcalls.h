@@ -57,6 +57,14 @@ HCALL(34, UNMAP_SHARED, unmap_shared)
 HCALL(35, MSYNC, msync)
 HCALL(36, FDPATH, fdpath)
 HCALL(37, CPUINFO, cpuinfo)
+HCALL(38, PIPE, pipe)
+/* Processes (hc_proc.c): each process is a VM of its own, and a host
+ * process (DESIGN.md section 10). */
+HCALL(40, FORK, fork)
+HCALL(41, WAIT_CHILD, wait_child)
+HCALL(42, KILL, kill)
+HCALL(43, PGRP, pgrp)
+HCALL(44, CHILD_SIGNAL, child_signal)
 /* Scheduling and waiting (hc_sched.c). */
 HCALL(64, WAIT, wait)
 HCALL(65, TIMER_KICK, timer_kick)

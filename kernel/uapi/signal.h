@@ -44,6 +44,8 @@
 /* sigaction: handlers and flags. */
 #define SIG_DFL 0
 #define SIG_IGN 1
+#define SA_NOCLDSTOP 0x00000001u
+#define SA_NOCLDWAIT 0x00000002u
 #define SA_SIGINFO 0x00000004u
 #define SA_RESTORER 0x04000000u
 #define SA_ONSTACK 0x08000000u
@@ -68,6 +70,12 @@
 #define SI_QUEUE (-1)
 #define SI_TIMER (-2)
 #define SI_TKILL (-6)
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+#define CLD_DUMPED 3
+#define CLD_TRAPPED 4
+#define CLD_STOPPED 5
+#define CLD_CONTINUED 6
 #define ILL_ILLOPN 2
 #define FPE_INTDIV 1
 #define SEGV_MAPERR 1

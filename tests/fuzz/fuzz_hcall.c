@@ -510,7 +510,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
         }
         uint64_t gpa = op & 0x80 ? take(&r, 8) : REQ;
-        if (nr == HX_HC_SLEEP || nr == HX_HC_TIMER_KICK)
+        /* Not in a fuzzer's own process: forking it, or signalling (and
+         * stopping) itself, which is what they would ask. */
+        if (nr == HX_HC_SLEEP || nr == HX_HC_TIMER_KICK || nr == HX_HC_FORK || nr == HX_HC_KILL)
             continue;
         if (nr == HX_HC_POLL || nr == HX_HC_WAIT)
             arg[2] = 0;

@@ -1,0 +1,374 @@
+/* Processes (DESIGN.md section 10). Every process of a run is a VM and a
+ * host process of its own, and its pid is its monitor's, so the host
+ * kernel keeps the tree: fork forks the monitor (vm_fork.c), wait is the
+ * host's wait, process groups and sessions are the host's, and SIGCHLD
+ * comes from the host kernel.
+ *
+ * What this file adds is the run's boundary. The run is every monitor
+ * forked from the one the user started (the top); each holds the read end
+ * of one pipe, the run pipe, whose only write end the top holds:
+ * - a process may signal, or ask the group of, processes of its own run
+ *   only: one whose descriptor at the run pipe's number is that same pipe;
+ * - when the top ends, however it ends, the write end closes and every
+ *   other monitor of the run kills itself: no VM outlives the run. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hcall.h"
+
+static int run_rfd = -1, run_wfd = -1;
+static char run_id[64]; /* what /proc/PID/fd/run_rfd reads as in the run */
+static int is_top = 1;
+static struct hx_vm *proc_vm;
+
+int hx_proc_is_top(void)
+{
+    return is_top;
+}
+
+int hx_proc_init(struct hx_vm *vm)
+{
+    proc_vm = vm;
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        perror("hxrun: pipe");
+        return 1;
+    }
+    run_rfd = hx_high_fd(p[0]);
+    run_wfd = hx_high_fd(p[1]);
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", run_rfd);
+    ssize_t n = readlink(path, run_id, sizeof(run_id) - 1);
+    if (run_rfd < 0 || run_wfd < 0 || n <= 0) {
+        fprintf(stderr, "hxrun: cannot set up the run's pipe\n");
+        return 1;
+    }
+    run_id[n] = 0;
+    return 0;
+}
+
+/* Whether pid is a process of this run. */
+static int run_member(pid_t pid)
+{
+    if (pid <= 0)
+        return 0;
+    if (pid == getpid())
+        return 1;
+    char path[64], link[64];
+    snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, run_rfd);
+    ssize_t n = readlink(path, link, sizeof(link) - 1);
+    if (n <= 0)
+        return 0;
+    link[n] = 0;
+    return !strcmp(link, run_id);
+}
+
+/* ---- fork ---------------------------------------------------------------- */
+
+/* The child monitor's watch on the run: the top's end of the run pipe
+ * closes when the top ends. */
+static void *run_watch(void *arg)
+{
+    (void)arg;
+    struct pollfd p = {run_rfd, 0, 0}; /* POLLHUP is always reported */
+    while (poll(&p, 1, -1) < 0 || !(p.revents & (POLLHUP | POLLERR)))
+        ;
+    kill(getpid(), SIGKILL);
+    return NULL;
+}
+
+/* The parent process ended (PR_SET_PDEATHSIG): getppid names the new one,
+ * and the program's own PR_SET_PDEATHSIG signal is sent, as the parent's. */
+static void on_parent_death(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig, (void)si, (void)uc;
+    int saved = errno;
+    struct hx_boot_info *b = proc_vm->boot;
+    int old = b->ppid, ds = b->live.pdeathsig;
+    __atomic_store_n(&b->ppid, (int32_t)getppid(), __ATOMIC_SEQ_CST);
+    if (ds > 0 && ds <= 64) {
+        siginfo_t w;
+        memset(&w, 0, sizeof(w));
+        w.si_signo = HX_SIG_WRAP;
+        w.si_code = SI_QUEUE;
+        w.si_pid = old;
+        w.si_uid = getuid();
+        ((int *)&w)[8] = ds;
+        ((int *)&w)[9] = SI_USER;
+        syscall(SYS_rt_sigqueueinfo, getpid(), HX_SIG_WRAP, &w);
+    }
+    errno = saved;
+}
+
+/* The rest of a new monitor: what it must not share with its parent. */
+static void child_setup(struct hx_vm *vm, pid_t parent)
+{
+    is_top = 0;
+    if (run_wfd >= 0) {
+        close(run_wfd);
+        run_wfd = -1;
+    }
+    if (hx_sched_after_fork(vm))
+        _exit(125);
+    memset(vm->exits_by_reason, 0, sizeof(vm->exits_by_reason));
+    memset(vm->hcalls, 0, sizeof(vm->hcalls));
+    vm->exits_total = vm->irqs_injected = 0;
+    vm->have_guest_stats = 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_parent_death;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(HX_SIG_PARENT, &sa, NULL);
+    prctl(PR_SET_PDEATHSIG, HX_SIG_PARENT);
+    vm->boot->pid = getpid();
+    vm->boot->ppid = getppid();
+    if (vm->boot->ppid != parent) /* it ended before the prctl */
+        on_parent_death(HX_SIG_PARENT, NULL, NULL);
+    pthread_attr_t a;
+    pthread_t t;
+    sigset_t all, prev;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &prev); /* the watch takes no signal */
+    pthread_attr_init(&a);
+    pthread_attr_setstacksize(&a, 64 << 10);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    int r = pthread_create(&t, &a, run_watch, NULL);
+    pthread_attr_destroy(&a);
+    pthread_sigmask(SIG_SETMASK, &prev, NULL);
+    if (r) {
+        fprintf(stderr, "hxrun: cannot start the run's watch: %s\n", strerror(r));
+        _exit(125);
+    }
+}
+
+/* A vfork child's end of the pipe its parent waits on: closed when it
+ * ends (or execs), which is what ends the parent's wait. */
+static int vfork_wfd = -1;
+
+int64_t hx_hc_fork(struct hx_vm *vm, const struct hx_hc_fork_req *req)
+{
+    pid_t parent = getpid();
+    int vp[2] = {-1, -1};
+    if (req->vfork) {
+        if (pipe2(vp, O_CLOEXEC) < 0)
+            return -EAGAIN;
+        vp[0] = hx_high_fd(vp[0]);
+        vp[1] = hx_high_fd(vp[1]);
+    }
+    fflush(NULL); /* nothing the monitor buffered is written twice */
+    int64_t pid = hx_vm_fork(vm);
+    if (pid == 0) {
+        /* A vfork child's own children must not hold its parent back. */
+        if (vfork_wfd >= 0)
+            close(vfork_wfd);
+        vfork_wfd = vp[1];
+        if (vp[0] >= 0)
+            close(vp[0]);
+        child_setup(vm, parent);
+        return 0;
+    }
+    if (vp[1] >= 0)
+        close(vp[1]);
+    if (pid > 0 && vp[0] >= 0) {
+        /* Until the child ends or execs: the write end closes then. A
+         * signal for the program does not end this wait; it is handed to
+         * the guest afterwards. */
+        char c;
+        vm->in_hcall = 1;
+        while (read(vp[0], &c, 1) < 0 && errno == EINTR)
+            ;
+        vm->in_hcall = 0;
+    }
+    if (vp[0] >= 0)
+        close(vp[0]);
+    return pid;
+}
+
+/* ---- wait ---------------------------------------------------------------- */
+
+#define WAIT_OPTIONS                                                                               \
+    (WNOHANG | WUNTRACED | WCONTINUED | WEXITED | WNOWAIT | __WNOTHREAD | __WALL | __WCLONE)
+
+int64_t hx_hc_wait_child(struct hx_vm *vm, const struct hx_hc_wait_child_req *req)
+{
+    if (req->options & ~(uint64_t)(unsigned)WAIT_OPTIONS)
+        return -EINVAL;
+    int options = (int)req->options | WNOHANG;
+    struct rusage ru;
+    struct rusage *rup = req->rusage ? &ru : NULL;
+    if (req->kind == HX_WAIT4) {
+        int status = 0;
+        pid_t r = wait4((pid_t)req->id, &status, options, rup);
+        if (r < 0)
+            return -errno;
+        if (r > 0 && req->out && hx_copy_to_guest(&vm->g, req->out, &status, sizeof(status)))
+            return -EFAULT;
+        if (r > 0 && rup && hx_copy_to_guest(&vm->g, req->rusage, rup, sizeof(ru)))
+            return -EFAULT;
+        return r;
+    }
+    if (req->kind != HX_WAITID || req->idtype > P_PGID) /* no pidfds in the guest */
+        return -EINVAL;
+    siginfo_t si;
+    memset(&si, 0, sizeof(si));
+    if (syscall(SYS_waitid, (int)req->idtype, (pid_t)req->id, &si, options, rup) < 0)
+        return -errno;
+    /* Linux writes these fields, found or not: signo, errno, code, then
+     * pid, uid, status. */
+    if (req->out && (hx_copy_to_guest(&vm->g, req->out, &si, 12) ||
+                     hx_copy_to_guest(&vm->g, req->out + 16, (char *)&si + 16, 12)))
+        return -EFAULT;
+    if (si.si_pid && rup && hx_copy_to_guest(&vm->g, req->rusage, rup, sizeof(ru)))
+        return -EFAULT;
+    return si.si_pid;
+}
+
+/* ---- signals ------------------------------------------------------------- */
+
+/* Sends the program's signal sig to the process pid of the run. */
+static int send_one(pid_t pid, int sig, int code, uint64_t value)
+{
+    int r;
+    if (sig == 0 || sig == SIGKILL || sig == SIGSTOP || sig == SIGCONT) {
+        /* These the host acts on itself (a stopped monitor stops its VM);
+         * SIGCONT also reaches the program, forwarded. */
+        r = kill(pid, sig);
+    } else {
+        siginfo_t w;
+        memset(&w, 0, sizeof(w));
+        w.si_signo = HX_SIG_WRAP;
+        w.si_code = SI_QUEUE; /* the only code Linux lets one process give another */
+        w.si_pid = getpid();
+        w.si_uid = getuid();
+        w.si_value.sival_ptr = (void *)(uintptr_t)value;
+        ((int *)&w)[8] = sig;
+        ((int *)&w)[9] = code;
+        r = (int)syscall(SYS_rt_sigqueueinfo, pid, HX_SIG_WRAP, &w);
+    }
+    return r < 0 ? -errno : 0;
+}
+
+int64_t hx_hc_kill(struct hx_vm *vm, const struct hx_hc_kill_req *req)
+{
+    (void)vm;
+    static const int codes[] = {
+        [HX_KILL] = SI_USER, [HX_TGKILL] = SI_TKILL, [HX_SIGQUEUE] = SI_QUEUE};
+    if (req->sig > 64 || req->kind > HX_STOP_SELF)
+        return -EINVAL;
+    int sig = (int)req->sig;
+    if (req->kind == HX_STOP_SELF) {
+        /* The host's default action for these is to stop: the whole
+         * monitor stops, its parent's wait sees which signal did it, and
+         * SIGCONT continues it (and is forwarded to the program). */
+        if (sig != SIGSTOP && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU)
+            return -EINVAL;
+        return raise(sig) ? -errno : 0;
+    }
+    int code = codes[req->kind];
+    int64_t pid = req->pid;
+    if (pid > 0 && pid <= INT_MAX) {
+        /* A thread of another process: only its first, whose tid is its pid. */
+        if (!run_member((pid_t)pid) || (req->kind == HX_TGKILL && req->tid != pid))
+            return -ESRCH;
+        return send_one((pid_t)pid, sig, code, req->value);
+    }
+    if (req->kind != HX_KILL || pid < -INT_MAX)
+        return -ESRCH;
+    /* A group (0: the caller's), or every process of the run but the
+     * caller (-1): found in /proc, each checked to be of the run. */
+    pid_t pgrp = pid == 0 ? getpgrp() : pid == -1 ? 0 : (pid_t)-pid;
+    DIR *d = opendir("/proc");
+    if (!d)
+        return -EAGAIN;
+    int found = 0, err = -ESRCH;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *end;
+        long p = strtol(e->d_name, &end, 10);
+        if (*end || p <= 0 || p > INT_MAX)
+            continue;
+        if (pgrp && getpgid((pid_t)p) != pgrp)
+            continue;
+        if (p == getpid()) {
+            if (pid != -1)
+                found |= HX_KILL_SELF;
+            continue;
+        }
+        if (!run_member((pid_t)p))
+            continue;
+        int r = send_one((pid_t)p, sig, code, req->value);
+        if (r == 0)
+            found |= HX_KILL_SENT;
+        else
+            err = r;
+    }
+    closedir(d);
+    return found ? found : err;
+}
+
+/* ---- process groups and sessions ------------------------------------------ */
+
+int64_t hx_hc_pgrp(struct hx_vm *vm, const struct hx_hc_pgrp_req *req)
+{
+    (void)vm;
+    pid_t pid = (pid_t)req->pid;
+    if (req->pid < 0 || req->pid > INT_MAX)
+        return req->op == HX_SETPGID ? -EINVAL : -ESRCH;
+    if (pid && !run_member(pid))
+        return -ESRCH;
+    long r;
+    switch (req->op) {
+    case HX_SETPGID:
+        if (req->pgid < 0 || req->pgid > INT_MAX)
+            return -EINVAL;
+        r = setpgid(pid, (pid_t)req->pgid);
+        break;
+    case HX_GETPGID:
+        r = getpgid(pid);
+        break;
+    case HX_SETSID:
+        r = setsid();
+        break;
+    case HX_GETSID:
+        r = getsid(pid);
+        break;
+    default:
+        return -EINVAL;
+    }
+    return r < 0 ? -errno : r;
+}
+
+/* ---- the end ---------------------------------------------------------------- */
+
+void hx_proc_exit(struct hx_vm *vm)
+{
+    int sig = vm->exit_signal;
+    if (is_top || sig <= 0 || sig >= 32)
+        return;
+    /* No core file of the monitor (its guest RAM); the status still
+     * names the signal. */
+    struct rlimit none = {0, 0};
+    setrlimit(RLIMIT_CORE, &none);
+    signal(sig, SIG_DFL);
+    sigset_t one;
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+    kill(getpid(), sig);
+    /* A signal whose default is to be ignored or to stop: what a shell
+     * would report for it. */
+    _exit(128 + sig);
+}
