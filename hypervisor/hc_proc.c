@@ -22,11 +22,14 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "elf_load.h"
 #include "hcall.h"
+#include "hostfs.h"
 
 static int run_rfd = -1, run_wfd = -1;
 static char run_id[64]; /* what /proc/PID/fd/run_rfd reads as in the run */
@@ -195,6 +198,179 @@ int64_t hx_hc_fork(struct hx_vm *vm, const struct hx_hc_fork_req *req)
     if (vp[0] >= 0)
         close(vp[0]);
     return pid;
+}
+
+void hx_proc_execed(void)
+{
+    if (vfork_wfd >= 0) {
+        close(vfork_wfd);
+        vfork_wfd = -1;
+    }
+}
+
+/* ---- execve -------------------------------------------------------------- */
+
+#define ARG_MAX_BYTES (2u << 20)    /* argv and envp together, as Linux's default */
+#define ARG_STRLEN_MAX (32u * 4096) /* MAX_ARG_STRLEN */
+
+/* A NULL-terminated array of guest strings into monitor memory: a
+ * malloc'd array whose strings follow it; *used grows by their bytes. */
+static int64_t copy_strings(struct hx_vm *vm, uint64_t gva, char ***out, size_t *used)
+{
+    size_t n = 0, cap = 16, bytes = 0;
+    char **v = malloc(cap * sizeof(*v));
+    char *buf = malloc(ARG_STRLEN_MAX);
+    int64_t r = v && buf ? 0 : -ENOMEM;
+    for (; !r; n++) {
+        uint64_t p;
+        if (!gva)
+            break; /* Linux takes a NULL array as empty */
+        if (hx_copy_from_guest(&vm->g, &p, gva + 8 * n, 8)) {
+            r = -EFAULT;
+            break;
+        }
+        if (n + 1 >= cap) {
+            char **w = realloc(v, (cap *= 2) * sizeof(*v));
+            if (!w) {
+                r = -ENOMEM;
+                break;
+            }
+            v = w;
+        }
+        if (!p)
+            break;
+        long len = hx_copy_str_from_guest(&vm->g, buf, p, ARG_STRLEN_MAX);
+        if (len < 0) {
+            r = len == -ENAMETOOLONG ? -E2BIG : len;
+            break;
+        }
+        bytes += (size_t)len + 1 + sizeof(char *);
+        if (*used + bytes > ARG_MAX_BYTES || !(v[n] = strdup(buf))) {
+            r = *used + bytes > ARG_MAX_BYTES ? -E2BIG : -ENOMEM;
+            break;
+        }
+    }
+    free(buf);
+    if (r) {
+        for (size_t i = 0; v && i < n; i++)
+            free(v[i]);
+        free(v);
+        return r;
+    }
+    v[n] = NULL;
+    *out = v;
+    *used += bytes;
+    return 0;
+}
+
+static void free_strings(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* Whether host fd fd holds an ELF file the loader takes (0) or why not. */
+static int64_t check_elf(int fd, int interp)
+{
+    char path[64], err[256];
+    struct hx_elf e;
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    if (hx_elf_open(path, &e, err, sizeof(err)))
+        return interp ? -ELIBBAD : -ENOEXEC;
+    int64_t r = 0;
+    if (interp && (e.interp[0] || !e.is_pie))
+        r = -ELIBBAD;
+    hx_elf_close(&e);
+    return r;
+}
+
+int64_t hx_hc_exec(struct hx_vm *vm, const struct hx_hc_exec_req *req)
+{
+    struct hx_exec_info info;
+    if (hx_copy_from_guest(&vm->g, &info, req->info, sizeof(info)))
+        return -EFAULT;
+    if (!hx_hostfd_ok(vm, (uint64_t)(uint32_t)info.prog_hostfd) ||
+        (info.interp_hostfd != -1 && !hx_hostfd_ok(vm, (uint64_t)(uint32_t)info.interp_hostfd)))
+        return -EBADF;
+    if (info.nfds > (uint32_t)hx_hostfd_max)
+        return -EINVAL;
+    /* What Linux checks of the file: executable for us (the host says,
+     * with its noexec mounts), a regular file, an ELF (or the kernel
+     * handled #! itself). */
+    struct stat st;
+    if (faccessat(info.prog_hostfd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS) < 0)
+        return errno == ENOSYS || errno == EINVAL ? -EACCES : -errno;
+    if (fstat(info.prog_hostfd, &st) < 0 || !S_ISREG(st.st_mode))
+        return -EACCES;
+    int64_t r = check_elf(info.prog_hostfd, 0);
+    if (!r && info.interp_hostfd != -1)
+        r = check_elf(info.interp_hostfd, 1);
+    if (r)
+        return r;
+
+    struct hx_exec x = {.prog_hostfd = info.prog_hostfd,
+                        .interp_hostfd = info.interp_hostfd,
+                        .nfds = info.nfds,
+                        .umask = info.umask & 0777,
+                        .sig_blocked = info.sig_blocked,
+                        .sig_ignored = info.sig_ignored};
+    memcpy(x.rlimits, info.rlimits, sizeof(x.rlimits));
+    size_t used = 0;
+    static char execfn[4096], exe[4096], cwd[4096];
+    x.execfn = execfn, x.exe = exe, x.cwd = cwd;
+    x.fds = calloc(info.nfds + 1, sizeof(*x.fds));
+    if (!x.fds)
+        return -ENOMEM;
+    if ((r = copy_strings(vm, info.argv, &x.argv, &used)) ||
+        (r = copy_strings(vm, info.envp, &x.envp, &used)))
+        goto out;
+    if (hx_copy_str_from_guest(&vm->g, execfn, info.execfn, sizeof(execfn)) < 0 ||
+        hx_copy_str_from_guest(&vm->g, exe, info.exe, sizeof(exe)) < 0 ||
+        hx_copy_str_from_guest(&vm->g, cwd, info.cwd, sizeof(cwd)) < 0 ||
+        (info.nfds &&
+         hx_copy_from_guest(&vm->g, x.fds, info.fds, info.nfds * sizeof(struct hx_exec_fd)))) {
+        r = -EFAULT;
+        goto out;
+    }
+    /* /proc/self/exe names the file itself, symlinks resolved, as Linux
+     * does: the host's path of the fd, seen from the guest. */
+    char link[64], host[4096];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", info.prog_hostfd);
+    ssize_t len = readlink(link, host, sizeof(host) - 1);
+    if (len > 0) {
+        host[len] = 0;
+        char guest[4096];
+        if (!hx_guest_path_of(host, guest, sizeof(guest)))
+            snprintf(exe, sizeof(exe), "%s", guest);
+    }
+    for (uint32_t i = 0; i < info.nfds; i++) {
+        const struct hx_exec_fd *f = &x.fds[i];
+        int dup = 0;
+        for (uint32_t k = 0; k < i && !dup; k++)
+            dup = x.fds[k].fd == f->fd;
+        if (f->fd < 0 || dup || !hx_hostfd_ok(vm, (uint64_t)(uint32_t)f->hostfd) ||
+            f->hostfd == info.prog_hostfd || f->hostfd == info.interp_hostfd) {
+            r = -EINVAL;
+            goto out;
+        }
+    }
+    r = hx_vm_exec(vm, &x);
+    if (!r) {
+        /* The environment stays the options' (the next exec's libraries
+         * are looked up with its LD_LIBRARY_PATH). */
+        static char **envp;
+        free_strings(envp);
+        envp = x.envp;
+        x.envp = NULL;
+        r = HX_HC_NORETURN;
+    }
+out:
+    /* The strings were copied onto the new stack (or are not needed). */
+    free_strings(x.argv);
+    free_strings(x.envp);
+    free(x.fds);
+    return r;
 }
 
 /* ---- wait ---------------------------------------------------------------- */

@@ -473,3 +473,16 @@ int64_t hx_hc_child_signal(struct hx_vm *vm, const struct hx_hc_child_signal_req
     forward_action(SIGCHLD, req->noreap != 0);
     return 0;
 }
+
+void hx_sched_after_exec(struct hx_vm *vm)
+{
+    vcpu_run = vm->run;
+    vm->irq_pending = 0;
+    /* The new kernel publishes its deadlines; without a timer thread yet
+     * it need not announce them (as at the start). */
+    vm->boot->live.timer_checked_ns = timer_started ? now_ns() : INT64_MAX;
+    uint64_t one = 1;
+    if (timer_started && write(kick_fd, &one, sizeof(one)) < 0) {
+        /* full: the timer thread looks soon anyway */
+    }
+}

@@ -60,6 +60,8 @@ int hx_hcall_dispatch(struct hx_vm *vm, uint64_t gpa, int *status)
         *status = vm->exit_status;
         return 1;
     }
+    if (ret == HX_HC_NORETURN)
+        return 0;
     req->ret = ret;
     return 0;
 }

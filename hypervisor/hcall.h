@@ -10,6 +10,9 @@
 /* Returned by a handler when the guest has ended; the handler stored the
  * exit status in vm->exit_status. */
 #define HX_HC_DONE INT64_MIN
+/* Returned by a handler after which the request block is gone (execve
+ * replaced guest memory): no answer is written. */
+#define HX_HC_NORETURN (INT64_MIN + 1)
 
 /* Handles the request at guest physical address gpa. Returns 1 when the
  * guest has ended (exit status in *status), else 0. */
@@ -55,6 +58,10 @@ int hx_proc_is_top(void);
 /* At the end of a monitor: a child process killed by a signal dies of
  * it, so that its parent's wait sees that; else returns. */
 void hx_proc_exit(struct hx_vm *vm);
+/* An execve happened: a vfork parent waiting for it goes on. */
+void hx_proc_execed(void);
+/* And the scheduler's side of the new machine (hc_sched.c). */
+void hx_sched_after_exec(struct hx_vm *vm);
 void hx_sched_before_run(struct hx_vm *vm);
 int hx_sched_wait_readable(struct hx_vm *vm, int fd);
 /* Waits for the host fds (p has room for one more) until the deadline

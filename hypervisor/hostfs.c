@@ -94,10 +94,8 @@ static int add_mount(struct hx_vm *vm, const char *guest, const char *host, int 
     m->dev = st.st_dev;
     m->ino = st.st_ino;
     m->id = (uint8_t)(nmounts + 1);
-    struct hx_boot_info *b = vm->boot;
-    if (strlen(m->guest) < sizeof(b->host_mounts[0]) && m->len)
-        strcpy(b->host_mounts[b->nhost_mounts++], m->guest);
     nmounts++;
+    hx_hostfs_publish(vm);
     return 0;
 }
 
@@ -149,6 +147,15 @@ static int mount_program(struct hx_vm *vm)
         rc = add_mount(vm, cfg.ld_so_cache, cfg.ld_so_cache, 1);
     hx_objset_free(&set);
     return rc;
+}
+
+void hx_hostfs_publish(struct hx_vm *vm)
+{
+    struct hx_boot_info *b = vm->boot;
+    b->nhost_mounts = 0;
+    for (int i = 0; i < nmounts; i++)
+        if (strlen(mounts[i].guest) < sizeof(b->host_mounts[0]) && mounts[i].len)
+            strcpy(b->host_mounts[b->nhost_mounts++], mounts[i].guest);
 }
 
 int hx_hostfs_init(struct hx_vm *vm)

@@ -62,6 +62,9 @@ long hx_walk_open(const struct hx_walk *w, int flags, unsigned mode);
 
 void hx_walk_done(struct hx_walk *w);
 
+/* Writes the mounts' guest paths into the boot info (again, for the new
+ * machine of an execve). */
+void hx_hostfs_publish(struct hx_vm *vm);
 /* The guest path of a host path (the deepest mount holding it), or -1. */
 int hx_guest_path_of(const char *host, char *out, size_t size);
 

@@ -145,6 +145,10 @@ static const int allowed[] = {
     SCMP_SYS(getpgrp),
     SCMP_SYS(setsid),
     SCMP_SYS(getsid),
+    /* execve: the new program's fastcall copies (fastcall_cache.c) */
+    SCMP_SYS(memfd_create),
+    SCMP_SYS(fgetxattr),
+    SCMP_SYS(fsetxattr),
     /* identity answers for the guest, resource limits */
     SCMP_SYS(uname),
     SCMP_SYS(prlimit64),

@@ -479,6 +479,12 @@ int hx_vm_create(struct hx_vm *vm, const struct hx_options *opt)
                 (unsigned long long)(vm->g.ram_size >> 20), strerror(errno));
         return 125;
     }
+    return hx_vm_build(vm);
+}
+
+int hx_vm_build(struct hx_vm *vm)
+{
+    const struct hx_options *opt = vm->opt;
     int rc = hx_vm_machine_new(vm);
     if (rc)
         return rc;

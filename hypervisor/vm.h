@@ -101,6 +101,33 @@ int hx_vm_create(struct hx_vm *vm, const struct hx_options *opt);
  * line and returns an exit status (126/127 for bad programs). */
 int hx_vm_load_program(struct hx_vm *vm, const char *prog, char **argv);
 
+/* What hx_vm_load needs: the files to read (the program, its interpreter,
+ * NULL: its PT_INTERP as a host path), the name it was run by (AT_EXECFN,
+ * messages), its absolute path (/proc/self/exe; NULL: file's realpath),
+ * and its arguments and environment. */
+struct hx_load {
+    const char *file, *interp_file, *execfn, *exe;
+    char **argv, **envp;
+};
+int hx_vm_load(struct hx_vm *vm, const struct hx_load *l);
+
+/* execve (vm_exec.c): replaces the machine and memory with a new one for
+ * the program in x; 0 (the new program runs), -errno before anything
+ * changed, or it ends the process when the new machine cannot be made. */
+struct hx_exec {
+    int prog_hostfd, interp_hostfd; /* opened by the guest; interp -1: none */
+    char **argv, **envp;
+    char *execfn, *exe, *cwd;
+    struct hx_exec_fd *fds; /* the fds that stay, checked */
+    uint32_t nfds;
+    int umask;
+    uint64_t sig_blocked, sig_ignored;
+    struct {
+        uint64_t cur, max;
+    } rlimits[HX_NRLIMITS];
+};
+int64_t hx_vm_exec(struct hx_vm *vm, const struct hx_exec *x);
+
 /* Forks the monitor and its VM (vm_fork.c): the parent gets the child's
  * pid, the child 0 and a VM of its own whose vCPU goes on from the same
  * state over a copy-on-write copy of guest RAM; -EAGAIN or -ENOMEM when

@@ -53,9 +53,16 @@ static int load_image(struct hx_vm *vm, const struct hx_image_plan *plan, unsign
 
 int hx_vm_load_program(struct hx_vm *vm, const char *prog, char **argv)
 {
+    struct hx_load l = {.file = prog, .execfn = prog, .argv = argv, .envp = vm->opt->envp};
+    return hx_vm_load(vm, &l);
+}
+
+int hx_vm_load(struct hx_vm *vm, const struct hx_load *l)
+{
+    const char *prog = l->execfn;
     struct hx_elf e;
     char err[256];
-    int rc = hx_elf_open(hx_fastcall_path(prog), &e, err, sizeof(err));
+    int rc = hx_elf_open(hx_fastcall_path(l->file), &e, err, sizeof(err));
     if (rc) {
         fprintf(stderr, "hxrun: %s: %s\n", prog, err);
         return rc;
@@ -66,13 +73,16 @@ int hx_vm_load_program(struct hx_vm *vm, const char *prog, char **argv)
     }
     vm->prog = prog;
     struct hx_boot_info *b = vm->boot;
-    if (!realpath(prog, b->exe))
+    if (l->exe)
+        snprintf(b->exe, sizeof(b->exe), "%s", l->exe);
+    else if (!realpath(prog, b->exe))
         snprintf(b->exe, sizeof(b->exe), "%s", prog);
 
     struct hx_elf ie = {0};
     if (e.interp[0]) {
         snprintf(vm->interp, sizeof(vm->interp), "%s", e.interp);
-        rc = hx_elf_open(hx_fastcall_path(e.interp), &ie, err, sizeof(err));
+        rc = hx_elf_open(hx_fastcall_path(l->interp_file ? l->interp_file : e.interp), &ie, err,
+                         sizeof(err));
         if (!rc && (ie.interp[0] || !ie.is_pie))
             rc = 126, snprintf(err, sizeof(err), "not a position-independent ELF interpreter");
         if (!rc && unknown_fastcall(e.interp, &ie)) {
@@ -129,8 +139,8 @@ int hx_vm_load_program(struct hx_vm *vm, const char *prog, char **argv)
         hx_elf_close(&e);
         return 125;
     }
-    struct hx_stack_spec spec = {argv,     vm->opt->envp, prog,      "x86_64",
-                                 random16, plan.aux,      plan.naux, plan.rewritten};
+    struct hx_stack_spec spec = {l->argv,  l->envp,  prog,      "x86_64",
+                                 random16, plan.aux, plan.naux, plan.rewritten};
     if (hx_build_stack(&spec, vm->g.ram + stack_pa, plan.stack_size,
                        plan.stack_va + plan.stack_size, &b->stack_pointer)) {
         fprintf(stderr, "hxrun: %s: argument list too long\n", prog);

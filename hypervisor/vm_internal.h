@@ -22,6 +22,12 @@ int hx_vm_add_region(struct hx_vm *vm, uint64_t va, uint64_t len, uint64_t pa, u
  * one line and returns 125. */
 int hx_vm_machine_new(struct hx_vm *vm);
 
+/* Everything hx_vm_create makes after guest RAM (which must be zeroed):
+ * the VM and vCPU, the kernel image, page tables, descriptors, boot info,
+ * the host fd tables, registers. Also execve's new machine (vm_exec.c).
+ * 0, or one line printed and hxrun's status. */
+int hx_vm_build(struct hx_vm *vm);
+
 /* Gives the vCPU the host's CPUID as the guest may see it; says which
  * XSAVE components KVM supports. 0 or 125 (one line printed). */
 int hx_vm_set_cpuid(struct hx_vm *vm, uint64_t *xcr0_supported);

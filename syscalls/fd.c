@@ -125,6 +125,11 @@ struct file *fd_get(uint64_t fd)
     return fd < nfds ? fds[fd].f : NULL;
 }
 
+int fd_cloexec(uint64_t fd)
+{
+    return fd < nfds && fds[fd].f && fds[fd].cloexec;
+}
+
 int fd_limit(void)
 {
     uint64_t n = nfds;
@@ -190,6 +195,26 @@ SYSCALL(close)
     if (f->ops->flush)
         f->ops->flush(f);
     file_put(f);
+    return 0;
+}
+
+#define CLOSE_RANGE_UNSHARE 2 /* one fd table per process here: nothing to unshare */
+#define CLOSE_RANGE_CLOEXEC 4
+
+SYSCALL(close_range)
+{
+    if ((a2 & ~(uint64_t)(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) ||
+        (uint32_t)a0 > (uint32_t)a1)
+        return -EINVAL;
+    uint64_t last = MIN((uint64_t)(uint32_t)a1, nfds ? nfds - 1 : 0);
+    for (uint64_t fd = (uint32_t)a0; fd <= last && fd < nfds; fd++) {
+        if (!fds[fd].f)
+            continue;
+        if (a2 & CLOSE_RANGE_CLOEXEC)
+            fds[fd].cloexec = 1;
+        else
+            sys_close(fd, 0, 0, 0, 0, 0);
+    }
     return 0;
 }
 

@@ -134,6 +134,11 @@ by_path:;
     return r;
 }
 
+long file_open(int dirfd, const char *path, uint64_t flags)
+{
+    return do_open(dirfd, path, 0, flags, 0, 0);
+}
+
 SYSCALL(open)
 {
     return do_open(AT_FDCWD, (const char *)a0, 1, a1, a2, 0);

@@ -6,9 +6,10 @@
  * are the host's; this file drops, in the child, what a child does not
  * inherit, and makes a thread that must wait for a child wait in the
  * scheduler (other threads run) until the host's SIGCHLD. */
-#include "syscalls.h"
+#include "heap.h"
 #include "uapi/sched.h"
 #include "uapi/wait.h"
+#include "vfs.h"
 
 /* ---- fork ---------------------------------------------------------------- */
 
@@ -83,6 +84,285 @@ SYSCALL(fork)
 SYSCALL(vfork)
 {
     return process_clone(CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
+}
+
+/* ---- execve -------------------------------------------------------------- */
+
+#define EXEC_DEPTH 5    /* a program and four #! interpreters, as Linux allows */
+#define SHEBANG_MAX 256 /* Linux's BINPRM_BUF_SIZE: a #! line is read from this much */
+#define ARGV_EXTRA 2    /* what a #! line adds to the arguments: interpreter, argument */
+
+/* What execve works on, in kernel memory (kmalloc'd: too big for a stack). */
+struct exec_state {
+    char path[PATH_MAX];  /* the file being looked at */
+    char first[PATH_MAX]; /* the path execve was given (AT_EXECFN) */
+    char exe[PATH_MAX];   /* the ELF's absolute path */
+    char interp[PATH_MAX];
+    char head[SHEBANG_MAX + 1];
+    char words[EXEC_DEPTH][2][SHEBANG_MAX]; /* each #! line's interpreter and argument */
+    struct hx_exec_info info;
+};
+
+/* Opens a file to run (guest view of the files): its fd, or -errno; the
+ * file must be a host file, which the monitor can load, and one the host
+ * lets us execute (checked first, as Linux's open for exec does). scratch
+ * holds PATH_MAX bytes. */
+static long exec_open(int dirfd, const char *path, int nofollow, char *scratch)
+{
+    long fd = file_open(dirfd, path, O_RDONLY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+    if (fd < 0)
+        return fd;
+    long r = 0;
+    if (fd_get((uint64_t)fd)->hostfd < 0) {
+        static int warned;
+        if (!warned++)
+            kwarn("execve of %s: only files on the host can be run yet", path);
+        r = -EACCES;
+    } else if (!(r = path_resolve(dirfd, path, 0, scratch))) {
+        r = HC(access, .path = (uint64_t)scratch, .mode = X_OK,
+               .at_flags = AT_EACCESS | (nofollow ? AT_SYMLINK_NOFOLLOW : 0));
+        if (r == -HX_EREDIRECT)
+            r = -EACCES;
+    }
+    if (r) {
+        sys_close((uint64_t)fd, 0, 0, 0, 0, 0);
+        return r;
+    }
+    return fd;
+}
+
+/* The #! line in head (n bytes): the interpreter and its one optional
+ * argument, as Linux's binfmt_script splits it. 0, or -ENOEXEC. */
+static long shebang(char *head, long n, char *interp, char *arg)
+{
+    head[n] = 0;
+    char *end = strchr(head, '\n');
+    if (!end) {
+        /* A line longer than the buffer: the interpreter must have ended
+         * within it (Linux refuses a truncated one). */
+        end = head + n;
+    }
+    *end = 0;
+    char *p = head + 2;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    char *q = p;
+    while (*q && *q != ' ' && *q != '\t')
+        q++;
+    if (q == p || (!*q && end == head + n && n == SHEBANG_MAX))
+        return -ENOEXEC;
+    size_t len = (size_t)(q - p);
+    memcpy(interp, p, len);
+    interp[len] = 0;
+    while (*q == ' ' || *q == '\t')
+        q++;
+    /* The rest of the line, trailing blanks cut, is one argument. */
+    char *e = q + strlen(q);
+    while (e > q && (e[-1] == ' ' || e[-1] == '\t'))
+        e--;
+    memcpy(arg, q, (size_t)(e - q));
+    arg[e - q] = 0;
+    return 0;
+}
+
+/* The PT_INTERP of the ELF at fd, into out ("" for none): 0, or -errno. */
+static long elf_interp(int fd, const uint8_t *h, long n, char *out)
+{
+    out[0] = 0;
+    if (n < 64 || memcmp(h, "\177ELF", 4))
+        return -ENOEXEC;
+    uint64_t phoff;
+    uint16_t phentsize, phnum;
+    memcpy(&phoff, h + 32, 8);
+    memcpy(&phentsize, h + 54, 2);
+    memcpy(&phnum, h + 56, 2);
+    if (h[4] != 2 || h[5] != 1 || phentsize != 56 || phnum > 256)
+        return -ENOEXEC; /* the monitor's loader says more; these it needs here */
+    for (uint16_t i = 0; i < phnum; i++) {
+        uint32_t ph[14];
+        if (fs_read_at(fd, ph, sizeof(ph), phoff + (uint64_t)i * 56) != sizeof(ph))
+            return -ENOEXEC;
+        if (ph[0] != 3) /* PT_INTERP */
+            continue;
+        uint64_t off, size;
+        memcpy(&off, &ph[2], 8);
+        memcpy(&size, &ph[8], 8);
+        if (size < 2 || size > PATH_MAX)
+            return -ENOEXEC;
+        if (fs_read_at(fd, out, size, off) != (long)size || out[size - 1])
+            return -ENOEXEC;
+        return 0;
+    }
+    return 0;
+}
+
+/* The fds the new program keeps (those without FD_CLOEXEC), as the
+ * monitor needs them: host fds only. Guest pipes became host pipes. */
+static long exec_fds(struct hx_exec_info *info)
+{
+    long r = pipe_share_all();
+    if (r < 0)
+        return r;
+    int n = fd_limit(), kept = 0;
+    struct hx_exec_fd *v = kmalloc((size_t)(n ? n : 1) * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    for (int fd = 0; fd < n; fd++) {
+        struct file *f = fd_get((uint64_t)fd);
+        if (!f || fd_cloexec((uint64_t)fd))
+            continue;
+        if (f->hostfd < 0) {
+            static int warned;
+            if (!warned++)
+                kwarn("execve: fd %d is not passed on (only host fds and pipes are yet)", fd);
+            continue;
+        }
+        v[kept++] = (struct hx_exec_fd){fd, f->hostfd};
+    }
+    info->fds = (uint64_t)v;
+    info->nfds = (uint32_t)kept;
+    return n;
+}
+
+static long do_execve(int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp, uint64_t flags)
+{
+    if (flags & ~(uint64_t)(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+        return -EINVAL;
+    long len = user_strlen((const char *)upath, PATH_MAX);
+    if (len < 0)
+        return len;
+    struct exec_state *x = kmalloc(sizeof(*x));
+    uint64_t *argv = NULL;
+    size_t argv_size = 0;
+    int nfds_alloc = 0;
+    if (!x)
+        return -ENOMEM;
+    memset(&x->info, 0, sizeof(x->info));
+    memcpy(x->path, (const void *)upath, (size_t)len + 1);
+    long r = 0, fd = -1, ifd = -1;
+    int nofollow = (flags & AT_SYMLINK_NOFOLLOW) != 0;
+    if (!len) {
+        /* fexecve: the file dirfd is open on, named as Linux names it. */
+        if (!(flags & AT_EMPTY_PATH)) {
+            r = -ENOENT;
+            goto out;
+        }
+        if (!fd_get((uint64_t)dirfd)) {
+            r = -EBADF;
+            goto out;
+        }
+        ksnprintf(x->path, sizeof(x->path), "/proc/self/fd/%d", dirfd);
+        dirfd = AT_FDCWD;
+        nofollow = 0;
+    }
+    memcpy(x->first, x->path, sizeof(x->first));
+    /* #! lines, outermost first: each puts its interpreter, argument and
+     * script before the arguments the script had (its argv[0] goes). */
+    int depth = 0;
+    for (;; depth++) {
+        if (depth == EXEC_DEPTH) {
+            r = -ELOOP;
+            goto out;
+        }
+        if ((fd = exec_open(dirfd, x->path, nofollow, x->exe)) < 0) {
+            r = fd;
+            goto out;
+        }
+        long n = fs_read_at((int)fd, x->head, SHEBANG_MAX, 0);
+        if (n < 0) {
+            r = n == -EISDIR ? -EACCES : n;
+            goto out;
+        }
+        if (n < 2 || x->head[0] != '#' || x->head[1] != '!')
+            break;
+        if ((r = shebang(x->head, n, x->words[depth][0], x->words[depth][1])))
+            goto out;
+        sys_close((uint64_t)fd, 0, 0, 0, 0, 0);
+        fd = -1;
+        memcpy(x->path, x->words[depth][0], strlen(x->words[depth][0]) + 1);
+        dirfd = AT_FDCWD;
+        nofollow = 0;
+    }
+    long n = fs_read_at((int)fd, x->head, SHEBANG_MAX, 0);
+    if ((r = n < 0 ? n : elf_interp((int)fd, (const uint8_t *)x->head, n, x->interp)))
+        goto out;
+    if (x->interp[0] && (ifd = exec_open(AT_FDCWD, x->interp, 0, x->exe)) < 0) {
+        r = ifd;
+        goto out;
+    }
+    if ((r = path_resolve(dirfd, x->path, 0, x->exe)))
+        goto out;
+    /* argv: as given, or with each #! line's words and script path first. */
+    if (!depth) {
+        x->info.argv = uargv;
+    } else {
+        size_t old = 0;
+        for (; uargv; old++) {
+            if (!user_ok((void *)(uargv + 8 * old), 8, 0)) {
+                r = -EFAULT;
+                goto out;
+            }
+            if (!((uint64_t *)uargv)[old] || old > (1u << 20))
+                break;
+        }
+        argv_size = (old + 1 + (size_t)depth * ARGV_EXTRA) * 8;
+        if (!(argv = kmalloc(argv_size))) {
+            r = -ENOMEM;
+            goto out;
+        }
+        /* Round d replaced argv[0] by its interpreter, argument and file
+         * (the path execve was given, then each interpreter in turn):
+         * the last interpreter, then each round's argument and file. */
+        size_t k = 0;
+        argv[k++] = (uint64_t)x->words[depth - 1][0];
+        for (int d = depth - 1; d >= 0; d--) {
+            if (x->words[d][1][0])
+                argv[k++] = (uint64_t)x->words[d][1];
+            argv[k++] = d ? (uint64_t)x->words[d - 1][0] : (uint64_t)x->first;
+        }
+        for (size_t i = 1; i < old; i++)
+            argv[k++] = ((uint64_t *)uargv)[i];
+        argv[k] = 0;
+        x->info.argv = (uint64_t)argv;
+    }
+    x->info.envp = uenvp;
+    x->info.execfn = (uint64_t)x->first;
+    x->info.exe = (uint64_t)x->exe;
+    x->info.cwd = (uint64_t)cwd_path();
+    x->info.prog_hostfd = fd_get((uint64_t)fd)->hostfd;
+    x->info.interp_hostfd = ifd >= 0 ? fd_get((uint64_t)ifd)->hostfd : -1;
+    x->info.umask = (int32_t)umask_bits;
+    x->info.sig_blocked = current->sigmask;
+    for (int sig = 1; sig <= NSIG; sig++)
+        if (signal_disposition(sig) == 1)
+            x->info.sig_ignored |= 1ull << (sig - 1);
+    memcpy(x->info.rlimits, boot->rlimits, sizeof(x->info.rlimits));
+    if ((r = nfds_alloc = (int)exec_fds(&x->info)) < 0)
+        goto out;
+    r = HC(exec, .info = (uint64_t)&x->info);
+    /* Here only when it failed: the program goes on as it was. */
+out:
+    if (fd >= 0)
+        sys_close((uint64_t)fd, 0, 0, 0, 0, 0);
+    if (ifd >= 0)
+        sys_close((uint64_t)ifd, 0, 0, 0, 0, 0);
+    if (argv)
+        kfree(argv, argv_size);
+    if (x->info.fds)
+        kfree((void *)x->info.fds,
+              (size_t)(nfds_alloc ? nfds_alloc : 1) * sizeof(struct hx_exec_fd));
+    kfree(x, sizeof(*x));
+    return r;
+}
+
+SYSCALL(execve)
+{
+    return do_execve(AT_FDCWD, a0, a1, a2, 0);
+}
+
+SYSCALL(execveat)
+{
+    return do_execve((int)a0, a1, a2, a3, a4);
 }
 
 /* ---- wait ---------------------------------------------------------------- */

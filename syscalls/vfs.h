@@ -170,6 +170,8 @@ struct kstat {
 struct file *file_new(const struct file_ops *ops);
 void file_put(struct file *f);
 struct file *fd_get(uint64_t fd);
+/* Whether fd is open with FD_CLOEXEC. */
+int fd_cloexec(uint64_t fd);
 /* Installs f at the lowest free fd >= lowest; the reference moves to the
  * table. Returns the fd or -EMFILE (f is then released). */
 long fd_install(struct file *f, int lowest, int cloexec);
@@ -286,6 +288,10 @@ long net_ioctl(struct file *f, uint64_t cmd, uint64_t arg);
 void net_describe(const struct file *f, char *out, size_t size);
 
 /* fs.c: the generic parts the kinds share. */
+/* open of a path in kernel memory: an fd, or -errno. */
+long file_open(int dirfd, const char *path, uint64_t flags);
+/* pread into kernel memory of fd (as mmap fills a mapping). */
+long fs_read_at(int fd, void *buf, uint64_t len, uint64_t off);
 /* read/write/pread/pwrite of f through its ops, the access mode, count
  * and buffer of a guest object checked first. */
 long file_io(struct file *f, uint64_t buf, uint64_t len, int write, int64_t *pos);

@@ -395,6 +395,35 @@ struct hx_hc_child_signal_req {
 };
 HX_HC_REQ(child_signal, noreap)
 
+/* execve: the monitor replaces the VM's machine and memory with a new
+ * one running the program (DESIGN.md section 10); the pid, the host fds
+ * listed and what the kernel describes here go on. The kernel resolved and
+ * opened the program and its interpreter in its own view of the files.
+ * On success nothing returns; an error returns before anything changed. */
+struct hx_exec_info {
+    int32_t prog_hostfd;   /* the ELF program, opened for reading */
+    int32_t interp_hostfd; /* its PT_INTERP, opened for reading, or -1 */
+    uint64_t argv, envp;   /* gva of NULL-terminated arrays of gva strings */
+    uint64_t execfn;       /* gva: the path execve was given (AT_EXECFN) */
+    uint64_t exe;          /* gva: the program's absolute guest path (/proc/self/exe) */
+    uint64_t cwd;          /* gva: the working directory's guest path */
+    uint64_t fds;          /* gva of struct hx_exec_fd[nfds]: the fds exec keeps */
+    uint32_t nfds;
+    int32_t umask;
+    uint64_t sig_blocked, sig_ignored; /* bit N-1 for signal N */
+    struct {
+        uint64_t cur, max;
+    } rlimits[HX_NRLIMITS];
+};
+struct hx_exec_fd {
+    int32_t fd;     /* its number in the program */
+    int32_t hostfd; /* the host fd behind it */
+};
+struct hx_hc_exec_req {
+    uint64_t info; /* gva of struct hx_exec_info */
+};
+HX_HC_REQ(exec, info)
+
 struct hx_hc_sleep_req {
     uint64_t deadline_ns; /* CLOCK_MONOTONIC deadline; past INT64_MAX: for ever */
 };
