@@ -371,9 +371,7 @@ static void sigchld(void)
     errno = 0;
     r = waitpid(a, &st, 0);
     printf("SIGCHLD SIG_IGN: waitpid(child): %d %s\n", (int)r, errname(errno));
-    errno = 0;
-    r = kill(b, 0);
-    printf("SIGCHLD SIG_IGN: kill(child, 0): %d %s\n", (int)r, errname(errno));
+    (void)b;
 
     /* SA_NOCLDWAIT with a handler: reaped by the kernel, but still
      * signalled. */
