@@ -241,36 +241,25 @@ static void kill_group(void)
     errno = 0;
     ret("killpg(reaped, 0)", killpg(c, 0));
 
-    /* A group whose leader has exited still exists while a member lives. */
-    int p[2];
-    pipe(p);
-    pipe(ready);
-    fflush(stdout);
-    c = fork();
-    if (c == 0) {
-        close(p[1]);
-        close(ready[0]);
-        setpgid(0, 0);
-        pid_t g = fork();
-        if (g == 0) {
-            char y;
-            read(p[0], &y, 1);
-            _exit(0);
-        }
-        write(ready[1], &g, sizeof(g));
-        _exit(0);
-    }
-    close(p[0]);
-    close(ready[1]);
-    setpgid(c, c);
-    pid_t g = 0;
-    read(ready[0], &g, sizeof(g));
-    close(ready[0]);
-    waitpid(c, NULL, 0);
-    yes("orphan keeps the dead leader's pgid", getpgid(g) == c);
-    ret("kill(-dead leader, 0) with a member alive", kill(-c, 0));
-    /* The orphan is no longer our child; it ends when the pipe closes. */
+    /* A group whose leader has exited and been reaped still exists while
+     * a member lives: two children, the second moved into the first's
+     * group, the first ends.  No orphan is left to init. */
+    int p[2], q[2];
+    pid_t a = waiting_child(p);
+    pid_t b = waiting_child(q);
+    setpgid(a, a);
+    setpgid(b, a);
+    /* b holds a copy of a's pipe: end a with a signal instead. */
+    kill(a, SIGKILL);
+    waitpid(a, NULL, 0);
     close(p[1]);
+    yes("member keeps the dead leader's pgid", getpgid(b) == a);
+    ret("kill(-dead leader, 0) with a member alive", kill(-a, 0));
+    errno = 0;
+    ret("setpgid(member, dead leader's pgid)", setpgid(b, a));
+    release(q, b);
+    errno = 0;
+    ret("kill(-dead leader, 0) once the group is empty", kill(-a, 0));
 }
 
 int main(void)
