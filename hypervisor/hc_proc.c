@@ -62,7 +62,28 @@ int hx_proc_init(struct hx_vm *vm)
     return 0;
 }
 
-/* Whether pid is a process of this run. */
+/* The parent of pid as /proc says, or -1. */
+static pid_t parent_of(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = 0;
+    /* "pid (comm) state ppid ...": comm may hold anything but ends at
+     * the last ')'. */
+    char *p = strrchr(buf, ')');
+    int ppid;
+    return p && sscanf(p + 1, " %*c %d", &ppid) == 1 ? ppid : -1;
+}
+
+/* Whether pid is a process of this run: one holding the run pipe, or a
+ * child of this monitor that has ended (a zombie holds no fds). */
 static int run_member(pid_t pid)
 {
     if (pid <= 0)
@@ -72,10 +93,11 @@ static int run_member(pid_t pid)
     char path[64], link[64];
     snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, run_rfd);
     ssize_t n = readlink(path, link, sizeof(link) - 1);
-    if (n <= 0)
-        return 0;
-    link[n] = 0;
-    return !strcmp(link, run_id);
+    if (n > 0) {
+        link[n] = 0;
+        return !strcmp(link, run_id);
+    }
+    return parent_of(pid) == getpid();
 }
 
 /* ---- fork ---------------------------------------------------------------- */
@@ -143,7 +165,7 @@ static void child_setup(struct hx_vm *vm, pid_t parent)
     pthread_attr_t a;
     pthread_t t;
     sigset_t all, prev;
-    sigfillset(&all);
+    hx_block_set(&all);
     pthread_sigmask(SIG_SETMASK, &all, &prev); /* the watch takes no signal */
     pthread_attr_init(&a);
     pthread_attr_setstacksize(&a, 64 << 10);
@@ -172,6 +194,11 @@ int64_t hx_hc_fork(struct hx_vm *vm, const struct hx_hc_fork_req *req)
         vp[1] = hx_high_fd(vp[1]);
     }
     fflush(NULL); /* nothing the monitor buffered is written twice */
+    /* No signal handler runs while the child's machine is half built (it
+     * would touch the old kvm_run): they wait, pending, until it is. */
+    sigset_t all, prev;
+    hx_block_set(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &prev);
     int64_t pid = hx_vm_fork(vm);
     if (pid == 0) {
         /* A vfork child's own children must not hold its parent back. */
@@ -181,8 +208,10 @@ int64_t hx_hc_fork(struct hx_vm *vm, const struct hx_hc_fork_req *req)
         if (vp[0] >= 0)
             close(vp[0]);
         child_setup(vm, parent);
+        pthread_sigmask(SIG_SETMASK, &prev, NULL);
         return 0;
     }
+    pthread_sigmask(SIG_SETMASK, &prev, NULL);
     if (vp[1] >= 0)
         close(vp[1]);
     if (pid > 0 && vp[0] >= 0) {
@@ -355,7 +384,11 @@ int64_t hx_hc_exec(struct hx_vm *vm, const struct hx_hc_exec_req *req)
             goto out;
         }
     }
+    sigset_t all, prev;
+    hx_block_set(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &prev); /* as for fork: kvm_run is rebuilt */
     r = hx_vm_exec(vm, &x);
+    pthread_sigmask(SIG_SETMASK, &prev, NULL);
     if (!r) {
         /* The environment stays the options' (the next exec's libraries
          * are looked up with its LD_LIBRARY_PATH). */
@@ -442,9 +475,11 @@ int64_t hx_hc_kill(struct hx_vm *vm, const struct hx_hc_kill_req *req)
     (void)vm;
     static const int codes[] = {
         [HX_KILL] = SI_USER, [HX_TGKILL] = SI_TKILL, [HX_SIGQUEUE] = SI_QUEUE};
-    if (req->sig > 64 || req->kind > HX_STOP_SELF)
+    if (req->kind > HX_STOP_SELF)
         return -EINVAL;
-    int sig = (int)req->sig;
+    /* The signal number is checked once the target is found (Linux's
+     * order: ESRCH before EINVAL). */
+    int sig = req->sig > 64 ? -1 : (int)req->sig;
     if (req->kind == HX_STOP_SELF) {
         /* The host's default action for these is to stop: the whole
          * monitor stops, its parent's wait sees which signal did it, and
@@ -459,7 +494,7 @@ int64_t hx_hc_kill(struct hx_vm *vm, const struct hx_hc_kill_req *req)
         /* A thread of another process: only its first, whose tid is its pid. */
         if (!run_member((pid_t)pid) || (req->kind == HX_TGKILL && req->tid != pid))
             return -ESRCH;
-        return send_one((pid_t)pid, sig, code, req->value);
+        return sig < 0 ? -EINVAL : send_one((pid_t)pid, sig, code, req->value);
     }
     if (req->kind != HX_KILL || pid < -INT_MAX)
         return -ESRCH;
@@ -479,13 +514,15 @@ int64_t hx_hc_kill(struct hx_vm *vm, const struct hx_hc_kill_req *req)
         if (pgrp && getpgid((pid_t)p) != pgrp)
             continue;
         if (p == getpid()) {
-            if (pid != -1)
+            if (pid != -1 && sig >= 0)
                 found |= HX_KILL_SELF;
+            else if (pid != -1)
+                err = -EINVAL;
             continue;
         }
         if (!run_member((pid_t)p))
             continue;
-        int r = send_one((pid_t)p, sig, code, req->value);
+        int r = sig < 0 ? -EINVAL : send_one((pid_t)p, sig, code, req->value);
         if (r == 0)
             found |= HX_KILL_SENT;
         else

@@ -121,7 +121,12 @@ static void *timer_main(void *arg)
          * but GUARD_MAX_NS after the signal the run ends anyway. A signal
          * the guest took is the program's, as on Linux: held blocked, it
          * stays pending. */
-        uint64_t untaken = live->host_signals, sigs = host_pending | untaken;
+        /* Signals whose default is to do nothing (a child's SIGCHLD, a
+         * SIGWINCH) end nothing: a guest slow to take them is not wedged. */
+        const uint64_t harmless = 1ull << (SIGCHLD - 1) | 1ull << (SIGCONT - 1) |
+                                  1ull << (SIGWINCH - 1) | 1ull << (SIGURG - 1);
+        uint64_t untaken = live->host_signals,
+                 sigs = (host_pending | untaken) & ~harmless;
         if (!sigs) {
             signal_seen = 0;
         } else if (!signal_seen) {
@@ -130,8 +135,13 @@ static void *timer_main(void *arg)
             runs_seen = runs_at_signal;
         } else {
             int first_call = vm->in_service && !vm->in_hcall && vm->kvm_runs == runs_seen;
-            if (!first_call)
+            /* A look this late means the whole process was stopped
+             * (SIGSTOP, a stop signal's default action): not the guest's. */
+            int stopped = now - last > 100 * POLL_NS;
+            if (!first_call && !stopped)
                 charged += now - last;
+            if (stopped)
+                signal_seen += now - last;
             if (charged > GUARD_NS || now - signal_seen > GUARD_MAX_NS) {
                 fprintf(stderr,
                         "hxrun: the guest did not take signal %d within %lld s; ending it\n",
@@ -268,7 +278,7 @@ static void timer_start(struct hx_vm *vm)
     *started = 1;
     /* The timer thread takes no signal: they all reach the vCPU thread. */
     sigset_t all, prev;
-    sigfillset(&all);
+    hx_block_set(&all);
     pthread_sigmask(SIG_SETMASK, &all, &prev);
     pthread_t t;
     int r = pthread_create(&t, NULL, timer_main, vm);
@@ -324,6 +334,17 @@ void hx_sched_before_run(struct hx_vm *vm)
     }
 }
 
+/* Whether a host signal waits for the guest: arrived here, or handed
+ * over and not yet taken. The second happens when a signal comes while
+ * the guest kernel is on its way into a wait: the monitor hands it over
+ * at the exit that brings it (an interrupt window, KVM_RUN's EINTR), and
+ * the interrupt lands in kernel code, which only notes it. A wait then
+ * must not begin. */
+static int signals_waiting(void)
+{
+    return host_pending || live_area->host_signals;
+}
+
 /* Waits for the host fds (p has room for one more) until the deadline
  * (-1: none) or a forwarded signal; 0 on timeout or signal, else the
  * count of ready fds. */
@@ -338,8 +359,11 @@ static int wait_fds(struct pollfd *p, uint64_t n, int64_t deadline)
         ts.tv_nsec = left % 1000000000ll;
         tsp = &ts;
     }
-    if (host_pending)
-        return 0;
+    if (signals_waiting()) {
+        /* What is ready now, without waiting. */
+        ts.tv_sec = ts.tv_nsec = 0;
+        tsp = &ts;
+    }
     p[n] = (struct pollfd){signal_fd, POLLIN, 0};
     int r = ppoll(p, n + 1, tsp, NULL);
     if (r < 0)
@@ -434,7 +458,7 @@ int hx_sched_wait_readable(struct hx_vm *vm, int fd)
          * interrupt a read of the console. */
         int64_t d = vm->boot->live.timer_deadline_ns;
         r = wait_fds(p, 1, d ? d : -1);
-        if (r != 0 || host_pending || (d && now_ns() >= d))
+        if (r != 0 || signals_waiting() || (d && now_ns() >= d))
             break;
     }
     vm->in_hcall = 0;
@@ -449,7 +473,7 @@ int hx_sched_wait(struct hx_vm *vm, struct pollfd *p, uint64_t n, int64_t deadli
     vm->in_hcall = 1;
     int r = wait_fds(p, n, deadline);
     vm->in_hcall = 0;
-    return r == 0 && host_pending ? -EINTR : r;
+    return r == 0 && signals_waiting() ? -EINTR : r;
 }
 
 int hx_sched_after_fork(struct hx_vm *vm)

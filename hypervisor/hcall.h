@@ -51,6 +51,17 @@ static inline int hx_wrapped_code(const siginfo_t *si)
     return ((const int *)si)[9];
 }
 
+/* The signals a monitor thread blocks when it blocks "all": never the
+ * synchronous ones (a fault in a guarded copy, seccomp's SIGSYS), which
+ * the kernel would otherwise turn into a silent death. */
+static inline void hx_block_set(sigset_t *s)
+{
+    sigfillset(s);
+    sigdelset(s, SIGSYS);
+    sigdelset(s, SIGSEGV);
+    sigdelset(s, SIGBUS);
+}
+
 /* Processes (hc_proc.c). Before the sandbox: the run's pipe. */
 int hx_proc_init(struct hx_vm *vm);
 /* Whether this is the run's first process (the one the user started). */

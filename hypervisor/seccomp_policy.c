@@ -120,6 +120,7 @@ static const int allowed[] = {
     SCMP_SYS(rt_sigaction),
     SCMP_SYS(rt_sigprocmask),
     SCMP_SYS(rt_sigreturn),
+    SCMP_SYS(restart_syscall), /* a sleep or poll the kernel resumes after SIGSTOP/SIGCONT */
     SCMP_SYS(sigaltstack),
     SCMP_SYS(tgkill),
     SCMP_SYS(kill),

@@ -8,19 +8,16 @@ static int check_sig(uint64_t a)
     return (int64_t)a >= 0 && a <= NSIG;
 }
 
-/* The only process is this one: pid 0 and -1 (group, everyone we may
- * signal) reach it too. */
 SYSCALL(kill)
 {
     int pid = (int)a0;
-    if (!check_sig(a1))
-        return -EINVAL;
     if (pid == boot->pid)
-        return a1 ? signal_send(NULL, (int)a1, SI_USER) : 0;
-    /* Other processes are the monitor's to reach; for a group (or every
-     * process) it says whether the caller is in it, which then takes the
-     * signal before kill returns, as on Linux. */
-    long r = HC(kill, .pid = pid, .sig = a1, .kind = HX_KILL);
+        return !check_sig(a1) ? -EINVAL : a1 ? signal_send(NULL, (int)a1, SI_USER) : 0;
+    /* Other processes are the monitor's to reach (it checks the signal
+     * number once it found them: ESRCH comes first, as on Linux); for a
+     * group (or every process) it says whether the caller is in it, which
+     * then takes the signal before kill returns, as on Linux. */
+    long r = HC(kill, .pid = pid, .sig = a1 > NSIG ? 65 : a1, .kind = HX_KILL);
     if (r < 0 || pid > 0)
         return r;
     if ((r & HX_KILL_SELF) && a1) {

@@ -105,6 +105,22 @@ int hx_high_fd(int fd)
     return high;
 }
 
+/* The machine's fork and exec (vm_fork.c, vm_exec.c) are not linked
+ * either: the harness has no vCPU. Fork is never asked for (it would fork
+ * the fuzzer); an exec that passed every check of hc_proc.c fails here as
+ * a host that refuses it would, so the checks themselves are fuzzed. */
+int64_t hx_vm_fork(struct hx_vm *vm)
+{
+    (void)vm;
+    return -EAGAIN;
+}
+
+int64_t hx_vm_exec(struct hx_vm *vm, const struct hx_exec *x)
+{
+    (void)vm, (void)x;
+    return -ENOMEM;
+}
+
 /* Linked with -Wl,--wrap=ioctl: the KVM memory slots of MAP_SHARED
  * succeed on the fake VM fd (after the checks KVM makes), every other
  * ioctl is the real one. */
