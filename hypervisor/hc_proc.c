@@ -121,8 +121,13 @@ static void on_parent_death(int sig, siginfo_t *si, void *uc)
     (void)sig, (void)si, (void)uc;
     int saved = errno;
     struct hx_boot_info *b = proc_vm->boot;
-    int old = b->ppid, ds = b->live.pdeathsig;
-    __atomic_store_n(&b->ppid, (int32_t)getppid(), __ATOMIC_SEQ_CST);
+    int old = b->ppid, ds = b->live.pdeathsig, now = (int)getppid();
+    /* The kernel says so at each death of a thread of the parent (its
+     * children pass to another thread of it): only the process's end is
+     * the program's PDEATHSIG. */
+    if (now == old)
+        goto out;
+    __atomic_store_n(&b->ppid, (int32_t)now, __ATOMIC_SEQ_CST);
     if (ds > 0 && ds <= 64) {
         siginfo_t w;
         memset(&w, 0, sizeof(w));
@@ -134,6 +139,7 @@ static void on_parent_death(int sig, siginfo_t *si, void *uc)
         ((int *)&w)[9] = SI_USER;
         syscall(SYS_rt_sigqueueinfo, getpid(), HX_SIG_WRAP, &w);
     }
+out:
     errno = saved;
 }
 
