@@ -223,3 +223,30 @@ long hx_copy_str_from_guest(const struct hx_guest *g, char *dst, uint64_t gva, s
     }
     return -ENAMETOOLONG;
 }
+
+/* Marks in bitmap (one bit per 4 KiB page of RAM) every RAM page the
+ * guest's page tables map into the user half. */
+static void mark_user(const struct hx_guest *g, uint64_t table, int level, uint8_t *bitmap)
+{
+    if (table >= g->ram_size || g->ram_size - table < 4096)
+        return;
+    const uint64_t *t = (const uint64_t *)(g->ram + table);
+    unsigned n = level == 3 ? 256 : 512; /* the user half of the top level */
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t e = t[i];
+        if (!(e & PTE_P) || !(e & PTE_U))
+            continue;
+        if (level == 0 || ((e & PTE_PS) && level == 1)) {
+            uint64_t size = level ? (2ull << 20) : 4096, base = e & PTE_ADDR & ~(size - 1);
+            for (uint64_t pa = base; pa < base + size && pa < g->ram_size; pa += 4096)
+                bitmap[pa >> 15] |= (uint8_t)(1u << ((pa >> 12) & 7));
+        } else if (!(e & PTE_PS)) {
+            mark_user(g, e & PTE_ADDR, level - 1, bitmap);
+        }
+    }
+}
+
+void hx_user_pages(const struct hx_guest *g, uint8_t *bitmap)
+{
+    mark_user(g, g->cr3 & PTE_ADDR, 3, bitmap);
+}

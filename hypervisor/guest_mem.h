@@ -56,6 +56,11 @@ int hx_gva_iov_prefix(const struct hx_guest *g, uint64_t gva, uint64_t len, int 
 int hx_copy_from_guest(const struct hx_guest *g, void *dst, uint64_t gva, uint64_t len);
 int hx_copy_to_guest(const struct hx_guest *g, uint64_t gva, const void *src, uint64_t len);
 
+/* Sets, in bitmap (one bit per 4 KiB page of RAM, zeroed by the caller),
+ * the RAM pages the guest's page tables map in the user half: the
+ * program's memory, as opposed to the kernel's own. */
+void hx_user_pages(const struct hx_guest *g, uint8_t *bitmap);
+
 /* Copies a NUL-terminated string of at most max-1 bytes. Returns its
  * length, -EFAULT, or -ENAMETOOLONG. */
 long hx_copy_str_from_guest(const struct hx_guest *g, char *dst, uint64_t gva, size_t max);

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -185,9 +186,90 @@ static void child_setup(struct hx_vm *vm, pid_t parent)
     }
 }
 
-/* A vfork child's end of the pipe its parent waits on: closed when it
- * ends (or execs), which is what ends the parent's wait. */
-static int vfork_wfd = -1;
+/* vfork (CLONE_VM|CLONE_VFORK): the child runs on the parent's memory
+ * until it execs or ends, while the parent waits, and what it writes there
+ * the parent sees (glibc's posix_spawn reports an exec failure so). Here
+ * the child runs on a copy whose VM logs the pages it writes; when it
+ * execs or ends, it sends the parent the written pages the program maps
+ * (its memory, not its kernel's) through the pipe the parent waits on,
+ * and closing that pipe ends the parent's wait. The parent takes only
+ * pages its own program maps. */
+static int vfork_wfd = -1, vfork_share;
+
+/* The pipe's records: a guest physical address, then its page. */
+struct vfork_page {
+    uint64_t pa;
+    uint8_t data[HX_PAGE_SIZE];
+};
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+    for (size_t done = 0; done < len;) {
+        ssize_t r = write(fd, (const char *)buf + done, len - done);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        done += (size_t)r;
+    }
+    return 0;
+}
+
+static int read_all(int fd, void *buf, size_t len)
+{
+    for (size_t done = 0; done < len;) {
+        ssize_t r = read(fd, (char *)buf + done, len - done);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        done += (size_t)r;
+    }
+    return 0;
+}
+
+void hx_proc_vfork_done(struct hx_vm *vm)
+{
+    if (vfork_wfd < 0)
+        return;
+    size_t npages = vm->g.ram_size / HX_PAGE_SIZE;
+    uint8_t *dirty = calloc(npages / 8 + 8, 1), *user = calloc(npages / 8 + 8, 1);
+    struct kvm_dirty_log log = {.slot = 0, .dirty_bitmap = dirty};
+    if (vfork_share && dirty && user && ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &log) == 0) {
+        hx_user_pages(&vm->g, user);
+        static struct vfork_page page;
+        for (size_t i = 0; i < npages; i++) {
+            if (!(dirty[i / 8] & user[i / 8] & (1u << (i % 8))))
+                continue;
+            page.pa = i * HX_PAGE_SIZE;
+            memcpy(page.data, vm->g.ram + page.pa, HX_PAGE_SIZE);
+            if (write_all(vfork_wfd, &page, sizeof(page)))
+                break;
+        }
+    }
+    free(dirty);
+    free(user);
+    close(vfork_wfd);
+    vfork_wfd = -1;
+}
+
+/* The parent's side: takes the child's pages until the pipe closes. */
+static void vfork_wait(struct hx_vm *vm, int fd)
+{
+    size_t npages = vm->g.ram_size / HX_PAGE_SIZE;
+    uint8_t *user = calloc(npages / 8 + 8, 1);
+    if (user)
+        hx_user_pages(&vm->g, user);
+    static struct vfork_page page;
+    vm->in_hcall = 1;
+    while (!read_all(fd, &page, sizeof(page))) {
+        uint64_t i = page.pa / HX_PAGE_SIZE;
+        if (user && !(page.pa % HX_PAGE_SIZE) && i < npages && (user[i / 8] & (1u << (i % 8))))
+            memcpy(vm->g.ram + page.pa, page.data, HX_PAGE_SIZE);
+    }
+    vm->in_hcall = 0;
+    free(user);
+}
 
 int64_t hx_hc_fork(struct hx_vm *vm, const struct hx_hc_fork_req *req)
 {
@@ -205,12 +287,14 @@ int64_t hx_hc_fork(struct hx_vm *vm, const struct hx_hc_fork_req *req)
     sigset_t all, prev;
     hx_block_set(&all);
     pthread_sigmask(SIG_SETMASK, &all, &prev);
-    int64_t pid = hx_vm_fork(vm);
+    int share = req->vfork && req->share;
+    int64_t pid = hx_vm_fork(vm, share);
     if (pid == 0) {
         /* A vfork child's own children must not hold its parent back. */
         if (vfork_wfd >= 0)
             close(vfork_wfd);
         vfork_wfd = vp[1];
+        vfork_share = share;
         if (vp[0] >= 0)
             close(vp[0]);
         child_setup(vm, parent);
@@ -220,27 +304,13 @@ int64_t hx_hc_fork(struct hx_vm *vm, const struct hx_hc_fork_req *req)
     pthread_sigmask(SIG_SETMASK, &prev, NULL);
     if (vp[1] >= 0)
         close(vp[1]);
-    if (pid > 0 && vp[0] >= 0) {
-        /* Until the child ends or execs: the write end closes then. A
-         * signal for the program does not end this wait; it is handed to
-         * the guest afterwards. */
-        char c;
-        vm->in_hcall = 1;
-        while (read(vp[0], &c, 1) < 0 && errno == EINTR)
-            ;
-        vm->in_hcall = 0;
-    }
+    /* A signal for the program does not end this wait; it is handed to
+     * the guest afterwards. */
+    if (pid > 0 && vp[0] >= 0)
+        vfork_wait(vm, vp[0]);
     if (vp[0] >= 0)
         close(vp[0]);
     return pid;
-}
-
-void hx_proc_execed(void)
-{
-    if (vfork_wfd >= 0) {
-        close(vfork_wfd);
-        vfork_wfd = -1;
-    }
 }
 
 /* ---- execve -------------------------------------------------------------- */
@@ -574,6 +644,7 @@ int64_t hx_hc_pgrp(struct hx_vm *vm, const struct hx_hc_pgrp_req *req)
 
 void hx_proc_exit(struct hx_vm *vm)
 {
+    hx_proc_vfork_done(vm);
     int sig = vm->exit_signal;
     if (is_top || sig <= 0 || sig >= 32)
         return;

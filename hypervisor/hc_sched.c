@@ -125,8 +125,7 @@ static void *timer_main(void *arg)
          * SIGWINCH) end nothing: a guest slow to take them is not wedged. */
         const uint64_t harmless = 1ull << (SIGCHLD - 1) | 1ull << (SIGCONT - 1) |
                                   1ull << (SIGWINCH - 1) | 1ull << (SIGURG - 1);
-        uint64_t untaken = live->host_signals,
-                 sigs = (host_pending | untaken) & ~harmless;
+        uint64_t untaken = live->host_signals, sigs = (host_pending | untaken) & ~harmless;
         if (!sigs) {
             signal_seen = 0;
         } else if (!signal_seen) {

@@ -69,8 +69,9 @@ int hx_proc_is_top(void);
 /* At the end of a monitor: a child process killed by a signal dies of
  * it, so that its parent's wait sees that; else returns. */
 void hx_proc_exit(struct hx_vm *vm);
-/* An execve happened: a vfork parent waiting for it goes on. */
-void hx_proc_execed(void);
+/* A vfork child execs or ends: its parent gets the pages it wrote into
+ * the program's memory and goes on. Needs the child's VM still whole. */
+void hx_proc_vfork_done(struct hx_vm *vm);
 /* And the scheduler's side of the new machine (hc_sched.c). */
 void hx_sched_after_exec(struct hx_vm *vm);
 void hx_sched_before_run(struct hx_vm *vm);

@@ -185,6 +185,7 @@ static const unsigned long allowed_ioctls[] = {
     KVM_GET_VCPU_EVENTS,
     KVM_SET_VCPU_EVENTS,
     KVM_GET_TSC_KHZ,
+    KVM_GET_DIRTY_LOG,
     /* the console and sockets */
     TCGETS,
     TIOCGWINSZ,

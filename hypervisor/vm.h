@@ -130,9 +130,9 @@ int64_t hx_vm_exec(struct hx_vm *vm, const struct hx_exec *x);
 
 /* Forks the monitor and its VM (vm_fork.c): the parent gets the child's
  * pid, the child 0 and a VM of its own whose vCPU goes on from the same
- * state over a copy-on-write copy of guest RAM; -EAGAIN or -ENOMEM when
- * the host refuses. */
-int64_t hx_vm_fork(struct hx_vm *vm);
+ * state over a copy-on-write copy of guest RAM (log_dirty: KVM logs the
+ * pages it writes); -EAGAIN or -ENOMEM when the host refuses. */
+int64_t hx_vm_fork(struct hx_vm *vm, int log_dirty);
 
 /* Runs the guest to its end; returns hxrun's exit status. */
 int hx_vm_run(struct hx_vm *vm);

@@ -94,6 +94,7 @@ int64_t hx_vm_exec(struct hx_vm *vm, const struct hx_exec *x)
     o.ninherited = n;
 
     /* The point of no return. */
+    hx_proc_vfork_done(vm);
     teardown(vm, keep);
     free(inherited);
     inherited = in;
@@ -142,6 +143,5 @@ int64_t hx_vm_exec(struct hx_vm *vm, const struct hx_exec *x)
     }
     hx_vm_start_clock(vm);
     hx_sched_after_exec(vm);
-    hx_proc_execed();
     return 0;
 }

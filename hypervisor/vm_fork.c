@@ -63,7 +63,7 @@ static int save(struct hx_vm *vm, struct vcpu_state *s)
 /* In the child: its own VM and vCPU in the parent's state. Order matters:
  * CPUID decides which control-register bits and XSAVE components the
  * vCPU accepts. */
-static int restore(struct hx_vm *vm, struct vcpu_state *s)
+static int restore(struct hx_vm *vm, struct vcpu_state *s, int log_dirty)
 {
     munmap(vm->run, vm->run_size);
     close(vm->vcpu_fd);
@@ -71,6 +71,14 @@ static int restore(struct hx_vm *vm, struct vcpu_state *s)
     int rc = hx_vm_machine_new(vm);
     if (rc)
         return rc;
+    if (log_dirty) {
+        struct kvm_userspace_memory_region r = {.slot = 0,
+                                                .flags = KVM_MEM_LOG_DIRTY_PAGES,
+                                                .memory_size = vm->g.ram_size,
+                                                .userspace_addr = (uint64_t)vm->g.ram};
+        if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+            return hx_vm_kvm_error("KVM_SET_USER_MEMORY_REGION");
+    }
     /* The host files the parent had mapped: the same host mappings (a
      * MAP_SHARED mapping stays shared across fork), at the same guest
      * physical addresses. */
@@ -113,7 +121,7 @@ static int restore(struct hx_vm *vm, struct vcpu_state *s)
     return 0;
 }
 
-int64_t hx_vm_fork(struct hx_vm *vm)
+int64_t hx_vm_fork(struct hx_vm *vm, int log_dirty)
 {
     static struct vcpu_state state; /* 4 KiB of XSAVE: not on the stack */
     int rc = save(vm, &state);
@@ -126,7 +134,7 @@ int64_t hx_vm_fork(struct hx_vm *vm)
         return errno == ENOMEM ? -ENOMEM : -EAGAIN;
     if (pid > 0)
         return pid;
-    if (restore(vm, &state)) {
+    if (restore(vm, &state, log_dirty)) {
         /* One line was printed; the parent sees a child that died at once,
          * as it would one the kernel could not start. */
         _exit(125);

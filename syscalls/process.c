@@ -54,7 +54,7 @@ long process_clone(uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64_t
     long r = pipe_share_all();
     if (r < 0)
         return r;
-    long pid = HC(fork, .vfork = (flags & CLONE_VFORK) != 0);
+    long pid = HC(fork, .vfork = (flags & CLONE_VFORK) != 0, .share = (flags & CLONE_VM) != 0);
     if (pid < 0)
         return pid;
     if (pid > 0) {

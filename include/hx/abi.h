@@ -344,8 +344,11 @@ struct hx_hc_fork_req {
     /* vfork (CLONE_VFORK): the parent's answer waits until the child has
      * ended or exec'd, as Linux suspends the parent. */
     uint64_t vfork;
+    /* With vfork, CLONE_VM: what the child writes into the program's
+     * memory meanwhile reaches the parent's, as if shared. */
+    uint64_t share;
 };
-HX_HC_REQ(fork, vfork)
+HX_HC_REQ(fork, vfork, share)
 
 /* wait4 and waitid on the host, never blocking (the monitor adds WNOHANG;
  * a guest thread that must wait blocks in the guest until SIGCHLD). */

@@ -109,9 +109,9 @@ int hx_high_fd(int fd)
  * either: the harness has no vCPU. Fork is never asked for (it would fork
  * the fuzzer); an exec that passed every check of hc_proc.c fails here as
  * a host that refuses it would, so the checks themselves are fuzzed. */
-int64_t hx_vm_fork(struct hx_vm *vm)
+int64_t hx_vm_fork(struct hx_vm *vm, int log_dirty)
 {
-    (void)vm;
+    (void)vm, (void)log_dirty;
     return -EAGAIN;
 }
 
