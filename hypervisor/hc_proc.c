@@ -42,6 +42,20 @@ int hx_proc_is_top(void)
     return is_top;
 }
 
+/* "[pid N] " once the run has more than one process (as strace -f marks
+ * its lines), else "". */
+static char tag[32];
+
+const char *hx_proc_tag(void)
+{
+    return tag;
+}
+
+static void tag_set(void)
+{
+    snprintf(tag, sizeof(tag), "[pid %d] ", (int)getpid());
+}
+
 int hx_proc_init(struct hx_vm *vm)
 {
     proc_vm = vm;
@@ -298,10 +312,13 @@ int64_t hx_hc_fork(struct hx_vm *vm, const struct hx_hc_fork_req *req)
         if (vp[0] >= 0)
             close(vp[0]);
         child_setup(vm, parent);
+        tag_set();
         pthread_sigmask(SIG_SETMASK, &prev, NULL);
         return 0;
     }
     pthread_sigmask(SIG_SETMASK, &prev, NULL);
+    if (pid > 0)
+        tag_set();
     if (vp[1] >= 0)
         close(vp[1]);
     /* A signal for the program does not end this wait; it is handed to

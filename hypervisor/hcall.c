@@ -77,18 +77,19 @@ void hx_print_stats(const struct hx_vm *vm)
         [9] = "fail_entry",
         [17] = "internal_error",
     };
-    fprintf(stderr, "hxrun: stats: %llu VM exits\n", (unsigned long long)vm->exits_total);
+    fprintf(stderr, "hxrun: stats: %s%llu VM exits\n", hx_proc_tag(),
+            (unsigned long long)vm->exits_total);
     if (vm->irqs_injected)
-        fprintf(stderr, "hxrun: stats: %llu interrupts injected\n",
+        fprintf(stderr, "hxrun: stats: %s%llu interrupts injected\n", hx_proc_tag(),
                 (unsigned long long)vm->irqs_injected);
     for (int i = 0; i < 64; i++)
         if (vm->exits_by_reason[i])
-            fprintf(stderr, "hxrun: stats:   exit %-16s %llu\n", reasons[i] ? reasons[i] : "other",
-                    (unsigned long long)vm->exits_by_reason[i]);
+            fprintf(stderr, "hxrun: stats: %s  exit %-16s %llu\n", hx_proc_tag(),
+                    reasons[i] ? reasons[i] : "other", (unsigned long long)vm->exits_by_reason[i]);
     for (int i = 0; i < HX_HC_NR; i++)
         if (vm->hcalls[i])
-            fprintf(stderr, "hxrun: stats:   hypercall %-11s %llu\n", hcalls[i].name,
-                    (unsigned long long)vm->hcalls[i]);
+            fprintf(stderr, "hxrun: stats: %s  hypercall %-11s %llu\n", hx_proc_tag(),
+                    hcalls[i].name, (unsigned long long)vm->hcalls[i]);
     if (!vm->have_guest_stats)
         return;
     static const char *const causes[HX_CPL0_NCAUSES] = {
@@ -96,16 +97,16 @@ void hx_print_stats(const struct hx_vm *vm)
     uint64_t cpl0 = 0;
     for (int i = 0; i < HX_CPL0_NCAUSES; i++)
         cpl0 += vm->guest_stats.cpl0[i];
-    fprintf(stderr, "hxrun: stats: %llu CPL0 entries\n", (unsigned long long)cpl0);
+    fprintf(stderr, "hxrun: stats: %s%llu CPL0 entries\n", hx_proc_tag(), (unsigned long long)cpl0);
     for (int i = 0; i < HX_CPL0_NCAUSES; i++)
         if (vm->guest_stats.cpl0[i])
-            fprintf(stderr, "hxrun: stats:   cpl0 %-15s %llu\n", causes[i],
+            fprintf(stderr, "hxrun: stats: %s  cpl0 %-15s %llu\n", hx_proc_tag(), causes[i],
                     (unsigned long long)vm->guest_stats.cpl0[i]);
-    fprintf(stderr, "hxrun: stats: %llu system calls (%llu syscall instruction, %llu fastcall)\n",
-            (unsigned long long)vm->guest_stats.syscalls + vm->guest_stats.fastcalls,
+    fprintf(stderr, "hxrun: stats: %s%llu system calls (%llu syscall instruction, %llu fastcall)\n",
+            hx_proc_tag(), (unsigned long long)vm->guest_stats.syscalls + vm->guest_stats.fastcalls,
             (unsigned long long)vm->guest_stats.syscalls,
             (unsigned long long)vm->guest_stats.fastcalls);
     if (vm->guest_stats.switches)
-        fprintf(stderr, "hxrun: stats: %llu thread switches\n",
+        fprintf(stderr, "hxrun: stats: %s%llu thread switches\n", hx_proc_tag(),
                 (unsigned long long)vm->guest_stats.switches);
 }

@@ -66,6 +66,9 @@ static inline void hx_block_set(sigset_t *s)
 int hx_proc_init(struct hx_vm *vm);
 /* Whether this is the run's first process (the one the user started). */
 int hx_proc_is_top(void);
+/* What --strace and --stats lines start with: "[pid N] " once the run
+ * has more than one process, as strace -f marks its lines. */
+const char *hx_proc_tag(void);
 /* At the end of a monitor: a child process killed by a signal dies of
  * it, so that its parent's wait sees that; else returns. */
 void hx_proc_exit(struct hx_vm *vm);

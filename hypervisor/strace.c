@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "hcall.h"
 #include "syscall_names.h"
 
 struct flag {
@@ -152,5 +153,5 @@ void hx_strace_print(struct hx_vm *vm, uint64_t nr, const uint64_t *a, int64_t r
         fprintf(f, ") = %lld", (long long)ret);
     fclose(f);
     line[sizeof(line) - 1] = 0;
-    fprintf(stderr, "%s\n", line);
+    fprintf(stderr, "%s%s\n", hx_proc_tag(), line);
 }
