@@ -162,7 +162,12 @@ int hx_hostfs_init(struct hx_vm *vm)
 {
     const struct hx_options *o = vm->opt;
     if (!o->no_host_root) {
-        if (add_mount(vm, "/", "/", 1) || add_mount(vm, vm->boot->cwd, vm->boot->cwd, 0))
+        /* A host path means the same file in the guest: /tmp too, as for
+         * a host process (DESIGN.md section 5), unless --tmpfs /tmp. */
+        struct stat st;
+        int tmp = !o->tmpfs_tmp && stat("/tmp", &st) == 0 && S_ISDIR(st.st_mode);
+        if (add_mount(vm, "/", "/", 1) || (tmp && add_mount(vm, "/tmp", "/tmp", 0)) ||
+            add_mount(vm, vm->boot->cwd, vm->boot->cwd, 0))
             return 125;
     } else if (mount_empty_root(vm) || mount_program(vm)) {
         return 125;
@@ -452,7 +457,8 @@ long hx_walk_open(const struct hx_walk *w, int flags, unsigned mode)
         if (flags & O_PATH)
             fd = fcntl(w->fd, F_DUPFD_CLOEXEC, 0);
         else
-            fd = open(self, (flags & ~(O_CREAT | O_EXCL)) | O_CLOEXEC | O_NOCTTY);
+            fd = open(self, (flags & ~(O_CREAT | O_EXCL)) | O_CLOEXEC | O_NOCTTY,
+                      mode); /* O_TMPFILE in a mount's root takes it */
     } else {
         fd = openat(w->fd, w->name,
                     flags | O_NOFOLLOW | O_CLOEXEC | ((flags & O_PATH) ? 0 : O_NOCTTY), mode);

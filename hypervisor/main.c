@@ -43,6 +43,8 @@ static void usage(FILE *f)
           "  --stats        print VM exits, hypercalls and CPL0 entries at exit\n"
           "  -v HOST:GUEST[:ro]  mount a host directory or file at GUEST\n"
           "  --no-host-root  expose only the program, its loader and libraries, and -v mounts\n"
+          "                 (then /tmp is a RAM file system)\n"
+          "  --tmpfs /tmp   a RAM file system at /tmp instead of the host's /tmp\n"
           "  --net=MODE     host (default): sockets are the host's, as for a host process;\n"
           "                 none: AF_INET and AF_INET6 sockets fail with EACCES; AF_UNIX\n"
           "                 works, and abstract names are the run's own\n"
@@ -152,6 +154,7 @@ int main(int argc, char **argv)
                                              {"kernel", required_argument, NULL, 'k'},
                                              {"help", no_argument, NULL, 'h'},
                                              {"no-host-root", no_argument, NULL, 'R'},
+                                             {"tmpfs", required_argument, NULL, 'T'},
                                              {"net", required_argument, NULL, 'N'},
                                              {"fastcall", no_argument, NULL, 'F'},
                                              {"no-fastcall", no_argument, NULL, 'f'},
@@ -196,6 +199,15 @@ int main(int argc, char **argv)
             break;
         case 'R':
             opt.no_host_root = 1;
+            break;
+        case 'T':
+            /* The guest's RAM file system lives at /tmp (syscalls/path.c). */
+            if (strcmp(optarg, "/tmp") && strcmp(optarg, "/tmp/")) {
+                fprintf(stderr, "hxrun: --tmpfs: only /tmp can be a RAM file system yet, not '%s'\n",
+                        optarg);
+                return 2;
+            }
+            opt.tmpfs_tmp = 1;
             break;
         case 'N':
             if (strcmp(optarg, "host") && strcmp(optarg, "none")) {

@@ -41,6 +41,7 @@ struct hx_options {
     } volumes[HX_MAX_MOUNTS];
     int nvolumes;
     int no_host_root;
+    int tmpfs_tmp; /* --tmpfs /tmp: the guest's RAM /tmp, not the host's */
     int net_none;               /* --net=none: no AF_INET/AF_INET6 sockets */
     int fastcall;               /* run rewritten copies (fastcall_cache.c): HX_FASTCALL_* */
     const char *fastcall_cache; /* --fastcall-cache DIR, else the XDG default */

@@ -251,7 +251,7 @@ void hostile_main(const struct hx_boot_info *boot)
     expect("an AF_UNIX socket", s >= 3, 1);
     expect("bind an unresolved path: an abstract name instead",
            hc(HX_HC_BIND, (uint64_t)s, (uint64_t)&un, sizeof(un), HX_UNIX_NONE), 0);
-    /* /tmp is the guest's own (run.sh checks the host's /tmp). */
+    /* /tmp is the guest's own (run.sh gives --tmpfs /tmp and checks the host's /tmp). */
     expect("  and stat of it is not looked up on the host",
            hc(HX_HC_STAT, (uint64_t)upath, (uint64_t)st, 0, 0), -HX_EREDIRECT);
     int64_t s2 = hc(HX_HC_SOCKET, 1, 1, 0, 0);

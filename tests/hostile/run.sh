@@ -15,7 +15,7 @@ ld -nostdlib -z max-page-size=4096 --no-warn-rwx-segments -T "$D/hostile.ld" -o 
 pass=0 fail=0
 # Fds 3-7 must be ones the guest was never given: hxrun passes on what it
 # inherits.
-out=$("$HX" --kernel "$B/hostile.elf" /bin/busybox 2>"$B/stderr" 3>&- 4>&- 5>&- 6>&- 7>&-) && rc=0 || rc=$?
+out=$("$HX" --tmpfs /tmp --kernel "$B/hostile.elf" /bin/busybox 2>"$B/stderr" 3>&- 4>&- 5>&- 6>&- 7>&-) && rc=0 || rc=$?
 printf '%s\n' "$out"
 if [ "$rc" -eq 0 ] && ! printf '%s\n' "$out" | grep -q FAIL &&
     [ ! -e /tmp/hx-hostile-escape.sock ]; then
