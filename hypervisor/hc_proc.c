@@ -296,6 +296,13 @@ int64_t hx_hc_fork(struct hx_vm *vm, const struct hx_hc_fork_req *req)
         vp[1] = hx_high_fd(vp[1]);
     }
     fflush(NULL); /* nothing the monitor buffered is written twice */
+    /* The program's RLIMIT_NPROC, which the host enforces as Linux would
+     * (processes of the user; none for root): fork answers EAGAIN. */
+    struct rlimit nproc = {vm->boot->rlimits[RLIMIT_NPROC].cur,
+                           vm->boot->rlimits[RLIMIT_NPROC].max};
+    if (nproc.rlim_cur > nproc.rlim_max)
+        nproc.rlim_cur = nproc.rlim_max;
+    setrlimit(RLIMIT_NPROC, &nproc);
     /* No signal handler runs while the child's machine is half built (it
      * would touch the old kvm_run): they wait, pending, until it is. */
     sigset_t all, prev;
@@ -623,6 +630,15 @@ int64_t hx_hc_kill(struct hx_vm *vm, const struct hx_hc_kill_req *req)
     }
     closedir(d);
     return found ? found : err;
+}
+
+int64_t hx_hc_subreaper(struct hx_vm *vm, const struct hx_hc_subreaper_req *req)
+{
+    (void)vm;
+    if (req->set)
+        return prctl(PR_SET_CHILD_SUBREAPER, req->value != 0) < 0 ? -errno : 0;
+    int on = 0;
+    return prctl(PR_GET_CHILD_SUBREAPER, &on) < 0 ? -errno : on;
 }
 
 /* ---- process groups and sessions ------------------------------------------ */

@@ -212,6 +212,13 @@ scmp_filter_ctx hx_seccomp_policy(void)
     if (!rc)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
                               SCMP_A0(SCMP_CMP_EQ, PR_SET_PDEATHSIG));
+    /* And PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER for the program. */
+    if (!rc)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+                              SCMP_A0(SCMP_CMP_EQ, PR_SET_CHILD_SUBREAPER));
+    if (!rc)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+                              SCMP_A0(SCMP_CMP_EQ, PR_GET_CHILD_SUBREAPER));
     if (rc) {
         seccomp_release(ctx);
         return NULL;

@@ -211,6 +211,16 @@ SYSCALL(prctl)
             return -EFAULT;
         *(int *)a1 = boot->live.pdeathsig;
         return 0;
+    case PR_SET_CHILD_SUBREAPER:
+        return HC(subreaper, .set = 1, .value = a1 != 0);
+    case PR_GET_CHILD_SUBREAPER: {
+        if (!user_ok((void *)a1, 4, 1))
+            return -EFAULT;
+        long r = HC(subreaper, .set = 0);
+        if (r >= 0)
+            *(int *)a1 = (int)r, r = 0;
+        return r;
+    }
     case PR_GET_DUMPABLE:
         return dumpable;
     case PR_SET_DUMPABLE:

@@ -391,6 +391,14 @@ struct hx_hc_pgrp_req {
 };
 HX_HC_REQ(pgrp, op, pid, pgid)
 
+/* prctl(PR_SET_CHILD_SUBREAPER) and PR_GET_CHILD_SUBREAPER: the host's
+ * own (orphaned descendants become this process's children). */
+struct hx_hc_subreaper_req {
+    uint64_t set;   /* 1: set it to value; 0: the answer is the setting */
+    uint64_t value; /* 0 or 1 */
+};
+HX_HC_REQ(subreaper, set, value)
+
 /* The program ignores SIGCHLD or set SA_NOCLDWAIT: its children are
  * reaped as they end, as Linux does then. */
 struct hx_hc_child_signal_req {

@@ -66,6 +66,7 @@ HCALL(42, KILL, kill)
 HCALL(43, PGRP, pgrp)
 HCALL(44, CHILD_SIGNAL, child_signal)
 HCALL(45, EXEC, exec)
+HCALL(46, SUBREAPER, subreaper)
 /* Scheduling and waiting (hc_sched.c). */
 HCALL(64, WAIT, wait)
 HCALL(65, TIMER_KICK, timer_kick)
