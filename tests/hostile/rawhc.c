@@ -21,6 +21,13 @@
 #include "hx/abi.h"
 
 #define EFAULT 14
+/* errno values and signals (the guest's, which are Linux's): no libc
+ * header is needed for them beyond these. */
+#define ESRCH_ 3
+#define EBADF_ 9
+#define EACCES_ 13
+#define EINVAL_ 22
+#define SIGCONT_ 18
 
 static int failures;
 
@@ -161,6 +168,56 @@ static int ram_end_copies(void)
     return bad;
 }
 
+/* The process hypercalls: nothing reaches a host process outside the run,
+ * and a bad execve request fails before the machine changes (the checks
+ * after it still run). */
+static void process_checks(void)
+{
+    const uint64_t nowhere = 0x7ff000000000ull;
+    pid_t outside = getppid(); /* the shell that runs hxrun: not of the run */
+    expect("kill(0) of the host process that started hxrun",
+           hc4(HX_HC_KILL, (uint64_t)outside, 0, 0, HX_KILL), -ESRCH_);
+    expect("SIGCONT to it", hc4(HX_HC_KILL, (uint64_t)outside, 0, SIGCONT_, HX_KILL), -ESRCH_);
+    expect("kill(0) of pid 1", hc4(HX_HC_KILL, 1, 0, 0, HX_KILL), -ESRCH_);
+    expect("a kill of an unknown kind", hc4(HX_HC_KILL, 1, 0, 0, 99), -EINVAL_);
+    expect("setpgid of a host process", hc(HX_HC_PGRP, HX_SETPGID, (uint64_t)outside, 0), -ESRCH_);
+    expect("getsid of pid 1", hc(HX_HC_PGRP, HX_GETSID, 1, 0), -ESRCH_);
+    expect("an unknown process-group operation", hc(HX_HC_PGRP, 77, 0, 0), -EINVAL_);
+    expect("wait of an unknown kind", hc(HX_HC_WAIT_CHILD, 9, (uint64_t)-1, 0), -EINVAL_);
+    expect("waitid on a pidfd", hc4(HX_HC_WAIT_CHILD, HX_WAITID, 3, 3, 4 /* WEXITED */), -EINVAL_);
+    expect("wait with unknown options", hc4(HX_HC_WAIT_CHILD, HX_WAIT4, (uint64_t)-1, 0, 0x100),
+           -EINVAL_);
+    expect("a pipe of 1 GiB", hc(HX_HC_PIPE, (uint64_t)&req, 1u << 30, 0), -EINVAL_);
+    expect("a pipe's fds written nowhere", hc(HX_HC_PIPE, nowhere, 0, 0), -EFAULT);
+    expect("exec of an info block nowhere", hc(HX_HC_EXEC, nowhere, 0, 0), -EFAULT);
+    static struct hx_exec_info x;
+    static char sh_path[] = "/bin/sh", passwd[] = "/etc/passwd";
+    x.prog_hostfd = 1000;
+    x.interp_hostfd = -1;
+    expect("exec of a host fd never given", hc(HX_HC_EXEC, (uint64_t)&x, 0, 0), -EBADF_);
+    x.prog_hostfd = (int32_t)hc(HX_HC_OPEN, (uint64_t)passwd, 0 /* O_RDONLY */, 0);
+    expect("exec of a file without x permission", hc(HX_HC_EXEC, (uint64_t)&x, 0, 0), -EACCES_);
+    x.prog_hostfd = (int32_t)hc(HX_HC_OPEN, (uint64_t)sh_path, 0, 0);
+    x.nfds = 1u << 30;
+    expect("exec keeping 2^30 fds", hc(HX_HC_EXEC, (uint64_t)&x, 0, 0), -EINVAL_);
+    x.nfds = 0;
+    x.argv = nowhere;
+    expect("exec with argv nowhere", hc(HX_HC_EXEC, (uint64_t)&x, 0, 0), -EFAULT);
+    static uint64_t argv[2];
+    static struct hx_exec_fd keep[2] = {{5, 1000}, {6, 1}};
+    static char cwd[] = "/";
+    argv[0] = (uint64_t)sh_path;
+    x.argv = (uint64_t)argv;
+    x.execfn = x.exe = (uint64_t)sh_path;
+    x.cwd = (uint64_t)cwd;
+    x.fds = (uint64_t)keep;
+    x.nfds = 2;
+    expect("exec keeping a host fd never given", hc(HX_HC_EXEC, (uint64_t)&x, 0, 0), -EINVAL_);
+    keep[0].hostfd = 1;
+    keep[1].fd = 5;
+    expect("exec keeping one fd number twice", hc(HX_HC_EXEC, (uint64_t)&x, 0, 0), -EINVAL_);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2)
@@ -197,6 +254,7 @@ int main(int argc, char **argv)
     static char st[256];
     expect("a good stat still works", hc(HX_HC_STAT, (uint64_t)self, (uint64_t)st, 0), 0);
     expect("copies from RAM's last page on into a file page past the end", ram_end_copies(), 0);
+    process_checks();
     printf("checks done\n");
     return failures != 0;
 }
