@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -192,8 +193,32 @@ int64_t hx_hc_fcntl(struct hx_vm *vm, const struct hx_hc_fcntl_req *req)
         return r < 0 ? -errno : r;
     }
     if (req->cmd == F_SETFL) {
-        int r = fcntl((int)req->hostfd, F_SETFL, (int)(req->arg & (O_APPEND | O_NONBLOCK)));
+        int r = fcntl((int)req->hostfd, F_SETFL,
+                      (int)(req->arg & (O_APPEND | O_NONBLOCK | O_ASYNC)));
         return r < 0 ? -errno : 0;
+    }
+    /* Signal-driven I/O. The host signals the owner: only this process
+     * (or none), which forwards SIGIO to the program; any other owner
+     * would let the guest have the host signal a process outside the run.
+     * Only SIGIO itself, the one signal forwarded for it. */
+    int r;
+    switch (req->cmd) {
+    case F_SETOWN:
+        if ((int)req->arg != 0 && (int)req->arg != getpid())
+            return -EPERM;
+        r = fcntl((int)req->hostfd, F_SETOWN, (int)req->arg);
+        return r < 0 ? -errno : 0;
+    case F_GETOWN:
+        r = fcntl((int)req->hostfd, F_GETOWN);
+        return r < 0 ? -errno : r;
+    case F_SETSIG:
+        if (req->arg != 0 && req->arg != SIGIO)
+            return -EINVAL;
+        r = fcntl((int)req->hostfd, F_SETSIG, (int)req->arg);
+        return r < 0 ? -errno : 0;
+    case F_GETSIG:
+        r = fcntl((int)req->hostfd, F_GETSIG);
+        return r < 0 ? -errno : r;
     }
     return -EINVAL;
 }

@@ -146,7 +146,10 @@ static const int allowed[] = {
     SCMP_SYS(getpgrp),
     SCMP_SYS(setsid),
     SCMP_SYS(getsid),
-    /* execve: the new program's fastcall copies (fastcall_cache.c) */
+    /* execve: building the new machine (glibc's qsort asks sysinfo for
+     * the memory size) and the new program's fastcall copies
+     * (fastcall_cache.c) */
+    SCMP_SYS(sysinfo),
     SCMP_SYS(memfd_create),
     SCMP_SYS(fgetxattr),
     SCMP_SYS(fsetxattr),

@@ -294,10 +294,25 @@ SYSCALL(fcntl)
             long r = f->ops->set_flags(f, a2);
             if (r < 0)
                 return r;
+        } else if ((a2 & O_ASYNC) && !(f->flags & O_ASYNC)) {
+            static int warned;
+            if (!warned++)
+                kwarn("O_ASYNC on a file the guest keeps (a pipe, eventfd...) sends no SIGIO");
         }
-        f->flags = (f->flags & ~(uint32_t)(O_APPEND | O_NONBLOCK)) |
-                   ((uint32_t)a2 & (O_APPEND | O_NONBLOCK));
+        f->flags = (f->flags & ~(uint32_t)(O_APPEND | O_NONBLOCK | O_ASYNC)) |
+                   ((uint32_t)a2 & (O_APPEND | O_NONBLOCK | O_ASYNC));
         return 0;
+    case F_SETOWN:
+    case F_GETOWN:
+    case F_SETSIG:
+    case F_GETSIG:
+        /* Signal-driven I/O: the host sends SIGIO to the owner, which is
+         * a process of the run, and the monitor forwards it. */
+        if (f->hostfd >= 0)
+            return HC(fcntl, .hostfd = (uint64_t)f->hostfd, .cmd = a1, .arg = a2);
+        if (a1 == F_GETOWN || a1 == F_GETSIG)
+            return 0;
+        break;
     case F_GETLK:
     case F_SETLK:
     case F_SETLKW:

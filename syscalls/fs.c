@@ -864,6 +864,14 @@ SYSCALL(ioctl)
     case FIOCLEX:
     case FIONCLEX:
         return sys_fcntl(a0, 2 /* F_SETFD */, a1 == FIOCLEX, 0, 0, 0);
+    case FIOASYNC: {
+        if (!user_ok((void *)a2, 4, 0))
+            return -EFAULT;
+        uint32_t fl = f->flags & ~(uint32_t)O_ASYNC;
+        if (*(int *)a2)
+            fl |= O_ASYNC;
+        return sys_fcntl(a0, F_SETFL, fl & (O_APPEND | O_NONBLOCK | O_ASYNC), 0, 0, 0);
+    }
     }
     return f->ops->ioctl ? f->ops->ioctl(f, a1, a2) : -ENOTTY;
 }

@@ -9,4 +9,5 @@
 #define FIONBIO 0x5421
 #define FIONCLEX 0x5450
 #define FIOCLEX 0x5451
+#define FIOASYNC 0x5452
 #endif
