@@ -193,8 +193,8 @@ int64_t hx_hc_fcntl(struct hx_vm *vm, const struct hx_hc_fcntl_req *req)
         return r < 0 ? -errno : r;
     }
     if (req->cmd == F_SETFL) {
-        int r = fcntl((int)req->hostfd, F_SETFL,
-                      (int)(req->arg & (O_APPEND | O_NONBLOCK | O_ASYNC)));
+        int r =
+            fcntl((int)req->hostfd, F_SETFL, (int)(req->arg & (O_APPEND | O_NONBLOCK | O_ASYNC)));
         return r < 0 ? -errno : 0;
     }
     /* Signal-driven I/O. The host signals the owner: only this process

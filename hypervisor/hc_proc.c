@@ -5,12 +5,15 @@
  * comes from the host kernel.
  *
  * What this file adds is the run's boundary. The run is every monitor
- * forked from the one the user started (the top); each holds the read end
- * of one pipe, the run pipe, whose only write end the top holds:
+ * forked from the one the user started (the top):
  * - a process may signal, or ask the group of, processes of its own run
- *   only: one whose descriptor at the run pipe's number is that same pipe;
- * - when the top ends, however it ends, the write end closes and every
- *   other monitor of the run kills itself: no VM outlives the run. */
+ *   only. Each monitor of a run that forked has a thread named with the
+ *   run's random mark, which /proc shows whatever the process's user (a
+ *   process that changed its user still belongs to the run), and only a
+ *   host process that chose to copy the mark could pass for one;
+ * - each holds the read end of the run pipe, whose only write end the top
+ *   holds: when the top ends, however it ends, the write end closes and
+ *   every other monitor of the run kills itself: no VM outlives the run. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +25,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -33,7 +37,8 @@
 #include "hostfs.h"
 
 static int run_rfd = -1, run_wfd = -1;
-static char run_id[64]; /* what /proc/PID/fd/run_rfd reads as in the run */
+static char run_mark[16]; /* the name of the run's marked thread in each monitor */
+static int marked;        /* this monitor has its marked thread */
 static int is_top = 1;
 static struct hx_vm *proc_vm;
 
@@ -66,14 +71,16 @@ int hx_proc_init(struct hx_vm *vm)
     }
     run_rfd = hx_high_fd(p[0]);
     run_wfd = hx_high_fd(p[1]);
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/self/fd/%d", run_rfd);
-    ssize_t n = readlink(path, run_id, sizeof(run_id) - 1);
-    if (run_rfd < 0 || run_wfd < 0 || n <= 0) {
+    uint8_t r[12];
+    if (run_rfd < 0 || run_wfd < 0 || getrandom(r, sizeof(r), 0) != sizeof(r)) {
         fprintf(stderr, "hxrun: cannot set up the run's pipe\n");
         return 1;
     }
-    run_id[n] = 0;
+    /* "hx" and 13 letters: 65 bits, the most a thread name holds. */
+    memcpy(run_mark, "hx", 2);
+    for (int i = 0; i < 13; i++)
+        run_mark[2 + i] = (char)('a' + ((r[i % 12] ^ (r[(i + 5) % 12] >> 3) ^ i * 7) % 26));
+    run_mark[15] = 0;
     return 0;
 }
 
@@ -97,29 +104,57 @@ static pid_t parent_of(pid_t pid)
     return p && sscanf(p + 1, " %*c %d", &ppid) == 1 ? ppid : -1;
 }
 
-/* Whether pid is a process of this run: one holding the run pipe, or a
- * child of this monitor that has ended (a zombie holds no fds). */
+/* Whether pid has a thread named with the run's mark. */
+static int has_mark(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return 0;
+    int found = 0;
+    struct dirent *e;
+    while (!found && (e = readdir(d))) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        char comm[64], name[32] = "";
+        snprintf(comm, sizeof(comm), "/proc/%d/task/%.16s/comm", (int)pid, e->d_name);
+        int fd = open(comm, O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, name, sizeof(name) - 1) : -1;
+        if (fd >= 0)
+            close(fd);
+        if (n > 0) {
+            name[n] = 0;
+            name[strcspn(name, "\n")] = 0;
+            found = !strcmp(name, run_mark);
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+/* Whether pid is a process of this run: one with the run's marked thread,
+ * or a descendant of one (a process just forked has not named its thread
+ * yet, but its parent did before forking it), or of this monitor (a
+ * zombie child has no threads left). */
 static int run_member(pid_t pid)
 {
     if (pid <= 0)
         return 0;
-    if (pid == getpid())
-        return 1;
-    char path[64], link[64];
-    snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, run_rfd);
-    ssize_t n = readlink(path, link, sizeof(link) - 1);
-    if (n > 0) {
-        link[n] = 0;
-        return !strcmp(link, run_id);
+    for (int depth = 0; pid > 1 && depth < 64; depth++) {
+        if (pid == getpid() || has_mark(pid))
+            return 1;
+        pid = parent_of(pid);
     }
-    return parent_of(pid) == getpid();
+    return 0;
 }
 
 /* ---- fork ---------------------------------------------------------------- */
 
-/* The child monitor's watch on the run: the top's end of the run pipe
- * closes when the top ends. */
-static void *run_watch(void *arg)
+/* The marked thread of a monitor (see the top of the file). It watches
+ * the run: the top's end of the run pipe closes when the top ends (in the
+ * top, which holds that end, it waits for ever). */
+static void *run_thread(void *arg)
 {
     (void)arg;
     struct pollfd p = {run_rfd, 0, 0}; /* POLLHUP is always reported */
@@ -127,6 +162,28 @@ static void *run_watch(void *arg)
         ;
     kill(getpid(), SIGKILL);
     return NULL;
+}
+
+/* Starts this monitor's marked thread, once; 0 or an errno. */
+static int mark_start(void)
+{
+    if (marked)
+        return 0;
+    pthread_attr_t a;
+    pthread_t t;
+    sigset_t all, prev;
+    hx_block_set(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &prev); /* the thread takes no signal */
+    pthread_attr_init(&a);
+    pthread_attr_setstacksize(&a, 64 << 10);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    int r = pthread_create(&t, &a, run_thread, NULL);
+    pthread_attr_destroy(&a);
+    pthread_sigmask(SIG_SETMASK, &prev, NULL);
+    if (!r) /* named now, not when the thread first runs */
+        pthread_setname_np(t, run_mark);
+    marked = !r;
+    return r;
 }
 
 /* The parent process ended (PR_SET_PDEATHSIG): getppid names the new one,
@@ -183,17 +240,8 @@ static void child_setup(struct hx_vm *vm, pid_t parent)
     vm->boot->ppid = getppid();
     if (vm->boot->ppid != parent) /* it ended before the prctl */
         on_parent_death(HX_SIG_PARENT, NULL, NULL);
-    pthread_attr_t a;
-    pthread_t t;
-    sigset_t all, prev;
-    hx_block_set(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &prev); /* the watch takes no signal */
-    pthread_attr_init(&a);
-    pthread_attr_setstacksize(&a, 64 << 10);
-    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-    int r = pthread_create(&t, &a, run_watch, NULL);
-    pthread_attr_destroy(&a);
-    pthread_sigmask(SIG_SETMASK, &prev, NULL);
+    marked = 0; /* threads are not inherited */
+    int r = mark_start();
     if (r) {
         fprintf(stderr, "hxrun: cannot start the run's watch: %s\n", strerror(r));
         _exit(125);
@@ -294,6 +342,14 @@ int64_t hx_hc_fork(struct hx_vm *vm, const struct hx_hc_fork_req *req)
             return -EAGAIN;
         vp[0] = hx_high_fd(vp[0]);
         vp[1] = hx_high_fd(vp[1]);
+    }
+    /* From now on the run has more than one process: this one is found
+     * by its mark too. */
+    int merr = mark_start();
+    if (merr) {
+        if (vp[0] >= 0)
+            close(vp[0]), close(vp[1]);
+        return -merr;
     }
     fflush(NULL); /* nothing the monitor buffered is written twice */
     /* The program's RLIMIT_NPROC, which the host enforces as Linux would
