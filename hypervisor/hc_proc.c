@@ -697,6 +697,79 @@ int64_t hx_hc_subreaper(struct hx_vm *vm, const struct hx_hc_subreaper_req *req)
     return prctl(PR_GET_CHILD_SUBREAPER, &on) < 0 ? -errno : on;
 }
 
+/* ---- credentials ----------------------------------------------------------- */
+
+/* The ids the guest answers getuid, geteuid, getgid and getegid from. */
+static void publish_ids(struct hx_vm *vm)
+{
+    uid_t r, e, s;
+    gid_t gr, ge, gs;
+    if (!syscall(SYS_getresuid, &r, &e, &s) && !syscall(SYS_getresgid, &gr, &ge, &gs)) {
+        vm->boot->uid = r;
+        vm->boot->euid = e;
+        vm->boot->gid = gr;
+        vm->boot->egid = ge;
+    }
+}
+
+int64_t hx_hc_cred(struct hx_vm *vm, const struct hx_hc_cred_req *req)
+{
+    /* Raw system calls: the vCPU thread is the one whose credentials open
+     * the guest's host files (glibc's wrappers would change every thread,
+     * which the monitor's other threads do not need). */
+    long r;
+    switch (req->nr) {
+    case SYS_setuid:
+    case SYS_setgid:
+    case SYS_setfsuid:
+    case SYS_setfsgid:
+        r = syscall((long)req->nr, (unsigned)req->a);
+        break;
+    case SYS_setreuid:
+    case SYS_setregid:
+        r = syscall((long)req->nr, (unsigned)req->a, (unsigned)req->b);
+        break;
+    case SYS_setresuid:
+    case SYS_setresgid:
+        r = syscall((long)req->nr, (unsigned)req->a, (unsigned)req->b, (unsigned)req->c);
+        break;
+    case SYS_getresuid:
+    case SYS_getresgid: {
+        unsigned id[3];
+        if (syscall((long)req->nr, &id[0], &id[1], &id[2]) < 0)
+            return -errno;
+        if (hx_copy_to_guest(&vm->g, req->a, &id[0], 4) ||
+            hx_copy_to_guest(&vm->g, req->b, &id[1], 4) ||
+            hx_copy_to_guest(&vm->g, req->c, &id[2], 4))
+            return -EFAULT;
+        return 0;
+    }
+    case SYS_getgroups:
+    case SYS_setgroups: {
+        int n = (int)req->a;
+        if (n < 0 || n > 65536)
+            return -EINVAL;
+        static gid_t list[65536];
+        if (req->nr == SYS_getgroups) {
+            r = syscall(SYS_getgroups, n, list);
+            if (r > 0 && n && hx_copy_to_guest(&vm->g, req->b, list, (uint64_t)r * sizeof(gid_t)))
+                return -EFAULT;
+            return r < 0 ? -errno : r;
+        }
+        if (n && hx_copy_from_guest(&vm->g, list, req->b, (uint64_t)n * sizeof(gid_t)))
+            return -EFAULT;
+        r = syscall(SYS_setgroups, n, list);
+        break;
+    }
+    default:
+        return -ENOSYS;
+    }
+    int err = errno;
+    publish_ids(vm);
+    /* setfsuid and setfsgid answer the previous id, and no error. */
+    return r < 0 ? -err : r;
+}
+
 /* ---- process groups and sessions ------------------------------------------ */
 
 int64_t hx_hc_pgrp(struct hx_vm *vm, const struct hx_hc_pgrp_req *req)

@@ -146,6 +146,19 @@ static const int allowed[] = {
     SCMP_SYS(getpgrp),
     SCMP_SYS(setsid),
     SCMP_SYS(getsid),
+    /* the program's credentials (hx_hc_cred) */
+    SCMP_SYS(setuid),
+    SCMP_SYS(setgid),
+    SCMP_SYS(setreuid),
+    SCMP_SYS(setregid),
+    SCMP_SYS(setresuid),
+    SCMP_SYS(setresgid),
+    SCMP_SYS(getresuid),
+    SCMP_SYS(getresgid),
+    SCMP_SYS(setfsuid),
+    SCMP_SYS(setfsgid),
+    SCMP_SYS(setgroups),
+    SCMP_SYS(getgroups),
     /* execve: building the new machine (glibc's qsort asks sysinfo for
      * the memory size) and the new program's fastcall copies
      * (fastcall_cache.c) */

@@ -35,6 +35,7 @@ typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uin
 /* table.h's where column: SC_WHERE_##where(a, b, c) picks a for a file
  * that implements system calls (a new file is a line here), b for none and
  * c for quiet. */
+#define SC_WHERE_cred(implemented, none, quiet) implemented
 #define SC_WHERE_epoll(implemented, none, quiet) implemented
 #define SC_WHERE_eventfd(implemented, none, quiet) implemented
 #define SC_WHERE_fd(implemented, none, quiet) implemented

@@ -399,6 +399,16 @@ struct hx_hc_subreaper_req {
 };
 HX_HC_REQ(subreaper, set, value)
 
+/* The credential calls (setuid, setresgid, setgroups, getresuid...): the
+ * monitor makes the same call for itself, so the host applies Linux's own
+ * rules, and the process's host accesses follow its user; it then writes
+ * the ids the guest answers getuid and the like from (boot info). */
+struct hx_hc_cred_req {
+    uint64_t nr;      /* the Linux system call: one of those above */
+    uint64_t a, b, c; /* its arguments; pointers are gvas */
+};
+HX_HC_REQ(cred, nr, a, b, c)
+
 /* The program ignores SIGCHLD or set SA_NOCLDWAIT: its children are
  * reaped as they end, as Linux does then. */
 struct hx_hc_child_signal_req {

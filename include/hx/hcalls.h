@@ -67,6 +67,7 @@ HCALL(43, PGRP, pgrp)
 HCALL(44, CHILD_SIGNAL, child_signal)
 HCALL(45, EXEC, exec)
 HCALL(46, SUBREAPER, subreaper)
+HCALL(47, CRED, cred)
 /* Scheduling and waiting (hc_sched.c). */
 HCALL(64, WAIT, wait)
 HCALL(65, TIMER_KICK, timer_kick)
