@@ -341,7 +341,7 @@ void hx_sched_before_run(struct hx_vm *vm)
  * must not begin. */
 static int signals_waiting(void)
 {
-    return host_pending || live_area->host_signals;
+    return host_pending || (live_area && live_area->host_signals);
 }
 
 /* Waits for the host fds (p has room for one more) until the deadline
