@@ -1,0 +1,430 @@
+#!/bin/bash
+# Compatibility check on processes: real programs that fork, exec, wait
+# and signal -- dash, bash and busybox sh scripts, python3's subprocess,
+# os.fork, posix_spawn and multiprocessing, perl and lua5.4 running
+# commands, make -j2 building a C project with gcc, git -- run natively and
+# as "HXRUN -- CMD...", must give the same stdout, stderr (hxrun's own
+# "hxrun: " lines dropped) and exit status.
+#
+#   tests/compat/procs.sh HXRUN BUILDDIR [NAME-PATTERN]
+#
+# Each case runs in a fresh empty directory under /tmp (the same path for
+# the native and the hxrun run, emptied and prepared again in between), with
+# stdin /dev/null, stdout to a file, the environment
+#   PATH=/usr/bin:/bin LC_ALL=C HOME=DIR [XDG_CACHE_HOME=...]
+# and "timeout 60".  The native run's status must be what the case expects
+# (0 unless said otherwise), so a broken case cannot pass.  A case may also
+# name files it leaves behind (make's objects), compared byte for byte.
+# One PASS/FAIL line per case; captured output is kept in
+# BUILDDIR/results/procs/NAME/.  A NAME-PATTERN (a bash glob) runs only the
+# cases whose names match.
+#
+# The last case is hxrun's alone: "kill -9" of the top hxrun of a tree of
+# processes must leave no hxrun process behind.
+
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# pass, fail, finish, set_hxrun, filter_stderr, show_diff, describe_status
+# shellcheck source-path=SCRIPTDIR source=../guest/run.sh
+source "$here/../guest/run.sh"
+
+TIME_LIMIT=60
+PYTHON=/usr/bin/python3
+PERL=/usr/bin/perl
+LUA=/usr/bin/lua5.4
+SHELLS=(/bin/dash /bin/bash "/bin/busybox sh")
+
+pattern='*'
+results=""
+
+# ---- one case ----
+
+# pc NAME [-s STATUS] [-p SETUP] [-k FILE]... [-S] -- CMD...
+#   -s STATUS  the native run must end with STATUS (default 0)
+#   -p SETUP   run "SETUP DIR" to populate the directory before each run
+#   -k FILE    keep FILE (relative to the directory) and compare it with cmp
+#   -S         compare stdout sorted (make -j2's lines come in any order)
+pc() {
+	local name=$1
+	shift
+	local want=0 setup="" sorted=0 keep=()
+	while [[ $1 != -- ]]; do
+		case $1 in
+		-s)
+			want=$2
+			shift
+			;;
+		-p)
+			setup=$2
+			shift
+			;;
+		-k)
+			keep+=("$2")
+			shift
+			;;
+		-S) sorted=1 ;;
+		*)
+			echo "pc: bad option $1" >&2
+			exit 2
+			;;
+		esac
+		shift
+	done
+	shift
+	# shellcheck disable=SC2053
+	[[ $name == $pattern ]] || return 0
+	local res=$results/$name
+	rm -rf "$res"
+	mkdir -p "$res"
+	printf '%q ' "$@" >"$res/cmd"
+	local dir who st_native=0 st_hxrun=0
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/hx-procs.XXXXXX")
+	for who in native hxrun; do
+		chmod -R u+rwX "$dir"
+		find "$dir" -mindepth 1 -delete
+		[[ -n $setup ]] && "$setup" "$dir"
+		local runner=()
+		[[ $who == hxrun ]] && runner=("$HXRUN" --)
+		local env=(PATH=/usr/bin:/bin LC_ALL=C "HOME=$dir"
+			${XDG_CACHE_HOME:+"XDG_CACHE_HOME=$XDG_CACHE_HOME"})
+		local t0=$EPOCHREALTIME
+		{
+			(cd "$dir" && exec timeout -k 5 "$TIME_LIMIT" \
+				env -i "${env[@]}" "${runner[@]}" "$@" </dev/null \
+				>"$res/out.$who" 2>"$res/err.raw.$who")
+			printf -v "st_$who" %d $?
+		} 2>/dev/null
+		echo "$t0 $EPOCHREALTIME" >"$res/time.$who"
+		filter_stderr "$who" "$res/err.raw.$who" "$res/err.$who"
+		if ((sorted)); then
+			sort "$res/out.$who" >"$res/out.sorted.$who"
+			mv "$res/out.sorted.$who" "$res/out.$who"
+		fi
+		local f
+		mkdir -p "$res/keep.$who"
+		for f in "${keep[@]}"; do
+			[[ -f $dir/$f ]] && cp "$dir/$f" "$res/keep.$who/${f//\//_}"
+		done
+	done
+	chmod -R u+rwX "$dir"
+	rm -rf "$dir"
+
+	if ((st_native != want)); then
+		fail "$name" "native run ended with $(describe_status "$st_native"), not $want (broken case)"
+		show_diff stderr /dev/null "$res/err.native"
+		return
+	fi
+	local why=()
+	((st_native == st_hxrun)) ||
+		why+=("status $(describe_status "$st_hxrun"), native $st_native")
+	cmp -s "$res/out.native" "$res/out.hxrun" || why+=("stdout differs")
+	cmp -s "$res/err.native" "$res/err.hxrun" || why+=("stderr differs")
+	for f in "${keep[@]}"; do
+		f=${f//\//_}
+		if [[ ! -f $res/keep.native/$f ]]; then
+			why+=("native run left no $f")
+		elif [[ ! -f $res/keep.hxrun/$f ]]; then
+			why+=("hxrun run left no $f")
+		elif ! cmp -s "$res/keep.native/$f" "$res/keep.hxrun/$f"; then
+			why+=("$f differs")
+		fi
+	done
+	if ((${#why[@]} == 0)); then
+		pass "$name"
+		return
+	fi
+	local IFS=,
+	fail "$name" "${why[*]}"
+	cmp -s "$res/out.native" "$res/out.hxrun" ||
+		show_diff stdout "$res/out.native" "$res/out.hxrun"
+	cmp -s "$res/err.native" "$res/err.hxrun" ||
+		show_diff stderr "$res/err.native" "$res/err.hxrun"
+}
+
+# ---- 1. shells ----
+
+setup_script() {
+	printf '#!/bin/sh\necho "script $1 $#"\nexit 4\n' >"$1/t.sh"
+	chmod +x "$1/t.sh"
+}
+
+setup_txt() {
+	mkdir "$1/sub"
+	echo one >"$1/a.txt"
+	echo two >"$1/sub/b.txt"
+	echo three >"$1/c.txt"
+	echo no >"$1/d.dat"
+}
+
+# sh_case NAME [pc options] -- SCRIPT: the script under each shell.
+sh_case() {
+	local name=$1
+	shift
+	local opts=()
+	while [[ $1 != -- ]]; do
+		opts+=("$1")
+		shift
+	done
+	local script=$2 sh
+	for sh in "${SHELLS[@]}"; do
+		local label=${sh##*/}
+		label=${label// /-}
+		# shellcheck disable=SC2086
+		pc "$label.$name" "${opts[@]}" -- $sh -c "$script"
+	done
+}
+
+shells() {
+	sh_case pipeline -- 'seq 1 1000 | sort -r | head -3'
+	sh_case substitution -- 'a=$(echo one; echo two); b=`echo three`
+echo "$a" $b $(echo $(echo nested) `echo back`)'
+	sh_case subshell -- 'x=1; (x=2; echo in $x; exit 3); echo out $x $?
+(echo piped; exit 0) | tr a-z A-Z'
+	sh_case background-wait -- 'sleep 0.1 & wait $!; echo $?
+(exit 7) & wait $!; echo $?
+false & true & wait; echo all $?'
+	sh_case wait-killed -- 'sleep 10 & kill $!; wait $!; echo $?'
+	sh_case stop-cont -- 'sleep 0.5 & p=$!; kill -STOP $p; kill -CONT $p; wait $p; echo $?'
+	sh_case trap-exit -- "trap 'echo trapped' EXIT; echo body"
+	sh_case -s 5 trap-term -- "trap 'echo got TERM; exit 5' TERM; echo before; kill -TERM \$\$; echo after"
+	sh_case -s 1 set-e -- 'set -e; echo a; false; echo b'
+	sh_case heredoc -- 'cat <<EOF
+line $((1 + 2))
+$(echo sub)
+EOF
+cat <<"X"
+$literal `x`
+X'
+	sh_case loop-20 -- 's=; for i in $(seq 1 20); do s="$s $(echo $i)"; done; echo $s'
+	sh_case pipe-status -- 'false | true; echo $?; true | false; echo $?'
+	sh_case read-pipe -- 'echo a b | { read x y; echo $y $x; }'
+	sh_case getppid -- 'echo $(( $$ == $(sh -c "echo \$PPID") ))'
+	sh_case -s 4 -p setup_script script-by-path -- './t.sh arg; echo $?; sh ./t.sh a b; echo $?; ./t.sh last'
+	sh_case exec -- '(exec sh -c "echo inner \$0" name); exec echo replaced; echo not reached'
+	sh_case command-v -- 'command -v sh; command -v echo; command -v nonexistent; echo $?'
+	sh_case xargs -- 'printf "%s\n" 4 3 2 1 | xargs -P2 -n1 echo | sort'
+	sh_case -p setup_txt find-exec -- "find . -name '*.txt' -exec cat {} + | sort"
+	sh_case env -- "env VAR=1 sh -c 'echo \$VAR'"
+	sh_case timeout -- 'timeout 1 sleep 5; echo $?'
+	sh_case nohup -- 'nohup true; echo $?; nohup echo out'
+	pc bash.pipefail -s 3 -- /bin/bash -c 'set -o pipefail; false | true; echo $?
+true | (exit 3) | true; echo $? ${PIPESTATUS[*]}
+set -e; true | (exit 3) | true; echo not reached'
+	pc direct-script -s 4 -p setup_script -- ./t.sh arg
+}
+
+# ---- 2. python3 ----
+
+setup_mp() {
+	cat >"$1/pool.py" <<'PY'
+import multiprocessing, sys
+if __name__ == '__main__':
+    multiprocessing.set_start_method(sys.argv[1])
+    with multiprocessing.Pool(2) as p:
+        print(sys.argv[1], p.map(abs, range(-5, 5)))
+PY
+	cat >"$1/futures.py" <<'PY'
+import concurrent.futures
+if __name__ == '__main__':
+    with concurrent.futures.ProcessPoolExecutor(2) as ex:
+        print(list(ex.map(abs, range(-5, 5))))
+PY
+}
+
+python() {
+	local py=("$PYTHON" -I -c)
+	pc python.run-ls -- "${py[@]}" '
+import subprocess
+r = subprocess.run(["ls", "/"], capture_output=True)
+print(r.returncode, r.stdout.split(), r.stderr)'
+	pc python.check-output-shell -- "${py[@]}" '
+import subprocess
+print(subprocess.check_output("seq 1 100 | grep 7 | wc -l", shell=True))'
+	pc python.popen-communicate -- "${py[@]}" '
+from subprocess import Popen, PIPE
+p = Popen(["tr", "a-z", "A-Z"], stdin=PIPE, stdout=PIPE)
+out, _ = p.communicate(b"hello\n" * 20000)
+print(len(out), out[:12], p.returncode)'
+	pc python.fork-waitpid -- "${py[@]}" '
+import os, sys
+sys.stdout.flush()
+pid = os.fork()
+if pid == 0:
+    print("child", os.getppid() != 0)
+    sys.stdout.flush()
+    os._exit(7)
+_, st = os.waitpid(pid, 0)
+print("parent", os.WIFEXITED(st), os.WEXITSTATUS(st))'
+	pc python.posix-spawn -- "${py[@]}" '
+import os
+pid = os.posix_spawn("/bin/echo", ["echo", "spawned"], {})
+print(os.waitpid(pid, 0)[1])'
+	pc python.system -- "${py[@]}" '
+import os, sys
+print(os.system("exit 3") >> 8); sys.stdout.flush()
+print(os.system("echo from system"))'
+	pc python.mp-fork -p setup_mp -- "$PYTHON" -I pool.py fork
+	pc python.mp-spawn -p setup_mp -- "$PYTHON" -I pool.py spawn
+	pc python.mp-forkserver -p setup_mp -- "$PYTHON" -I pool.py forkserver
+	pc python.process-pool -p setup_mp -- "$PYTHON" -I futures.py
+	pc python.nonexistent -s 1 -- "${py[@]}" '
+import subprocess
+subprocess.run(["/nonexistent"])'
+}
+
+# ---- 3. perl, lua ----
+
+perl_lua() {
+	pc perl.system -- "$PERL" -e '
+system("echo", "sys"); print "status ", $? >> 8, "\n";
+system("exit 3"); print "status ", $? >> 8, "\n";'
+	pc perl.backticks -- "$PERL" -e '
+my $x = `echo hi; echo there`; print length($x), " $x";
+my @l = `seq 3`; print scalar(@l), "\n";'
+	pc perl.open-pipe -- "$PERL" -e '
+open(my $f, "-|", "echo", "hi") or die; print "got ", <$f>; close $f; print "st $?\n";
+open(my $g, "|-", "tr", "a-z", "A-Z") or die; print $g "to tr\n"; close $g;'
+	pc lua.os-execute -- "$LUA" -e '
+print(os.execute("exit 3")); print(os.execute("true")); print(os.execute())'
+	pc lua.io-popen -- "$LUA" -e '
+local f = io.popen("seq 3"); print(f:read("a")); print(f:close())
+local g = io.popen("tr a-z A-Z", "w"); g:write("to tr\n"); print(g:close())'
+}
+
+# ---- 4. make -j2 with gcc ----
+
+setup_make() {
+	cat >"$1/common.h" <<'EOF'
+#ifndef COMMON_H
+#define COMMON_H
+int square(int x);
+const char *greeting(void);
+#endif
+EOF
+	cat >"$1/main.c" <<'EOF'
+#include <stdio.h>
+#include "common.h"
+int main(void) {
+	printf("%s %d\n", greeting(), square(12));
+	return 0;
+}
+EOF
+	cat >"$1/square.c" <<'EOF'
+#include "common.h"
+int square(int x) { return x * x; }
+EOF
+	cat >"$1/greeting.c" <<'EOF'
+#include "common.h"
+const char *greeting(void) { return "hello from make"; }
+EOF
+	printf '%s\n' 'CC = gcc' 'CFLAGS = -O2 -Wall' \
+		'OBJS = main.o square.o greeting.o' \
+		'prog: $(OBJS)' '	$(CC) -o $@ $(OBJS)' \
+		'%.o: %.c common.h' '	$(CC) $(CFLAGS) -c $<' \
+		'run: prog' '	./prog' >"$1/Makefile"
+}
+
+make_gcc() {
+	pc make.j2-gcc -S -p setup_make -k main.o -k square.o -k greeting.o -k prog \
+		-- /usr/bin/make -j2 run
+}
+
+# ---- 5. git ----
+
+setup_git() {
+	cat >"$1/git.sh" <<'EOF'
+set -e
+export GIT_AUTHOR_DATE='2024-01-02T03:04:05Z' GIT_COMMITTER_DATE='2024-01-02T03:04:05Z'
+git -c init.defaultBranch=main init -q repo
+cd repo
+git config user.name 'Test User'
+git config user.email test@example.com
+printf 'one\ntwo\n' >a.txt
+echo b >b.txt
+git add a.txt b.txt
+git commit -q -m first
+printf 'one\n2\n' >a.txt
+echo new >c.txt
+git status --short
+git diff
+git commit -q -am second
+git log --oneline
+git gc -q
+git count-objects -v | grep -v size
+git fsck --no-progress && echo fsck ok
+EOF
+}
+
+git_case() {
+	pc git.steps -p setup_git -- /bin/sh git.sh
+}
+
+# ---- 6. many processes; kill -9 of the top hxrun ----
+
+trees() {
+	pc bash.64-true -- /bin/bash -c 'for i in $(seq 64); do true & done; wait; echo done $?'
+	pc bash.64-subshells -- /bin/bash -c 'for i in $(seq 64); do (echo $i >f$i) & done; wait; ls | wc -l; cat f* | sort -n | tail -1'
+	local name=hxrun.kill-9-tree
+	# shellcheck disable=SC2053
+	[[ $name == $pattern ]] || return 0
+	# A unique sleep duration marks every process of this tree.
+	local marker=30.$$$RANDOM n=0 i top
+	env -i PATH=/usr/bin:/bin LC_ALL=C ${XDG_CACHE_HOME:+"XDG_CACHE_HOME=$XDG_CACHE_HOME"} \
+		"$HXRUN" -- /bin/sh -c "sleep $marker & sleep $marker & wait" </dev/null >/dev/null 2>&1 &
+	top=$!
+	for ((i = 0; i < 100; i++)); do
+		n=$(pgrep -c -f -- "$marker")
+		((n >= 3)) && break
+		sleep 0.1
+	done
+	if ((n < 3)); then
+		fail "$name" "only $n processes of the tree started"
+	else
+		kill -9 "$top"
+		for ((i = 0; i < 20; i++)); do
+			n=$(pgrep -c -f -- "$marker")
+			((n == 0)) && break
+			sleep 0.1
+		done
+		if ((n == 0)); then
+			pass "$name"
+		else
+			fail "$name" "$n processes left 2 s after kill -9 of the top hxrun:"
+			pgrep -a -f -- "$marker" | sed 's/^[0-9]* /    /'
+		fi
+	fi
+	wait "$top" 2>/dev/null
+	local left
+	left=$(pgrep -f -- "$marker")
+	[[ -z $left ]] || kill -9 $left 2>/dev/null
+}
+
+main() {
+	if (($# < 2 || $# > 3)); then
+		echo "usage: $0 HXRUN BUILDDIR [NAME-PATTERN]" >&2
+		exit 2
+	fi
+	set_hxrun "$1"
+	pattern=${3:-*}
+	local missing=() p
+	for p in "$PYTHON:python3" "$PERL:perl" "$LUA:lua5.4" /bin/busybox:busybox-static \
+		/usr/bin/gcc:gcc /usr/bin/make:make /usr/bin/git:git; do
+		[[ -x ${p%%:*} ]] || missing+=("${p#*:}")
+	done
+	if ((${#missing[@]} > 0)); then
+		echo "${0##*/}: missing programs (apt-get install ${missing[*]})" >&2
+		exit 2
+	fi
+	mkdir -p "$2/results/procs"
+	results=$(cd "$2/results/procs" && pwd)
+	shells
+	python
+	perl_lua
+	make_gcc
+	git_case
+	trees
+	finish
+}
+
+main "$@"
