@@ -166,10 +166,6 @@ static const int allowed[] = {
     SCMP_SYS(memfd_create),
     SCMP_SYS(fgetxattr),
     SCMP_SYS(fsetxattr),
-    /* the rewriter's qsort (glibc's asks for the physical memory size the
-     * first time it sorts a large array: at an execve of a program not yet
-     * in the cache, when everything the run started with was) */
-    SCMP_SYS(sysinfo),
     /* identity answers for the guest, resource limits */
     SCMP_SYS(uname),
     SCMP_SYS(prlimit64),
