@@ -187,8 +187,8 @@ false & true & wait; echo all $?'
 	sh_case wait-killed -- 'sleep 10 & kill $!; wait $!; echo $?'
 	sh_case stop-cont -- 'sleep 0.5 & p=$!; kill -STOP $p; kill -CONT $p; wait $p; echo $?'
 	sh_case trap-exit -- "trap 'echo trapped' EXIT; echo body"
-	sh_case -s 5 trap-term -- "trap 'echo got TERM; exit 5' TERM; echo before; kill -TERM \$\$; echo after"
-	sh_case -s 1 set-e -- 'set -e; echo a; false; echo b'
+	sh_case trap-term -s 5 -- "trap 'echo got TERM; exit 5' TERM; echo before; kill -TERM \$\$; echo after"
+	sh_case set-e -s 1 -- 'set -e; echo a; false; echo b'
 	sh_case heredoc -- 'cat <<EOF
 line $((1 + 2))
 $(echo sub)
@@ -200,11 +200,11 @@ X'
 	sh_case pipe-status -- 'false | true; echo $?; true | false; echo $?'
 	sh_case read-pipe -- 'echo a b | { read x y; echo $y $x; }'
 	sh_case getppid -- 'echo $(( $$ == $(sh -c "echo \$PPID") ))'
-	sh_case -s 4 -p setup_script script-by-path -- './t.sh arg; echo $?; sh ./t.sh a b; echo $?; ./t.sh last'
+	sh_case script-by-path -s 4 -p setup_script -- './t.sh arg; echo $?; sh ./t.sh a b; echo $?; ./t.sh last'
 	sh_case exec -- '(exec sh -c "echo inner \$0" name); exec echo replaced; echo not reached'
 	sh_case command-v -- 'command -v sh; command -v echo; command -v nonexistent; echo $?'
 	sh_case xargs -- 'printf "%s\n" 4 3 2 1 | xargs -P2 -n1 echo | sort'
-	sh_case -p setup_txt find-exec -- "find . -name '*.txt' -exec cat {} + | sort"
+	sh_case find-exec -p setup_txt -- "find . -name '*.txt' -exec cat {} + | sort"
 	sh_case env -- "env VAR=1 sh -c 'echo \$VAR'"
 	sh_case timeout -- 'timeout 1 sleep 5; echo $?'
 	sh_case nohup -- 'nohup true; echo $?; nohup echo out'
