@@ -451,13 +451,17 @@ long hx_walk_open(const struct hx_walk *w, int flags, unsigned mode)
 {
     int fd;
     if (!w->name[0]) {
-        /* The object is w->fd itself: reopen it through its own fd. */
+        /* The object is w->fd itself: reopen it through its own fd. It is
+         * what the walk reached (a directory by ".", "..", "/", or a mount's
+         * root), never a symlink, so O_NOFOLLOW has nothing to refuse; kept,
+         * it would refuse the /proc/self/fd link itself (ELOOP, or ENOTDIR
+         * with O_DIRECTORY). */
         char self[64];
         snprintf(self, sizeof(self), "/proc/self/fd/%d", w->fd);
         if (flags & O_PATH)
             fd = fcntl(w->fd, F_DUPFD_CLOEXEC, 0);
         else
-            fd = open(self, (flags & ~(O_CREAT | O_EXCL)) | O_CLOEXEC | O_NOCTTY,
+            fd = open(self, (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC | O_NOCTTY,
                       mode); /* O_TMPFILE in a mount's root takes it */
     } else {
         fd = openat(w->fd, w->name,

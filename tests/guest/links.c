@@ -243,6 +243,20 @@ static void hardlinks(void)
     close(d);
 }
 
+/* O_NOFOLLOW only refuses a final component that is a symlink: ".",
+ * ".." and "/" are directories (find opens "." so). */
+static void nofollow_dirs(void)
+{
+    const char *paths[] = {".", "..", "/", "sub/.", "sub/..", "./sub"};
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        char what[64];
+        snprintf(what, sizeof(what), "open %s O_DIRECTORY|O_NOFOLLOW", paths[i]);
+        int fd = (int)ok(what, open(paths[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
+        if (fd >= 0)
+            close(fd);
+    }
+}
+
 static void cleanup(void)
 {
     const char *names[] = {"target", "sub/up",  "sub/plain", "sub/h3", "abslink",
@@ -276,6 +290,7 @@ int main(void)
     umask(022);
     symlinks();
     hardlinks();
+    nofollow_dirs();
     cleanup();
     return 0;
 }
