@@ -56,6 +56,8 @@ static struct rewritten {
     dev_t dev;
     ino_t ino;
     char copy[32]; /* /proc/self/fd/N: the checked copy (or a sealed memfd) */
+    dev_t copy_dev;
+    ino_t copy_ino;
 } objs[MAX_OBJECTS];
 static size_t nobjs;
 
@@ -430,10 +432,17 @@ int hx_fastcall_prepare(const struct hx_options *opt, const char *prog)
         if (o->elf.fastcall)
             continue; /* rewritten already: runs as it is */
         int m = copy_of(opt, dir, &self_st, self, &have_self, o);
+        struct stat cst;
         if (m < 0)
             continue;
+        if (fstat(m, &cst)) {
+            close(m);
+            continue;
+        }
         objs[nobjs].dev = o->dev;
         objs[nobjs].ino = o->ino;
+        objs[nobjs].copy_dev = cst.st_dev;
+        objs[nobjs].copy_ino = cst.st_ino;
         snprintf(objs[nobjs].copy, sizeof(objs[nobjs].copy), "/proc/self/fd/%d", m);
         nobjs++;
     }
@@ -455,6 +464,17 @@ const char *hx_fastcall_path(const char *path)
     struct stat st;
     const struct rewritten *r = nobjs && stat(path, &st) == 0 ? lookup(&st) : NULL;
     return r ? r->copy : path;
+}
+
+int hx_fastcall_is_copy(int fd)
+{
+    struct stat st;
+    if (!nobjs || fstat(fd, &st))
+        return 0;
+    for (size_t i = 0; i < nobjs; i++)
+        if (objs[i].copy_dev == st.st_dev && objs[i].copy_ino == st.st_ino)
+            return 1;
+    return 0;
 }
 
 long hx_fastcall_reopen(long fd, int flags)

@@ -21,6 +21,10 @@ const char *hx_fastcall_path(const char *path);
  * Returns fd, or a negative errno. */
 long hx_fastcall_reopen(long fd, int flags);
 
+/* Whether host fd fd reads one of this run's rewritten copies (as
+ * hx_fastcall_reopen made it), which are read-only files in the cache. */
+int hx_fastcall_is_copy(int fd);
+
 /* Whether the directory dev/ino is this run's fastcall cache, which hostfs
  * keeps from the guest: the guest must not change what later runs run. */
 int hx_fastcall_cache_is(dev_t dev, ino_t ino);

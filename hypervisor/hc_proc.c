@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "elf_load.h"
+#include "fastcall_cache.h"
 #include "hcall.h"
 #include "hostfs.h"
 
@@ -482,9 +483,13 @@ int64_t hx_hc_exec(struct hx_vm *vm, const struct hx_hc_exec_req *req)
         return -EINVAL;
     /* What Linux checks of the file: executable for us (the host says,
      * with its noexec mounts), a regular file, an ELF (or the kernel
-     * handled #! itself). */
+     * handled #! itself). A program this run rewrote was opened as its
+     * copy (hx_fastcall_reopen), which the cache keeps read-only (0444):
+     * its original passed X_OK when the guest kernel checked its path, and
+     * its code is this run's already. */
     struct stat st;
-    if (faccessat(info.prog_hostfd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS) < 0)
+    if (!hx_fastcall_is_copy(info.prog_hostfd) &&
+        faccessat(info.prog_hostfd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS) < 0)
         return errno == ENOSYS || errno == EINVAL ? -EACCES : -errno;
     if (fstat(info.prog_hostfd, &st) < 0 || !S_ISREG(st.st_mode))
         return -EACCES;

@@ -189,6 +189,16 @@ else
 	fail "an execve rewrites its program into the cache" "output '$o'"
 fi
 
+# The running program's own file again (dash running dash, git its
+# subcommands): the guest's open of it reads the copy, read-only in the
+# cache, and the exec must not ask the copy for X_OK.
+o=$(XDG_CACHE_HOME="$B/xdg-exec" "$HX" /bin/dash -c '/bin/dash -c "echo again"; echo $?' </dev/null 2>"$B/err")
+if [[ $o == $'again\n0' ]]; then
+	pass "a program execs its own (rewritten, cached) file"
+else
+	fail "a program execs its own (rewritten, cached) file" "output '$o'"
+fi
+
 echo "== the cache against its guests"
 while IFS= read -r line; do
 	case $line in
