@@ -208,6 +208,15 @@ X'
 	sh_case env -- "env VAR=1 sh -c 'echo \$VAR'"
 	sh_case timeout -- 'timeout 1 sleep 5; echo $?'
 	sh_case nohup -- 'nohup true; echo $?; nohup echo out'
+	sh_case dev-null -- 'cat </dev/null; echo $?; /bin/echo x >/dev/null; echo $?
+(exec </dev/null; cat; echo $?)'
+	sh_case sigpipe -- 'yes | head -3; seq 1 100000 | head -1'
+	sh_case cwd-umask -- 'mkdir sub && cd sub && /bin/pwd | sed "s|.*/||"; umask 027; touch f; stat -c %a f'
+	sh_case fd-inherit -- 'exec 3>out.txt; echo one >&3; sh -c "echo two >&3"; /bin/echo three >&3; cat out.txt'
+	pc bash.process-substitution -- /bin/bash -c 'diff <(printf "a\nb\n") <(printf "a\nc\n"); echo $?; cat <(echo x) <(echo y)'
+	pc bash.coproc -- /bin/bash -c 'coproc tr a-z A-Z; echo hello >&${COPROC[1]}; exec {COPROC[1]}>&-; read -r l <&${COPROC[0]}; echo $l; wait'
+	pc bash.wait-n -- /bin/bash -c 'sleep 0.3 & (exit 4) & wait -n; echo $?; wait; echo $?'
+	pc bash.proc-self-exe -- /bin/bash -c 'exec /proc/self/exe -c "echo via proc"'
 	pc bash.pipefail -s 3 -- /bin/bash -c 'set -o pipefail; false | true; echo $?
 true | (exit 3) | true; echo $? ${PIPESTATUS[*]}
 set -e; true | (exit 3) | true; echo not reached'
@@ -268,6 +277,21 @@ print(os.system("echo from system"))'
 	pc python.mp-spawn -p setup_mp -- "$PYTHON" -I pool.py spawn
 	pc python.mp-forkserver -p setup_mp -- "$PYTHON" -I pool.py forkserver
 	pc python.process-pool -p setup_mp -- "$PYTHON" -I futures.py
+	pc python.timeout-expired -- "${py[@]}" '
+import subprocess
+try:
+    subprocess.run(["sleep", "5"], timeout=0.3)
+except subprocess.TimeoutExpired as e:
+    print("expired", e.cmd)'
+	pc python.kill-child -- "${py[@]}" '
+import subprocess, signal
+p = subprocess.Popen(["sleep", "5"])
+p.send_signal(signal.SIGUSR1)
+print(p.wait())'
+	pc python.resetids -- "${py[@]}" '
+import os
+pid = os.posix_spawn("/bin/echo", ["echo", "reset ids"], {}, resetids=True)
+print(os.waitpid(pid, 0)[1])'
 	pc python.nonexistent -s 1 -- "${py[@]}" '
 import subprocess
 subprocess.run(["/nonexistent"])'
