@@ -105,9 +105,10 @@ struct exec_state {
 
 /* Opens a file to run (guest view of the files): its fd, or -errno; the
  * file must be a host file, which the monitor can load, and one the host
- * lets us execute (checked first, as Linux's open for exec does). scratch
- * holds PATH_MAX bytes. */
-static long exec_open(int dirfd, const char *path, int nofollow, char *scratch)
+ * lets us execute (checked first, as Linux's open for exec does). The
+ * check looks the path up as the open did, following the guest's own
+ * links too (/proc/self/exe, which busybox sh runs its applets by). */
+static long exec_open(int dirfd, const char *path, int nofollow)
 {
     long fd = file_open(dirfd, path, O_RDONLY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
     if (fd < 0)
@@ -118,11 +119,17 @@ static long exec_open(int dirfd, const char *path, int nofollow, char *scratch)
         if (!warned++)
             kwarn("execve of %s: only files on the host can be run yet", path);
         r = -EACCES;
-    } else if (!(r = path_resolve(dirfd, path, 0, scratch))) {
-        r = HC(access, .path = (uint64_t)scratch, .mode = X_OK,
-               .at_flags = AT_EACCESS | (nofollow ? AT_SYMLINK_NOFOLLOW : 0));
-        if (r == -HX_EREDIRECT)
+    } else {
+        static struct loc l; /* scratch (vfs.h): nothing here waits */
+        r = lookup(dirfd, path, 0, !nofollow, &l);
+        while (!r && l.mnt == M_HOST &&
+               (r = HC(access, .path = (uint64_t)l.path, .mode = X_OK,
+                       .at_flags = AT_EACCESS | (nofollow ? AT_SYMLINK_NOFOLLOW : 0))) ==
+                   -HX_EREDIRECT)
+            r = lookup_again(&l, !nofollow);
+        if (!r && l.mnt != M_HOST)
             r = -EACCES;
+        loc_done(&l);
     }
     if (r) {
         sys_close((uint64_t)fd, 0, 0, 0, 0, 0);
@@ -264,7 +271,7 @@ static long do_execve(int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp,
             r = -ELOOP;
             goto out;
         }
-        if ((fd = exec_open(dirfd, x->path, nofollow, x->exe)) < 0) {
+        if ((fd = exec_open(dirfd, x->path, nofollow)) < 0) {
             r = fd;
             goto out;
         }
@@ -286,7 +293,7 @@ static long do_execve(int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp,
     long n = fs_read_at((int)fd, x->head, SHEBANG_MAX, 0);
     if ((r = n < 0 ? n : elf_interp((int)fd, (const uint8_t *)x->head, n, x->interp)))
         goto out;
-    if (x->interp[0] && (ifd = exec_open(AT_FDCWD, x->interp, 0, x->exe)) < 0) {
+    if (x->interp[0] && (ifd = exec_open(AT_FDCWD, x->interp, 0)) < 0) {
         r = ifd;
         goto out;
     }

@@ -1,0 +1,52 @@
+/*
+ * proc_exec: execve of /proc/self/exe, the running program's own file by
+ * the kernel's link (busybox sh runs its applets so), from a forked child
+ * and in the process itself; access(X_OK) on it.  The program run again
+ * reports through its exit status, so only the first one prints.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "proc.h"
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "again"))
+        return 40 + argc; /* what it was given, as its status */
+    if (argc > 1 && !strcmp(argv[1], "in-place")) {
+        execl("/proc/self/exe", argv[0], "again", "x", "y", (char *)NULL);
+        return 127;
+    }
+    ok("access /proc/self/exe X_OK", access("/proc/self/exe", X_OK));
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/proc/self/exe", argv[0], "again", (char *)NULL);
+        _exit(errno == EACCES ? 126 : 127);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    yes("forked child ran /proc/self/exe (status 42)", WIFEXITED(st) && WEXITSTATUS(st) == 42);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 42)
+        printf("  status %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        execl("/proc/self/exe", argv[0], "in-place", (char *)NULL);
+        _exit(127);
+    }
+    waitpid(pid, &st, 0);
+    yes("a program run by /proc/self/exe runs it again (status 44)",
+        WIFEXITED(st) && WEXITSTATUS(st) == 44);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 44)
+        printf("  status %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    return 0;
+}
