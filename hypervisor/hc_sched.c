@@ -233,6 +233,7 @@ static void forward_action(int sig, int noreap)
 
 int hx_sched_start(struct hx_vm *vm)
 {
+    vm->booting = 1;
     if (sched_objects(vm))
         return 1;
     struct sigaction sa;
@@ -315,6 +316,11 @@ void hx_sched_before_run(struct hx_vm *vm)
 {
     vm->kvm_runs++;
     vm->run->immediate_exit = 0;
+    if (vm->booting) {
+        /* No interrupt yet (vm.h); the signals stay host_pending. */
+        vm->run->request_interrupt_window = 0;
+        return;
+    }
     if (hand_over_signals(vm))
         vm->irq_pending = 1;
     if (!vm->irq_pending) {
@@ -501,6 +507,7 @@ void hx_sched_after_exec(struct hx_vm *vm)
 {
     vcpu_run = vm->run;
     vm->irq_pending = 0;
+    vm->booting = 1;
     /* The new kernel publishes its deadlines; without a timer thread yet
      * it need not announce them (as at the start). */
     vm->boot->live.timer_checked_ns = timer_started ? now_ns() : INT64_MAX;

@@ -32,6 +32,7 @@ int hx_hostfd_ok(const struct hx_vm *vm, uint64_t fd)
 
 int hx_hcall_dispatch(struct hx_vm *vm, uint64_t gpa, int *status)
 {
+    vm->booting = 0;
     /* The block lives in guest RAM (the kernel's own data), never in a
      * mapped file, which could be read-only or shorter than its mapping. */
     struct hx_hcall *req =

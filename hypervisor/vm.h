@@ -77,6 +77,10 @@ struct hx_vm {
      * inside a host wait (then no interrupt is needed); in_service: inside
      * any hypercall (the wedged-guest guard's view). */
     volatile int irq_pending, in_hcall, in_service;
+    /* The guest kernel has not yet made its first hypercall (at boot, and
+     * after an execve): it starts with interrupts on but no stack and no
+     * IDT, so an interrupt now would be a triple fault; signals wait. */
+    volatile int booting;
     volatile uint64_t kvm_runs; /* KVM_RUN calls: the guest got the CPU */
     int exit_status;            /* set by the hypercall that ended the guest (HX_HC_DONE) */
     int exit_signal;            /* and the signal that killed it, or 0 */
