@@ -217,6 +217,19 @@ X'
 	pc bash.coproc -- /bin/bash -c 'coproc tr a-z A-Z; echo hello >&${COPROC[1]}; exec {COPROC[1]}>&-; read -r l <&${COPROC[0]}; echo $l; wait'
 	pc bash.wait-n -- /bin/bash -c 'sleep 0.3 & (exit 4) & wait -n; echo $?; wait; echo $?'
 	pc bash.proc-self-exe -- /bin/bash -c 'exec /proc/self/exe -c "echo via proc"'
+	sh_case signal-default -s 130 -- 'echo before; kill -INT $$; echo after'
+	sh_case ignored-inherited -- 'trap "" USR1; sh -c "kill -USR1 \$\$; echo survived"'
+	sh_case ulimit-inherited -- 'ulimit -n 77; sh -c "ulimit -n"'
+	# busybox sh has no job control without a terminal
+	local sh
+	for sh in dash bash; do
+		pc "$sh.job-pgroup" -- "/bin/$sh" -c 'set -m; (sleep 5 & sleep 5 & wait) & p=$!; sleep 0.3; kill -TERM -$p; wait $p; echo $?'
+	done
+	sh_case tar-gzip -p setup_txt -- 'tar czf t.tgz a.txt sub c.txt && tar tzf t.tgz | sort && tar xzOf t.tgz sub/b.txt'
+	sh_case awk -- 'awk "BEGIN { system(\"echo sys\"); while ((\"seq 3\" | getline l) > 0) s += l; print s; print \"to sort\" | \"cat\" }"'
+	sh_case nice -- 'nice -n 5 nice'
+	sh_case flock -- 'flock lockfile -c "echo locked"; echo $?'
+	sh_case stdbuf -- 'stdbuf -oL sh -c "echo line"'
 	pc bash.pipefail -s 3 -- /bin/bash -c 'set -o pipefail; false | true; echo $?
 true | (exit 3) | true; echo $? ${PIPESTATUS[*]}
 set -e; true | (exit 3) | true; echo not reached'
@@ -349,7 +362,14 @@ EOF
 		'run: prog' '	./prog' >"$1/Makefile"
 }
 
+setup_make_recursive() {
+	mkdir "$1/sub"
+	printf '%s\n' 'all:' '	@echo top $(shell echo shelled)' '	@$(MAKE) -s -C sub' >"$1/Makefile"
+	printf '%s\n' 'all:' '	@echo sub $(MAKELEVEL)' >"$1/sub/Makefile"
+}
+
 make_gcc() {
+	pc make.recursive -p setup_make_recursive -- /usr/bin/make -s
 	pc make.j2-gcc -S -p setup_make -k main.o -k square.o -k greeting.o -k prog \
 		-- /usr/bin/make -j2 run
 }
@@ -377,6 +397,12 @@ git log --oneline
 git gc -q
 git count-objects -v | grep -v size
 git fsck --no-progress && echo fsck ok
+printf '#!/bin/sh\necho hook ran >&2\n' >.git/hooks/pre-commit
+chmod +x .git/hooks/pre-commit
+echo d >d.txt
+git add d.txt
+git commit -q -m third
+git -c core.pager=cat log --format=%s | head -1
 EOF
 }
 
