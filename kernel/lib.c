@@ -186,12 +186,13 @@ int ksnprintf(char *buf, size_t size, const char *fmt, ...)
 
 void kwarn(const char *fmt, ...)
 {
-    static char msg[512];
+    /* One write for the line: the processes of a run share stderr, and
+     * their lines must not interleave ("hxrun: hxrun: ..."). */
+    static char msg[512] = "hxrun: ";
     va_list ap;
     va_start(ap, fmt);
-    kvsnprintf(msg, sizeof(msg), fmt, ap);
+    kvsnprintf(msg + 7, sizeof(msg) - 8, fmt, ap);
     va_end(ap);
-    HC(write, .hostfd = 2, .buf = (uint64_t) "hxrun: ", .len = 7);
     size_t n = strlen(msg);
     msg[n] = '\n';
     HC(write, .hostfd = 2, .buf = (uint64_t)msg, .len = n + 1);

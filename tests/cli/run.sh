@@ -503,5 +503,18 @@ else
     bad "ulimit -n 200: host fds run out with EMFILE ($(cat "$B/out"))"
 fi
 
+# The guest kernel's warnings are one write each: the processes of a run
+# share stderr, and a line written in two pieces interleaves with another's
+# ("hxrun: hxrun: ..."). Seen by strace on the host, when there is one.
+if command -v strace >/dev/null; then
+    (cd "$B" && timeout 60 strace -f -qq -s 200 -o "$B/trace" "$HX" /bin/dash -c 'exec 0</dev/null; exec /bin/true' \
+        >/dev/null 2>&1)
+    if grep -q '"hxrun: execve: fd 0 is not passed on' "$B/trace" && ! grep -q '"hxrun: "' "$B/trace"; then
+        ok "a guest kernel warning is one write"
+    else
+        bad "a guest kernel warning is one write ($(grep -c '"hxrun: ' "$B/trace") writes)"
+    fi
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
