@@ -431,6 +431,7 @@ trees() {
 	if ((n < 3)); then
 		fail "$name" "only $n processes of the tree started"
 	else
+		echo "$n processes before kill -9" >"$results/$name.log"
 		kill -9 "$top"
 		for ((i = 0; i < 20; i++)); do
 			n=$(pgrep -c -f -- "$marker")
