@@ -230,6 +230,10 @@ X'
 	sh_case nice -- 'nice -n 5 nice'
 	sh_case flock -- 'flock lockfile -c "echo locked"; echo $?'
 	sh_case stdbuf -- 'stdbuf -oL sh -c "echo line"'
+	# procps's ps (busybox sh would run its own, which has no -p)
+	for sh in dash bash; do
+		pc "$sh.ps" -- "/bin/$sh" -c 'ps -o comm= -p $$; sleep 1 & ps -o comm= --ppid $$'
+	done
 	pc bash.pipefail -s 3 -- /bin/bash -c 'set -o pipefail; false | true; echo $?
 true | (exit 3) | true; echo $? ${PIPESTATUS[*]}
 set -e; true | (exit 3) | true; echo not reached'
@@ -305,6 +309,63 @@ print(p.wait())'
 import os
 pid = os.posix_spawn("/bin/echo", ["echo", "reset ids"], {}, resetids=True)
 print(os.waitpid(pid, 0)[1])'
+	pc python.shared-mmap -- "${py[@]}" '
+import mmap, os
+fd = os.memfd_create("x")
+os.ftruncate(fd, 4096)
+m = mmap.mmap(fd, 4096)
+a = mmap.mmap(-1, 4096)
+pid = os.fork()
+if pid == 0:
+    m[0:5] = b"child"
+    a[0:4] = b"anon"
+    os._exit(0)
+os.waitpid(pid, 0)
+print(m[0:5], a[0:4])'
+	pc python.shared-memory -- "${py[@]}" '
+import os
+from multiprocessing import shared_memory
+s = shared_memory.SharedMemory(create=True, size=16)
+pid = os.fork()
+if pid == 0:
+    c = shared_memory.SharedMemory(s.name)
+    c.buf[0:2] = b"hi"
+    c.close()
+    os._exit(0)
+os.waitpid(pid, 0)
+print(bytes(s.buf[0:2]))
+s.close()
+s.unlink()'
+	pc python.signal-sibling -- "${py[@]}" '
+import os, signal, sys
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    def h(s, f):
+        os.write(1, b"child got SIGUSR1\n")
+        os._exit(9)
+    signal.signal(signal.SIGUSR1, h)
+    os.write(w, b"r")
+    while True:
+        signal.pause()
+os.read(r, 1)
+os.kill(pid, signal.SIGUSR1)
+print(os.waitpid(pid, 0)[1] >> 8)'
+	pc python.popen-options -- "${py[@]}" '
+import os, subprocess
+r, w = os.pipe()
+p = subprocess.run(["sh", "-c", "echo through fd $0 >&$0", str(w)], pass_fds=[w])
+os.close(w)
+print(os.read(r, 100))
+p = subprocess.run(["/usr/bin/python3", "-c", "import os; print(os.getsid(0) == os.getpid())"], start_new_session=True, capture_output=True)
+print(p.stdout)
+print(subprocess.run(["sh", "-c", "echo $X"], preexec_fn=lambda: os.environ.update(X="pre"), capture_output=True).stdout)
+print(subprocess.run("exit 3", shell=True).returncode, subprocess.run(["true"], cwd="/").returncode)'
+	pc perl.fork-open -- "$PERL" -e '
+my $pid = open(my $fh, "-|") // die "fork: $!";
+if (!$pid) { print "from kid\n"; exit 3 }
+print "got ", <$fh>; close $fh; print "st ", $? >> 8, "\n";
+my $k = fork(); if (!$k) { exit 5 } waitpid($k, 0); print "waited ", $? >> 8, "\n";'
 	pc python.nonexistent -s 1 -- "${py[@]}" '
 import subprocess
 subprocess.run(["/nonexistent"])'
