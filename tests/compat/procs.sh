@@ -22,6 +22,8 @@
 # The last case is hxrun's alone: "kill -9" of the top hxrun of a tree of
 # processes must leave no hxrun process behind.
 
+# The cases are shell scripts in single quotes, expanded by their shell.
+# shellcheck disable=SC2016
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
