@@ -23,7 +23,8 @@
 # processes must leave no hxrun process behind.
 
 # The cases are shell scripts in single quotes, expanded by their shell.
-# shellcheck disable=SC2016
+# Setup functions are called by name (pc -p).
+# shellcheck disable=SC2016,SC2317
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
