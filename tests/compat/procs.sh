@@ -513,6 +513,7 @@ trees() {
 	wait "$top" 2>/dev/null
 	local left
 	left=$(pgrep -f -- "$marker")
+	# shellcheck disable=SC2086 # one pid a word
 	[[ -z $left ]] || kill -9 $left 2>/dev/null
 }
 
