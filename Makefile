@@ -135,6 +135,7 @@ compat-test: $(HXRUN)
 	tests/compat/busybox.sh $(HXRUN)
 	tests/compat/files.sh $(HXRUN)
 	tests/compat/programs.sh $(HXRUN)
+	tests/compat/procs.sh $(HXRUN) $(BUILD)
 confine-test: $(HXRUN)
 	tests/confine/run.sh $(HXRUN) $(BUILD)
 # hxrewrite and hxrun --fastcall (issue 7).

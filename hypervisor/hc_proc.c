@@ -503,6 +503,9 @@ int64_t hx_hc_exec(struct hx_vm *vm, const struct hx_hc_exec_req *req)
                         .interp_hostfd = info.interp_hostfd,
                         .nfds = info.nfds,
                         .umask = info.umask & 0777,
+                        .nice = info.nice < -20  ? -20
+                                : info.nice > 19 ? 19
+                                                 : info.nice,
                         .sig_blocked = info.sig_blocked,
                         .sig_ignored = info.sig_ignored};
     memcpy(x.rlimits, info.rlimits, sizeof(x.rlimits));
@@ -539,7 +542,9 @@ int64_t hx_hc_exec(struct hx_vm *vm, const struct hx_hc_exec_req *req)
         int dup = 0;
         for (uint32_t k = 0; k < i && !dup; k++)
             dup = x.fds[k].fd == f->fd;
-        if (f->fd < 0 || dup || !hx_hostfd_ok(vm, (uint64_t)(uint32_t)f->hostfd) ||
+        int guest_file =
+            f->hostfd == -1 && memchr(f->path, 0, sizeof(f->path)) && f->path[0] == '/';
+        if (f->fd < 0 || dup || (!guest_file && !hx_hostfd_ok(vm, (uint64_t)(uint32_t)f->hostfd)) ||
             f->hostfd == info.prog_hostfd || f->hostfd == info.interp_hostfd) {
             r = -EINVAL;
             goto out;

@@ -169,8 +169,9 @@ int hx_hostfs_init(struct hx_vm *vm)
         if (add_mount(vm, "/", "/", 1) || (tmp && add_mount(vm, "/tmp", "/tmp", 0)) ||
             add_mount(vm, vm->boot->cwd, vm->boot->cwd, 0))
             return 125;
-    } else if (mount_empty_root(vm) || mount_program(vm)) {
-        return 125;
+    } else if (mount_empty_root(vm) || mount_program(vm) ||
+               (o->script && add_mount(vm, o->script, o->script, 1))) {
+        return 125; /* a script: its interpreter is the program, and it reads the script */
     }
     for (int i = 0; i < o->nvolumes; i++)
         if (add_mount(vm, o->volumes[i].guest, o->volumes[i].host, o->volumes[i].ro))

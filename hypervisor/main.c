@@ -146,6 +146,53 @@ static const char *find_program(const char *name, char *buf, size_t size)
     return NULL;
 }
 
+/* A #! script runs its interpreter, as Linux's binfmt_script has it: the
+ * interpreter, its one optional argument, the script's path, then the
+ * script's own arguments (argv[0] goes), up to four scripts deep. Returns
+ * the program to load, and its arguments in *args (a new array when it
+ * was a script); the file itself when it is not a script. */
+static const char *run_scripts(const char *prog, char ***args, const char **script)
+{
+    static char line[4][256];
+    for (int depth = 0; depth < 4; depth++) {
+        FILE *f = fopen(prog, "re");
+        char *l = line[depth];
+        size_t n = f ? fread(l, 1, sizeof(line[0]) - 1, f) : 0;
+        if (f)
+            fclose(f);
+        if (n < 2 || l[0] != '#' || l[1] != '!')
+            return prog;
+        l[n] = 0;
+        l[strcspn(l, "\n")] = 0;
+        char *interp = l + 2 + strspn(l + 2, " \t");
+        char *end = interp + strcspn(interp, " \t");
+        char *arg = *end ? end + 1 + strspn(end + 1, " \t") : end;
+        *end = 0;
+        for (char *e = arg + strlen(arg); e > arg && (e[-1] == ' ' || e[-1] == '\t');)
+            *--e = 0;
+        if (!*interp)
+            return prog; /* the loader says what is wrong with it */
+        size_t argc = 0;
+        while ((*args)[argc])
+            argc++;
+        char **v = calloc(argc + 3, sizeof(*v));
+        if (!v)
+            return prog;
+        size_t k = 0;
+        v[k++] = interp;
+        if (*arg)
+            v[k++] = arg;
+        v[k++] = (char *)prog;
+        for (size_t i = 1; i < argc; i++)
+            v[k++] = (*args)[i];
+        *args = v;
+        if (!*script)
+            *script = prog;
+        prog = interp;
+    }
+    return prog;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {{"clean-env", no_argument, NULL, 'C'},
@@ -203,7 +250,8 @@ int main(int argc, char **argv)
         case 'T':
             /* The guest's RAM file system lives at /tmp (syscalls/path.c). */
             if (strcmp(optarg, "/tmp") && strcmp(optarg, "/tmp/")) {
-                fprintf(stderr, "hxrun: --tmpfs: only /tmp can be a RAM file system yet, not '%s'\n",
+                fprintf(stderr,
+                        "hxrun: --tmpfs: only /tmp can be a RAM file system yet, not '%s'\n",
                         optarg);
                 return 2;
             }
@@ -278,6 +326,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "hxrun: %s: command not found\n", argv[optind]);
         return 127;
     }
+    char **args = argv + optind;
+    const char *script_given = NULL;
+    prog = run_scripts(prog, &args, &script_given);
+    static char script_real[4096];
+    if (script_given && realpath(script_given, script_real)) {
+        /* --no-host-root mounts it at its own path, which the guest's
+         * interpreter must be given whole (there is no cwd there). */
+        opt.script = script_real;
+        if (opt.no_host_root)
+            for (char **a = args; *a; a++)
+                if (*a == script_given)
+                    *a = script_real;
+    }
     opt.mem_size &= ~((2ull << 20) - 1);
     static struct hx_vm vm;
     int rc = hx_vm_create(&vm, &opt);
@@ -286,7 +347,7 @@ int main(int argc, char **argv)
     if (!rc && opt.fastcall)
         hx_fastcall_prepare(&opt, prog);
     if (!rc)
-        rc = hx_vm_load_program(&vm, prog, argv + optind);
+        rc = hx_vm_load_program(&vm, prog, args);
     if (!rc)
         rc = hx_hostfs_init(&vm);
     if (rc)

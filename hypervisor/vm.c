@@ -107,7 +107,7 @@ void hx_fds_init(struct hx_options *opt)
         } else {
             fcntl(fd, F_SETFD, FD_CLOEXEC);
         }
-        opt->inherited[opt->ninherited++] = (struct hx_inherit){fd, host};
+        opt->inherited[opt->ninherited++] = (struct hx_inherit){fd, host, 0, NULL};
     }
     free(fds);
 }
@@ -406,6 +406,11 @@ static int pass_inherited(struct hx_vm *vm, const struct hx_options *opt)
         struct stat st = {0};
         e->fd = opt->inherited[i].fd;
         e->hostfd = host;
+        if (host < 0) {
+            e->flags = opt->inherited[i].flags;
+            snprintf(e->path, sizeof(e->path), "%s", opt->inherited[i].path);
+            continue;
+        }
         e->flags = fcntl(host, F_GETFL);
         e->tty = isatty(host) == 1;
         if (fstat(host, &st) == 0 && S_ISSOCK(st.st_mode)) {

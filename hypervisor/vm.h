@@ -29,6 +29,10 @@ extern int hx_hostfd_max;
 /* An fd hxrun inherited: the guest's number, and the host fd behind it. */
 struct hx_inherit {
     int fd, hostfd;
+    /* hostfd -1 (after an execve): a file of the guest's own, opened
+     * again by its kernel at path with flags. */
+    int flags;
+    const char *path;
 };
 
 struct hx_options {
@@ -41,7 +45,8 @@ struct hx_options {
     } volumes[HX_MAX_MOUNTS];
     int nvolumes;
     int no_host_root;
-    int tmpfs_tmp; /* --tmpfs /tmp: the guest's RAM /tmp, not the host's */
+    int tmpfs_tmp;              /* --tmpfs /tmp: the guest's RAM /tmp, not the host's */
+    const char *script;         /* the #! script hxrun was asked to run, or NULL */
     int net_none;               /* --net=none: no AF_INET/AF_INET6 sockets */
     int fastcall;               /* run rewritten copies (fastcall_cache.c): HX_FASTCALL_* */
     const char *fastcall_cache; /* --fastcall-cache DIR, else the XDG default */
@@ -125,7 +130,7 @@ struct hx_exec {
     char *execfn, *exe, *cwd;
     struct hx_exec_fd *fds; /* the fds that stay, checked */
     uint32_t nfds;
-    int umask;
+    int umask, nice;
     uint64_t sig_blocked, sig_ignored;
     struct {
         uint64_t cur, max;

@@ -81,11 +81,13 @@ int64_t hx_vm_exec(struct hx_vm *vm, const struct hx_exec *x)
         o.console_flags[i] = -1;
     for (uint32_t i = 0; i < x->nfds; i++) {
         const struct hx_exec_fd *f = &x->fds[i];
-        keep[f->hostfd] = 1;
-        if (f->fd < 3 && f->fd == f->hostfd && vm->opt->console_flags[f->fd] >= 0)
+        if (f->hostfd < 0) /* the new kernel opens it again */
+            in[n++] = (struct hx_inherit){f->fd, -1, f->flags, f->path};
+        else if (keep[f->hostfd] = 1,
+                 f->fd < 3 && f->fd == f->hostfd && vm->opt->console_flags[f->fd] >= 0)
             o.console_flags[f->fd] = fcntl(f->fd, F_GETFL);
         else
-            in[n++] = (struct hx_inherit){f->fd, f->hostfd};
+            in[n++] = (struct hx_inherit){f->fd, f->hostfd, 0, NULL};
     }
     keep[x->prog_hostfd] = 1;
     if (x->interp_hostfd >= 0)
@@ -105,6 +107,8 @@ int64_t hx_vm_exec(struct hx_vm *vm, const struct hx_exec *x)
         /* Each kept fd as the guest had it: read-only, its mount. */
         for (uint32_t i = 0; i < x->nfds; i++) {
             int h = x->fds[i].hostfd;
+            if (h < 0)
+                continue;
             vm->hostfd_owned[h] = old_owned[h];
             vm->hostfd_mount[h] = old_mount[h];
         }
@@ -113,6 +117,7 @@ int64_t hx_vm_exec(struct hx_vm *vm, const struct hx_exec *x)
         struct hx_boot_info *b = vm->boot;
         snprintf(b->cwd, sizeof(b->cwd), "%s", x->cwd);
         b->umask = x->umask;
+        b->nice = x->nice;
         b->sig_blocked = x->sig_blocked;
         b->sig_ignored = x->sig_ignored;
         memcpy(b->rlimits, x->rlimits, sizeof(b->rlimits));

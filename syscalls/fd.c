@@ -176,6 +176,8 @@ void fs_init(void)
      * limit, as exec leaves them. */
     const struct hx_inherited_fd *in = phys_to_virt(boot->inherited_pa);
     for (uint32_t i = 0; i < boot->ninherited; i++) {
+        if (in[i].hostfd < 0)
+            continue;
         struct file *f = host_inherited_new(&in[i]);
         uint64_t fd = (uint64_t)in[i].fd;
         if (!f || fd_room(fd))
@@ -184,6 +186,22 @@ void fs_init(void)
     }
     umask_bits = (uint32_t)boot->umask;
     tmpfs_init();
+    /* Files of the guest's own an execve kept (/dev/null, /proc...):
+     * opened again, then moved to their numbers. */
+    for (uint32_t i = 0; i < boot->ninherited; i++) {
+        if (in[i].hostfd >= 0)
+            continue;
+        char path[sizeof(in[i].path)];
+        memcpy(path, in[i].path, sizeof(path));
+        path[sizeof(path) - 1] = 0;
+        long fd = file_open(AT_FDCWD, path, (uint64_t)(uint32_t)in[i].flags);
+        if (fd < 0 || fd == in[i].fd)
+            continue; /* a RAM /tmp file went with the old machine: closed */
+        if (fd_room((uint64_t)in[i].fd))
+            kpanic("no memory for the inherited fds");
+        struct file *f = fd_clear((uint64_t)fd);
+        fd_place((uint64_t)in[i].fd, f, 0);
+    }
 }
 
 SYSCALL(close)

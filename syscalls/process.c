@@ -203,32 +203,55 @@ static long elf_interp(int fd, const uint8_t *h, long n, char *out)
     return 0;
 }
 
+/* Whether exec passes f on: a host fd (guest pipes became host pipes), or
+ * a file of the guest's own that has a path to open it by again (/dev,
+ * /proc, a RAM /tmp: its offset starts again at 0). */
+static int exec_keeps(const struct file *f)
+{
+    return f->hostfd >= 0 || f->path[0] == '/';
+}
+
 /* The fds the new program keeps (those without FD_CLOEXEC), as the
- * monitor needs them: host fds only. Guest pipes became host pipes. */
-static long exec_fds(struct hx_exec_info *info)
+ * monitor needs them; *count: how many the array has room for. */
+static long exec_fds(struct hx_exec_info *info, int *count)
 {
     long r = pipe_share_all();
     if (r < 0)
         return r;
     int n = fd_limit(), kept = 0;
-    struct hx_exec_fd *v = kmalloc((size_t)(n ? n : 1) * sizeof(*v));
+    for (int fd = 0; fd < n; fd++) {
+        struct file *f = fd_get((uint64_t)fd);
+        kept += f && !fd_cloexec((uint64_t)fd) && exec_keeps(f);
+    }
+    *count = kept ? kept : 1;
+    struct hx_exec_fd *v = kmalloc((size_t)*count * sizeof(*v));
     if (!v)
         return -ENOMEM;
+    kept = 0;
     for (int fd = 0; fd < n; fd++) {
         struct file *f = fd_get((uint64_t)fd);
         if (!f || fd_cloexec((uint64_t)fd))
             continue;
-        if (f->hostfd < 0) {
+        if (!exec_keeps(f)) {
             static int warned;
             if (!warned++)
-                kwarn("execve: fd %d is not passed on (only host fds and pipes are yet)", fd);
+                kwarn("execve: fd %d is not passed on (an eventfd, epoll, timerfd or signalfd "
+                      "is not yet)",
+                      fd);
             continue;
         }
-        v[kept++] = (struct hx_exec_fd){fd, f->hostfd};
+        struct hx_exec_fd *e = &v[kept++];
+        memset(e, 0, sizeof(*e));
+        e->fd = fd;
+        e->hostfd = f->hostfd;
+        if (f->hostfd < 0) {
+            e->flags = (int32_t)(f->flags & (O_ACCMODE | O_APPEND | O_NONBLOCK));
+            memcpy(e->path, f->path, sizeof(e->path));
+        }
     }
     info->fds = (uint64_t)v;
     info->nfds = (uint32_t)kept;
-    return n;
+    return 0;
 }
 
 static long do_execve(int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp, uint64_t flags)
@@ -344,7 +367,8 @@ static long do_execve(int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp,
         if (signal_disposition(sig) == 1)
             x->info.sig_ignored |= 1ull << (sig - 1);
     memcpy(x->info.rlimits, boot->rlimits, sizeof(x->info.rlimits));
-    if ((r = nfds_alloc = (int)exec_fds(&x->info)) < 0)
+    x->info.nice = boot->nice;
+    if ((r = exec_fds(&x->info, &nfds_alloc)) < 0)
         goto out;
     r = HC(exec, .info = (uint64_t)&x->info);
     /* Here only when it failed: the program goes on as it was. */
@@ -356,8 +380,7 @@ out:
     if (argv)
         kfree(argv, argv_size);
     if (x->info.fds)
-        kfree((void *)x->info.fds,
-              (size_t)(nfds_alloc ? nfds_alloc : 1) * sizeof(struct hx_exec_fd));
+        kfree((void *)x->info.fds, (size_t)nfds_alloc * sizeof(struct hx_exec_fd));
     kfree(x, sizeof(*x));
     return r;
 }

@@ -146,7 +146,8 @@ SYSCALL(sched_yield)
  * Nice values are kept and reported (they change nothing here, which a
  * program cannot tell apart from a machine with nothing else to run). */
 
-static int nice_value;
+/* The nice value lives in the boot information, which exec passes on. */
+#define nice_value (boot->nice)
 
 /* The thread a pid argument names: 0 is the caller. */
 static struct thread *sched_target(uint64_t pid)

@@ -92,7 +92,9 @@ struct hx_region {
 /* A descriptor hxrun inherited (struct hx_boot_info.inherited_pa). */
 struct hx_inherited_fd {
     int32_t fd;     /* its number, in hxrun and in the guest */
-    int32_t hostfd; /* the monitor's fd for it, which the guest owns */
+    int32_t hostfd; /* the monitor's fd for it, which the guest owns; -1
+                     * after an execve: a file of the guest's own, which
+                     * its kernel opens again at path with flags */
     int32_t flags;  /* file status flags (F_GETFL) */
     int32_t sock;   /* a socket's domain (AF_*), or 0 */
     uint8_t stream; /* a read can wait: a terminal, pipe, socket or device */
@@ -148,7 +150,8 @@ struct hx_boot_info {
      * program finds each at its number. An array of ninherited entries at
      * guest physical inherited_pa. */
     uint64_t inherited_pa;
-    uint32_t ninherited, _pad4;
+    uint32_t ninherited;
+    int32_t nice; /* what exec passes on: the nice value (setpriority) */
     /* Read and written by both sides while the guest runs. */
     struct hx_live {
         /* The guest's next timer deadline (CLOCK_MONOTONIC ns, 0: none):
@@ -435,10 +438,16 @@ struct hx_exec_info {
     struct {
         uint64_t cur, max;
     } rlimits[HX_NRLIMITS];
+    int32_t nice, _pad; /* the process's nice value (setpriority) */
 };
 struct hx_exec_fd {
     int32_t fd;     /* its number in the program */
-    int32_t hostfd; /* the host fd behind it */
+    int32_t hostfd; /* the host fd behind it, or -1: a file of the guest's own
+                     * (/dev, /proc, a RAM /tmp), opened again by path */
+    int32_t flags;  /* hostfd -1: the open flags (access mode, O_APPEND,
+                     * O_NONBLOCK) */
+    int32_t _pad;
+    char path[256]; /* hostfd -1: its guest path */
 };
 struct hx_hc_exec_req {
     uint64_t info; /* gva of struct hx_exec_info */

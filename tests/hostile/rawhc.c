@@ -204,7 +204,7 @@ static void process_checks(void)
     x.argv = nowhere;
     expect("exec with argv nowhere", hc(HX_HC_EXEC, (uint64_t)&x, 0, 0), -EFAULT);
     static uint64_t argv[2];
-    static struct hx_exec_fd keep[2] = {{5, 1000}, {6, 1}};
+    static struct hx_exec_fd keep[2] = {{.fd = 5, .hostfd = 1000}, {.fd = 6, .hostfd = 1}};
     static char cwd[] = "/";
     argv[0] = (uint64_t)sh_path;
     x.argv = (uint64_t)argv;
