@@ -226,6 +226,7 @@ long hx_copy_str_from_guest(const struct hx_guest *g, char *dst, uint64_t gva, s
 
 /* Marks in bitmap (one bit per 4 KiB page of RAM) every RAM page the
  * guest's page tables map into the user half. */
+/* NOLINTNEXTLINE(misc-no-recursion): one call per level, four levels */
 static void mark_user(const struct hx_guest *g, uint64_t table, int level, uint8_t *bitmap)
 {
     if (table >= g->ram_size || g->ram_size - table < 4096)

@@ -100,9 +100,11 @@ static pid_t parent_of(pid_t pid)
     buf[n] = 0;
     /* "pid (comm) state ppid ...": comm may hold anything but ends at
      * the last ')'. */
-    char *p = strrchr(buf, ')');
-    int ppid;
-    return p && sscanf(p + 1, " %*c %d", &ppid) == 1 ? ppid : -1;
+    char *p = strrchr(buf, ')'), *end;
+    if (!p || strlen(p) < 5)
+        return -1;
+    long ppid = strtol(p + 4, &end, 10); /* past ") S " */
+    return end != p + 4 && ppid > 0 && ppid <= INT_MAX ? (pid_t)ppid : -1;
 }
 
 /* Whether pid has a thread named with the run's mark. */
@@ -628,7 +630,7 @@ static int send_one(pid_t pid, int sig, int code, uint64_t value)
         w.si_code = SI_QUEUE; /* the only code Linux lets one process give another */
         w.si_pid = getpid();
         w.si_uid = getuid();
-        w.si_value.sival_ptr = (void *)(uintptr_t)value;
+        memcpy(&w.si_value, &value, sizeof(value)); /* all 64 bits of the program's sigval */
         ((int *)&w)[8] = sig;
         ((int *)&w)[9] = code;
         r = (int)syscall(SYS_rt_sigqueueinfo, pid, HX_SIG_WRAP, &w);

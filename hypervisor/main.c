@@ -178,6 +178,8 @@ static const char *run_scripts(const char *prog, char ***args, const char **scri
         char **v = calloc(argc + 3, sizeof(*v));
         if (!v)
             return prog;
+        if (depth)
+            free(*args); /* the array the script before made */
         size_t k = 0;
         v[k++] = interp;
         if (*arg)
@@ -348,6 +350,8 @@ int main(int argc, char **argv)
         hx_fastcall_prepare(&opt, prog);
     if (!rc)
         rc = hx_vm_load_program(&vm, prog, args);
+    if (args != argv + optind)
+        free(args); /* on the guest's stack now */
     if (!rc)
         rc = hx_hostfs_init(&vm);
     if (rc)
