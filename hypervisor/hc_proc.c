@@ -267,23 +267,12 @@ struct vfork_page {
     uint8_t data[HX_PAGE_SIZE];
 };
 
-static int write_all(int fd, const void *buf, size_t len)
+/* The whole of len bytes, through signals: 0, or -1 at an error or EOF. */
+static int move_all(int fd, void *buf, size_t len, int out)
 {
     for (size_t done = 0; done < len;) {
-        ssize_t r = write(fd, (const char *)buf + done, len - done);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        done += (size_t)r;
-    }
-    return 0;
-}
-
-static int read_all(int fd, void *buf, size_t len)
-{
-    for (size_t done = 0; done < len;) {
-        ssize_t r = read(fd, (char *)buf + done, len - done);
+        ssize_t r = out ? write(fd, (char *)buf + done, len - done)
+                        : read(fd, (char *)buf + done, len - done);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
@@ -308,7 +297,7 @@ void hx_proc_vfork_done(struct hx_vm *vm)
                 continue;
             page.pa = i * HX_PAGE_SIZE;
             memcpy(page.data, vm->g.ram + page.pa, HX_PAGE_SIZE);
-            if (write_all(vfork_wfd, &page, sizeof(page)))
+            if (move_all(vfork_wfd, &page, sizeof(page), 1))
                 break;
         }
     }
@@ -327,7 +316,7 @@ static void vfork_wait(struct hx_vm *vm, int fd)
         hx_user_pages(&vm->g, user);
     static struct vfork_page page;
     vm->in_hcall = 1;
-    while (!read_all(fd, &page, sizeof(page))) {
+    while (!move_all(fd, &page, sizeof(page), 0)) {
         uint64_t i = page.pa / HX_PAGE_SIZE;
         if (user && !(page.pa % HX_PAGE_SIZE) && i < npages && (user[i / 8] & (1u << (i % 8))))
             memcpy(vm->g.ram + page.pa, page.data, HX_PAGE_SIZE);

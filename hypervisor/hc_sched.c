@@ -213,21 +213,27 @@ static int sched_objects(struct hx_vm *vm)
     return 0;
 }
 
-/* The action of every forwarded signal; SIGCHLD's says whether children
- * leave zombies (the program's SIG_IGN or SA_NOCLDWAIT). */
+/* on_signal's action: its own signals wait while it runs. */
+static void on_signal_action(struct sigaction *sa, int flags)
+{
+    memset(sa, 0, sizeof(*sa));
+    sa->sa_sigaction = on_signal;
+    sa->sa_flags = SA_SIGINFO | flags;
+    sigemptyset(&sa->sa_mask);
+    for (size_t i = 0; i < NFORWARDED; i++)
+        sigaddset(&sa->sa_mask, forwarded[i]);
+    sigaddset(&sa->sa_mask, HX_SIG_WRAP);
+    sigaddset(&sa->sa_mask, TICK_SIGNAL);
+    sigaddset(&sa->sa_mask, KICK_SIGNAL);
+}
+
+/* The action of every forwarded signal (not SA_RESTART: host calls end at
+ * one); SIGCHLD's says whether children leave zombies (the program's
+ * SIG_IGN or SA_NOCLDWAIT). */
 static void forward_action(int sig, int noreap)
 {
     struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_sigaction = on_signal;
-    sa.sa_flags =
-        SA_SIGINFO | (noreap ? SA_NOCLDWAIT : 0); /* host calls end at a forwarded signal */
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < NFORWARDED; i++)
-        sigaddset(&sa.sa_mask, forwarded[i]);
-    sigaddset(&sa.sa_mask, HX_SIG_WRAP);
-    sigaddset(&sa.sa_mask, TICK_SIGNAL);
-    sigaddset(&sa.sa_mask, KICK_SIGNAL);
+    on_signal_action(&sa, noreap ? SA_NOCLDWAIT : 0);
     sigaction(sig, &sa, NULL);
 }
 
@@ -237,15 +243,7 @@ int hx_sched_start(struct hx_vm *vm)
     if (sched_objects(vm))
         return 1;
     struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_sigaction = on_signal;
-    sa.sa_flags = SA_SIGINFO; /* host calls end at a forwarded signal */
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < NFORWARDED; i++)
-        sigaddset(&sa.sa_mask, forwarded[i]);
-    sigaddset(&sa.sa_mask, HX_SIG_WRAP);
-    sigaddset(&sa.sa_mask, TICK_SIGNAL);
-    sigaddset(&sa.sa_mask, KICK_SIGNAL);
+    on_signal_action(&sa, 0); /* host calls end at the kick too */
     for (size_t i = 0; i < NFORWARDED; i++)
         forward_action(forwarded[i], 0);
     forward_action(HX_SIG_WRAP, 0);
