@@ -507,9 +507,11 @@ fi
 # share stderr, and a line written in two pieces interleaves with another's
 # ("hxrun: hxrun: ..."). Seen by strace on the host, when there is one.
 if command -v strace >/dev/null; then
-    (cd "$B" && timeout 60 strace -f -qq -s 200 -o "$B/trace" "$HX" /bin/dash -c 'exec 0</dev/null; exec /bin/true' \
+    # An eventfd kept open across an execve is not passed on yet: a warning.
+    (cd "$B" && timeout 60 strace -f -qq -s 200 -o "$B/trace" "$HX" /usr/bin/python3 -c \
+        'import os; fd = os.eventfd(0); os.set_inheritable(fd, True); os.execv("/bin/true", ["true"])' \
         >/dev/null 2>&1)
-    if grep -q '"hxrun: execve: fd 0 is not passed on' "$B/trace" && ! grep -q '"hxrun: "' "$B/trace"; then
+    if grep -q '"hxrun: execve: fd [0-9]* is not passed on' "$B/trace" && ! grep -q '"hxrun: "' "$B/trace"; then
         ok "a guest kernel warning is one write"
     else
         bad "a guest kernel warning is one write ($(grep -c '"hxrun: ' "$B/trace") writes)"
