@@ -522,7 +522,8 @@ int64_t hx_hc_exec(struct hx_vm *vm, const struct hx_hc_exec_req *req)
     char link[64], host[4096];
     snprintf(link, sizeof(link), "/proc/self/fd/%d", info.prog_hostfd);
     ssize_t len = readlink(link, host, sizeof(host) - 1);
-    if (len > 0) {
+    /* A fastcall copy's host path is the cache's: the guest's path stands. */
+    if (len > 0 && !hx_fastcall_is_copy(info.prog_hostfd)) {
         host[len] = 0;
         char guest[4096];
         if (!hx_guest_path_of(host, guest, sizeof(guest)))

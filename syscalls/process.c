@@ -108,18 +108,28 @@ struct exec_state {
  * lets us execute (checked first, as Linux's open for exec does). The
  * check looks the path up as the open did, following the guest's own
  * links too (/proc/self/exe, which busybox sh runs its applets by). */
-static long exec_open(int dirfd, const char *path, int nofollow)
+static long exec_open(int dirfd, const char *path, int nofollow, char *resolved)
 {
-    long fd = file_open(dirfd, path, O_RDONLY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+    /* O_NONBLOCK: a FIFO must not hold the open up (it is refused below). */
+    long fd =
+        file_open(dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0));
     if (fd < 0)
         return fd;
     long r = 0;
-    if (fd_get((uint64_t)fd)->hostfd < 0) {
+    struct kstat st;
+    int hostfd = fd_get((uint64_t)fd)->hostfd;
+    if (hostfd < 0) {
+        /* A directory, a device or a RAM /tmp file: only a regular file on
+         * the host can be loaded by the monitor (Linux: EACCES for the
+         * first two). */
         static int warned;
-        if (!warned++)
+        if (!warned++ && !strncmp(path, "/tmp/", 5))
             kwarn("execve of %s: only files on the host can be run yet", path);
         r = -EACCES;
-    } else {
+    } else if ((r = HC(fstat, .hostfd = (uint64_t)hostfd, .statbuf = (uint64_t)&st)) == 0 &&
+               (st.mode & S_IFMT) != S_IFREG) {
+        r = -EACCES; /* Linux's answer for a directory, FIFO or device */
+    } else if (!r) {
         static struct loc l; /* scratch (vfs.h): nothing here waits */
         r = lookup(dirfd, path, 0, !nofollow, &l);
         while (!r && l.mnt == M_HOST &&
@@ -129,6 +139,9 @@ static long exec_open(int dirfd, const char *path, int nofollow)
             r = lookup_again(&l, !nofollow);
         if (!r && l.mnt != M_HOST)
             r = -EACCES;
+        /* The path the guest's own links (/proc/self/exe) led to. */
+        if (!r && resolved)
+            memcpy(resolved, l.path, PATH_MAX);
         loc_done(&l);
     }
     if (r) {
@@ -294,7 +307,7 @@ static long do_execve(int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp,
             r = -ELOOP;
             goto out;
         }
-        if ((fd = exec_open(dirfd, x->path, nofollow)) < 0) {
+        if ((fd = exec_open(dirfd, x->path, nofollow, x->exe)) < 0) {
             r = fd;
             goto out;
         }
@@ -316,12 +329,10 @@ static long do_execve(int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp,
     long n = fs_read_at((int)fd, x->head, SHEBANG_MAX, 0);
     if ((r = n < 0 ? n : elf_interp((int)fd, (const uint8_t *)x->head, n, x->interp)))
         goto out;
-    if (x->interp[0] && (ifd = exec_open(AT_FDCWD, x->interp, 0)) < 0) {
+    if (x->interp[0] && (ifd = exec_open(AT_FDCWD, x->interp, 0, NULL)) < 0) {
         r = ifd;
         goto out;
     }
-    if ((r = path_resolve(dirfd, x->path, 0, x->exe)))
-        goto out;
     /* argv: as given, or with each #! line's words and script path first. */
     if (!depth) {
         x->info.argv = uargv;
