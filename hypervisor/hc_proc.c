@@ -219,7 +219,7 @@ out:
 }
 
 /* The rest of a new monitor: what it must not share with its parent. */
-static void child_setup(struct hx_vm *vm, pid_t parent)
+static void child_setup(struct hx_vm *vm)
 {
     is_top = 0;
     if (run_wfd >= 0) {
@@ -240,9 +240,9 @@ static void child_setup(struct hx_vm *vm, pid_t parent)
     sigaction(HX_SIG_PARENT, &sa, NULL);
     prctl(PR_SET_PDEATHSIG, HX_SIG_PARENT);
     vm->boot->pid = getpid();
+    /* The parent as it is now: one that ended before the prctl is seen
+     * here (and a new child has no PR_SET_PDEATHSIG of its own yet). */
     vm->boot->ppid = getppid();
-    if (vm->boot->ppid != parent) /* it ended before the prctl */
-        on_parent_death(HX_SIG_PARENT, NULL, NULL);
     marked = 0; /* threads are not inherited */
     int r = mark_start();
     if (r) {
@@ -327,7 +327,6 @@ static void vfork_wait(struct hx_vm *vm, int fd)
 
 int64_t hx_hc_fork(struct hx_vm *vm, const struct hx_hc_fork_req *req)
 {
-    pid_t parent = getpid();
     int vp[2] = {-1, -1};
     if (req->vfork) {
         if (pipe2(vp, O_CLOEXEC) < 0)
@@ -366,7 +365,7 @@ int64_t hx_hc_fork(struct hx_vm *vm, const struct hx_hc_fork_req *req)
         vfork_share = share;
         if (vp[0] >= 0)
             close(vp[0]);
-        child_setup(vm, parent);
+        child_setup(vm);
         tag_set();
         pthread_sigmask(SIG_SETMASK, &prev, NULL);
         return 0;

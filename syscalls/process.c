@@ -37,9 +37,9 @@ long process_clone(uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64_t
               flags & ~(uint64_t)PROCESS_FLAGS);
         return -EINVAL;
     }
-    /* The child shares the parent's memory until it execs or ends only
-     * with CLONE_VFORK, when the parent waits meanwhile: a copy then does
-     * as well, but for what the child writes into the parent's memory. */
+    /* CLONE_VM only with CLONE_VFORK: the parent waits meanwhile, and what
+     * the child writes into the program's memory reaches the parent's when
+     * it execs or ends (hc_proc.c); a thread is CLONE_THREAD (thread.c). */
     if ((flags & CLONE_VM) && !(flags & CLONE_VFORK)) {
         kwarn("clone with CLONE_VM but neither CLONE_THREAD nor CLONE_VFORK is not supported");
         return -EINVAL;
