@@ -162,6 +162,7 @@ bench: $(HXRUN) $(BUILD)/hxrewrite
 	scripts/bench/threads.sh $(HXRUN) $(BUILD)
 	scripts/bench/fastcall.sh $(HXRUN) $(BUILD)
 	scripts/bench/net.sh $(HXRUN) $(BUILD)
+	scripts/bench/proc.sh $(HXRUN) $(BUILD)
 bench-fastcall: $(HXRUN) $(BUILD)/hxrewrite
 	scripts/bench/fastcall.sh $(HXRUN) $(BUILD)
 
