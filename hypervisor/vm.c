@@ -177,26 +177,31 @@ static void build_descriptors(struct hx_vm *vm)
 
 int hx_vm_set_cpuid(struct hx_vm *vm, uint64_t *xcr0_supported_out)
 {
-    int n = 256;
-    struct kvm_cpuid2 *cpuid = calloc(1, sizeof(*cpuid) + n * sizeof(struct kvm_cpuid_entry2));
-    if (!cpuid)
-        return hx_vm_kvm_error("calloc");
-    cpuid->nent = (uint32_t)n;
-    if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0) {
-        free(cpuid);
-        return hx_vm_kvm_error("KVM_GET_SUPPORTED_CPUID");
+    /* Asked of KVM once per monitor and kept: forks and execs reuse it
+     * (KVM runs a cpuid instruction per leaf, each an exit to the outer
+     * hypervisor under nested virtualisation: milliseconds). */
+    static struct kvm_cpuid2 *cpuid;
+    static uint64_t xcr0_supported;
+    if (!cpuid) {
+        int n = 256;
+        struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(struct kvm_cpuid_entry2));
+        if (!c)
+            return hx_vm_kvm_error("calloc");
+        c->nent = (uint32_t)n;
+        if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
+            free(c);
+            return hx_vm_kvm_error("KVM_GET_SUPPORTED_CPUID");
+        }
+        for (uint32_t i = 0; i < c->nent; i++) {
+            struct kvm_cpuid_entry2 *e = &c->entries[i];
+            if (e->function == 0xd && e->index == 0)
+                xcr0_supported = e->eax | ((uint64_t)e->edx << 32);
+            if (e->function == 7 && e->index == 0)
+                e->ecx &= ~(X86_CPUID7_ECX_PKU | X86_CPUID7_ECX_OSPKE); /* CR4.PKE stays off */
+        }
+        cpuid = c;
     }
-    uint64_t xcr0_supported = 0;
-    for (uint32_t i = 0; i < cpuid->nent; i++) {
-        struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
-        if (e->function == 0xd && e->index == 0)
-            xcr0_supported = e->eax | ((uint64_t)e->edx << 32);
-        if (e->function == 7 && e->index == 0)
-            e->ecx &= ~(X86_CPUID7_ECX_PKU | X86_CPUID7_ECX_OSPKE); /* CR4.PKE stays off */
-    }
-    int set = ioctl(vm->vcpu_fd, KVM_SET_CPUID2, cpuid);
-    free(cpuid);
-    if (set < 0)
+    if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)
         return hx_vm_kvm_error("KVM_SET_CPUID2");
     *xcr0_supported_out = xcr0_supported;
     return 0;
