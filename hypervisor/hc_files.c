@@ -20,15 +20,7 @@
 /* Gives the guest a host fd opened through mount m. */
 static int own(struct hx_vm *vm, long fd, const struct hx_mount *m)
 {
-    if (fd < 0)
-        return (int)fd;
-    if (fd >= HX_MAX_HOSTFDS) {
-        close((int)fd);
-        return -EMFILE;
-    }
-    vm->hostfd_owned[fd] = m->ro ? HX_FD_OWNED_RO : HX_FD_OWNED;
-    vm->hostfd_mount[fd] = m->id;
-    return (int)fd;
+    return (int)hx_hostfd_give(vm, fd, m->ro ? HX_FD_OWNED_RO : HX_FD_OWNED, m->id);
 }
 
 #define RESOLVE_MASK 0x1f /* RESOLVE_NO_XDEV ... RESOLVE_IN_ROOT */

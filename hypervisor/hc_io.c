@@ -245,9 +245,7 @@ int64_t hx_hc_pipe(struct hx_vm *vm, const struct hx_hc_pipe_req *req)
         close(p[1]);
         return r;
     }
-    for (int i = 0; i < 2; i++) {
-        vm->hostfd_owned[p[i]] = HX_FD_OWNED;
-        vm->hostfd_mount[p[i]] = 0;
-    }
+    for (int i = 0; i < 2; i++)
+        hx_hostfd_give(vm, p[i], HX_FD_OWNED, 0); /* both below the bound: checked */
     return 0;
 }

@@ -65,15 +65,7 @@ struct giov {
 
 static int own_socket(struct hx_vm *vm, int fd)
 {
-    if (fd < 0)
-        return -errno;
-    if (fd >= HX_MAX_HOSTFDS) {
-        close(fd);
-        return -EMFILE;
-    }
-    vm->hostfd_owned[fd] = HX_FD_OWNED;
-    vm->hostfd_mount[fd] = 0;
-    return fd;
+    return fd < 0 ? -errno : (int)hx_hostfd_give(vm, fd, HX_FD_OWNED, 0);
 }
 
 /* The host answers ENOTSOCK for other files itself. */

@@ -189,6 +189,22 @@ static int mark_start(void)
     return r;
 }
 
+/* Queues the program's signal sig with its si_code to process to, as
+ * HX_SIG_WRAP (hcall.h): from names the sender (si_pid), value is si_value.
+ * Async-signal-safe. The host's answer: 0 or -1 with errno. */
+static int send_wrapped(pid_t to, int sig, int code, pid_t from, uint64_t value)
+{
+    siginfo_t w;
+    memset(&w, 0, sizeof(w));
+    w.si_signo = HX_SIG_WRAP;
+    w.si_code = SI_QUEUE; /* the only code Linux lets one process give another */
+    w.si_pid = from;
+    w.si_uid = getuid();
+    memcpy(&w.si_value, &value, sizeof(value)); /* all 64 bits of the program's sigval */
+    hx_wrap_set(&w, sig, code);
+    return (int)syscall(SYS_rt_sigqueueinfo, to, HX_SIG_WRAP, &w);
+}
+
 /* The parent process ended (PR_SET_PDEATHSIG): getppid names the new one,
  * and the program's own PR_SET_PDEATHSIG signal is sent, as the parent's. */
 static void on_parent_death(int sig, siginfo_t *si, void *uc)
@@ -203,17 +219,8 @@ static void on_parent_death(int sig, siginfo_t *si, void *uc)
     if (now == old)
         goto out;
     __atomic_store_n(&b->ppid, (int32_t)now, __ATOMIC_SEQ_CST);
-    if (ds > 0 && ds <= 64) {
-        siginfo_t w;
-        memset(&w, 0, sizeof(w));
-        w.si_signo = HX_SIG_WRAP;
-        w.si_code = SI_QUEUE;
-        w.si_pid = old;
-        w.si_uid = getuid();
-        ((int *)&w)[8] = ds;
-        ((int *)&w)[9] = SI_USER;
-        syscall(SYS_rt_sigqueueinfo, getpid(), HX_SIG_WRAP, &w);
-    }
+    if (ds > 0 && ds <= 64)
+        send_wrapped(getpid(), ds, SI_USER, old, 0);
 out:
     errno = saved;
 }
@@ -613,16 +620,7 @@ static int send_one(pid_t pid, int sig, int code, uint64_t value)
          * SIGCONT also reaches the program, forwarded. */
         r = kill(pid, sig);
     } else {
-        siginfo_t w;
-        memset(&w, 0, sizeof(w));
-        w.si_signo = HX_SIG_WRAP;
-        w.si_code = SI_QUEUE; /* the only code Linux lets one process give another */
-        w.si_pid = getpid();
-        w.si_uid = getuid();
-        memcpy(&w.si_value, &value, sizeof(value)); /* all 64 bits of the program's sigval */
-        ((int *)&w)[8] = sig;
-        ((int *)&w)[9] = code;
-        r = (int)syscall(SYS_rt_sigqueueinfo, pid, HX_SIG_WRAP, &w);
+        r = send_wrapped(pid, sig, code, getpid(), value);
     }
     return r < 0 ? -errno : 0;
 }

@@ -45,22 +45,29 @@ int64_t hx_hc_map_shared(struct hx_vm *vm, const struct hx_hc_map_shared_req *re
     if (!vm->shared_next)
         vm->shared_next = HX_GPA_SHARED;
     uint64_t gpa = vm->shared_next;
-    struct kvm_userspace_memory_region r = {
-        .slot = 1 + (uint32_t)i,
-        .flags = writable ? 0 : KVM_MEM_READONLY,
-        .guest_phys_addr = gpa,
-        .memory_size = len,
-        .userspace_addr = (uint64_t)p,
-    };
-    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+    vm->g.slots[i] = (struct hx_slot){gpa, len, p, writable};
+    if (hx_shared_slot_add(vm, i) < 0) {
         int err = errno;
         munmap(p, len);
+        memset(&vm->g.slots[i], 0, sizeof(vm->g.slots[i]));
         return -err;
     }
     vm->shared_next += (len + ALIGN - 1) & ~(ALIGN - 1);
-    vm->g.slots[i] = (struct hx_slot){gpa, len, p, writable};
     /* The guest learns the length actually mapped from the request. */
     return (int64_t)gpa;
+}
+
+int hx_shared_slot_add(struct hx_vm *vm, int i)
+{
+    const struct hx_slot *sl = &vm->g.slots[i];
+    struct kvm_userspace_memory_region r = {
+        .slot = 1 + (uint32_t)i, /* KVM's slot 0 is RAM */
+        .flags = sl->writable ? 0 : KVM_MEM_READONLY,
+        .guest_phys_addr = sl->gpa,
+        .memory_size = sl->size,
+        .userspace_addr = (uint64_t)sl->hva,
+    };
+    return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r);
 }
 
 int64_t hx_hc_unmap_shared(struct hx_vm *vm, const struct hx_hc_unmap_shared_req *req)

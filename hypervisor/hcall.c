@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Each handler's thunk: hands it the typed request of its hypercall. */
 #define HCALL(nr, NAME, name)                                                                      \
@@ -28,6 +29,19 @@ static const struct {
 int hx_hostfd_ok(const struct hx_vm *vm, uint64_t fd)
 {
     return fd < (uint64_t)HX_MAX_HOSTFDS && vm->hostfd_owned[fd];
+}
+
+long hx_hostfd_give(struct hx_vm *vm, long fd, uint8_t owned, uint8_t mount)
+{
+    if (fd < 0)
+        return fd;
+    if (fd >= HX_MAX_HOSTFDS) {
+        close((int)fd);
+        return -EMFILE;
+    }
+    vm->hostfd_owned[fd] = owned;
+    vm->hostfd_mount[fd] = mount;
+    return fd;
 }
 
 int hx_hcall_dispatch(struct hx_vm *vm, uint64_t gpa, int *status)

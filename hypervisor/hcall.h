@@ -42,6 +42,11 @@ int hx_sched_after_fork(struct hx_vm *vm);
  * untouched (after si_value). */
 #define HX_SIG_WRAP (SIGRTMAX)
 #define HX_SIG_PARENT (SIGRTMAX - 1) /* PR_SET_PDEATHSIG of child monitors */
+static inline void hx_wrap_set(siginfo_t *si, int signo, int code)
+{
+    ((int *)si)[8] = signo;
+    ((int *)si)[9] = code;
+}
 static inline int hx_wrapped_signo(const siginfo_t *si)
 {
     return ((const int *)si)[8];
@@ -86,6 +91,11 @@ int hx_sched_wait(struct hx_vm *vm, struct pollfd *p, uint64_t n, int64_t deadli
 /* Sockets (hc_net.c): removes the private directory of AF_UNIX sockets in guest RAM paths. */
 void hx_net_cleanup(void);
 
+/* Shared file mappings (hc_shared.c): gives KVM the memslot of
+ * vm->g.slots[i] (at a mapping, and again in a fork's new VM). The
+ * ioctl's answer: 0, or -1 with errno. */
+int hx_shared_slot_add(struct hx_vm *vm, int i);
+
 /* Host file-system mounts (hc_files.c). */
 int hx_hostfs_init(struct hx_vm *vm);
 
@@ -94,6 +104,10 @@ void hx_print_stats(const struct hx_vm *vm);
 
 /* Host fd ownership: the guest may only name fds it was given. */
 int hx_hostfd_ok(const struct hx_vm *vm, uint64_t fd);
+/* Gives the guest host fd fd (HX_FD_OWNED or HX_FD_OWNED_RO, opened through
+ * mount, 0: none): fd, a negative fd passed through, or -EMFILE (closed)
+ * when it lies beyond the guest's host fds. */
+long hx_hostfd_give(struct hx_vm *vm, long fd, uint8_t owned, uint8_t mount);
 
 /* The most one copy_file_range or sendfile hypercall moves: the vCPU waits
  * for the host call, so a huge one would stall every guest thread; a short

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "hcall.h"
 #include "vm_internal.h"
 #include "x86.h"
 
@@ -82,20 +83,9 @@ static int restore(struct hx_vm *vm, struct vcpu_state *s, int log_dirty)
     /* The host files the parent had mapped: the same host mappings (a
      * MAP_SHARED mapping stays shared across fork), at the same guest
      * physical addresses. */
-    for (int i = 0; i < HX_MAX_SLOTS; i++) {
-        struct hx_slot *sl = &vm->g.slots[i];
-        if (!sl->hva)
-            continue;
-        struct kvm_userspace_memory_region r = {
-            .slot = 1 + (uint32_t)i,
-            .flags = sl->writable ? 0 : KVM_MEM_READONLY,
-            .guest_phys_addr = sl->gpa,
-            .memory_size = sl->size,
-            .userspace_addr = (uint64_t)sl->hva,
-        };
-        if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+    for (int i = 0; i < HX_MAX_SLOTS; i++)
+        if (vm->g.slots[i].hva && hx_shared_slot_add(vm, i) < 0)
             return hx_vm_kvm_error("KVM_SET_USER_MEMORY_REGION");
-    }
     uint64_t xcr0_supported;
     rc = hx_vm_set_cpuid(vm, &xcr0_supported);
     if (rc)
