@@ -154,9 +154,6 @@ int mm_shared_fault(uint64_t addr)
     return -1;
 }
 
-/* Fills a fresh private mapping from a file, through the host. */
-long fs_read_at(int fd, void *buf, uint64_t len, uint64_t off);
-
 LEAF_SYSCALL(mmap)
 {
     uint64_t addr = a0, len = a1, flags = a3, off = a5;

@@ -302,6 +302,7 @@ static long do_execve(int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp,
     /* #! lines, outermost first: each puts its interpreter, argument and
      * script before the arguments the script had (its argv[0] goes). */
     int depth = 0;
+    long n;
     for (;; depth++) {
         if (depth == EXEC_DEPTH) {
             r = -ELOOP;
@@ -311,9 +312,9 @@ static long do_execve(int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp,
             r = fd;
             goto out;
         }
-        long n = fs_read_at((int)fd, x->head, SHEBANG_MAX, 0);
-        if (n < 0) {
-            r = n == -EISDIR ? -EACCES : n;
+        /* exec_open took only a regular file: a read error is the host's. */
+        if ((n = fs_read_at((int)fd, x->head, SHEBANG_MAX, 0)) < 0) {
+            r = n;
             goto out;
         }
         if (n < 2 || x->head[0] != '#' || x->head[1] != '!')
@@ -326,8 +327,8 @@ static long do_execve(int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp,
         dirfd = AT_FDCWD;
         nofollow = 0;
     }
-    long n = fs_read_at((int)fd, x->head, SHEBANG_MAX, 0);
-    if ((r = n < 0 ? n : elf_interp((int)fd, (const uint8_t *)x->head, n, x->interp)))
+    /* The ELF's header is what the last read brought. */
+    if ((r = elf_interp((int)fd, (const uint8_t *)x->head, n, x->interp)))
         goto out;
     if (x->interp[0] && (ifd = exec_open(AT_FDCWD, x->interp, 0, NULL)) < 0) {
         r = ifd;
