@@ -104,4 +104,28 @@ static inline void in_child(const char *what, int (*fn)(int fd))
     reap(what, pid);
 }
 
+/* Forks a child that blocks until the parent closes p[1] (a pipe made in
+ * p; the child waits for a byte or EOF), then _exits with code; with
+ * stop_first it first stops itself (raise(SIGSTOP)). The parent gets the
+ * child's pid and keeps p[1]. */
+static inline pid_t fork_blocked(int p[2], int code, int stop_first)
+{
+    if (pipe(p) < 0)
+        return -1;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char c;
+        close(p[1]);
+        if (stop_first)
+            raise(SIGSTOP);
+        if (read(p[0], &c, 1) < 0) {
+            /* the byte or EOF is all it waits for */
+        }
+        _exit(code);
+    }
+    close(p[0]);
+    return pid;
+}
+
 #endif

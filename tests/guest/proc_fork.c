@@ -184,16 +184,7 @@ static void statuses(pid_t from_main)
 
     /* Killed by the parent while blocked. */
     int p[2];
-    pipe(p);
-    fflush(stdout);
-    pid = fork();
-    if (pid == 0) {
-        char c;
-        close(p[1]);
-        read(p[0], &c, 1);
-        _exit(99);
-    }
-    close(p[0]);
+    pid = fork_blocked(p, 99, 0);
     kill(pid, SIGKILL);
     st = -1;
     waitpid(pid, &st, 0);

@@ -19,22 +19,6 @@
 #include "check.h"
 #include "proc.h"
 
-/* A child that waits until the parent closes the pipe, then exits 0. */
-static pid_t waiting_child(int p[2])
-{
-    pipe(p);
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        char c;
-        close(p[1]);
-        read(p[0], &c, 1);
-        _exit(0);
-    }
-    close(p[0]);
-    return pid;
-}
-
 static void release(int p[2], pid_t pid)
 {
     close(p[1]);
@@ -129,7 +113,7 @@ static int child_setsid(int fd)
 static void from_parent(void)
 {
     int p[2];
-    pid_t a = waiting_child(p);
+    pid_t a = fork_blocked(p, 0, 0);
     ret("setpgid(child, child)", setpgid(a, a));
     yes("getpgid(child) == child", getpgid(a) == a);
     yes("getsid(child) == getsid(0)", getsid(a) == getsid(0));
@@ -137,7 +121,7 @@ static void from_parent(void)
 
     /* A second child moved into the first one's group, and back. */
     int q[2];
-    pid_t b = waiting_child(q);
+    pid_t b = fork_blocked(q, 0, 0);
     ret("setpgid(second, first)", setpgid(b, a));
     yes("getpgid(second) == first", getpgid(b) == a);
     ret("setpgid(second, getpgrp())", setpgid(b, getpgrp()));
@@ -245,8 +229,8 @@ static void kill_group(void)
      * a member lives: two children, the second moved into the first's
      * group, the first ends.  No orphan is left to init. */
     int p[2], q[2];
-    pid_t a = waiting_child(p);
-    pid_t b = waiting_child(q);
+    pid_t a = fork_blocked(p, 0, 0);
+    pid_t b = fork_blocked(q, 0, 0);
     setpgid(a, a);
     setpgid(b, a);
     /* b holds a copy of a's pipe: end a with a signal instead. */

@@ -161,16 +161,7 @@ static void to_group(void)
 static void existence(void)
 {
     int p[2];
-    pipe(p);
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        char c;
-        close(p[1]);
-        read(p[0], &c, 1);
-        _exit(0);
-    }
-    close(p[0]);
+    pid_t pid = fork_blocked(p, 0, 0);
     errno = 0;
     int r = kill(pid, 0);
     printf("kill(child, 0) while running: %d %s\n", r, errname(errno));
@@ -264,16 +255,7 @@ static void sigchld(void)
     /* Killed child. */
     set_chld(0);
     int p[2];
-    pipe(p);
-    fflush(stdout);
-    pid = fork();
-    if (pid == 0) {
-        char c;
-        close(p[1]);
-        read(p[0], &c, 1);
-        _exit(0);
-    }
-    close(p[0]);
+    pid = fork_blocked(p, 0, 0);
     kill(pid, SIGKILL);
     while (chld_count == 0)
         sigsuspend(&none);
@@ -284,17 +266,7 @@ static void sigchld(void)
 
     /* Without SA_NOCLDSTOP a stop is signalled too. */
     set_chld(0);
-    pipe(p);
-    fflush(stdout);
-    pid = fork();
-    if (pid == 0) {
-        char c;
-        close(p[1]);
-        raise(SIGSTOP);
-        read(p[0], &c, 1);
-        _exit(8);
-    }
-    close(p[0]);
+    pid = fork_blocked(p, 8, 1);
     siginfo_t si;
     memset(&si, 0, sizeof(si));
     int code = wait_sig(SIGCHLD, &si);
@@ -315,17 +287,7 @@ static void sigchld(void)
     /* SA_NOCLDSTOP: the stop and the continue are not signalled, the exit
      * is. */
     set_chld(SA_NOCLDSTOP);
-    pipe(p);
-    fflush(stdout);
-    pid = fork();
-    if (pid == 0) {
-        char c;
-        close(p[1]);
-        raise(SIGSTOP);
-        read(p[0], &c, 1);
-        _exit(9);
-    }
-    close(p[0]);
+    pid = fork_blocked(p, 9, 1);
     int st = -1;
     waitpid(pid, &st, WUNTRACED);
     show_status("SA_NOCLDSTOP child", st);

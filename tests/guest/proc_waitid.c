@@ -66,22 +66,6 @@ static int show_waitid(const char *what, idtype_t type, id_t id, int options, pi
     return r;
 }
 
-/* A child blocked on a pipe until the parent closes its end. */
-static pid_t blocked_child(int p[2], int code)
-{
-    pipe(p);
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        char c;
-        close(p[1]);
-        read(p[0], &c, 1);
-        _exit(code);
-    }
-    close(p[0]);
-    return pid;
-}
-
 static void exits(void)
 {
     fflush(stdout);
@@ -92,7 +76,7 @@ static void exits(void)
     show_waitid("again", P_PID, pid, WEXITED, pid);
 
     int p[2];
-    pid = blocked_child(p, 10);
+    pid = fork_blocked(p, 10, 0);
     show_waitid("WNOHANG on a running child", P_PID, pid, WEXITED | WNOHANG, pid);
     show_waitid("P_ALL WNOHANG on a running child", P_ALL, 0, WEXITED | WNOHANG, pid);
     close(p[1]);
@@ -149,12 +133,12 @@ static void groups(void)
 static void killed(void)
 {
     int p[2];
-    pid_t pid = blocked_child(p, 0);
+    pid_t pid = fork_blocked(p, 0, 0);
     kill(pid, SIGKILL);
     show_waitid("SIGKILL", P_PID, pid, WEXITED, pid);
     close(p[1]);
 
-    pid = blocked_child(p, 0);
+    pid = fork_blocked(p, 0, 0);
     kill(pid, SIGTERM);
     show_waitid("SIGTERM", P_PID, pid, WEXITED, pid);
     close(p[1]);
@@ -178,17 +162,7 @@ static void killed(void)
 static void stops(void)
 {
     int p[2];
-    pipe(p);
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        char c;
-        close(p[1]);
-        raise(SIGSTOP);
-        read(p[0], &c, 1);
-        _exit(4);
-    }
-    close(p[0]);
+    pid_t pid = fork_blocked(p, 4, 1);
     show_waitid("WSTOPPED", P_PID, pid, WSTOPPED, pid);
     show_waitid("WSTOPPED again (reported once)", P_PID, pid, WSTOPPED | WNOHANG, pid);
     show_waitid("WEXITED WNOHANG while stopped", P_PID, pid, WEXITED | WNOHANG, pid);
@@ -199,17 +173,7 @@ static void stops(void)
     show_waitid("WEXITED", P_PID, pid, WEXITED, pid);
 
     /* WNOWAIT on a stop: still reported by the next wait. */
-    pipe(p);
-    fflush(stdout);
-    pid = fork();
-    if (pid == 0) {
-        char c;
-        close(p[1]);
-        raise(SIGSTOP);
-        read(p[0], &c, 1);
-        _exit(5);
-    }
-    close(p[0]);
+    pid = fork_blocked(p, 5, 1);
     show_waitid("WSTOPPED WNOWAIT", P_PID, pid, WSTOPPED | WNOWAIT, pid);
     show_waitid("WSTOPPED", P_PID, pid, WSTOPPED, pid);
     /* A stopped child can still be killed. */
@@ -218,17 +182,7 @@ static void stops(void)
     close(p[1]);
 
     /* The same through wait4 / waitpid. */
-    pipe(p);
-    fflush(stdout);
-    pid = fork();
-    if (pid == 0) {
-        char c;
-        close(p[1]);
-        raise(SIGSTOP);
-        read(p[0], &c, 1);
-        _exit(6);
-    }
-    close(p[0]);
+    pid = fork_blocked(p, 6, 1);
     int st = -1;
     pid_t r = wait4(pid, &st, WUNTRACED, NULL);
     yes("wait4 WUNTRACED returns the child", r == pid);
