@@ -36,6 +36,7 @@
 #include "fastcall_cache.h"
 #include "hcall.h"
 #include "hostfs.h"
+#include "run_dir.h"
 
 static int run_rfd = -1, run_wfd = -1;
 static char run_mark[16]; /* the name of the run's marked thread in each monitor */
@@ -229,6 +230,7 @@ out:
 static void child_setup(struct hx_vm *vm)
 {
     is_top = 0;
+    hx_run_dir_forked();
     if (run_wfd >= 0) {
         close(run_wfd);
         run_wfd = -1;
@@ -341,6 +343,10 @@ int64_t hx_hc_fork(struct hx_vm *vm, const struct hx_hc_fork_req *req)
         vp[0] = hx_high_fd(vp[0]);
         vp[1] = hx_high_fd(vp[1]);
     }
+    /* What the run's processes share (/dev/shm) is made before its first
+     * fork, so that all have the same. A run without it still runs. */
+    if (is_top)
+        hx_hostfs_run_dir(vm);
     /* From now on the run has more than one process: this one is found
      * by its mark too. */
     int merr = mark_start();
@@ -806,6 +812,8 @@ int64_t hx_hc_pgrp(struct hx_vm *vm, const struct hx_hc_pgrp_req *req)
 void hx_proc_exit(struct hx_vm *vm)
 {
     hx_proc_vfork_done(vm);
+    if (is_top)
+        hx_run_dir_remove();
     int sig = vm->exit_signal;
     if (is_top || sig <= 0 || sig >= 32)
         return;

@@ -13,6 +13,7 @@
 
 #include "fastcall_cache.h"
 #include "hcall.h"
+#include "run_dir.h"
 #include "sandbox.h"
 #include "vm.h"
 
@@ -43,8 +44,8 @@ static void usage(FILE *f)
           "  --stats        print VM exits, hypercalls and CPL0 entries at exit\n"
           "  -v HOST:GUEST[:ro]  mount a host directory or file at GUEST\n"
           "  --no-host-root  expose only the program, its loader and libraries, and -v mounts\n"
-          "                 (then /tmp is a RAM file system)\n"
-          "  --tmpfs /tmp   a RAM file system at /tmp instead of the host's /tmp\n"
+          "                 (then /tmp is the run's own, in RAM)\n"
+          "  --tmpfs /tmp   a RAM /tmp of the run's own instead of the host's /tmp\n"
           "  --net=MODE     host (default): sockets are the host's, as for a host process;\n"
           "                 none: AF_INET and AF_INET6 sockets fail with EACCES; AF_UNIX\n"
           "                 works, and abstract names are the run's own\n"
@@ -197,6 +198,8 @@ static const char *run_scripts(const char *prog, char ***args, const char **scri
 
 int main(int argc, char **argv)
 {
+    /* The janitor names itself over them (run_dir.c). */
+    hx_run_dir_title(argv[0], (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]) + 1);
     static const struct option longopts[] = {{"clean-env", no_argument, NULL, 'C'},
                                              {"strace", no_argument, NULL, 'S'},
                                              {"stats", no_argument, NULL, 's'},

@@ -507,7 +507,10 @@ trees() {
 		fi
 	done
 	# A unique sleep duration marks every process of this tree.
-	local marker=30.$$$RANDOM n=0 i top
+	local marker=30.$$$RANDOM n=0 i top dirs_before dirs_left
+	# The run's directory (run_dir.c), made at its first fork: its janitor
+	# removes it after a kill -9 too.
+	dirs_before=$(find /dev/shm /tmp -maxdepth 1 -name 'hxrun.*' 2>/dev/null | LC_ALL=C sort)
 	env -i PATH=/usr/bin:/bin LC_ALL=C ${XDG_CACHE_HOME:+"XDG_CACHE_HOME=$XDG_CACHE_HOME"} \
 		"$HXRUN" -- /bin/sh -c "sleep $marker & sleep $marker & wait" </dev/null >/dev/null 2>&1 &
 	top=$!
@@ -526,7 +529,15 @@ trees() {
 			((n == 0)) && break
 			sleep 0.1
 		done
-		if ((n == 0)); then
+		for ((i = 0; i < 20; i++)); do
+			dirs_left=$(comm -13 <(printf '%s\n' "$dirs_before") \
+				<(find /dev/shm /tmp -maxdepth 1 -name 'hxrun.*' 2>/dev/null | LC_ALL=C sort))
+			[[ -z $dirs_left ]] && break
+			sleep 0.1
+		done
+		if [[ -n $dirs_left ]]; then
+			fail "$name" "the run's directory is left 2 s after kill -9 of the top hxrun: $dirs_left"
+		elif ((n == 0)); then
 			pass "$name"
 		else
 			fail "$name" "$n processes left 2 s after kill -9 of the top hxrun:"

@@ -496,6 +496,38 @@ static void nested(void)
     check("mkdir /ro2/d (/ro mounted again)", mkdir("/ro2/d", 0755), EROFS, why);
 }
 
+/* The run's directory (a RAM /tmp and /dev/shm, on the host) is removed
+ * when the run ends, whatever the program left there: symlinks to the
+ * files to protect (which must survive, untouched), a directory it made
+ * unreadable, a deep tree. run.sh checks the host afterwards. */
+static void run_dir(void)
+{
+    char p[4096];
+    path_of(p, sizeof(p), "", "/host/outside/secret.txt");
+    check("symlink /tmp/abs -> TREE/host/outside/secret.txt", symlink(p, "/tmp/abs"), OK,
+          "the run's /tmp is read-write");
+    path_of(p, sizeof(p), "", "/host/outside");
+    check("symlink /dev/shm/absdir -> TREE/host/outside", symlink(p, "/dev/shm/absdir"), OK,
+          "the run's /dev/shm is read-write");
+    check("open /tmp/abs", try_open("/tmp/abs", O_RDONLY), ENOENT,
+          "the target is a guest path, outside every mount");
+    check("mkdir /tmp/locked/in", mkdir("/tmp/locked", 0700) | mkdir("/tmp/locked/in", 0700), OK,
+          "the run's /tmp is read-write");
+    int fd = open("/tmp/locked/in/f", O_WRONLY | O_CREAT, 0600);
+    check("create /tmp/locked/in/f", fd, OK, "the run's /tmp is read-write");
+    if (fd >= 0)
+        close(fd);
+    check("chmod /tmp/locked/in 0, /tmp/locked 0",
+          chmod("/tmp/locked/in", 0) | chmod("/tmp/locked", 0), OK, "the owner may");
+    long r = 0;
+    strcpy(p, "/tmp/deep");
+    for (int i = 0; i < 100 && r == 0; i++) {
+        r = mkdir(p, 0755);
+        strcat(p, "/d");
+    }
+    check("mkdir /tmp/deep/d/d/... 100 deep", r, OK, "the run's /tmp is read-write");
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3 || strlen(argv[2]) >= sizeof(tree)) {
@@ -508,6 +540,7 @@ int main(int argc, char **argv)
         read_only();
         sockets();
         nested();
+        run_dir();
     } else {
         host_root();
         read_only();

@@ -251,9 +251,10 @@ void hostile_main(const struct hx_boot_info *boot)
     expect("an AF_UNIX socket", s >= 3, 1);
     expect("bind an unresolved path: an abstract name instead",
            hc(HX_HC_BIND, (uint64_t)s, (uint64_t)&un, sizeof(un), HX_UNIX_NONE), 0);
-    /* /tmp is the guest's own (run.sh gives --tmpfs /tmp and checks the host's /tmp). */
-    expect("  and stat of it is not looked up on the host",
-           hc(HX_HC_STAT, (uint64_t)upath, (uint64_t)st, 0, 0), -HX_EREDIRECT);
+    /* /tmp is the run's own directory (run.sh gives --tmpfs /tmp and
+     * checks the host's /tmp): no socket file is made there. */
+    expect("  and no socket file is made for it",
+           hc(HX_HC_STAT, (uint64_t)upath, (uint64_t)st, 0, 0), -2 /* ENOENT */);
     int64_t s2 = hc(HX_HC_SOCKET, 1, 1, 0, 0);
     /* Treated as unresolved: the same abstract name, already taken. */
     expect("bind with a bogus target kind",
@@ -280,15 +281,18 @@ void hostile_main(const struct hx_boot_info *boot)
 
     /* The guest kernel's own paths never resolve on the host, whoever
      * names them: the monitor's /proc (its memory, its environment),
-     * /dev/kvm, the host's /tmp. Each is sent back to the guest. */
+     * /dev/kvm, /sys. Each is sent back to the guest. /tmp (--tmpfs) is
+     * the run's directory, never the host's /tmp (run.sh looks there). */
     static char environ_path[] = "/proc/self/environ", mem_path[] = "/proc/1/mem",
-                kvm_path[] = "/dev/kvm", tmp_path[] = "/tmp", root_path[] = "/",
-                rel_mem[] = "proc/self/mem";
+                kvm_path[] = "/dev/kvm", sys_path[] = "/sys", root_path[] = "/",
+                rel_mem[] = "proc/self/mem", probe[] = "/tmp/hx-hostile-probe";
     expect("open /proc/self/environ", hc(HX_HC_OPEN, (uint64_t)environ_path, 0, 0, 0),
            -HX_EREDIRECT);
     expect("open /proc/1/mem", hc(HX_HC_OPEN, (uint64_t)mem_path, 2, 0, 0), -HX_EREDIRECT);
     expect("open /dev/kvm", hc(HX_HC_OPEN, (uint64_t)kvm_path, 2, 0, 0), -HX_EREDIRECT);
-    expect("stat /tmp", hc(HX_HC_STAT, (uint64_t)tmp_path, (uint64_t)st, 0, 0), -HX_EREDIRECT);
+    expect("stat /sys", hc(HX_HC_STAT, (uint64_t)sys_path, (uint64_t)st, 0, 0), -HX_EREDIRECT);
+    expect("create /tmp/hx-hostile-probe (in the run's /tmp)",
+           hc(HX_HC_OPEN, (uint64_t)probe, 0101 /* O_CREAT|O_WRONLY */, 0600, 0) >= 0, 1);
     req.arg[4] = (uint64_t)rel_mem;
     expect("openat2 of proc/self/mem beneath /",
            hc(HX_HC_OPEN, (uint64_t)root_path, 0, 0, 0x08 /* RESOLVE_BENEATH */), -HX_EREDIRECT);
