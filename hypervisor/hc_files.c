@@ -531,14 +531,3 @@ int64_t hx_hc_fdpath(struct hx_vm *vm, const struct hx_hc_fdpath_req *req)
         return -ERANGE;
     return hx_copy_to_guest(&vm->g, req->buf, guest, len) ? -EFAULT : (int64_t)len;
 }
-
-int64_t hx_hc_run_dir(struct hx_vm *vm, const struct hx_hc_run_dir_req *req)
-{
-    if (req->what != HX_RUN_DIR_SHM)
-        return -EINVAL;
-    /* Only the top makes it (before its first fork): a later process of
-     * the run that lacks it could not share it. */
-    if (!hx_proc_is_top())
-        return -ENOENT;
-    return hx_hostfs_run_dir(vm) ? -ENOENT : 0;
-}

@@ -343,10 +343,6 @@ int64_t hx_hc_fork(struct hx_vm *vm, const struct hx_hc_fork_req *req)
         vp[0] = hx_high_fd(vp[0]);
         vp[1] = hx_high_fd(vp[1]);
     }
-    /* What the run's processes share (/dev/shm) is made before its first
-     * fork, so that all have the same. A run without it still runs. */
-    if (is_top)
-        hx_hostfs_run_dir(vm);
     /* From now on the run has more than one process: this one is found
      * by its mark too. */
     int merr = mark_start();

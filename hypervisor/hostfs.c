@@ -159,40 +159,31 @@ void hx_hostfs_publish(struct hx_vm *vm)
             strcpy(b->host_mounts[b->nhost_mounts++], mounts[i].guest);
 }
 
-/* The run's directory (run_dir.c) at /dev/shm, and at /tmp when tmp is
- * set: the same files for every process of the run. 0, or -1 after an
- * error line. */
+/* The run's directory (run_dir.c): /dev/shm, and /tmp when tmp is set,
+ * the same files for every process of the run; a -v mount at either
+ * place stays. Without it (no host directory we may write), /dev/shm is
+ * missing, and a RAM /tmp cannot be had. 0, or -1 after an error line. */
 static int mount_run_dir(struct hx_vm *vm, int tmp)
 {
-    static int done_shm, done_tmp, failed;
-    if (done_shm && (done_tmp || !tmp))
-        return 0;
-    const char *dir = failed ? NULL : hx_run_dir(vm->g.ram, vm->g.ram_size);
+    const char *dir = hx_run_dir();
     if (!dir) {
-        if (!failed)
-            fprintf(stderr, "hxrun: cannot make the run's directory: %s\n", strerror(errno));
-        failed = 1;
+        if (!tmp)
+            return 0;
+        fprintf(stderr, "hxrun: cannot make the run's /tmp: %s\n", strerror(errno));
         return -1;
     }
-    char sub[4096];
-    if (tmp && !done_tmp) {
-        snprintf(sub, sizeof(sub), "%s/tmp", dir);
-        if (add_mount(vm, "/tmp", sub, 0))
+    static const char *const at[] = {"/dev/shm", "/tmp"};
+    static const char *const sub[] = {"shm", "tmp"};
+    for (int i = 0; i < 1 + tmp; i++) {
+        int taken = 0;
+        for (int j = 0; j < nmounts; j++)
+            taken |= !strcmp(mounts[j].guest, at[i]);
+        char host[4096];
+        snprintf(host, sizeof(host), "%s/%s", dir, sub[i]);
+        if (!taken && add_mount(vm, at[i], host, 0))
             return -1;
-        done_tmp = 1;
-    }
-    if (!done_shm) {
-        snprintf(sub, sizeof(sub), "%s/shm", dir);
-        if (add_mount(vm, "/dev/shm", sub, 0))
-            return -1;
-        done_shm = 1;
     }
     return 0;
-}
-
-int hx_hostfs_run_dir(struct hx_vm *vm)
-{
-    return mount_run_dir(vm, 0);
 }
 
 int hx_hostfs_init(struct hx_vm *vm)
@@ -210,12 +201,12 @@ int hx_hostfs_init(struct hx_vm *vm)
                (o->script && add_mount(vm, o->script, o->script, 1))) {
         return 125; /* a script: its interpreter is the program, and it reads the script */
     }
-    /* A RAM /tmp is the run's, which all its processes share. */
-    if ((o->no_host_root || o->tmpfs_tmp) && mount_run_dir(vm, 1))
-        return 125;
     for (int i = 0; i < o->nvolumes; i++)
         if (add_mount(vm, o->volumes[i].guest, o->volumes[i].host, o->volumes[i].ro))
             return 125;
+    /* A RAM /tmp is the run's, which all its processes share. */
+    if (mount_run_dir(vm, o->no_host_root || o->tmpfs_tmp))
+        return 125;
     return 0;
 }
 

@@ -65,9 +65,6 @@ void hx_walk_done(struct hx_walk *w);
 /* Writes the mounts' guest paths into the boot info (again, for the new
  * machine of an execve). */
 void hx_hostfs_publish(struct hx_vm *vm);
-/* Mounts the run's directory (run_dir.c) at /dev/shm, once: 0, or -1
- * after an error line. */
-int hx_hostfs_run_dir(struct hx_vm *vm);
 /* The guest path of a host path (the deepest mount holding it), or -1. */
 int hx_guest_path_of(const char *host, char *out, size_t size);
 

@@ -198,8 +198,6 @@ static const char *run_scripts(const char *prog, char ***args, const char **scri
 
 int main(int argc, char **argv)
 {
-    /* The janitor names itself over them (run_dir.c). */
-    hx_run_dir_title(argv[0], (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]) + 1);
     static const struct option longopts[] = {{"clean-env", no_argument, NULL, 'C'},
                                              {"strace", no_argument, NULL, 'S'},
                                              {"stats", no_argument, NULL, 's'},
@@ -345,6 +343,10 @@ int main(int argc, char **argv)
                     *a = script_real;
     }
     opt.mem_size &= ~((2ull << 20) - 1);
+    /* Before guest RAM and threads: the janitor is a fork of this process
+     * as it is now (run_dir.c). Without it, /dev/shm is missing and a RAM
+     * /tmp cannot be had (hostfs.c says so). */
+    hx_run_dir_make(argv[0], (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]) + 1);
     static struct hx_vm vm;
     int rc = hx_vm_create(&vm, &opt);
     /* A program that cannot be rewritten still runs, with syscall

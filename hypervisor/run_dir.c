@@ -1,17 +1,22 @@
 /* The run's own directory on the host: what every process of a run must
- * see alike and no other run may (a RAM /tmp, /dev/shm), lives there,
- * since each process is a VM of its own (DESIGN.md section 10). It is made
- * on a host RAM file system (/dev/shm when that is a tmpfs), by the top
- * monitor, when first needed and before the run's first fork, so that
- * every process of the run inherits the same one.
+ * see alike and no other run may (a RAM /tmp, /dev/shm) lives there, since
+ * each process is a VM of its own (DESIGN.md section 10). The top monitor
+ * makes it on a host RAM file system (/dev/shm when that is a tmpfs) as it
+ * starts, before the program runs: with the monitor's own credentials, and
+ * before the run's first fork, so that every process of the run has the
+ * same one.
  *
- * Nothing of it outlives the run, however the run ends: a janitor process,
- * outside the run's process tree and session (a Ctrl-C to the terminal's
- * group or a kill of the run's group does not reach it), holds the read
- * end of a pipe whose only write end the top holds, and removes the
- * directory when that end closes, after a kill -9 of the top too. The
- * janitor is a fork of a multithreaded monitor, so it uses async-signal-
- * safe calls only, and it runs under the monitor's seccomp filter. */
+ * Nothing of it outlives the run, however the run ends: a janitor holds
+ * the read end of a pipe whose only write end the top holds, and removes
+ * the directory when that end closes, after a kill -9 of the top too. The
+ * top starts it before it maps guest RAM or starts a thread, through a
+ * child that ends at once (see start_janitor), so the janitor belongs to
+ * init: no wait of the program's sees it, no subreaper the program sets
+ * takes it over, and the program cannot signal it (it is outside the run,
+ * hc_proc.c). It lives in
+ * a session of its own, away from the terminal's signals, ignores every
+ * signal it can, and its name and command line are not the run's
+ * ("hx-janitor"), so "pkill -f PROGRAM" leaves it be. */
 #include "run_dir.h"
 
 #include <errno.h>
@@ -19,10 +24,11 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -35,27 +41,11 @@
 #define TMPFS_MAGIC 0x01021994
 #endif
 
-static char run_dir[4096]; /* "" until made */
+static char run_dir[4096];    /* "" until made */
+static int make_err = ENOENT; /* why it was not */
 static int janitor_wfd = -1;
-static char *title; /* the process's arguments, as /proc/PID/cmdline shows them */
-static size_t title_size;
 
-void hx_run_dir_title(char *area, size_t size)
-{
-    title = area;
-    title_size = size;
-}
-
-/* A directory to make the run's in: a host RAM file system if there is
- * one we may write, else the temporary directory. */
-static const char *base_dir(void)
-{
-    struct statfs fs;
-    if (statfs("/dev/shm", &fs) == 0 && fs.f_type == TMPFS_MAGIC && access("/dev/shm", W_OK) == 0)
-        return "/dev/shm";
-    const char *t = getenv("TMPDIR");
-    return t && *t == '/' ? t : "/tmp";
-}
+/* ---- removal ------------------------------------------------------------- */
 
 struct linux_dirent64 {
     uint64_t d_ino;
@@ -70,77 +60,73 @@ static int dots(const char *n)
     return n[0] == '.' && (!n[1] || (n[1] == '.' && !n[2]));
 }
 
-/* prefix and the decimal digits of v in out (32 bytes): snprintf is not
- * async-signal-safe. */
-static void numbered(char *out, const char *prefix, unsigned long v)
-{
-    char digits[24];
-    int n = 0;
-    do
-        digits[n++] = (char)('0' + v % 10);
-    while ((v /= 10) && n < 20);
-    size_t len = strlen(prefix);
-    memcpy(out, prefix, len);
-    while (n)
-        out[len++] = digits[--n];
-    out[len] = 0;
-}
-
-/* Opens the directory name in dir for removing its entries: a directory
- * the program made unreadable or unwritable is given back to its owner
- * first (through the descriptor: a symlink put in its place is never
- * followed). */
-static int open_dir(int dir, const char *name)
+/* Gives the directory name in dir back to its owner (rwx): one the
+ * program made unreadable or unwritable can then be emptied, or moved
+ * (which writes its ".."). Through a descriptor opened without following
+ * a symlink, so a symlink put in its place is never followed. */
+static void own(int dir, const char *name)
 {
     int p = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (p < 0)
-        return -1;
-    char self[48];
-    numbered(self, "/proc/self/fd/", (unsigned long)p);
+        return;
+    char self[64];
+    snprintf(self, sizeof(self), "/proc/self/fd/%d", p);
     chmod(self, 0700);
-    int fd = openat(p, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     close(p);
-    return fd;
 }
 
 /* Empties the directory name in root: files are removed, directories are
- * moved up into root to be emptied in turn. A tree of any depth is removed
- * so with two descriptors open and no recursion. */
-static void empty_into(int root, const char *name, unsigned long *moved)
+ * moved up into root, to be emptied in turn. A tree of any depth is
+ * removed so with two descriptors open and no recursion. Whether anything
+ * was removed or moved. */
+static int empty_into(int root, const char *name, unsigned long *moved)
 {
-    int fd = open_dir(root, name);
+    own(root, name);
+    int fd = openat(root, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
-        return;
+        return 0;
+    int progress = 0;
     char buf[4096];
     long n;
     while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
         for (long off = 0; off < n;) {
             struct linux_dirent64 *e = (struct linux_dirent64 *)(buf + off);
             off += e->d_reclen;
-            if (dots(e->d_name) || unlinkat(fd, e->d_name, 0) == 0 || errno != EISDIR)
+            if (dots(e->d_name))
                 continue;
+            if (unlinkat(fd, e->d_name, 0) == 0) {
+                progress = 1;
+                continue;
+            }
+            if (errno != EISDIR)
+                continue;
+            own(fd, e->d_name);
             char to[32];
-            do
-                numbered(to, "d", (*moved)++);
-            while (syscall(SYS_renameat2, fd, e->d_name, root, to, RENAME_NOREPLACE) < 0 &&
-                   errno == EEXIST);
+            int r;
+            do {
+                snprintf(to, sizeof(to), "d%lu", (*moved)++);
+                r = renameat2(fd, e->d_name, root, to, RENAME_NOREPLACE);
+            } while (r < 0 && errno == EEXIST);
+            progress |= r == 0;
         }
     }
     close(fd);
+    return progress;
 }
 
-static void remove_tree(const char *path)
+/* Removes the directory path and everything in it, in passes over its
+ * entries (a directory moved up during a pass is seen by the next) while
+ * they make progress, at most max_passes. */
+static void remove_tree(const char *path, long max_passes)
 {
     int root = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (root < 0)
         return;
     unsigned long moved = 0;
-    /* Passes until it is empty: a process of the run that has not yet
-     * seen the end may still make a file; a bounded number of them. */
-    for (int pass = 0; pass < 1000; pass++) {
+    for (long pass = 0; pass < max_passes; pass++) {
         char buf[4096];
         long n;
-        int any = 0;
+        int any = 0, progress = 0;
         lseek(root, 0, SEEK_SET);
         while ((n = syscall(SYS_getdents64, root, buf, sizeof(buf))) > 0) {
             for (long off = 0; off < n;) {
@@ -149,26 +135,31 @@ static void remove_tree(const char *path)
                 if (dots(e->d_name))
                     continue;
                 any = 1;
-                if (unlinkat(root, e->d_name, 0) == 0 || errno != EISDIR)
+                if (unlinkat(root, e->d_name, 0) == 0) {
+                    progress = 1;
                     continue;
-                empty_into(root, e->d_name, &moved);
-                unlinkat(root, e->d_name, AT_REMOVEDIR);
+                }
+                if (errno != EISDIR)
+                    continue;
+                progress |= empty_into(root, e->d_name, &moved);
+                progress |= unlinkat(root, e->d_name, AT_REMOVEDIR) == 0;
             }
         }
-        if (!any)
+        if (!any || !progress)
             break;
     }
     close(root);
     rmdir(path);
 }
 
-static void janitor(int rfd)
+/* ---- the janitor --------------------------------------------------------- */
+
+static void janitor(int rfd, char *title, size_t title_size)
 {
     setsid();
-    /* Not the run's command line, which "pkill -f" and the like would
-     * match: killing the janitor with the run would leave the directory. */
-    static const char name[] = "hxrun-janitor";
-    if (title && title_size >= sizeof(name)) {
+    prctl(PR_SET_NAME, "hx-janitor");
+    static const char name[] = "hx-janitor";
+    if (title_size >= sizeof(name)) {
         memset(title, 0, title_size);
         memcpy(title, name, sizeof(name));
     }
@@ -179,77 +170,115 @@ static void janitor(int rfd)
         sigaction(s, &ign, NULL);
     sigset_t none;
     sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    /* Nothing of the monitor's: the terminal, the guest's files, the run's
-     * pipes (whose ends it would keep open). */
-    int self = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    char buf[4096];
-    long n;
-    while (self >= 0 && (n = syscall(SYS_getdents64, self, buf, sizeof(buf))) > 0)
-        for (long off = 0; off < n;) {
-            struct linux_dirent64 *e = (struct linux_dirent64 *)(buf + off);
-            off += e->d_reclen;
-            int fd = 0;
-            for (const char *c = e->d_name; *c >= '0' && *c <= '9'; c++)
-                fd = fd * 10 + (*c - '0');
-            if (!dots(e->d_name) && fd != rfd && fd != self)
-                close(fd);
-        }
-    if (self >= 0)
-        close(self);
+    sigprocmask(SIG_SETMASK, &none, NULL); /* the top blocked all */
+    /* It keeps nothing of the top's open: the terminal, the program's
+     * files, what hxrun inherited, the pipe's write end. */
+    syscall(SYS_close_range, 0u, (unsigned)rfd - 1, 0u);
+    syscall(SYS_close_range, (unsigned)rfd + 1, ~0u, 0u);
     struct pollfd p = {rfd, POLLIN, 0};
     char c;
     while (poll(&p, 1, -1) < 0 || (!(p.revents & (POLLHUP | POLLERR)) && read(rfd, &c, 1) != 0))
         ;
-    remove_tree(run_dir);
-    _exit(0);
+    /* The run's last processes end themselves as they see the top's end
+     * (hc_proc.c): what they still make is removed in a later pass. */
+    remove_tree(run_dir, 1000000);
 }
 
-/* Starts the janitor: a child without a SIGCHLD for the program to see
- * (exit signal 0), whose own child is the janitor, left to init. Guest RAM
- * is not copied into either (MADV_DONTFORK): a fork would make the
- * running VM's memory copy-on-write, and the janitor would hold it. */
-static int start_janitor(void *ram, size_t ram_size)
+/* The janitor comes from a middle child that shares the top's memory and
+ * descriptors (a clone that copies nothing: the top pays a few tens of
+ * microseconds), forks the janitor (the page-table copy is the middle's
+ * work, beside the top's) and ends. The middle runs on the top's memory
+ * beside it, so it makes raw system calls only: no libc, which could take
+ * a lock the top holds. The janitor is a private copy from then on, with
+ * one thread; what it uses of libc takes no lock. */
+static pid_t middle;
+static int janitor_rfd = -1;
+static char *janitor_title;
+static size_t janitor_title_size;
+static _Alignas(16) char middle_stack[16 << 10];
+
+static long raw_syscall2(long n, long a, long b)
+{
+    long r;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b) : "rcx", "r11", "memory");
+    return r;
+}
+
+static int middle_main(void *arg)
+{
+    (void)arg;
+    /* fork() as a raw clone: no atfork handler, no lock. Both end with a
+     * raw exit (nothing of libc's runs at the end of a process that shares
+     * the top's memory, or runs on this stack). */
+    if (raw_syscall2(SYS_clone, SIGCHLD, 0) == 0)
+        janitor(janitor_rfd, janitor_title, janitor_title_size);
+    raw_syscall2(SYS_exit, 0, 0);
+    return 0;
+}
+
+static int start_janitor(char *title, size_t title_size)
 {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0)
         return -1;
-    if (ram)
-        madvise(ram, ram_size, MADV_DONTFORK);
-    long pid = syscall(SYS_clone, 0ul, NULL, NULL, NULL, 0ul);
-    if (pid == 0) {
-        close(p[1]);
-        if (syscall(SYS_clone, 0ul, NULL, NULL, NULL, 0ul) == 0)
-            janitor(p[0]);
-        _exit(0);
+    /* Above the program's fd numbers, as all the monitor's. */
+    janitor_rfd = hx_high_fd(p[0]);
+    janitor_wfd = hx_high_fd(p[1]);
+    janitor_title = title;
+    janitor_title_size = title_size;
+    pid_t pid = -1;
+    int err = EMFILE;
+    if (janitor_rfd >= 0 && janitor_wfd >= 0) {
+        /* No handler of the top's may run in the middle or the janitor:
+         * every signal waits until the janitor ignores them all. */
+        sigset_t all, prev;
+        sigfillset(&all);
+        sigprocmask(SIG_SETMASK, &all, &prev);
+        /* Exit signal 0: the top reaps it with __WCLONE, unseen by the
+         * program (hx_run_dir, before the program runs). */
+        pid = clone(middle_main, middle_stack + sizeof(middle_stack), CLONE_VM | CLONE_FILES, NULL);
+        err = errno;
+        sigprocmask(SIG_SETMASK, &prev, NULL);
     }
-    int err = errno;
-    if (ram)
-        madvise(ram, ram_size, MADV_DOFORK);
-    close(p[0]);
     if (pid < 0) {
-        close(p[1]);
+        if (janitor_rfd >= 0)
+            close(janitor_rfd);
+        if (janitor_wfd >= 0)
+            close(janitor_wfd);
+        janitor_rfd = janitor_wfd = -1;
         errno = err;
         return -1;
     }
-    while (waitpid((pid_t)pid, NULL, __WCLONE) < 0 && errno == EINTR)
-        ;
-    janitor_wfd = hx_high_fd(p[1]);
-    return janitor_wfd < 0 ? -1 : 0;
+    middle = pid;
+    return 0;
 }
 
-const char *hx_run_dir(void *ram, size_t ram_size)
+/* ---- the directory ------------------------------------------------------- */
+
+/* Where to make the run's directory: a host RAM file system we may write,
+ * else the temporary directory. */
+static const char *base_dir(void)
+{
+    struct statfs fs;
+    if (statfs("/dev/shm", &fs) == 0 && fs.f_type == TMPFS_MAGIC && access("/dev/shm", W_OK) == 0)
+        return "/dev/shm";
+    const char *t = getenv("TMPDIR");
+    return t && *t == '/' ? t : "/tmp";
+}
+
+const char *hx_run_dir_make(char *title, size_t title_size)
 {
     if (run_dir[0])
         return run_dir;
-    char dir[4096];
-    if (snprintf(dir, sizeof(dir), "%s/hxrun.XXXXXX", base_dir()) >= (int)sizeof(dir) - 8) {
+    char dir[4000];
+    if (snprintf(dir, sizeof(dir), "%s/hxrun.XXXXXX", base_dir()) >= (int)sizeof(dir)) {
         errno = ENAMETOOLONG;
         return NULL;
     }
-    if (!mkdtemp(dir))
+    if (!mkdtemp(dir)) {
+        make_err = errno;
         return NULL;
-    strcpy(run_dir, dir);
+    }
     /* Shared by every user a process of the run may become, as /tmp is. */
     static const char *const subdirs[] = {"tmp", "shm"};
     for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
@@ -258,14 +287,31 @@ const char *hx_run_dir(void *ram, size_t ram_size)
         if (mkdir(sub, 0700) < 0 || chmod(sub, 01777) < 0)
             goto fail;
     }
-    if (start_janitor(ram, ram_size) == 0)
+    strcpy(run_dir, dir);
+    if (start_janitor(title, title_size) == 0)
         return run_dir;
-fail:;
-    int err = errno;
-    remove_tree(dir);
     run_dir[0] = 0;
-    errno = err;
+fail:
+    make_err = errno;
+    remove_tree(dir, 10);
+    errno = make_err;
     return NULL;
+}
+
+const char *hx_run_dir(void)
+{
+    if (middle > 0) {
+        /* The janitor has its copy of the read end once the middle ends
+         * (they share this process's descriptors until then). */
+        while (waitpid(middle, NULL, __WCLONE) < 0 && errno == EINTR)
+            ;
+        middle = 0;
+        close(janitor_rfd);
+        janitor_rfd = -1;
+    }
+    if (!run_dir[0])
+        errno = make_err;
+    return run_dir[0] ? run_dir : NULL;
 }
 
 void hx_run_dir_forked(void)
@@ -277,6 +323,7 @@ void hx_run_dir_forked(void)
 
 void hx_run_dir_remove(void)
 {
+    /* A bounded effort: the janitor finishes a tree this leaves. */
     if (run_dir[0] && janitor_wfd >= 0)
-        remove_tree(run_dir);
+        remove_tree(run_dir, 100);
 }

@@ -1,15 +1,19 @@
-/* The run's own directory on the host (run_dir.c). */
+/* The run's own directory on the host, and its janitor (run_dir.c). */
 #ifndef HX_RUN_DIR_H
 #define HX_RUN_DIR_H
 
-#include <stddef.h>
+#include <sys/types.h>
 
-/* The run's directory, holding "tmp" and "shm" (mode 1777): made by the
- * top monitor the first time it is asked, with the janitor that removes it
- * when the run ends; a later process of the run has the top's. ram and
- * ram_size: guest RAM, which the janitor must not share. Its path, or
- * NULL with errno. */
-const char *hx_run_dir(void *ram, size_t ram_size);
+/* Makes the run's directory, holding "tmp" and "shm" (mode 1777), and
+ * starts the janitor that removes it when the run ends: in the top, as it
+ * starts, before guest RAM and threads. title and title_size: where the
+ * process's arguments lie, which the janitor's copy overwrites with its
+ * own name. Its path, or NULL with errno. */
+const char *hx_run_dir_make(char *title, size_t title_size);
+
+/* The run's directory (the top's, in every process of the run), or NULL.
+ * The first call waits for the janitor to be on its own. */
+const char *hx_run_dir(void);
 
 /* In a new monitor (a fork's child): only the top holds the janitor's
  * pipe. */
@@ -18,9 +22,5 @@ void hx_run_dir_forked(void);
 /* At the top's own end: removes the directory at once (the janitor would
  * a moment later). */
 void hx_run_dir_remove(void);
-
-/* Where the process's arguments lie (from argv[0] to the end of the
- * last): the janitor writes its own name there. */
-void hx_run_dir_title(char *area, size_t size);
 
 #endif

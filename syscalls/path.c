@@ -180,20 +180,8 @@ static int host_mount_wins(const char *path, const char *dir)
     return 0;
 }
 
-/* /dev/shm is the run's, on the host (shared by all its processes): the
- * monitor mounts it when it is first used. */
-static void shm_mount(const char *path)
-{
-    static int asked;
-    if (!asked && under(path, "/dev/shm") && !host_mount_wins(path, "/dev")) {
-        asked = 1;
-        HC(run_dir, .what = HX_RUN_DIR_SHM);
-    }
-}
-
 static enum mnt mount_of(const char *path, const char **rest)
 {
-    shm_mount(path);
     static const struct {
         const char *dir;
         enum mnt mnt;
@@ -229,7 +217,7 @@ static long dev_lookup(const char *path, struct loc *l)
             gen_put(&l->gen, devs[i].name, strlen(devs[i].name) + 1);
             gen_put(&l->gen, devs[i].link ? "l" : "c", 2);
         }
-        shm_mount("/dev/shm");
+        /* The run's /dev/shm, a host directory (run_dir.c). */
         if (host_mount_wins("/dev/shm", "/dev"))
             gen_put(&l->gen, "shm\0d", 6);
         return GEN_DIR;

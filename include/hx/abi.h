@@ -10,7 +10,7 @@
 #ifndef HX_ABI_H
 #define HX_ABI_H
 
-#define HX_ABI_VERSION 5
+#define HX_ABI_VERSION 4
 #define HX_BOOT_MAGIC 0x48584254u /* "HXBT" */
 
 /* ---- Guest physical layout ------------------------------------------- */
@@ -663,15 +663,6 @@ struct hx_hc_fdpath_req {
     uint64_t size; /* room at buf */
 };
 HX_HC_REQ(fdpath, hostfd, buf, size)
-
-/* /dev/shm, the run's (shared by all its processes): the monitor mounts
- * it the first time it is used (and before a first fork). 0 when it is
- * mounted: the guest looks the path up again, in the host mounts. */
-#define HX_RUN_DIR_SHM 1
-struct hx_hc_run_dir_req {
-    uint64_t what; /* HX_RUN_DIR_SHM */
-};
-HX_HC_REQ(run_dir, what)
 
 /* MAP_SHARED host files (hc_shared.c): a memslot above guest RAM. */
 struct hx_hc_map_shared_req {

@@ -220,6 +220,28 @@ static void errors(void)
     printf("P_PID 0: %d %s\n", r, errname(errno));
 }
 
+/* __WALL and __WCLONE: the children fork makes send SIGCHLD, so __WCLONE
+ * finds none of them and __WALL finds them all; without children, ECHILD
+ * (hxrun's janitor, a child of the first hxrun, is never the program's). */
+static void clone_options(void)
+{
+    int st = 0;
+    errno = 0;
+    printf("no child, __WALL: %d %s\n", (int)waitpid(-1, &st, __WALL), errname(errno));
+    errno = 0;
+    printf("no child, __WCLONE|WNOHANG: %d %s\n", (int)waitpid(-1, &st, __WCLONE | WNOHANG),
+           errname(errno));
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(7);
+    errno = 0;
+    printf("a forked child, __WCLONE: %d %s\n", (int)waitpid(-1, &st, __WCLONE), errname(errno));
+    pid_t r = waitpid(-1, &st, __WALL);
+    printf("a forked child, __WALL: %s, status %d\n", r == pid ? "it" : "another",
+           WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
 int main(void)
 {
     alarm(10);
@@ -228,5 +250,6 @@ int main(void)
     killed();
     stops();
     errors();
+    clone_options();
     return 0;
 }

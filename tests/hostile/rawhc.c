@@ -187,7 +187,6 @@ static void process_checks(void)
     expect("waitid on a pidfd", hc4(HX_HC_WAIT_CHILD, HX_WAITID, 3, 3, 4 /* WEXITED */), -EINVAL_);
     expect("wait with unknown options", hc4(HX_HC_WAIT_CHILD, HX_WAIT4, (uint64_t)-1, 0, 0x100),
            -EINVAL_);
-    expect("the run's directory for an unknown use", hc(HX_HC_RUN_DIR, 7, 0, 0), -EINVAL_);
     expect("a pipe of 1 GiB", hc(HX_HC_PIPE, (uint64_t)&req, 1u << 30, 0), -EINVAL_);
     expect("a pipe's fds written nowhere", hc(HX_HC_PIPE, nowhere, 0, 0), -EFAULT);
     expect("exec of an info block nowhere", hc(HX_HC_EXEC, nowhere, 0, 0), -EFAULT);
