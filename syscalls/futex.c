@@ -2,7 +2,20 @@
  * private and shared futexes are the same) in FIFO order, and sleep in the
  * scheduler, so a wait and its wake never leave CPL3. The kernel is never
  * preempted, which makes each operation atomic with respect to the
- * program's threads. */
+ * program's threads.
+ *
+ * A word in a host file mapped MAP_SHARED (/dev/shm, a file) may also be
+ * another process's, and each process is a VM of its own (DESIGN.md
+ * section 10): that process's wakes never reach this queue, and its
+ * changes to the word are made beside ours. So a wait on such a word also
+ * watches it, with a poll that backs off from 50 us to 5 ms, and ends as a
+ * wake when the word changes: every process-shared protocol of glibc and
+ * musl (locks, semaphores, condition variables, barriers) changes the word
+ * before it wakes. A wait that sees no change for 100 ms ends as a
+ * spurious wakeup (which futex(2) allows), for a wake without a change.
+ * Read-modify-writes of the word are atomic instructions. (A host futex
+ * on the shared page, waited on beside the VM, would wake at once: the
+ * speed work of issue 15.) */
 #include "syscalls.h"
 #include "uapi/futex.h"
 #include "uapi/time.h"
@@ -66,23 +79,46 @@ static long requeue(uint32_t *uaddr, int n, uint32_t *uaddr2, int n2)
     return woken + moved;
 }
 
+#define POLL_FIRST_NS 50000ll
+#define POLL_MAX_NS 5000000ll
+#define POLL_GIVE_UP_NS 100000000ll
+
+/* The deadline of one sleep of a wait on a word other processes may
+ * change (*step: this poll's length, doubled for the next), or deadline. */
+static int64_t poll_deadline(int64_t deadline, int64_t *step)
+{
+    int64_t until = clock_monotonic_ns() + *step;
+    if (*step < POLL_MAX_NS)
+        *step *= 2;
+    return deadline && deadline < until ? deadline : until;
+}
+
 /* Sleeps while *uaddr == val, until a wake, the deadline or a signal. */
 static long wait(uint32_t *uaddr, uint32_t val, int64_t deadline, uint32_t bitset)
 {
     if (__atomic_load_n(uaddr, __ATOMIC_SEQ_CST) != val)
         return -EAGAIN;
     struct thread *t = current;
-    enqueue(t, uaddr, bitset);
-    enum wake_reason r = sched_block(deadline, 1);
-    if (t->futex_key) /* not woken by a wake */
+    int remote = mm_host_shared((uint64_t)uaddr);
+    int64_t step = POLL_FIRST_NS, since = remote ? clock_monotonic_ns() : 0;
+    for (;;) {
+        enqueue(t, uaddr, bitset);
+        enum wake_reason r = sched_block(remote ? poll_deadline(deadline, &step) : deadline, 1);
+        if (!t->futex_key)
+            return 0; /* woken by a wake */
         dequeue(t);
-    else
-        return 0;
-    if (r == WAKE_TIMEOUT)
-        return -ETIMEDOUT;
-    /* A signal: restarted after the handler only when there was no
-     * timeout to account for (Linux's restart block does that part). */
-    return deadline ? -ERESTART_RESTARTBLOCK : -ERESTARTSYS;
+        if (r == WAKE_TIMEOUT && remote && (!deadline || clock_monotonic_ns() < deadline)) {
+            if (__atomic_load_n(uaddr, __ATOMIC_SEQ_CST) != val ||
+                clock_monotonic_ns() - since >= POLL_GIVE_UP_NS)
+                return 0;
+            continue;
+        }
+        if (r == WAKE_TIMEOUT)
+            return -ETIMEDOUT;
+        /* A signal: restarted after the handler only when there was no
+         * timeout to account for (Linux's restart block does that part). */
+        return deadline ? -ERESTART_RESTARTBLOCK : -ERESTARTSYS;
+    }
 }
 
 /* Priority-inheritance locks (FUTEX_LOCK_PI): the word holds the owner's
@@ -91,26 +127,38 @@ static long wait(uint32_t *uaddr, uint32_t val, int64_t deadline, uint32_t bitse
 static long lock_pi(uint32_t *uaddr, int64_t deadline, int try)
 {
     struct thread *t = current;
+    int remote = mm_host_shared((uint64_t)uaddr);
+    int64_t step = POLL_FIRST_NS;
     for (;;) {
-        uint32_t v = *uaddr;
+        uint32_t v = __atomic_load_n(uaddr, __ATOMIC_SEQ_CST);
         uint32_t owner = v & FUTEX_TID_MASK;
         if (!owner) {
-            *uaddr = (uint32_t)t->tid | (v & FUTEX_OWNER_DIED);
-            return 0;
+            uint32_t mine = (uint32_t)t->tid | (v & FUTEX_OWNER_DIED);
+            if (__atomic_compare_exchange_n(uaddr, &v, mine, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+                return 0;
+            continue; /* another process took it */
         }
         if (owner == (uint32_t)t->tid)
             return try ? -EAGAIN : -EDEADLK;
         if (try)
             return -EAGAIN;
-        if (!thread_by_tid((int)owner)) {
+        if (!remote && !thread_by_tid((int)owner)) {
             /* The owner is gone without unlocking: Linux hands the lock
-             * over with OWNER_DIED set. */
+             * over with OWNER_DIED set. (On a word other processes share,
+             * an owner that is not ours may be theirs.) */
             *uaddr = (uint32_t)t->tid | FUTEX_OWNER_DIED;
             return 0;
         }
-        *uaddr = v | FUTEX_WAITERS;
+        if (!__atomic_compare_exchange_n(uaddr, &v, v | FUTEX_WAITERS, 0, __ATOMIC_SEQ_CST,
+                                         __ATOMIC_SEQ_CST))
+            continue;
         enqueue(t, uaddr, ~0u);
-        enum wake_reason r = sched_block(deadline, 1);
+        enum wake_reason r = sched_block(remote ? poll_deadline(deadline, &step) : deadline, 1);
+        if (r == WAKE_TIMEOUT && remote && t->futex_key &&
+            (!deadline || clock_monotonic_ns() < deadline)) {
+            dequeue(t);
+            continue; /* look at the word again */
+        }
         if (t->futex_key)
             dequeue(t);
         else if ((*uaddr & FUTEX_TID_MASK) == (uint32_t)t->tid)
@@ -138,10 +186,10 @@ static long unlock_pi(uint32_t *uaddr)
             next = w;
         }
     if (!next) {
-        *uaddr = 0;
+        __atomic_store_n(uaddr, 0, __ATOMIC_SEQ_CST);
         return 0;
     }
-    *uaddr = (uint32_t)next->tid | (more ? FUTEX_WAITERS : 0);
+    __atomic_store_n(uaddr, (uint32_t)next->tid | (more ? FUTEX_WAITERS : 0), __ATOMIC_SEQ_CST);
     dequeue(next);
     sched_wake(next, WAKE_EVENT);
     return 0;
@@ -156,26 +204,18 @@ static long wake_op(uint32_t *uaddr, uint32_t val, uint32_t *uaddr2, uint32_t va
         oparg = oparg >= 32 ? 0 : 1u << oparg;
     if (!user_ok(uaddr2, 4, 1))
         return -EFAULT;
-    uint32_t old = *uaddr2;
-    switch (op) {
-    case 0:
-        *uaddr2 = oparg;
-        break;
-    case 1:
-        *uaddr2 = old + oparg;
-        break;
-    case 2:
-        *uaddr2 = old | oparg;
-        break;
-    case 3:
-        *uaddr2 = old & ~oparg;
-        break;
-    case 4:
-        *uaddr2 = old ^ oparg;
-        break;
-    default:
+    if (op > 4)
         return -ENOSYS;
-    }
+    /* Atomic: the word may be another process's too. */
+    uint32_t old = __atomic_load_n(uaddr2, __ATOMIC_SEQ_CST), next;
+    do {
+        next = op == 0   ? oparg
+               : op == 1 ? old + oparg
+               : op == 2 ? old | oparg
+               : op == 3 ? old & ~oparg
+                         : old ^ oparg;
+    } while (
+        !__atomic_compare_exchange_n(uaddr2, &old, next, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
     int take;
     switch (cmp) {
     case 0:

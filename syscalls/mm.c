@@ -133,6 +133,15 @@ LEAF_SYSCALL(brk)
     return (long)brk_cur;
 }
 
+int mm_host_shared(uint64_t addr)
+{
+    for (int i = 0; i < MAX_SHARED; i++)
+        if (shared[i].len && !shared[i].node && addr >= shared[i].va &&
+            addr < shared[i].va + shared[i].len)
+            return 1;
+    return 0;
+}
+
 int mm_shared_fault(uint64_t addr)
 {
     for (int i = 0; i < MAX_SHARED; i++) {

@@ -83,6 +83,9 @@ const char *proc_comm(void);
  * file's end when it was mapped: 1 when the file has grown to cover it (the
  * pages are mapped now: retry), 0 when not (SIGBUS), -1 for other addresses. */
 int mm_shared_fault(uint64_t addr);
+/* Whether addr lies in a host file mapped MAP_SHARED, which other
+ * processes (other VMs) may map too. */
+int mm_host_shared(uint64_t addr);
 /* mm.c: the program break starts at start (the monitor placed it). */
 void brk_init(uint64_t start);
 

@@ -46,8 +46,8 @@ results=""
 # they are one variable away when the work lands.
 PENDING=(
 	dash.ps bash.ps         # /proc/PID/stat, which procps reads (issue 18)
-	python.mp-fork python.mp-spawn python.mp-forkserver python.process-pool # futexes across VMs (issue 15)
-	python.shared-mmap # MAP_SHARED|MAP_ANONYMOUS across fork (issue 15)
+	python.mp-forkserver # SCM_RIGHTS (issue 14)
+	python.shared-mmap   # MAP_SHARED|MAP_ANONYMOUS across fork (issue 15)
 )
 
 # ---- one case ----
