@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -248,4 +249,16 @@ int64_t hx_hc_pipe(struct hx_vm *vm, const struct hx_hc_pipe_req *req)
     for (int i = 0; i < 2; i++)
         hx_hostfd_give(vm, p[i], HX_FD_OWNED, 0); /* both below the bound: checked */
     return 0;
+}
+
+int64_t hx_hc_memfd(struct hx_vm *vm, const struct hx_hc_memfd_req *req)
+{
+    if (req->flags & ~(uint64_t)MFD_ALLOW_SEALING)
+        return -EINVAL;
+    char name[250];
+    long n = hx_copy_str_from_guest(&vm->g, name, req->name, sizeof(name));
+    if (n < 0)
+        return n == -ENAMETOOLONG ? -EINVAL : n;
+    int fd = memfd_create(name, MFD_CLOEXEC | (unsigned)req->flags);
+    return fd < 0 ? -errno : hx_hostfd_give(vm, fd, HX_FD_OWNED, 0);
 }

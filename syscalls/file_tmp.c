@@ -1,5 +1,5 @@
-/* /tmp files and directories as open files (minifs, RAM), and memfd_create:
- * an unnamed one. Locks on them are locks.c's. */
+/* /tmp files and directories as open files (minifs, RAM), and
+ * memfd_create (a host memfd). Locks on them are locks.c's. */
 #include "locks.h"
 #include "tmpfs.h"
 #include "vfs.h"
@@ -81,6 +81,8 @@ long tmp_file_open(struct loc *l, uint64_t flags, uint64_t mode, struct file **o
 }
 
 /* memfd: an unnamed minifs file. */
+/* A host memfd (hypervisor/hc_io.c): the process's children share it,
+ * and exec keeps it, as on Linux, since each process is a VM of its own. */
 SYSCALL(memfd_create)
 {
     long len = user_strlen((const char *)a0, 250);
@@ -88,19 +90,12 @@ SYSCALL(memfd_create)
         return len == -ENAMETOOLONG ? -EINVAL : len;
     if (a1 & ~(uint64_t)(MFD_CLOEXEC | MFD_ALLOW_SEALING))
         return -EINVAL;
-    static unsigned seq;
-    char name[32];
-    int n = ksnprintf(name, sizeof(name), ".hx-memfd-%u", seq++);
-    struct mfs_node *node;
-    long r = mfs_create(&tmpfs, tmpfs.root, name, (size_t)n, MFS_S_IFREG | 0777, boot->euid,
-                        boot->egid, NULL, &node);
-    if (r)
-        return r;
-    mfs_open(node);
-    mfs_remove(&tmpfs, tmpfs.root, name, (size_t)n, 0);
-    struct file *f = tmp_file_new(node);
+    long hostfd = HC(memfd, .name = a0, .flags = a1 & MFD_ALLOW_SEALING);
+    if (hostfd < 0)
+        return hostfd;
+    struct file *f = host_file_new((int)hostfd);
     if (!f) {
-        mfs_close(&tmpfs, node);
+        HC(close, .hostfd = (uint64_t)hostfd);
         return -ENFILE;
     }
     f->flags = O_RDWR;

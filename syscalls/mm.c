@@ -110,6 +110,27 @@ static long map_shared_file(uint64_t addr, uint64_t len, uint32_t prot, int fd, 
     return (long)addr;
 }
 
+/* MAP_SHARED|MAP_ANONYMOUS: memory a fork's child shares with its parent.
+ * Each process is a VM of its own (DESIGN.md section 10), so it is a host
+ * file, unlinked, in the run's /dev/shm (hypervisor/run_dir.c), mapped as
+ * any shared file. -ENODEV without one: then it is this process's own
+ * memory, which its threads share. */
+static long map_shared_anon(uint64_t addr, uint64_t len, uint32_t prot)
+{
+    long fd = file_open(AT_FDCWD, "/dev/shm", O_TMPFILE_FLAG | O_DIRECTORY | O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return -ENODEV;
+    struct file *f = fd_get((uint64_t)fd);
+    long r = f->ops->setattr ? f->ops->setattr(f, A_TRUNCATE, len, 0) : -ENODEV;
+    if (!r)
+        r = map_shared_file(addr, len, prot, (int)fd, 0);
+    sys_close((uint64_t)fd, 0, 0, 0, 0, 0);
+    for (int i = 0; r >= 0 && i < MAX_SHARED; i++)
+        if (shared[i].len && shared[i].va == addr)
+            shared[i].hostfd = -1; /* closed: the mapping stays */
+    return r < 0 && r != -ENOMEM ? -ENODEV : r;
+}
+
 static uint32_t prot_of(uint64_t prot)
 {
     return ((prot & PROT_READ) ? HX_PROT_R : 0) | ((prot & PROT_WRITE) ? HX_PROT_W : 0) |
@@ -196,6 +217,11 @@ LEAF_SYSCALL(mmap)
             addr = mm_find_free(len, len >= X86_HUGE_PAGE_SIZE ? X86_HUGE_PAGE_SIZE : PAGE_SIZE);
         if (!addr)
             return -ENOMEM;
+    }
+    if (anon && type == MAP_SHARED) {
+        long r = map_shared_anon(addr, len, prot);
+        if (r != -ENODEV)
+            return r;
     }
     if (shared_file) {
         long r = map_shared_file(addr, len, prot, fd, off);

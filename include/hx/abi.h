@@ -10,7 +10,7 @@
 #ifndef HX_ABI_H
 #define HX_ABI_H
 
-#define HX_ABI_VERSION 4
+#define HX_ABI_VERSION 5
 #define HX_BOOT_MAGIC 0x48584254u /* "HXBT" */
 
 /* ---- Guest physical layout ------------------------------------------- */
@@ -337,6 +337,14 @@ struct hx_hc_pipe_req {
     uint64_t size; /* the capacity it must have (F_SETPIPE_SZ), 0: the host's */
 };
 HX_HC_REQ(pipe, fds, size)
+
+/* memfd_create: a host memfd, which the process's children share (each
+ * process is a VM of its own) and exec keeps; sealing is the host's. */
+struct hx_hc_memfd_req {
+    uint64_t name;  /* gva: at most 249 bytes and the NUL, as Linux takes */
+    uint64_t flags; /* 0 or MFD_ALLOW_SEALING (2) */
+};
+HX_HC_REQ(memfd, name, flags)
 
 /* ---- Processes (hc_proc.c; DESIGN.md section 10) ----------------------- */
 /* A process is a VM and a host process of its own, and its pid is its

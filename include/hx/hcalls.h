@@ -58,6 +58,7 @@ HCALL(35, MSYNC, msync)
 HCALL(36, FDPATH, fdpath)
 HCALL(37, CPUINFO, cpuinfo)
 HCALL(38, PIPE, pipe)
+HCALL(39, MEMFD, memfd)
 /* Processes (hc_proc.c): each process is a VM of its own, and a host
  * process (DESIGN.md section 10). */
 HCALL(40, FORK, fork)

@@ -47,7 +47,6 @@ results=""
 PENDING=(
 	dash.ps bash.ps         # /proc/PID/stat, which procps reads (issue 18)
 	python.mp-forkserver # SCM_RIGHTS (issue 14)
-	python.shared-mmap   # MAP_SHARED|MAP_ANONYMOUS across fork (issue 15)
 )
 
 # ---- one case ----

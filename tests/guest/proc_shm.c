@@ -51,6 +51,48 @@ static int child(char *inherited)
     return 0;
 }
 
+/* MAP_SHARED|MAP_ANONYMOUS memory and a memfd, shared with a child. */
+static int anonymous_and_memfd(void)
+{
+    char *anon = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    char *priv = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int mfd = memfd_create("hx-test", MFD_CLOEXEC);
+    if (anon == MAP_FAILED || priv == MAP_FAILED || mfd < 0 || ftruncate(mfd, 8192) < 0)
+        return 2;
+    char *m = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+    if (m == MAP_FAILED)
+        return 2;
+    strcpy(anon, "parent");
+    strcpy(priv, "parent");
+    strcpy(m, "parent");
+    char link[64], target[128] = "";
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", mfd);
+    ssize_t n = readlink(link, target, sizeof(target) - 1);
+    printf("memfd is %.*s\n", (int)(n > 0 ? n : 0), target);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int ok = !strcmp(anon, "parent") && !strcmp(m, "parent");
+        strcpy(anon, "child");
+        anon[8192] = 42;
+        strcpy(priv, "child");
+        strcpy(m + 4096, "mapped by the child");
+        ok &= pwrite(mfd, "written", 7, 100) == 7;
+        _exit(ok ? 0 : 1);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    char buf[16] = "";
+    pread(mfd, buf, 7, 100);
+    printf("child: exit %d; anonymous shared '%s' %d, private '%s'\n",
+           WIFEXITED(status) ? WEXITSTATUS(status) : -1, anon, anon[8192], priv);
+    printf("memfd: mapped '%s', pread '%s', in the mapping '%s'\n", m + 4096, buf, m + 100);
+    struct stat st;
+    fstat(mfd, &st);
+    printf("memfd size %lld, regular: %d\n", (long long)st.st_size, S_ISREG(st.st_mode));
+    return 0;
+}
+
 int main(void)
 {
     umask(022);
@@ -95,5 +137,5 @@ int main(void)
     printf("listed in /dev/shm: %d\n", in_dev_shm(name));
     strcpy(p + 300, "still mapped");
     printf("the mapping outlives the name: '%s'\n", p + 300);
-    return 0;
+    return anonymous_and_memfd();
 }

@@ -187,6 +187,11 @@ static void process_checks(void)
     expect("waitid on a pidfd", hc4(HX_HC_WAIT_CHILD, HX_WAITID, 3, 3, 4 /* WEXITED */), -EINVAL_);
     expect("wait with unknown options", hc4(HX_HC_WAIT_CHILD, HX_WAIT4, (uint64_t)-1, 0, 0x100),
            -EINVAL_);
+    static char long_name[300];
+    memset(long_name, 'x', sizeof(long_name) - 1);
+    expect("a memfd with unknown flags", hc(HX_HC_MEMFD, (uint64_t) "m", 0x10, 0), -EINVAL_);
+    expect("a memfd named nowhere", hc(HX_HC_MEMFD, nowhere, 0, 0), -EFAULT);
+    expect("a memfd with a 299-byte name", hc(HX_HC_MEMFD, (uint64_t)long_name, 0, 0), -EINVAL_);
     expect("a pipe of 1 GiB", hc(HX_HC_PIPE, (uint64_t)&req, 1u << 30, 0), -EINVAL_);
     expect("a pipe's fds written nowhere", hc(HX_HC_PIPE, nowhere, 0, 0), -EFAULT);
     expect("exec of an info block nowhere", hc(HX_HC_EXEC, nowhere, 0, 0), -EFAULT);
