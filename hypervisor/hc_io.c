@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -261,4 +262,14 @@ int64_t hx_hc_memfd(struct hx_vm *vm, const struct hx_hc_memfd_req *req)
         return n == -ENAMETOOLONG ? -EINVAL : n;
     int fd = memfd_create(name, MFD_CLOEXEC | (unsigned)req->flags);
     return fd < 0 ? -errno : hx_hostfd_give(vm, fd, HX_FD_OWNED, 0);
+}
+
+int64_t hx_hc_fd_describe(struct hx_vm *vm, const struct hx_hc_fd_describe_req *req)
+{
+    if (!hx_hostfd_ok(vm, req->hostfd))
+        return -EBADF;
+    struct hx_inherited_fd e;
+    memset(&e, 0, sizeof(e));
+    hx_describe_fd((int)req->hostfd, &e);
+    return hx_copy_to_guest(&vm->g, req->out, &e, sizeof(e)) ? -EFAULT : 0;
 }

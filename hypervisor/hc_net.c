@@ -683,15 +683,14 @@ static long msg_in(struct hx_vm *vm, uint64_t gva, int send, struct msghdr *h, s
         if (send) {
             if (hx_copy_from_guest(&vm->g, x->control, g.control, g.controllen))
                 return -EFAULT;
+            /* Descriptors to pass: the guest kernel put its files' host
+             * fds there, which must be the guest's own. */
             for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c))
                 if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-                    /* Guest fds are not host fds; passing them needs the
-                     * kernel's fd table, which this does not do yet. */
-                    static int warned;
-                    if (!warned++)
-                        fprintf(stderr, "hxrun: passing descriptors (SCM_RIGHTS) is not "
-                                        "supported yet\n");
-                    return -EOPNOTSUPP;
+                    const int *fds = (const int *)CMSG_DATA(c);
+                    for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++)
+                        if (!hx_hostfd_ok(vm, (uint64_t)(int64_t)fds[i]))
+                            return -EBADF;
                 }
         }
     }
@@ -704,12 +703,14 @@ static void msg_free(struct xmsg *x)
     x->control = NULL;
 }
 
-/* After a receive: drops the descriptors a host process sent, which are
- * the monitor's, not the guest's (closes them), and their messages, as
- * Linux drops what does not fit (MSG_CTRUNC). Returns the length of the
+/* After a receive: the descriptors another process sent become the
+ * guest's (give: their host fds stay in the message, and the guest kernel
+ * makes them files, see net.c), or are closed with their message, as
+ * Linux drops what does not fit (MSG_CTRUNC): when give is not set, or
+ * when they lie beyond the guest's host fds. Returns the length of the
  * ancillary data left in x->control. Every received message goes through
  * here, whether or not its results reach the guest. */
-static uint64_t msg_drop_fds(struct msghdr *h, struct xmsg *x)
+static uint64_t msg_drop_fds(struct hx_vm *vm, struct msghdr *h, struct xmsg *x, int give)
 {
     if (!x->control)
         return 0;
@@ -718,10 +719,20 @@ static uint64_t msg_drop_fds(struct msghdr *h, struct xmsg *x)
         size_t sz = CMSG_SPACE(c->cmsg_len - CMSG_LEN(0));
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
             int *fds = (int *)CMSG_DATA(c);
-            for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++)
-                close(fds[i]);
-            h->msg_flags |= MSG_CTRUNC;
-            continue;
+            size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            int keep = give;
+            for (size_t i = 0; i < n && keep; i++)
+                keep = fds[i] < HX_MAX_HOSTFDS;
+            for (size_t i = 0; i < n; i++) {
+                if (keep)
+                    hx_hostfd_give(vm, fds[i], HX_FD_OWNED, 0);
+                else
+                    close(fds[i]);
+            }
+            if (!keep) {
+                h->msg_flags |= MSG_CTRUNC;
+                continue;
+            }
         }
         if ((uint8_t *)c + sz > x->control + h->msg_controllen)
             sz = (size_t)(x->control + h->msg_controllen - (uint8_t *)c);
@@ -735,9 +746,9 @@ static uint64_t msg_drop_fds(struct msghdr *h, struct xmsg *x)
 
 /* After a receive: the sender's address, ancillary data and flags back
  * into the guest's msghdr, as Linux's recvmsg writes them. */
-static long msg_out(struct hx_vm *vm, struct msghdr *h, struct xmsg *x)
+static long msg_out(struct hx_vm *vm, struct msghdr *h, struct xmsg *x, int give)
 {
-    uint64_t clen = msg_drop_fds(h, x);
+    uint64_t clen = msg_drop_fds(vm, h, x, give);
     struct gmsg g;
     if (hx_copy_from_guest(&vm->g, &g, x->gva, sizeof(g)))
         return -EFAULT;
@@ -810,7 +821,7 @@ int64_t hx_hc_recvmsg(struct hx_vm *vm, const struct hx_hc_recvmsg_req *req)
     if (!r) {
         ssize_t n = recvmsg((int)req->hostfd, &h, RECV_FLAGS(req->flags));
         r = n < 0 ? -errno : n;
-        long e = r >= 0 ? msg_out(vm, &h, &x) : 0;
+        long e = r >= 0 ? msg_out(vm, &h, &x, 1) : 0;
         if (e)
             r = e;
     }
@@ -867,8 +878,8 @@ static int64_t mmsg(struct hx_vm *vm, uint64_t hostfd, uint64_t msgvec, uint64_t
             if (r < 0) {
                 /* Past a fault: the messages are lost, their fds closed. */
                 if (!send)
-                    msg_drop_fds(&hv[i].msg_hdr, &xv[i]);
-            } else if ((!send && msg_out(vm, &hv[i].msg_hdr, &xv[i])) ||
+                    msg_drop_fds(vm, &hv[i].msg_hdr, &xv[i], 0);
+            } else if ((!send && msg_out(vm, &hv[i].msg_hdr, &xv[i], 0)) ||
                        hx_copy_to_guest(&vm->g, gva + GMMSG_LEN, &len, 4)) {
                 r = -EFAULT;
             }

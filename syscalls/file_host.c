@@ -16,6 +16,11 @@ struct file *host_file_new(int hostfd)
     return f;
 }
 
+int file_host_fd(const struct file *f)
+{
+    return f->ops == &host_ops ? f->hostfd : -1;
+}
+
 void host_file_adopt(struct file *f, int hostfd)
 {
     f->ops = &host_ops;

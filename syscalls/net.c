@@ -161,7 +161,9 @@ static long sock_install(long hostfd, int domain, uint64_t flags, int stream)
     }
     f->sock = domain;
     f->flags = O_RDWR | ((uint32_t)flags & O_NONBLOCK);
-    if (stream)
+    /* Not AF_UNIX: a read that a wait does ahead (sockbuf.c) takes no
+     * ancillary data, and the descriptors a message carries would be lost. */
+    if (stream && domain != AF_UNIX)
         sockbuf_open((int)hostfd);
     return fd_install(f, 0, (flags & SOCK_CLOEXEC) != 0);
 }
@@ -516,8 +518,100 @@ static long buffered_recv(struct file *f, struct kmsghdr *m, uint64_t flags)
     return r;
 }
 
+/* Ancillary data: struct cmsghdr, and the descriptors SCM_RIGHTS carries. */
+struct kcmsghdr {
+    uint64_t len;
+    int32_t level, type;
+};
+#define CMSG_HDR 16
+#define CMSG_NEXT(len) (((len) + 7) & ~7ull)
+#define MAX_PASSED_CONTROL 1024
+
+/* For each SCM_RIGHTS message in m's ancillary data, fn(fd slot, arg) on
+ * each descriptor; the first error stops it. */
+static long each_passed_fd(uint8_t *control, uint64_t len, long (*fn)(int32_t *, uint64_t),
+                           uint64_t arg)
+{
+    for (uint64_t off = 0; off + CMSG_HDR <= len;) {
+        struct kcmsghdr *c = (struct kcmsghdr *)(control + off);
+        if (c->len < CMSG_HDR || c->len > len - off)
+            break;
+        if (c->level == SOL_SOCKET && c->type == SCM_RIGHTS)
+            for (uint64_t i = 0; i < (c->len - CMSG_HDR) / 4; i++) {
+                long r = fn((int32_t *)(control + off + CMSG_HDR) + i, arg);
+                if (r)
+                    return r;
+            }
+        off += CMSG_NEXT(c->len);
+    }
+    return 0;
+}
+
+/* A descriptor to send: its file's host fd, which the other process gets.
+ * A guest pipe becomes a host pipe first (as at a fork); a file of this
+ * kernel's own (eventfd, epoll, a RAM /tmp file...) cannot leave it. */
+static long fd_to_host(int32_t *slot, uint64_t arg)
+{
+    (void)arg;
+    struct file *f = fd_get((uint64_t)(int64_t)*slot);
+    if (!f)
+        return -EBADF;
+    long r = pipe_share(f);
+    if (r)
+        return r;
+    int h = file_host_fd(f);
+    if (h < 0) {
+        static int warned;
+        if (!warned++)
+            kwarn("passing a file of the guest kernel's own (eventfd, epoll, signalfd, timerfd, a "
+                  "RAM /tmp file) to another process is not supported");
+        return -EOPNOTSUPP;
+    }
+    *slot = h;
+    return 0;
+}
+
+/* A descriptor received: the host fd the monitor gave us becomes a file,
+ * at the lowest free number (MSG_CMSG_CLOEXEC in arg). */
+static long fd_from_host(int32_t *slot, uint64_t arg)
+{
+    struct hx_inherited_fd e;
+    long hostfd = *slot;
+    struct file *f = NULL;
+    if (HC(fd_describe, .hostfd = (uint64_t)hostfd, .out = (uint64_t)&e) == 0)
+        f = host_file_new((int)hostfd);
+    if (!f) {
+        HC(close, .hostfd = (uint64_t)hostfd);
+        *slot = -1;
+        return 0;
+    }
+    f->flags = (uint32_t)e.flags;
+    f->sock = e.sock;
+    f->stream = e.stream;
+    ksnprintf(f->path, sizeof(f->path), "%s", e.path);
+    long fd = fd_install(f, 0, arg != 0);
+    *slot = (int32_t)fd;
+    return 0;
+}
+
 static long send_msg(struct file *f, const struct kmsghdr *m, uint64_t flags)
 {
+    /* Descriptors go as their host fds, from a copy of the message. */
+    struct kmsghdr km;
+    uint8_t control[MAX_PASSED_CONTROL];
+    if (m->controllen) {
+        if (m->controllen > sizeof(control))
+            return -ENOBUFS;
+        if (!user_ok((void *)m->control, m->controllen, 0))
+            return -EFAULT;
+        memcpy(control, (void *)m->control, m->controllen);
+        long r = each_passed_fd(control, m->controllen, fd_to_host, 0);
+        if (r)
+            return r;
+        km = *m;
+        km.control = (uint64_t)control;
+        m = &km;
+    }
     long b = buffered_send(f, m, flags);
     if (b != SOCKBUF_EMPTY)
         return b;
@@ -601,6 +695,10 @@ SYSCALL(recvmsg)
         }
         r = SOCK_CALL(f, recvmsg, .msg = a1, .flags = a2);
     } while (r == SOCKBUF_RETRY);
+    /* Descriptors another process sent: the monitor left their host fds. */
+    struct kmsghdr *m = (struct kmsghdr *)a1;
+    if (r >= 0 && m->controllen && user_ok((void *)m->control, m->controllen, 1))
+        each_passed_fd((uint8_t *)m->control, m->controllen, fd_from_host, a2 & MSG_CMSG_CLOEXEC);
     return r;
 }
 
@@ -617,6 +715,8 @@ SYSCALL(sendmmsg)
     /* One host call for all, unless a message names an AF_UNIX path: the
      * monitor takes only resolved paths, one per call. */
     int paths = 0;
+    for (uint64_t i = 0; i < n; i++)
+        paths |= v[i].hdr.controllen != 0; /* descriptors go as host fds (send_msg) */
     for (uint64_t i = 0; i < n && f->sock == AF_UNIX; i++)
         paths |= v[i].hdr.name && v[i].hdr.namelen > SUN_PATH_OFFSET &&
                  user_ok((void *)v[i].hdr.name, 3, 0) && *(uint16_t *)v[i].hdr.name == AF_UNIX &&

@@ -296,6 +296,13 @@ static long pipe_to_host(struct pipe *p)
     return 0;
 }
 
+long pipe_share(struct file *f)
+{
+    if (f->ops != &pipe_reader_ops && f->ops != &pipe_writer_ops)
+        return 0;
+    return pipe_to_host(f->pipe);
+}
+
 long pipe_share_all(void)
 {
     int n = fd_limit();

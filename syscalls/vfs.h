@@ -187,6 +187,11 @@ extern uint32_t umask_bits;
 /* file_host.c: host fds. A new open file for hostfd (the caller closes
  * hostfd when NULL comes back). */
 struct file *host_file_new(int hostfd);
+/* f's host fd when it is a host file (a host file, socket or pipe), or -1. */
+int file_host_fd(const struct file *f);
+/* A guest pipe that f is an end of becomes a host pipe, as at a fork, so
+ * that another process can have it: 0, or a negative errno. */
+long pipe_share(struct file *f);
 /* Makes an open file of another kind a host stream on hostfd (a guest
  * pipe a fork shares); its flags and references stay. */
 void host_file_adopt(struct file *f, int hostfd);

@@ -346,6 +346,14 @@ struct hx_hc_memfd_req {
 };
 HX_HC_REQ(memfd, name, flags)
 
+/* A host fd the guest was given by a receive (SCM_RIGHTS), described as an
+ * inherited one is, so that the guest kernel makes it a file. */
+struct hx_hc_fd_describe_req {
+    uint64_t hostfd;
+    uint64_t out; /* gva of a struct hx_inherited_fd; its fd is left 0 */
+};
+HX_HC_REQ(fd_describe, hostfd, out)
+
 /* ---- Processes (hc_proc.c; DESIGN.md section 10) ----------------------- */
 /* A process is a VM and a host process of its own, and its pid is its
  * monitor's: fork forks the monitor, whose child builds a new VM over the

@@ -14,6 +14,9 @@
 /* socket's type flags: O_NONBLOCK and O_CLOEXEC on x86-64. */
 #define SOCK_NONBLOCK 04000
 #define SOCK_CLOEXEC 02000000
+/* Ancillary data: descriptors passed (include/linux/socket.h). */
+#define SOL_SOCKET 1
+#define SCM_RIGHTS 1
 /* sizeof(struct sockaddr_storage) (Linux: _K_SS_MAXSIZE). */
 #define SOCKADDR_STORAGE_SIZE 128
 #endif

@@ -46,7 +46,6 @@ results=""
 # they are one variable away when the work lands.
 PENDING=(
 	dash.ps bash.ps         # /proc/PID/stat, which procps reads (issue 18)
-	python.mp-forkserver # SCM_RIGHTS (issue 14)
 )
 
 # ---- one case ----

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -189,6 +191,30 @@ static void process_checks(void)
            -EINVAL_);
     static char long_name[300];
     memset(long_name, 'x', sizeof(long_name) - 1);
+    /* SCM_RIGHTS carries host fds (the guest kernel translates its own):
+     * only those the guest owns. */
+    static int32_t sv[2];
+    expect("a socketpair", hc4(HX_HC_SOCKETPAIR, 1 /* AF_UNIX */, 1, 0, (uint64_t)sv), 0);
+    static char byte = 'x';
+    static struct iovec one = {&byte, 1};
+    static union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } cm;
+    static struct msghdr mh = {
+        .msg_iov = &one, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf)};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    int kvm = 1000; /* a host fd of the monitor's, never the guest's */
+    memcpy(CMSG_DATA(c), &kvm, sizeof(int));
+    expect("pass a host fd never given (SCM_RIGHTS)",
+           hc(HX_HC_SENDMSG, (uint64_t)sv[0], (uint64_t)&mh, 0), -EBADF_);
+    static struct hx_inherited_fd described;
+    expect("describe a host fd never given", hc(HX_HC_FD_DESCRIBE, 1000, (uint64_t)&described, 0),
+           -EBADF_);
+    expect("describe the console into nowhere", hc(HX_HC_FD_DESCRIBE, 1, nowhere, 0), -EFAULT);
     expect("a memfd with unknown flags", hc(HX_HC_MEMFD, (uint64_t) "m", 0x10, 0), -EINVAL_);
     expect("a memfd named nowhere", hc(HX_HC_MEMFD, nowhere, 0, 0), -EFAULT);
     expect("a memfd with a 299-byte name", hc(HX_HC_MEMFD, (uint64_t)long_name, 0, 0), -EINVAL_);
