@@ -2,7 +2,10 @@
  * console) in one wait. Guest objects answer through their ops (readiness
  * and a generation counter that moves when they may have become ready,
  * which is what the edge trigger reports); host fds go to the scheduler's
- * host wait. */
+ * host wait, which says only what is ready now: their edge is a bit the
+ * last answer lacked, data a wait brought, or readiness again after a
+ * call found the fd not ready that way (file_again), as Linux wakes
+ * epoll when a full buffer drains or an empty one fills. */
 #include "heap.h"
 #include "vfs.h"
 #include "uapi/eventpoll.h"
@@ -15,9 +18,10 @@ struct epitem {
     struct file *file; /* not a reference: an fd closed is dropped lazily */
     uint32_t events;
     uint64_t data;
-    uint32_t gen;     /* the object's generation when last reported (ET) */
-    int16_t last;     /* host fds: what was reported last (ET) */
-    int16_t disabled; /* EPOLLONESHOT fired */
+    uint32_t gen;                 /* the object's generation when last reported (ET) */
+    int16_t last;                 /* host fds: what was reported last (ET) */
+    int16_t disabled;             /* EPOLLONESHOT fired */
+    uint32_t again_in, again_out; /* host fds: the file's counts then (ET) */
 };
 
 struct epoll {
@@ -159,7 +163,7 @@ SYSCALL(epoll_ctl)
             ep->cap = cap;
         }
         it = &ep->items[ep->n++];
-        *it = (struct epitem){(int)a2, f, ev.events, ev.data, 0, 0, 0};
+        *it = (struct epitem){(int)a2, f, ev.events, ev.data, 0, 0, 0, 0, 0};
         /* A new item reports its current state, even with EPOLLET. */
         it->gen = file_gen(f) - 1;
         io_notify();
@@ -233,6 +237,17 @@ static int16_t epoll_ready(struct epoll *ep, int depth)
 
 #define MAX_HOST_ITEMS 256
 
+/* What an edge-triggered host item need not wait for: EPOLLOUT reported
+ * and not used up since (no write found the fd full), so still there
+ * (only writes fill a send buffer). A host wait for it would return at
+ * once, again and again. */
+static int16_t out_reported(const struct epitem *it)
+{
+    return (it->events & EPOLLET) && (it->last & POLLOUT) && it->again_out == it->file->again_out
+               ? POLLOUT
+               : 0;
+}
+
 static long epoll_wait_common(uint64_t epfd, uint64_t uev, uint64_t max, int64_t deadline)
 {
     struct file *ef = fd_get(epfd);
@@ -293,18 +308,26 @@ static long epoll_wait_common(uint64_t epfd, uint64_t uev, uint64_t max, int64_t
             for (int k = 0; k < nhost && n < max; k++) {
                 struct epitem *it = &ep->items[hmap[k]];
                 int fd = it->file->hostfd;
-                int16_t r = host[k].revents;
+                /* What the wait was not asked is as it was. */
+                int16_t r = host[k].revents | (it->last & item_mask(it) & ~host[k].events);
                 if ((it->events & POLLIN) && sockbuf_rx_ready(fd))
                     r |= POLLIN;
                 r &= item_mask(it);
-                /* Edge: bits the host did not report last time, or data a
-                 * wait brought since. */
+                /* Edge: bits the host did not report last time, data a
+                 * wait brought since, or readiness after a call found the
+                 * fd not ready. */
                 int16_t fresh = (int16_t)(r & ~it->last);
                 uint32_t g = sockbuf_rx_gen(fd);
                 if (g != it->gen && (r & POLLIN))
                     fresh |= POLLIN;
+                if (it->again_in != it->file->again_in)
+                    fresh |= r & POLLIN;
+                if (it->again_out != it->file->again_out)
+                    fresh |= r & POLLOUT;
                 it->last = r;
                 it->gen = g;
+                it->again_in = it->file->again_in;
+                it->again_out = it->file->again_out;
                 if (!r || ((it->events & EPOLLET) && !fresh))
                     continue;
                 out[n].events = (uint32_t)(uint16_t)r;
@@ -319,8 +342,11 @@ static long epoll_wait_common(uint64_t epfd, uint64_t uev, uint64_t max, int64_t
             return (long)n;
         current->hostwait = nhost ? host : NULL;
         current->nhostwait = nhost;
-        for (int k = 0; k < nhost; k++)
+        for (int k = 0; k < nhost; k++) {
+            struct epitem *it = &ep->items[hmap[k]];
+            host[k].events = (int16_t)(item_mask(it) & ~out_reported(it));
             host[k].revents = 0;
+        }
         enum wake_reason w = io_block(deadline);
         for (int k = 0; k < nhost; k++)
             host_known |= host[k].revents != 0;

@@ -28,6 +28,7 @@ void host_file_adopt(struct file *f, int hostfd)
     f->sock = 0;
     f->stream = 1;
     f->inherited = NULL;
+    f->again_in = f->again_out = 0;
 }
 
 struct file *host_console_new(int fd)

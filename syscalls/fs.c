@@ -281,7 +281,7 @@ static long file_rw(uint64_t fd, uint64_t buf, uint64_t len, int write)
     struct file *f = fd_get(fd);
     if (!f)
         return -EBADF;
-    return file_io(f, buf, len, write, NULL);
+    return file_again(f, file_io(f, buf, len, write, NULL), len, write);
 }
 
 SYSCALL(read)
@@ -309,9 +309,15 @@ static long file_rwv(uint64_t fd, uint64_t uiov, uint64_t cnt, int write, int64_
     if (cnt > 1024)
         return -EINVAL;
     long (*vec)(struct file *, uint64_t, uint64_t) = write ? f->ops->writev : f->ops->readv;
-    if (off < 0 && vec)
-        return vec(f, uiov, cnt);
     const struct iovec64 *iov = (const struct iovec64 *)uiov;
+    if (off < 0 && vec) {
+        long r = vec(f, uiov, cnt);
+        uint64_t want = 0;
+        if (write && r >= 0 && f->sock && user_ok(iov, cnt * sizeof(*iov), 0))
+            for (uint64_t i = 0; i < cnt; i++)
+                want += iov[i].len;
+        return file_again(f, r, want, write);
+    }
     if (!user_ok(iov, cnt * sizeof(*iov), 0))
         return -EFAULT;
     long done = 0;
@@ -824,6 +830,7 @@ SYSCALL(sendfile)
     uint64_t count = MIN(a3, 0x7ffff000);
     long r = out->ops->sendfile ? out->ops->sendfile(out, in, offp, count)
                                 : file_copy(in, out, offp, count);
+    file_again(out, r, count, 1);
     if (a2 && r >= 0)
         *(int64_t *)a2 = off;
     return r;

@@ -645,7 +645,7 @@ SYSCALL(sendto)
     struct kiov kiov = {a1, MIN(a2, 0x7fffffffull)}; /* Linux sends at most INT_MAX */
     struct kmsghdr kmsg = {
         .name = a4, .namelen = a4 ? (uint32_t)a5 : 0, .iov = (uint64_t)&kiov, .iovlen = 1};
-    return send_msg(f, &kmsg, a3);
+    return file_again(f, send_msg(f, &kmsg, a3), kiov.len, 1);
 }
 
 SYSCALL(recvfrom)
@@ -667,7 +667,7 @@ SYSCALL(recvfrom)
     } while (r == SOCKBUF_RETRY);
     if (r >= 0 && a4)
         *ulen = kmsg.namelen; /* the sender's full length, as Linux reports */
-    return r;
+    return file_again(f, r, 0, 0);
 }
 
 SYSCALL(sendmsg)
@@ -678,7 +678,15 @@ SYSCALL(sendmsg)
         return r;
     if (!user_ok((const void *)a1, sizeof(struct kmsghdr), 0))
         return -EFAULT;
-    return send_msg(f, (const struct kmsghdr *)a1, a2);
+    const struct kmsghdr *m = (const struct kmsghdr *)a1;
+    r = send_msg(f, m, a2);
+    /* How much it asked to send, for a short send (file_again). */
+    const struct kiov *iov = (const struct kiov *)m->iov;
+    uint64_t want = 0;
+    if (r >= 0 && m->iovlen <= UIO_MAXIOV && user_ok(iov, m->iovlen * sizeof(*iov), 0))
+        for (uint64_t i = 0; i < m->iovlen; i++)
+            want += iov[i].len;
+    return file_again(f, r, want, 1);
 }
 
 SYSCALL(recvmsg)
@@ -699,7 +707,7 @@ SYSCALL(recvmsg)
     struct kmsghdr *m = (struct kmsghdr *)a1;
     if (r >= 0 && m->controllen && user_ok((void *)m->control, m->controllen, 1))
         each_passed_fd((uint8_t *)m->control, m->controllen, fd_from_host, a2 & MSG_CMSG_CLOEXEC);
-    return r;
+    return file_again(f, r, 0, 0);
 }
 
 SYSCALL(sendmmsg)
@@ -722,7 +730,8 @@ SYSCALL(sendmmsg)
                  user_ok((void *)v[i].hdr.name, 3, 0) && *(uint16_t *)v[i].hdr.name == AF_UNIX &&
                  ((uint8_t *)v[i].hdr.name)[2];
     if (!paths)
-        return sent(SOCK_CALL(f, sendmmsg, .msgvec = a1, .vlen = n, .flags = a3), a3);
+        return file_again(f, sent(SOCK_CALL(f, sendmmsg, .msgvec = a1, .vlen = n, .flags = a3), a3),
+                          0, 1);
     uint64_t i = 0;
     for (; i < n; i++) {
         r = send_msg(f, &v[i].hdr, a3);
@@ -755,5 +764,5 @@ SYSCALL(recvmmsg)
         r = SOCK_CALL(f, recvmmsg, .msgvec = a1, .vlen = MIN(a2, UIO_MAXIOV), .flags = a3,
                       .timeout = a4);
     } while (r == SOCKBUF_RETRY);
-    return r;
+    return file_again(f, r, 0, 0);
 }

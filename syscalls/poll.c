@@ -19,6 +19,20 @@ uint32_t file_gen(struct file *f)
     return f->ops->gen ? f->ops->gen(f) : 0;
 }
 
+long file_again(struct file *f, long r, uint64_t want, int out)
+{
+    if (f->hostfd < 0 || !(r == -EAGAIN || (out && f->sock && r >= 0 && (uint64_t)r < want)))
+        return r;
+    if (out)
+        f->again_out++;
+    else
+        f->again_in++;
+    /* Another thread's epoll_wait may be waiting without that direction. */
+    if (nthreads > 1)
+        io_notify();
+    return r;
+}
+
 /* Polls an array in kernel or user memory the caller has checked, until
  * something is ready, the deadline (0: none, -1: do not wait) or a signal.
  * Guest objects are looked at here; host fds by the scheduler's host wait,

@@ -136,6 +136,9 @@ struct file {
             int sock;   /* 0, or a socket's domain (AF_*) */
             int stream; /* a console that can block (tty, pipe) */
             const struct hx_inherited_fd *inherited; /* an fd hxrun inherited */
+            /* Move when a read (in) or a write (out) found the fd not
+             * ready: epoll's edge trigger (file_again). */
+            uint32_t again_in, again_out;
         };
         struct mfs_node *node; /* /tmp (file_tmp.c; locks.c) */
         struct pipe *pipe;     /* pipe.c */
@@ -213,6 +216,11 @@ extern const struct file_ops dev_null_ops, dev_zero_ops, dev_full_ops, dev_rando
  * counter that moves whenever its readiness may have changed. */
 int16_t file_revents(struct file *f, int16_t events);
 uint32_t file_gen(struct file *f);
+/* A read (out 0) or write (out 1) on f returned r: when f is a host fd and
+ * r is -EAGAIN, or a write to a socket took less than want, f's next
+ * readiness that way is an edge for EPOLLET (epoll.c), as Linux wakes
+ * epoll when a full socket buffer drains or an empty one fills. Returns r. */
+long file_again(struct file *f, long r, uint64_t want, int out);
 struct pollfd {
     int fd;
     int16_t events, revents;
