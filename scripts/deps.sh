@@ -4,7 +4,7 @@
 set -eu
 PKGS="gcc make binutils libc6-dev musl-tools libelf-dev libcapstone-dev libseccomp-dev check pkg-config
 busybox-static strace clang-format clang-tidy sqlite3 lua5.4 python3 redis-server redis-tools
-nginx-light wrk curl clang libclang-rt-14-dev git"
+nginx-light wrk curl clang libclang-rt-14-dev git procps"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -13,6 +13,11 @@
 #                          $srv_status (-1 if it had to be killed)
 #   srv_stop PID           SIGTERM, then SIGKILL after 5 s; reaps it
 #   free_port              print a loopback TCP port free right now
+#   srv_children PID       PID's child processes (pgrep -P), sorted,
+#                          space-separated
+#   srv_alive PID...       print those of PIDs still there (zombies too)
+#   srv_gone SECS PID...   wait up to SECS for all of PIDs to be gone (0),
+#                          or 1
 #   srv_set_hxrun PATH     set HXRUN to PATH made absolute, or exit 2
 #
 # and the recording of a scenario run twice, natively (who=native) and
@@ -25,6 +30,11 @@
 #                          final newline dropped): the oracle is checked too
 #   srv_report PREFIX      PASS/FAIL per step (hxrun output == native
 #                          output) and per failed expectation
+#
+# Steps named in the sourcing script's PENDING array check behaviour hx
+# does not have yet (each with its reason there): srv_report prints SKIP
+# for them, so that make test stays green, unless HX_PENDING=1.  Their
+# expectations of the native output are still checked.
 
 # srv_pid, srv_status and the recording state are read by the sourcing script.
 # shellcheck disable=SC2034
@@ -119,6 +129,28 @@ srv_stop() {
 	srv_wait_exit "$1" 5
 }
 
+srv_children() {
+	pgrep -P "$1" | sort -n | tr '\n' ' '
+}
+
+srv_alive() {
+	local p out=""
+	for p in "$@"; do
+		kill -0 "$p" 2>/dev/null && out+=" $p"
+	done
+	echo "${out# }"
+}
+
+srv_gone() {
+	local secs=$1 i
+	shift
+	for ((i = 0; i < secs * 10; i++)); do
+		[[ -z $(srv_alive "$@") ]] && return 0
+		sleep 0.1
+	done
+	[[ -z $(srv_alive "$@") ]]
+}
+
 # ---- recording a scenario ----
 
 passed=0
@@ -136,6 +168,7 @@ who="" res=""
 CMD_LIMIT=${CMD_LIMIT:-10}
 steps=()
 expects=()
+PENDING=()
 
 note() {
 	[[ $who == native ]] && steps+=("$1")
@@ -165,7 +198,9 @@ srv_report() {
 		fi
 	done
 	for name in "${steps[@]}"; do
-		if [[ ! -e $res/hxrun/$name ]]; then
+		if [[ ${HX_PENDING:-0} != 1 && " ${PENDING[*]} " == *" $name "* ]]; then
+			echo "SKIP $prefix.$name (pending, see PENDING)"
+		elif [[ ! -e $res/hxrun/$name ]]; then
 			fail "$prefix.$name" "no hxrun output"
 		elif cmp -s "$res/native/$name" "$res/hxrun/$name"; then
 			pass "$prefix.$name"
