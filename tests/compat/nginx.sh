@@ -211,8 +211,8 @@ scenario() {
 	srv_wait_exit "$pid" "$EXIT_LIMIT"
 	note sigterm.status "exit status $srv_status"
 	expect sigterm.status '^exit status 0$'
-	# Linux says who sent the signal ("received from PID"); hx does not
-	# know the sender (si_pid 0), which is not what is checked here.
+	# nginx says who sent the signal ("received from PID", under hxrun
+	# too): this script, whose pid differs from run to run.
 	note sigterm.log "$(sed -n -e 's/ received from [0-9]*,/ received,/' \
 		-e 's/^[0-9/]* [0-9:]* \[notice\] [0-9]*#[0-9]*: \(signal .* received, exiting\|exit\)$/\1/p' "$log")"
 	expect sigterm.log $'^signal 15 \\(SIGTERM\\) received, exiting\nexit$'
