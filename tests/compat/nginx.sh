@@ -56,12 +56,7 @@ runner=()
 
 # Steps of behaviour hx does not have yet (server-lib.sh: SKIP unless
 # HX_PENDING=1).
-PENDING=(
-	# The master passes each new worker's channel to the workers before it
-	# (sendmsg with SCM_RIGHTS), which hx refuses with EOPNOTSUPP (README:
-	# "Not yet: passing descriptors"); nginx logs an alert for each.
-	master.alerts master.term.alerts
-)
+PENDING=()
 
 # The directory both runs start from: document root and config (the port
 # is filled in per run); copied with its times, so Last-Modified and ETag
