@@ -703,14 +703,14 @@ static void msg_free(struct xmsg *x)
     x->control = NULL;
 }
 
-/* After a receive: the descriptors another process sent become the
- * guest's (give: their host fds stay in the message, and the guest kernel
- * makes them files, see net.c), or are closed with their message, as
- * Linux drops what does not fit (MSG_CTRUNC): when give is not set, or
+/* After a receive: the descriptors another process sent stay in the
+ * message for the guest (keep: the guest kernel makes them files, see
+ * net.c; msg_fds_done gives them to it), or are closed with their message,
+ * as Linux drops what does not fit (MSG_CTRUNC): when keep is not set, or
  * when they lie beyond the guest's host fds. Returns the length of the
  * ancillary data left in x->control. Every received message goes through
  * here, whether or not its results reach the guest. */
-static uint64_t msg_drop_fds(struct hx_vm *vm, struct msghdr *h, struct xmsg *x, int give)
+static uint64_t msg_drop_fds(struct msghdr *h, struct xmsg *x, int keep)
 {
     if (!x->control)
         return 0;
@@ -720,16 +720,12 @@ static uint64_t msg_drop_fds(struct hx_vm *vm, struct msghdr *h, struct xmsg *x,
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
             int *fds = (int *)CMSG_DATA(c);
             size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-            int keep = give;
-            for (size_t i = 0; i < n && keep; i++)
-                keep = fds[i] < HX_MAX_HOSTFDS;
-            for (size_t i = 0; i < n; i++) {
-                if (keep)
-                    hx_hostfd_give(vm, fds[i], HX_FD_OWNED, 0);
-                else
+            int kept = keep;
+            for (size_t i = 0; i < n && kept; i++)
+                kept = fds[i] < HX_MAX_HOSTFDS;
+            if (!kept) {
+                for (size_t i = 0; i < n; i++)
                     close(fds[i]);
-            }
-            if (!keep) {
                 h->msg_flags |= MSG_CTRUNC;
                 continue;
             }
@@ -744,11 +740,26 @@ static uint64_t msg_drop_fds(struct hx_vm *vm, struct msghdr *h, struct xmsg *x,
     return clen;
 }
 
-/* After a receive: the sender's address, ancillary data and flags back
- * into the guest's msghdr, as Linux's recvmsg writes them. */
-static long msg_out(struct hx_vm *vm, struct msghdr *h, struct xmsg *x, int give)
+/* The descriptors msg_drop_fds kept: the guest's once its msghdr is
+ * written (ok), else closed. */
+static void msg_fds_done(struct hx_vm *vm, struct xmsg *x, uint64_t clen, int ok)
 {
-    uint64_t clen = msg_drop_fds(vm, h, x, give);
+    struct msghdr h = {.msg_control = x->control, .msg_controllen = clen};
+    for (struct cmsghdr *c = clen ? CMSG_FIRSTHDR(&h) : NULL; c; c = CMSG_NXTHDR(&h, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+            for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+                int fd = ((int *)CMSG_DATA(c))[i];
+                if (ok)
+                    hx_hostfd_give(vm, fd, HX_FD_OWNED, 0);
+                else
+                    close(fd);
+            }
+}
+
+/* The sender's address, ancillary data (clen bytes of x->control) and
+ * flags into the guest's msghdr. */
+static long msg_write(struct hx_vm *vm, struct msghdr *h, struct xmsg *x, uint64_t clen)
+{
     struct gmsg g;
     if (hx_copy_from_guest(&vm->g, &g, x->gva, sizeof(g)))
         return -EFAULT;
@@ -769,6 +780,17 @@ static long msg_out(struct hx_vm *vm, struct msghdr *h, struct xmsg *x, int give
         hx_copy_to_guest(&vm->g, x->gva + GMSG_FLAGS, &flags, 4))
         return -EFAULT;
     return 0;
+}
+
+/* After a receive: the sender's address, ancillary data and flags back
+ * into the guest's msghdr, as Linux's recvmsg writes them. */
+static long msg_out(struct hx_vm *vm, struct msghdr *h, struct xmsg *x, int give)
+{
+    uint64_t clen = msg_drop_fds(h, x, give);
+    long r = msg_write(vm, h, x, clen);
+    if (give)
+        msg_fds_done(vm, x, clen, r == 0);
+    return r;
 }
 
 /* The host never raises SIGPIPE at the monitor (the kernel raises it in the
@@ -878,7 +900,7 @@ static int64_t mmsg(struct hx_vm *vm, uint64_t hostfd, uint64_t msgvec, uint64_t
             if (r < 0) {
                 /* Past a fault: the messages are lost, their fds closed. */
                 if (!send)
-                    msg_drop_fds(vm, &hv[i].msg_hdr, &xv[i], 0);
+                    msg_drop_fds(&hv[i].msg_hdr, &xv[i], 0);
             } else if ((!send && msg_out(vm, &hv[i].msg_hdr, &xv[i], 0)) ||
                        hx_copy_to_guest(&vm->g, gva + GMMSG_LEN, &len, 4)) {
                 r = -EFAULT;

@@ -3,8 +3,11 @@
 #include "hcall.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Each handler's thunk: hands it the typed request of its hypercall. */
@@ -42,6 +45,25 @@ long hx_hostfd_give(struct hx_vm *vm, long fd, uint8_t owned, uint8_t mount)
     vm->hostfd_owned[fd] = owned;
     vm->hostfd_mount[fd] = mount;
     return fd;
+}
+
+void hx_describe_fd(int host, struct hx_inherited_fd *e)
+{
+    struct stat st = {0};
+    e->hostfd = host;
+    e->flags = fcntl(host, F_GETFL);
+    e->tty = isatty(host) == 1;
+    if (fstat(host, &st) == 0 && S_ISSOCK(st.st_mode)) {
+        socklen_t len = sizeof(e->sock);
+        if (getsockopt(host, SOL_SOCKET, SO_DOMAIN, &e->sock, &len) < 0 || !e->sock)
+            e->sock = AF_UNIX;
+    }
+    /* Regular files and directories never make a read wait. */
+    e->stream = !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISBLK(st.st_mode);
+    char link[32];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", host);
+    ssize_t n = readlink(link, e->path, sizeof(e->path) - 1);
+    e->path[n > 0 ? n : 0] = 0;
 }
 
 int hx_hcall_dispatch(struct hx_vm *vm, uint64_t gpa, int *status)

@@ -102,10 +102,6 @@ int hx_hostfs_init(struct hx_vm *vm);
 /* Prints the --stats report to stderr. */
 void hx_print_stats(const struct hx_vm *vm);
 
-/* What the guest kernel needs to know of host fd host to make it a file:
- * flags, socket domain, whether a read can wait, its path (vm.c). */
-void hx_describe_fd(int host, struct hx_inherited_fd *e);
-
 /* Host fd ownership: the guest may only name fds it was given. */
 int hx_hostfd_ok(const struct hx_vm *vm, uint64_t fd);
 /* Gives the guest host fd fd (HX_FD_OWNED or HX_FD_OWNED_RO, opened through

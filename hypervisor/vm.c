@@ -395,25 +395,6 @@ static void fill_host_facts(struct hx_boot_info *b, const struct hx_options *opt
     b->hwcap2 = getauxval(AT_HWCAP2);
 }
 
-void hx_describe_fd(int host, struct hx_inherited_fd *e)
-{
-    struct stat st = {0};
-    e->hostfd = host;
-    e->flags = fcntl(host, F_GETFL);
-    e->tty = isatty(host) == 1;
-    if (fstat(host, &st) == 0 && S_ISSOCK(st.st_mode)) {
-        socklen_t len = sizeof(e->sock);
-        if (getsockopt(host, SOL_SOCKET, SO_DOMAIN, &e->sock, &len) < 0 || !e->sock)
-            e->sock = AF_UNIX;
-    }
-    /* Regular files and directories never make a read wait. */
-    e->stream = !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISBLK(st.st_mode);
-    char link[32];
-    snprintf(link, sizeof(link), "/proc/self/fd/%d", host);
-    ssize_t n = readlink(link, e->path, sizeof(e->path) - 1);
-    e->path[n > 0 ? n : 0] = 0;
-}
-
 /* Describes the inherited fds to the guest, which owns them from now on. */
 static int pass_inherited(struct hx_vm *vm, const struct hx_options *opt)
 {

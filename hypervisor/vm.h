@@ -102,6 +102,9 @@ void hx_fds_init(struct hx_options *opt);
 /* Moves a monitor-private fd (KVM, mounts) far above the guest's host fds,
  * so that no guest request can name or reuse it. Returns the new fd. */
 int hx_high_fd(int fd);
+/* What the guest kernel needs to know of host fd host to make it a file:
+ * flags, socket domain, whether a read can wait, its path (hcall.c). */
+void hx_describe_fd(int host, struct hx_inherited_fd *e);
 
 /* Creates the VM and builds the machine; returns 0, or prints one error
  * line and returns the exit status hxrun should end with. */

@@ -400,9 +400,10 @@ else
     bad "inherited fds (no python3 to make a socket)"
 fi
 
-# Descriptors a host process sends (SCM_RIGHTS) are the monitor's: it
-# closes them, also those of messages whose results could not be written
-# back (a read-only msg_name), in recvmsg and recvmmsg.
+# Descriptors a host process sends (SCM_RIGHTS) become the program's only
+# with a message whose results reach it: the monitor closes those of
+# messages it could not write back (a read-only msg_name), in recvmsg, and
+# all that recvmmsg receives (it does not take descriptors yet).
 musl-gcc -static -O2 -o "$B/scmr" -x c - <<'C'
 #define _GNU_SOURCE
 #include <stdio.h>

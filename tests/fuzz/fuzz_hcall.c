@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "hcall.h"
+#include "run_dir.h"
 
 #define RAM_SIZE (4ull << 20)
 #define PML4 0x1000ull
@@ -358,6 +359,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     vm.g.ram_size = RAM_SIZE;
     vm.hostfd_owned = calloc((size_t)HX_MAX_HOSTFDS, 1);
     vm.hostfd_mount = calloc((size_t)HX_MAX_HOSTFDS, 1);
+    /* The run's directory (a RAM /tmp, /dev/shm), as hxrun makes it. */
+    if (!hx_run_dir_make(NULL, 0))
+        die("the run's directory: %s", strerror(errno));
     if (fake_vm_fd < 0 || !vm.g.ram || !vm.hostfd_owned || !vm.hostfd_mount || hx_hostfs_init(&vm))
         die("setup failed");
     install_fault_handlers();
