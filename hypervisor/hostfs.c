@@ -159,10 +159,22 @@ void hx_hostfs_publish(struct hx_vm *vm)
             strcpy(b->host_mounts[b->nhost_mounts++], mounts[i].guest);
 }
 
-/* The run's directory (run_dir.c): /dev/shm, and /tmp when tmp is set,
- * the same files for every process of the run; a -v mount at either
- * place stays. Without it (no host directory we may write), /dev/shm is
- * missing, and a RAM /tmp cannot be had. 0, or -1 after an error line. */
+/* The directory sub of the run's (run_dir.c) at guest path at, unless a
+ * -v mount is there already: 0, or -1 after an error line. */
+static int mount_run_sub(struct hx_vm *vm, const char *dir, const char *at, const char *sub)
+{
+    for (int j = 0; j < nmounts; j++)
+        if (!strcmp(mounts[j].guest, at))
+            return 0;
+    char host[4096];
+    snprintf(host, sizeof(host), "%s/%s", dir, sub);
+    return add_mount(vm, at, host, 0);
+}
+
+/* The run's directory: /dev/shm, and /tmp when tmp is set, the same files
+ * for every process of the run. Without it (no host directory we may
+ * write), /dev/shm is missing, and a RAM /tmp cannot be had. 0, or -1
+ * after an error line. */
 static int mount_run_dir(struct hx_vm *vm, int tmp)
 {
     const char *dir = hx_run_dir();
@@ -172,18 +184,9 @@ static int mount_run_dir(struct hx_vm *vm, int tmp)
         fprintf(stderr, "hxrun: cannot make the run's /tmp: %s\n", strerror(errno));
         return -1;
     }
-    static const char *const at[] = {"/dev/shm", "/tmp"};
-    static const char *const sub[] = {"shm", "tmp"};
-    for (int i = 0; i < 1 + tmp; i++) {
-        int taken = 0;
-        for (int j = 0; j < nmounts; j++)
-            taken |= !strcmp(mounts[j].guest, at[i]);
-        char host[4096];
-        snprintf(host, sizeof(host), "%s/%s", dir, sub[i]);
-        if (!taken && add_mount(vm, at[i], host, 0))
-            return -1;
-    }
-    return 0;
+    if (mount_run_sub(vm, dir, "/dev/shm", "shm"))
+        return -1;
+    return tmp ? mount_run_sub(vm, dir, "/tmp", "tmp") : 0;
 }
 
 int hx_hostfs_init(struct hx_vm *vm)
