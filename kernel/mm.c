@@ -275,6 +275,30 @@ int mm_set_prot(uint64_t va, uint64_t len, uint32_t prot)
     return vma_insert(va, va + len, prot, flags);
 }
 
+int mm_set_flags(uint64_t va, uint64_t len, uint32_t set, uint32_t clear)
+{
+    uint64_t end = va + len;
+    int gap = 0;
+    for (uint64_t a = va; a < end;) {
+        const struct vma *v = mm_find(a);
+        if (!v) {
+            uint64_t next = end;
+            for (int i = 0; i < nvmas; i++)
+                if (vmas[i].start > a && vmas[i].start < next)
+                    next = vmas[i].start;
+            gap = 1;
+            a = next;
+            continue;
+        }
+        uint64_t e = MIN(v->end, end);
+        uint32_t prot = v->prot, flags = (v->flags | set) & ~clear;
+        if (flags != v->flags && (vma_cut(a, e) || vma_insert(a, e, prot, flags)))
+            return -ENOMEM;
+        a = e;
+    }
+    return gap ? -ENOMEM : 0;
+}
+
 int mm_reserve(uint64_t va, uint64_t len, uint32_t prot, uint32_t flags)
 {
     return vma_insert(va, va + len, prot, flags);

@@ -7,11 +7,13 @@
 
 #include "kernel.h"
 
-#define VMA_ANON 1u    /* anonymous memory */
-#define VMA_HEAP 2u    /* the brk area */
-#define VMA_STACK 4u   /* the main stack */
-#define VMA_IMAGE 8u   /* the program image */
-#define VMA_SHARED 16u /* a host file mapped MAP_SHARED (memory above RAM) */
+#define VMA_ANON 1u        /* anonymous memory */
+#define VMA_HEAP 2u        /* the brk area */
+#define VMA_STACK 4u       /* the main stack */
+#define VMA_IMAGE 8u       /* the program image */
+#define VMA_SHARED 16u     /* a host file mapped MAP_SHARED (memory above RAM) */
+#define VMA_DONTFORK 32u   /* MADV_DONTFORK: a fork's child does not have it */
+#define VMA_WIPEONFORK 64u /* MADV_WIPEONFORK: a fork's child has it zeroed */
 
 struct vma {
     uint64_t start, end;
@@ -30,6 +32,9 @@ int mm_populate(uint64_t va, uint64_t len, uint64_t pa, uint32_t prot);
 void mm_drop_pages(uint64_t va, uint64_t len);
 /* Records a new protection for a range without touching its pages. */
 int mm_set_prot(uint64_t va, uint64_t len, uint32_t prot);
+/* Sets and clears VMA flags over a range: 0, or -ENOMEM when part of it
+ * is not mapped (the rest is done) or the VMAs cannot be split. */
+int mm_set_flags(uint64_t va, uint64_t len, uint32_t set, uint32_t clear);
 /* A VMA without pages yet (they are mapped when they exist). */
 int mm_reserve(uint64_t va, uint64_t len, uint32_t prot, uint32_t flags);
 /* Removes every mapping in [va, va+len). */

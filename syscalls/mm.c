@@ -372,6 +372,22 @@ LEAF_SYSCALL(mremap)
     return (long)dst;
 }
 
+void mm_fork_child(void)
+{
+    /* Unmapping changes the list: from the start again after each. */
+    for (int i = 0; mm_vma(i);) {
+        const struct vma *v = mm_vma(i);
+        if (v->flags & VMA_DONTFORK) {
+            unmap_range(v->start, v->end - v->start);
+            i = 0;
+            continue;
+        }
+        if (v->flags & VMA_WIPEONFORK)
+            mm_zero(v->start, v->end - v->start);
+        i++;
+    }
+}
+
 LEAF_SYSCALL(madvise)
 {
     if (a0 & (PAGE_SIZE - 1))
@@ -379,11 +395,29 @@ LEAF_SYSCALL(madvise)
     uint64_t len = PAGE_ALIGN(a1);
     if (a0 + len < a0)
         return -EINVAL;
+    /* Advice on a range with nothing mapped in part is ENOMEM, as Linux. */
+    if (len && mm_set_flags(a0, len, 0, 0))
+        return -ENOMEM;
     switch (a2) {
     case MADV_DONTNEED:
     case MADV_FREE:
         /* Private anonymous pages read back as zero, as on Linux. */
         return len ? mm_zero(a0, len) : 0;
+    case MADV_DONTFORK:
+        return mm_set_flags(a0, len, VMA_DONTFORK, 0);
+    case MADV_DOFORK:
+        return mm_set_flags(a0, len, 0, VMA_DONTFORK);
+    case MADV_WIPEONFORK:
+        /* Private anonymous memory only, as Linux. */
+        for (uint64_t a = a0; a < a0 + len;) {
+            const struct vma *v = mm_find(a);
+            if (v && (v->flags & VMA_SHARED || !(v->flags & (VMA_ANON | VMA_HEAP | VMA_STACK))))
+                return -EINVAL;
+            a = v ? v->end : a + PAGE_SIZE;
+        }
+        return mm_set_flags(a0, len, VMA_WIPEONFORK, 0);
+    case MADV_KEEPONFORK:
+        return mm_set_flags(a0, len, 0, VMA_WIPEONFORK);
     case MADV_NORMAL:
     case MADV_RANDOM:
     case MADV_SEQUENTIAL:

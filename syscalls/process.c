@@ -63,6 +63,8 @@ long process_clone(uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64_t
         return pid;
     }
     fork_child();
+    if (!(flags & CLONE_VM)) /* a vfork child shares the memory */
+        mm_fork_child();
     if (flags & CLONE_CHILD_SETTID)
         *(uint32_t *)child_tid = (uint32_t)boot->pid;
     current->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? child_tid : 0;

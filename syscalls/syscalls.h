@@ -86,6 +86,9 @@ int mm_shared_fault(uint64_t addr);
 /* Whether addr lies in a host file mapped MAP_SHARED, which other
  * processes (other VMs) may map too. */
 int mm_host_shared(uint64_t addr);
+/* In a fork's child: what MADV_DONTFORK marked is gone, what
+ * MADV_WIPEONFORK marked reads zero. */
+void mm_fork_child(void);
 /* mm.c: the program break starts at start (the monitor placed it). */
 void brk_init(uint64_t start);
 
