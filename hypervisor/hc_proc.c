@@ -506,7 +506,8 @@ int64_t hx_hc_exec(struct hx_vm *vm, const struct hx_hc_exec_req *req)
                                 : info.nice > 19 ? 19
                                                  : info.nice,
                         .sig_blocked = info.sig_blocked,
-                        .sig_ignored = info.sig_ignored};
+                        .sig_ignored = info.sig_ignored,
+                        .sig_pending = info.sig_pending};
     memcpy(x.rlimits, info.rlimits, sizeof(x.rlimits));
     size_t used = 0;
     static char execfn[4096], exe[4096], cwd[4096];

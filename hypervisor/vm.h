@@ -134,7 +134,7 @@ struct hx_exec {
     struct hx_exec_fd *fds; /* the fds that stay, checked */
     uint32_t nfds;
     int umask, nice;
-    uint64_t sig_blocked, sig_ignored;
+    uint64_t sig_blocked, sig_ignored, sig_pending;
     struct {
         uint64_t cur, max;
     } rlimits[HX_NRLIMITS];

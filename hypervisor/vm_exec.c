@@ -120,6 +120,7 @@ int64_t hx_vm_exec(struct hx_vm *vm, const struct hx_exec *x)
         b->nice = x->nice;
         b->sig_blocked = x->sig_blocked;
         b->sig_ignored = x->sig_ignored;
+        b->sig_pending = x->sig_pending;
         memcpy(b->rlimits, x->rlimits, sizeof(b->rlimits));
         hx_hostfs_publish(vm);
         char file[64], interp[64];

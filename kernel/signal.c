@@ -91,6 +91,11 @@ void signal_init(void)
         if ((boot->sig_ignored >> (sig - 1) & 1) && sig != SIGKILL && sig != SIGSTOP)
             actions[sig].handler = SIG_IGN;
     signal_set_mask(boot->sig_blocked);
+    /* Pending at the execve that started this program: still pending
+     * (their siginfo is not kept: they arrive as sent by kill). */
+    for (int sig = 1; sig <= NSIG; sig++)
+        if (boot->sig_pending >> (sig - 1) & 1)
+            signal_send(current, sig, SI_USER);
 }
 
 void signal_fork_child(void)

@@ -377,6 +377,7 @@ static long do_execve(int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp,
     x->info.interp_hostfd = ifd >= 0 ? fd_get((uint64_t)ifd)->hostfd : -1;
     x->info.umask = (int32_t)umask_bits;
     x->info.sig_blocked = current->sigmask;
+    x->info.sig_pending = signal_pending_set(); /* kept by execve (POSIX) */
     for (int sig = 1; sig <= NSIG; sig++)
         if (signal_disposition(sig) == 1)
             x->info.sig_ignored |= 1ull << (sig - 1);

@@ -142,8 +142,9 @@ struct hx_boot_info {
     uint8_t random_seed[32];
     int32_t umask;
     /* What exec passes on: the signal mask and the signals set to be
-     * ignored (bit N-1 for signal N), as hxrun found them. */
-    uint64_t sig_blocked, sig_ignored;
+     * ignored (bit N-1 for signal N), as hxrun found them; and the signals
+     * pending at an execve (none at the start of a run). */
+    uint64_t sig_blocked, sig_ignored, sig_pending;
     char cwd[4096];
     char exe[4096];
     /* Descriptors above 2 that hxrun inherited: exec passes them on, so the
@@ -451,6 +452,7 @@ struct hx_exec_info {
     uint32_t nfds;
     int32_t umask;
     uint64_t sig_blocked, sig_ignored; /* bit N-1 for signal N */
+    uint64_t sig_pending;              /* the thread's and the process's, bit N-1 for N */
     struct {
         uint64_t cur, max;
     } rlimits[HX_NRLIMITS];
