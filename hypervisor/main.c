@@ -346,7 +346,11 @@ int main(int argc, char **argv)
     /* Before guest RAM and threads: the janitor is a fork of this process
      * as it is now (run_dir.c). Without it, /dev/shm is missing and a RAM
      * /tmp cannot be had (hostfs.c says so). */
-    hx_run_dir_make(argv[0], (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]) + 1);
+    char *args_end = argv[0]; /* getopt may have reordered argv: the last string in memory */
+    for (int i = 0; i < argc; i++)
+        if (argv[i] + strlen(argv[i]) > args_end)
+            args_end = argv[i] + strlen(argv[i]);
+    hx_run_dir_make(argv[0], (size_t)(args_end - argv[0]) + 1);
     static struct hx_vm vm;
     int rc = hx_vm_create(&vm, &opt);
     /* A program that cannot be rewritten still runs, with syscall
