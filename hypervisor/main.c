@@ -311,6 +311,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: hxrun [options] [--] PROGRAM [ARGS...] (see hxrun --help)\n");
         return 2;
     }
+    /* Before guest RAM and threads, the janitor being a fork of this
+     * process as it is now, and before root's powers go (a RAM /tmp gets a
+     * file system of its own, run_dir.c). Without it, /dev/shm is missing
+     * and a RAM /tmp cannot be had (hostfs.c says so). */
+    char *args_end = argv[0]; /* getopt may have reordered argv: the last string in memory */
+    for (int i = 0; i < argc; i++)
+        if (argv[i] + strlen(argv[i]) > args_end)
+            args_end = argv[i] + strlen(argv[i]);
+    hx_run_dir_make(argv[0], (size_t)(args_end - argv[0]) + 1,
+                    opt.no_host_root || opt.tmpfs_tmp ? opt.mem_size & ~((2ull << 20) - 1) : 0);
     /* Before anything is opened for the guest: root's other powers never
      * reach it (raw netfilter queries, mounts...), nor does exec raise them. */
     if (hx_caps_apply(&caps))
@@ -343,14 +353,6 @@ int main(int argc, char **argv)
                     *a = script_real;
     }
     opt.mem_size &= ~((2ull << 20) - 1);
-    /* Before guest RAM and threads: the janitor is a fork of this process
-     * as it is now (run_dir.c). Without it, /dev/shm is missing and a RAM
-     * /tmp cannot be had (hostfs.c says so). */
-    char *args_end = argv[0]; /* getopt may have reordered argv: the last string in memory */
-    for (int i = 0; i < argc; i++)
-        if (argv[i] + strlen(argv[i]) > args_end)
-            args_end = argv[i] + strlen(argv[i]);
-    hx_run_dir_make(argv[0], (size_t)(args_end - argv[0]) + 1);
     static struct hx_vm vm;
     int rc = hx_vm_create(&vm, &opt);
     /* A program that cannot be rewritten still runs, with syscall

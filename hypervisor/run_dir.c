@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -41,7 +42,8 @@
 #define TMPFS_MAGIC 0x01021994
 #endif
 
-static char run_dir[4096];    /* "" until made */
+static char run_dir[4096];    /* "" until made (the janitor's copy names it) */
+static int ready;             /* made whole: hx_run_dir gives it */
 static int make_err = ENOENT; /* why it was not */
 static int janitor_wfd = -1;
 
@@ -266,10 +268,29 @@ static const char *base_dir(void)
     return t && *t == '/' ? t : "/tmp";
 }
 
-const char *hx_run_dir_make(char *title, size_t title_size)
+/* A file system of the run's own at dir, of bound bytes, where this
+ * process may mount one (it has CAP_SYS_ADMIN: hxrun as root): in a mount
+ * namespace of the run's own (every process of the run is a fork of this
+ * one), so the host never sees the mount, and it goes when the run's last
+ * process ends, however it ends; the janitor, in the host's namespace,
+ * removes the empty directory under it. A guest cannot then fill the
+ * host's /dev/shm, whose bound is half the host's memory. Elsewhere the
+ * directory is plain, bounded by the host's /dev/shm alone. */
+static void bound_dir(const char *dir, uint64_t bound)
+{
+    if (!bound || unshare(CLONE_NEWNS) < 0)
+        return;
+    char opts[64];
+    snprintf(opts, sizeof(opts), "size=%llu,mode=0700", (unsigned long long)bound);
+    if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
+        mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+        fprintf(stderr, "hxrun: the run's /tmp is not bounded: %s\n", strerror(errno));
+}
+
+const char *hx_run_dir_make(char *title, size_t title_size, uint64_t bound)
 {
     if (run_dir[0])
-        return run_dir;
+        return ready ? run_dir : NULL;
     char dir[4000];
     if (snprintf(dir, sizeof(dir), "%s/hxrun.XXXXXX", base_dir()) >= (int)sizeof(dir)) {
         errno = ENAMETOOLONG;
@@ -279,18 +300,26 @@ const char *hx_run_dir_make(char *title, size_t title_size)
         make_err = errno;
         return NULL;
     }
+    strcpy(run_dir, dir);
+    /* The janitor first: it stays in the host's mount namespace. */
+    if (start_janitor(title, title_size)) {
+        run_dir[0] = 0;
+        goto fail;
+    }
+    bound_dir(dir, bound);
     /* Shared by every user a process of the run may become, as /tmp is. */
     static const char *const subdirs[] = {"tmp", "shm"};
     for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
         char sub[sizeof(dir) + 8];
         snprintf(sub, sizeof(sub), "%s/%s", dir, subdirs[i]);
-        if (mkdir(sub, 0700) < 0 || chmod(sub, 01777) < 0)
-            goto fail;
+        if (mkdir(sub, 0700) < 0 || chmod(sub, 01777) < 0) {
+            /* The janitor removes the directory when this process ends. */
+            make_err = errno;
+            return NULL;
+        }
     }
-    strcpy(run_dir, dir);
-    if (start_janitor(title, title_size) == 0)
-        return run_dir;
-    run_dir[0] = 0;
+    ready = 1;
+    return run_dir;
 fail:
     make_err = errno;
     remove_tree(dir, 10);
@@ -309,9 +338,9 @@ const char *hx_run_dir(void)
         close(janitor_rfd);
         janitor_rfd = -1;
     }
-    if (!run_dir[0])
+    if (!ready)
         errno = make_err;
-    return run_dir[0] ? run_dir : NULL;
+    return ready ? run_dir : NULL;
 }
 
 void hx_run_dir_forked(void)
@@ -323,7 +352,9 @@ void hx_run_dir_forked(void)
 
 void hx_run_dir_remove(void)
 {
-    /* A bounded effort: the janitor finishes a tree this leaves. */
+    /* A bounded effort: the janitor finishes a tree this leaves (and
+     * removes the directory a file system of the run's own is mounted on,
+     * which is busy here). */
     if (run_dir[0] && janitor_wfd >= 0)
         remove_tree(run_dir, 100);
 }

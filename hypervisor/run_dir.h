@@ -2,14 +2,17 @@
 #ifndef HX_RUN_DIR_H
 #define HX_RUN_DIR_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Makes the run's directory, holding "tmp" and "shm" (mode 1777), and
  * starts the janitor that removes it when the run ends: in the top, as it
  * starts, before guest RAM and threads. title and title_size: where the
  * process's arguments lie, which the janitor's copy overwrites with its
- * own name. Its path, or NULL with errno. */
-const char *hx_run_dir_make(char *title, size_t title_size);
+ * own name. bound: when not 0, the bytes the directory may hold (a tmpfs
+ * of the run's own, when this process may mount one). Its path, or NULL
+ * with errno. */
+const char *hx_run_dir_make(char *title, size_t title_size, uint64_t bound);
 
 /* The run's directory (the top's, in every process of the run), or NULL.
  * The first call waits for the janitor to be on its own. */

@@ -519,5 +519,21 @@ if command -v strace >/dev/null; then
     fi
 fi
 
+# The RAM /tmp of --no-host-root is the run's, on the host's /dev/shm: as
+# root, a file system of the run's own bounded by -m, mounted in a mount
+# namespace of the run's (no host mount), gone with the run.
+if [ "$(id -u)" = 0 ]; then
+    "$HX" --no-host-root -m 64M /bin/busybox sh -c \
+        'dd if=/dev/zero of=/tmp/big bs=1M count=100 2>/dev/null; ls -l /tmp/big' >"$B/out" 2>"$B/err"
+    size=$(awk '{print $5}' "$B/out")
+    sleep 0.5 # the janitor removes the directory as the run ends
+    left=$(find /dev/shm -maxdepth 1 -name 'hxrun.*' -newer "$B/err" 2>/dev/null)
+    if [ "$size" = 67108864 ] && ! grep -q hxrun /proc/mounts && [ -z "$left" ]; then
+        ok "--no-host-root -m 64M: /tmp holds 64 MiB, no host mount, nothing left"
+    else
+        bad "--no-host-root -m 64M: /tmp holds ${size:-?} bytes; $(grep -c hxrun /proc/mounts) host mounts; left: $left"
+    fi
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -360,7 +360,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     vm.hostfd_owned = calloc((size_t)HX_MAX_HOSTFDS, 1);
     vm.hostfd_mount = calloc((size_t)HX_MAX_HOSTFDS, 1);
     /* The run's directory (a RAM /tmp, /dev/shm), as hxrun makes it. */
-    if (!hx_run_dir_make(NULL, 0))
+    if (!hx_run_dir_make(NULL, 0, 0))
         die("the run's directory: %s", strerror(errno));
     if (fake_vm_fd < 0 || !vm.g.ram || !vm.hostfd_owned || !vm.hostfd_mount || hx_hostfs_init(&vm))
         die("setup failed");
