@@ -67,6 +67,12 @@ cli() {
 
 # ---- the server ----
 
+# pong PORT: the server there answers PING with PONG (while it loads its
+# data it answers "-LOADING", and redis-cli still exits 0).
+pong() {
+	[[ $(timeout -k 1 2 "$CLI" -p "$1" ping 2>/dev/null </dev/null) == PONG ]]
+}
+
 # start [ARGS...]: a redis-server in $dir on a free port (retried when the
 # port was taken meanwhile), answering PING; sets port, pid and log.
 start() {
@@ -76,7 +82,7 @@ start() {
 		port=$(free_port)
 		srv_start "$log" env -C "$dir" "${runner[@]}" "$REDIS" --port "$port" --bind 127.0.0.1 "$@"
 		pid=$srv_pid
-		srv_wait_ready "$pid" "$READY_LIMIT" timeout -k 1 2 "$CLI" -p "$port" ping
+		srv_wait_ready "$pid" "$READY_LIMIT" pong "$port"
 		case $? in
 		0) return 0 ;;
 		2) break ;;
