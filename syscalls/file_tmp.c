@@ -80,7 +80,6 @@ long tmp_file_open(struct loc *l, uint64_t flags, uint64_t mode, struct file **o
     return 0;
 }
 
-/* memfd: an unnamed minifs file. */
 /* A host memfd (hypervisor/hc_io.c): the process's children share it,
  * and exec keeps it, as on Linux, since each process is a VM of its own. */
 SYSCALL(memfd_create)

@@ -50,6 +50,20 @@ PENDING=(
 
 # ---- one case ----
 
+# selected NAME: whether case NAME runs: it matches the name pattern and
+# is not PENDING (then a SKIP line), unless HX_PENDING=1.
+selected() {
+	# shellcheck disable=SC2053
+	[[ $1 == $pattern ]] || return 1
+	local p
+	for p in "${PENDING[@]}"; do
+		if [[ $1 == "$p" && ${HX_PENDING:-0} != 1 ]]; then
+			echo "SKIP $1 (pending, see PENDING)"
+			return 1
+		fi
+	done
+}
+
 # pc NAME [-s STATUS] [-p SETUP] [-k FILE]... [-S] -- CMD...
 #   -s STATUS  the native run must end with STATUS (default 0)
 #   -p SETUP   run "SETUP DIR" to populate the directory before each run
@@ -82,15 +96,7 @@ pc() {
 		shift
 	done
 	shift
-	# shellcheck disable=SC2053
-	[[ $name == $pattern ]] || return 0
-	local p
-	for p in "${PENDING[@]}"; do
-		if [[ $name == "$p" && ${HX_PENDING:-0} != 1 ]]; then
-			echo "SKIP $name (pending, see PENDING)"
-			return 0
-		fi
-	done
+	selected "$name" || return 0
 	local res=$results/$name
 	rm -rf "$res"
 	mkdir -p "$res"
@@ -495,20 +501,12 @@ trees() {
 	pc bash.64-true -- /bin/bash -c 'for i in $(seq 64); do true & done; wait; echo done $?'
 	pc bash.64-subshells -- /bin/bash -c 'for i in $(seq 64); do (echo $i >f$i) & done; wait; ls | wc -l; cat f* | sort -n | tail -1'
 	local name=hxrun.kill-9-tree
-	# shellcheck disable=SC2053
-	[[ $name == $pattern ]] || return 0
-	local p
-	for p in "${PENDING[@]}"; do
-		if [[ $name == "$p" && ${HX_PENDING:-0} != 1 ]]; then
-			echo "SKIP $name (pending, see PENDING)"
-			return 0
-		fi
-	done
+	selected "$name" || return 0
 	# A unique sleep duration marks every process of this tree.
 	local marker=30.$$$RANDOM n=0 i top dirs_before dirs_left
-	# The run's directory (run_dir.c), made at its first fork: its janitor
+	# The run's directory (run_dir.c), made as the top starts: its janitor
 	# removes it after a kill -9 too.
-	dirs_before=$(find /dev/shm /tmp -maxdepth 1 -name 'hxrun.*' 2>/dev/null | LC_ALL=C sort)
+	dirs_before=$(run_dirs)
 	env -i PATH=/usr/bin:/bin LC_ALL=C ${XDG_CACHE_HOME:+"XDG_CACHE_HOME=$XDG_CACHE_HOME"} \
 		"$HXRUN" -- /bin/sh -c "sleep $marker & sleep $marker & wait" </dev/null >/dev/null 2>&1 &
 	top=$!
@@ -528,8 +526,7 @@ trees() {
 			sleep 0.1
 		done
 		for ((i = 0; i < 20; i++)); do
-			dirs_left=$(comm -13 <(printf '%s\n' "$dirs_before") \
-				<(find /dev/shm /tmp -maxdepth 1 -name 'hxrun.*' 2>/dev/null | LC_ALL=C sort))
+			dirs_left=$(run_dirs_since "$dirs_before")
 			[[ -z $dirs_left ]] && break
 			sleep 0.1
 		done

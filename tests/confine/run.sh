@@ -171,15 +171,12 @@ run_escape() {
 # mounted explicitly, at its own path.
 # The run's directories (a RAM /tmp and /dev/shm) on the host: none may
 # be left when a run ends, whatever the program left in them.
-run_dirs() {
-	find /dev/shm /tmp "${TMPDIR:-/tmp}" -maxdepth 1 -name 'hxrun.*' 2>/dev/null | LC_ALL=C sort -u
-}
 dirs_before=$(run_dirs)
 run_escape confined --no-host-root -v "$T/host/mnt:/data" -v "$T/host/ro:/ro:ro" \
 	-v "$T/work:$T/work" -v "$T/nest:/rw" -v "$T/nest/sub:/rw/nest:ro" \
 	-v "$T/nest/par/in:/rw/par/in:ro" -v "$T/host/ro:/ro2" -- confined "$T"
 run_escape hostroot -v "$T/host/ro:/ro:ro" -- hostroot "$T"
-left=$(comm -13 <(printf '%s\n' "$dirs_before") <(run_dirs))
+left=$(run_dirs_since "$dirs_before")
 if [[ -z $left ]]; then
 	pass "host: the run's directory is removed"
 else

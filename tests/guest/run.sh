@@ -57,6 +57,16 @@ finish() {
 	exit 0
 }
 
+# run_dirs: hxrun's run directories now on the host (hypervisor/run_dir.c),
+# sorted; run_dirs_since BEFORE: those not in BEFORE, an earlier run_dirs.
+run_dirs() {
+	find /dev/shm /tmp "${TMPDIR:-/tmp}" -maxdepth 1 -name 'hxrun.*' 2>/dev/null | LC_ALL=C sort -u
+}
+
+run_dirs_since() {
+	comm -13 <(printf '%s\n' "$1") <(run_dirs)
+}
+
 # set_hxrun PATH: set HXRUN to an absolute path, usable from any directory
 # and with PATH reset by env -i, or exit.  Also turns off core dumps: no
 # core files in the test directories, and no "core dumped" differences
